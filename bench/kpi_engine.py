@@ -1,0 +1,363 @@
+"""KPI engine benchmark: import and recompute against plain-SQL baselines.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/kpi_engine.py --rows 1000000
+
+Generates N daily facts over ~1,000 channels and ~3 years (partners take the
+extra rows once every channel has a row a day), then measures in one run on a
+scratch PostgreSQL database:
+
+1. baselines: COPY of the CSV into a bare unindexed table (the floor); a plain
+   hand-written pipeline (COPY into staging, then INSERT ... ON CONFLICT DO
+   UPDATE into a table with the same columns, a bigserial id and a unique
+   index on the key); the plain GROUP BY channel, month over the facts;
+2. ours: `import_metrics` of the CSV (first load, then the same file again),
+   a full recompute, a month-only recompute, and an incremental recompute
+   after importing one more day for every channel;
+3. ratios ours / baseline, rows per second and the import's peak memory.
+
+All queries run with the same session settings as the app (JIT off). The last
+line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, drop_database, machine, setup_django, timed
+
+COLUMNS = ["date", "channel", "partner", "spend", "revenue", "cogs", "orders", "units", "leads",
+           "new_customers", "impressions", "clicks", "inventory_value"]  # fmt: skip
+FIRST_DAY = date(2023, 1, 1)
+CHUNK_ROWS = 500_000
+
+
+def _money(cents: np.ndarray) -> pa.Array:
+    whole = pa.array(cents // 100).cast(pa.string())
+    part = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0")
+    return pc.binary_join_element_wise(whole, part, ".")
+
+
+def shape(rows: int, channels: int) -> tuple[int, int]:
+    """(days, rows per channel and day): ~3 years, partners for the rest."""
+    days = max(1, min(1095, rows // channels))
+    per_day = -(-rows // (channels * days))
+    return days, per_day
+
+
+def write_facts(
+    path: Path, rows: int, channels: int, *, first_day: date = FIRST_DAY, seed: int = 1
+) -> int:
+    """The benchmark CSV, written in chunks (bounded memory even at 10M rows)."""
+    days, per_day = shape(rows, channels)
+    rng = np.random.default_rng(seed)
+    schema = pa.schema([(c, pa.date32() if c == "date" else pa.string()) for c in COLUMNS])
+    written = 0
+    with pcsv.CSVWriter(
+        path, schema, write_options=pcsv.WriteOptions(quoting_style="none")
+    ) as writer:
+        day_index = 0
+        while written < rows and day_index < days:
+            days_in_chunk = max(1, CHUNK_ROWS // (channels * per_day))
+            chunk_days = np.arange(day_index, min(days, day_index + days_in_chunk))
+            day_index += len(chunk_days)
+            n_day, n_channel, n_slot = np.meshgrid(
+                chunk_days, np.arange(channels), np.arange(per_day), indexing="ij"
+            )
+            n_day, n_channel, n_slot = n_day.ravel(), n_channel.ravel(), n_slot.ravel()
+            keep = min(len(n_day), rows - written)
+            n_day, n_channel, n_slot = n_day[:keep], n_channel[:keep], n_slot[:keep]
+            n = len(n_day)
+            channel_text = pc.binary_join_element_wise(
+                "ch-", pc.utf8_lpad(pa.array(n_channel).cast(pa.string()), 4, "0"), ""
+            )
+            partner_text = pc.if_else(
+                pa.array(n_slot > 0),
+                pc.binary_join_element_wise(
+                    channel_text, "-p", pa.array(n_slot).cast(pa.string()), ""
+                ),
+                "",
+            )
+            spend = rng.integers(0, 500_000, n)
+            revenue = (spend * rng.uniform(0.5, 6.0, n)).astype(np.int64)
+            orders = rng.integers(0, 200, n)
+            impressions = rng.integers(0, 100_000, n)
+            inventory = np.where(n_channel % 3 == 0, rng.integers(100_000, 9_000_000, n), -1)
+            inventory_text = pc.if_else(
+                pa.array(inventory >= 0), _money(np.maximum(inventory, 0)), ""
+            )
+            table = pa.table(
+                {
+                    "date": pa.array(
+                        np.datetime64(first_day.isoformat()) + n_day.astype("timedelta64[D]")
+                    ).cast(pa.date32()),
+                    "channel": channel_text,
+                    "partner": partner_text,
+                    "spend": _money(spend),
+                    "revenue": _money(revenue),
+                    "cogs": _money((revenue * 0.55).astype(np.int64)),
+                    "orders": pa.array(orders).cast(pa.string()),
+                    "units": pa.array(orders * 2).cast(pa.string()),
+                    "leads": pa.array(orders * 4).cast(pa.string()),
+                    "new_customers": pa.array(orders // 3).cast(pa.string()),
+                    "impressions": pa.array(impressions).cast(pa.string()),
+                    "clicks": pa.array(impressions // 40).cast(pa.string()),
+                    "inventory_value": inventory_text,
+                },
+                schema=schema,
+            )
+            writer.write_table(table)
+            written += n
+    return written
+
+
+def create_business(channels: int, per_day: int) -> None:
+    from channels_app.models import Channel
+    from partners.models import Partner
+
+    Channel.objects.bulk_create(
+        Channel(name=f"Channel {i:04d}", slug=f"ch-{i:04d}", status="active", kind="other")
+        for i in range(channels)
+    )
+    ids = dict(Channel.objects.values_list("slug", "pk"))
+    if per_day > 1:
+        Partner.objects.bulk_create(
+            Partner(
+                channel_id=ids[f"ch-{c:04d}"], name=f"Partner {c:04d}-{k}", slug=f"ch-{c:04d}-p{k}"
+            )
+            for c in range(channels)
+            for k in range(1, per_day)
+        )
+
+
+def baseline_sql(path: Path, results: dict[str, float]) -> None:
+    from django.db import connection
+
+    text_cols = ", ".join(f"{c} text" for c in COLUMNS)
+    typed = (
+        "date date, channel text, partner text, spend numeric(14,2), revenue numeric(14,2), "
+        "cogs numeric(14,2), orders bigint, units bigint, leads bigint, new_customers bigint, "
+        "impressions bigint, clicks bigint, inventory_value numeric(14,2)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_bare ({text_cols})")
+        with timed(results, "baseline: COPY into a bare table"), open(path) as handle:
+            cursor.copy_expert("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+        cursor.execute(
+            f"CREATE TABLE bench_plain (id bigserial PRIMARY KEY, {typed}, UNIQUE (date, channel, partner))"
+        )
+        cursor.execute(f"CREATE TEMP TABLE bench_staging ({typed})")
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[3:])
+        with timed(results, "baseline: plain COPY + upsert pipeline"):
+            with open(path) as handle:
+                cursor.copy_expert(
+                    "COPY bench_staging FROM STDIN WITH (FORMAT csv, HEADER true)", handle
+                )
+            cursor.execute(
+                f"INSERT INTO bench_plain ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM bench_staging "
+                f"ON CONFLICT (date, channel, partner) DO UPDATE SET {updates}"
+            )
+        cursor.execute("DROP TABLE bench_bare, bench_plain, bench_staging")
+
+
+def baseline_group_by(results: dict[str, float]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kpis_dailyfact")
+        with timed(results, "baseline: GROUP BY channel, month"):
+            cursor.execute(
+                "SELECT channel_id, date_trunc('month', day), SUM(spend), SUM(revenue), SUM(cogs), "
+                "SUM(orders), SUM(units), SUM(leads), SUM(new_customers), SUM(impressions), "
+                "SUM(clicks), SUM(inventory_value), COUNT(inventory_value) FROM kpis_dailyfact GROUP BY 1, 2"
+            )
+            cursor.fetchall()
+
+
+def import_in_child(path: Path) -> dict[str, float | str]:
+    """Run import_metrics in a fresh process; its own timing and peak memory."""
+    env = {**os.environ}
+    output = subprocess.run(
+        [sys.executable, __file__, "--child-import", str(path)], env=env, cwd=ROOT,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def child_import(path: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
+    import django
+
+    django.setup()
+    import pandas  # noqa: F401  (loaded in any worker; keep its import out of the timing)
+
+    from kpis.models import ImportRun
+    from kpis.services import import_create, import_execute
+
+    with open(path, "rb") as handle:
+        run = import_create(file=handle, name=path.name, user=None, source=ImportRun.Source.COMMAND)
+    start = time.perf_counter()
+    result = import_execute(run.pk)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert result is not None
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak_mb,
+                "status": result.status,
+                "message": result.message,
+            }
+        )
+    )
+
+
+def recompute(kinds: list[str], **scope: object) -> float:
+    from kpis.models import RecomputeRun
+    from kpis.services import recompute_execute
+
+    run = RecomputeRun.objects.create(trigger="command", stats={"kinds": kinds}, **scope)
+    start = time.perf_counter()
+    result = recompute_execute(run.pk, inline=True)
+    elapsed = time.perf_counter() - start
+    assert result is not None and result.status == "succeeded", result and result.error
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import:
+        child_import(args.child_import)
+        return
+
+    database = f"channelhub_bench_{os.getpid()}"
+    print(
+        f"KPI engine benchmark: {args.rows:,} rows, {args.channels:,} channels, {machine()}",
+        flush=True,
+    )
+    setup_django(database)
+    from django.db import connection
+
+    results: dict[str, float] = {}
+    workdir = Path(os.environ["CHANNELHUB_VAR_DIR"])
+    facts = workdir / "facts.csv"
+    days, per_day = shape(args.rows, args.channels)
+    with timed(results, "generate the CSV"):
+        rows = write_facts(facts, args.rows, args.channels)
+    print(
+        f"  {rows:,} rows, {facts.stat().st_size / 1e6:.0f} MB, {days} days, {per_day} row(s) per channel-day"
+    )
+    create_business(args.channels, per_day)
+    try:
+        baseline_sql(facts, results)
+        first = import_in_child(facts)
+        assert first["status"] == "succeeded", first["message"]
+        results["ours: import (first load)"] = float(first["seconds"])
+        print(
+            f"  {'ours: import (first load)':<40} {first['seconds']:8.3f} s  peak {first['peak_mb']:.0f} MB  ({first['message']})"
+        )
+        again = import_in_child(facts)
+        results["ours: import again (same file)"] = float(again["seconds"])
+        print(
+            f"  {'ours: import again (same file)':<40} {again['seconds']:8.3f} s  peak {again['peak_mb']:.0f} MB  ({again['message']})"
+        )
+        baseline_group_by(results)
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE kpis_kpisnapshot")
+        results["ours: recompute, month only"] = recompute(["month"])
+        print(
+            f"  {'ours: recompute, month only':<40} {results['ours: recompute, month only']:8.3f} s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE kpis_kpisnapshot")
+        results["ours: full recompute (4 kinds)"] = recompute(["week", "month", "quarter", "year"])
+        print(
+            f"  {'ours: full recompute (4 kinds)':<40} {results['ours: full recompute (4 kinds)']:8.3f} s"
+        )
+
+        # One more day for every channel, imported, then its incremental recompute.
+        next_day = FIRST_DAY + timedelta(days=days)
+        extra = workdir / "one-more-day.csv"
+        write_facts(extra, args.channels, args.channels, first_day=next_day, seed=2)
+        from kpis.models import ImportRun
+        from kpis.services import import_create, import_execute
+
+        with timed(results, "ours: import one more day"), open(extra, "rb") as handle:
+            run = import_create(file=handle, name=extra.name, user=None)
+            imported = import_execute(run.pk)
+        assert imported is not None and imported.status == ImportRun.Status.SUCCEEDED
+        results["ours: incremental recompute"] = recompute(
+            ["week", "month", "quarter", "year"], channel_ids=imported.channel_ids,
+            start_date=imported.first_day, end_date=imported.last_day,
+        )  # fmt: skip
+        print(
+            f"  {'ours: incremental recompute':<40} {results['ours: incremental recompute']:8.3f} s"
+        )
+    finally:
+        if not args.keep:
+            drop_database(database)
+
+    bare = results["baseline: COPY into a bare table"]
+    plain = results["baseline: plain COPY + upsert pipeline"]
+    group_by = results["baseline: GROUP BY channel, month"]
+    first_s = results["ours: import (first load)"]
+    ratios = {
+        "import_vs_copy": first_s / bare,
+        "import_vs_plain_upsert": first_s / plain,
+        "recompute_month_vs_groupby": results["ours: recompute, month only"] / group_by,
+        "recompute_all_vs_groupby": results["ours: full recompute (4 kinds)"] / group_by,
+    }
+    print()
+    print("| measure | seconds | ratio | target |")
+    print("|---|---:|---:|---|")
+    print(f"| bare COPY (floor) | {bare:.2f} | 1.00 | |")
+    print(f"| plain COPY + upsert pipeline | {plain:.2f} | {plain / bare:.2f} vs COPY | |")
+    print(
+        f"| import, first load ({rows / first_s:,.0f} rows/s) | {first_s:.2f} | {ratios['import_vs_copy']:.2f} vs COPY, {ratios['import_vs_plain_upsert']:.2f} vs plain | <= 7 vs COPY, < 1 vs plain |"
+    )
+    print(
+        f"| import, same file again | {results['ours: import again (same file)']:.2f} | {results['ours: import again (same file)'] / bare:.2f} vs COPY | |"
+    )
+    print(f"| GROUP BY channel, month | {group_by:.2f} | 1.00 | |")
+    print(
+        f"| recompute, month | {results['ours: recompute, month only']:.2f} | {ratios['recompute_month_vs_groupby']:.2f} | <= 1.5 |"
+    )
+    print(
+        f"| recompute, week + month + quarter + year | {results['ours: full recompute (4 kinds)']:.2f} | {ratios['recompute_all_vs_groupby']:.2f} | <= 4 |"
+    )
+    print(
+        f"| incremental recompute, one more day | {results['ours: incremental recompute']:.2f} | | < 1 s |"
+    )
+    print(f"| import peak memory | {first['peak_mb']:.0f} MB | | flat in N |")
+    print()
+    print(
+        f"import_vs_copy={ratios['import_vs_copy']:.2f} import_vs_plain_upsert={ratios['import_vs_plain_upsert']:.2f} "
+        f"recompute_month_vs_groupby={ratios['recompute_month_vs_groupby']:.2f} "
+        f"recompute_all_vs_groupby={ratios['recompute_all_vs_groupby']:.2f} "
+        f"incremental_s={results['ours: incremental recompute']:.3f} import_peak_mb={first['peak_mb']:.0f} rows={rows}"
+    )
+
+
+if __name__ == "__main__":
+    main()

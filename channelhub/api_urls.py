@@ -1,0 +1,41 @@
+"""URLs of the REST API, version 1 (included under /api/v1/ as namespace "api")."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from channels_app import api as channels_api
+from kpis import api as kpis_api
+from partners import api as partners_api
+
+from . import api
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("channels", channels_api.ChannelViewSet, basename="channel")
+router.register("objectives", channels_api.ObjectiveViewSet, basename="objective")
+router.register("partners", partners_api.PartnerViewSet, basename="partner")
+router.register("contacts", partners_api.ContactViewSet, basename="contact")
+router.register("contracts", partners_api.ContractViewSet, basename="contract")
+router.register("interactions", partners_api.InteractionViewSet, basename="interaction")
+router.register("reviews", partners_api.ReviewViewSet, basename="review")
+router.register("import-runs", kpis_api.ImportRunViewSet, basename="import-run")
+router.register("recompute-runs", kpis_api.RecomputeRunViewSet, basename="recompute-run")
+router.register("tokens", api.TokenViewSet, basename="token")
+
+urlpatterns = [
+    path("", api.ApiRootView.as_view(), name="root"),
+    path("kpis/snapshots/", kpis_api.KpiSnapshotListView.as_view(), name="kpi-snapshot-list"),
+    path("kpis/export/", kpis_api.KpiExportView.as_view(), name="kpi-export"),
+    path("facts/", kpis_api.FactsPushView.as_view(), name="facts-push"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view: Swagger UI's setup lives in a static script, not inline,
+    # and its assets come from drf-spectacular-sidecar (our static files).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+    # Anything else under the API is a JSON 404, never the HTML page.
+    re_path(r"^.*$", api.not_found),
+]

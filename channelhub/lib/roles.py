@@ -1,0 +1,43 @@
+"""Roles are Django groups (created by a migration); these predicates name them.
+
+Every permission rule of the project is written with these predicates in the
+`rules.py` of the app that owns the object, so a new role (the partner portal)
+is added in one place per object kind, not in views or templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+MARKETING_MANAGER = "marketing_manager"
+PARTNER_MANAGER = "partner_manager"
+VIEWER = "viewer"
+ROLES = (MARKETING_MANAGER, PARTNER_MANAGER, VIEWER)
+ROLE_LABELS = {
+    MARKETING_MANAGER: "Marketing manager",
+    PARTNER_MANAGER: "Partner manager",
+    VIEWER: "Viewer",
+}
+
+is_marketing_manager = rules.is_group_member(MARKETING_MANAGER)
+is_partner_manager = rules.is_group_member(PARTNER_MANAGER)
+is_viewer = rules.is_group_member(VIEWER)
+is_admin = rules.is_superuser
+
+# Anyone with a role (or an administrator) may read the business's data.
+has_any_role = is_admin | is_marketing_manager | is_partner_manager | is_viewer
+
+
+def role_label(user: Any) -> str:
+    """The user's main role for display: the most powerful one they hold."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    if user.is_superuser:
+        return "Administrator"
+    names = {group.name for group in user.groups.all()}
+    for role in ROLES:
+        if role in names:
+            return ROLE_LABELS[role]
+    return "No role"

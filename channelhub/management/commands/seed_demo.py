@@ -1,0 +1,62 @@
+"""Create a believable demo business. Idempotent: a second run adds nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from channelhub.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
+from channelhub.lib.roles import ROLE_LABELS
+from channels_app import audit_demo
+from channels_app import demo as channels_demo
+from channels_app.models import Channel
+from kpis import demo as kpis_demo
+from partners import demo as partners_demo
+from partners import demo_incentives as incentives_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo users, channels, objectives and partners (safe to run again)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds channels (used by `make run`).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = timezone.localdate()
+        if options["if_empty"] and Channel.objects.exists():
+            self.stdout.write("Existing data found: demo data not loaded again.")
+            self._print_logins()
+            return
+        with transaction.atomic():
+            users = seed_users()
+            channels = channels_demo.seed(users, today)
+            partners = partners_demo.seed(users, channels, today)
+            incentives_demo.seed(users, today)
+            open_conflicts = partners_demo.seed_deals_and_conflicts(users, today)
+            audit_demo.seed(users, channels, today)
+        # Facts go through the real import and recompute (their own transactions).
+        facts = kpis_demo.seed(users, today)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(channels)} channels, {len(partners)} partners, "
+                f"{open_conflicts} open conflict cases."
+            )
+        )
+        if facts:
+            self.stdout.write(f"Daily facts: {facts.message}")
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        if not get_user_model().objects.filter(username=DEMO_USERS[0][0]).exists():
+            return
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, _first, _last, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<8} {ROLE_LABELS.get(role or '', 'Administrator')}")

@@ -1,0 +1,361 @@
+"""ChannelHub settings: one file, driven by environment variables.
+
+Every setting that differs between a laptop and production is read from the
+environment through the small typed helpers below; `.env.example` lists them.
+With nothing set, the app runs embedded: SQLite in `var/` and a filesystem
+Celery broker, so `make run` needs nothing but Python.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CHANNELHUB_VAR_DIR", BASE_DIR / "var"))
+# Logs, the embedded broker, media and the SQLite file live here; a fresh
+# clone has no var/ (it is ignored), so every mode creates it.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    # Only ever used with DEBUG on, on a developer's machine.
+    SECRET_KEY = "dev-only-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "django_filters",
+    "django_htmx",
+    "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channelhub",
+    "channels_app",
+    "partners",
+    "kpis",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "channelhub.urls"
+WSGI_APPLICATION = "channelhub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "channelhub.context_processors.app",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # JIT compiles our short aggregate queries for longer than they run
+        # (~1 s of JIT for a 0.3 s GROUP BY over 1M facts). temp_buffers is a
+        # ceiling, allocated only when an import's staging table needs it.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            "-c jit=off -c temp_buffers=256MB"
+        )
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "channelhub.sqlite3"),
+            "OPTIONS": {
+                # Web, worker and beat write side by side: WAL lets readers go on
+                # while one writer works, IMMEDIATE takes the write lock at BEGIN
+                # (no deadlock-prone lock upgrade), and the timeout makes a second
+                # writer wait instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                ),
+            },
+            "TEST": {"NAME": str(VAR_DIR / "test_channelhub.sqlite3")},
+        }
+    }
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Internationalisation -----------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# Keep USE_TZ on: django-celery-beat floods missed runs when it flips.
+USE_TZ = True
+USE_I18N = True
+USE_THOUSAND_SEPARATOR = False
+
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
+FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured("FISCAL_YEAR_START_MONTH must be between 1 and 12.")
+
+# The attention list: a channel needs attention when its ROI in the last
+# complete period is below this fraction, or fell by more than this many
+# percentage points since the period before, or its facts are older than this.
+ATTENTION_ROI_THRESHOLD = float(env_str("ATTENTION_ROI_THRESHOLD", "0"))
+ATTENTION_ROI_DROP_POINTS = float(env_str("ATTENTION_ROI_DROP_POINTS", "10"))
+ATTENTION_STALE_DAYS = env_int("ATTENTION_STALE_DAYS", 7)
+# A channel's monthly revenue falling by more than this % while another channel
+# with the same target segment grows over the same two months: a
+# cannibalisation hint on the attention list (not an automatic case).
+ATTENTION_CANNIBALISATION_PCT = float(env_str("ATTENTION_CANNIBALISATION_PCT", "15"))
+# Days from one brand consistency audit of a channel to the next one due.
+BRAND_AUDIT_CADENCE_DAYS = env_int("BRAND_AUDIT_CADENCE_DAYS", 90)
+# Largest signed contract document (PDF, image) a partner manager may upload.
+CONTRACT_DOCUMENT_MAX_BYTES = env_int("CONTRACT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# --- Static and media ---------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Plotly.js comes from the installed plotly package (no CDN).
+    "channelhub.lib.staticfinders.VendorFinder",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Decided when settings load, not per request: pytest turns DEBUG off at run
+# time, and a checkout without `collectstatic` must still serve its files.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+# Uploads (imports, contract documents, packs) live outside the web root and
+# are only ever served through permission-checked views.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+
+# --- Cache ---------------------------------------------------------------------
+# Shared by web and workers: job progress lives here (an import's transaction
+# is still open while it runs). Redis when configured, else files in var/.
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "channelhub",
+            "TIMEOUT": 3600,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": 3600,
+        }
+    }
+
+# --- Email --------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ChannelHub <channelhub@localhost>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# --- Celery -------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # Must exceed the longest hard time limit, or a long job is redelivered
+        # while it still runs.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600),
+    }
+else:
+    # kombu's filesystem transport: a broker that needs no server. Web, worker
+    # and beat exchange messages through files in var/broker.
+    for sub in ("out", "processed", "control"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "out"),
+        "data_folder_out": str(BROKER_DIR / "out"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Tests run a private worker on a queue of their own; everything else uses "celery".
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- REST framework -----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is answered 401 with a
+        # WWW-Authenticate header rather than 403.
+        "channelhub.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "channelhub.lib.api.ApiSchema",
+    "DEFAULT_PAGINATION_CLASS": "channelhub.lib.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "channelhub.lib.api.exception_handler",
+    # Per process and per cache (not atomic): a fair-use limit, not a
+    # brute-force defence (RELIABILITY.md).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ChannelHub API",
+    "DESCRIPTION": (
+        "Channels, objectives, partners, KPI snapshots and daily facts. "
+        "Authenticate with a personal token from your profile page "
+        "(`Authorization: Bearer <token>`) or a signed-in session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page loads Swagger UI from our static files (sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" and a "status": name each choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelKindEnum": "channels_app.models.Channel.Kind",
+        "ChannelStatusEnum": "channels_app.models.Channel.Status",
+        "PartnerKindEnum": "partners.models.Partner.Kind",
+        "PartnerStatusEnum": "partners.models.Partner.Status",
+        "ContractKindEnum": "partners.models.Contract.Kind",
+        "InteractionKindEnum": "partners.models.Interaction.Kind",
+        "ObjectiveStatusEnum": "kpis.formulas.OBJECTIVE_STATUS_CHOICES",
+        "ImportRunStatusEnum": "kpis.models.ImportRun.Status",
+        "RecomputeRunStatusEnum": "kpis.models.RecomputeRun.Status",
+    },
+}
+
+# --- Security -----------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Files above this are refused by the upload forms (Django's memory limits are
+# not a size limit).
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,175 @@
+"""Presentation helpers: numbers formatted for people, sortable headers.
+
+Formatting happens only here, at the edge; everything below works with exact
+Decimals (METRICS.md: compute exactly, round only for output).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from kpis.formulas import METRICS
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "C$",
+}
+
+
+def _group(value: Decimal, places: int) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+@register.filter
+def money(value: Any, places: int = 2) -> str:
+    """1234.5 -> $1,234.50 (the reporting currency); empty stays an em dash."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(str(value))
+    code = settings.REPORTING_CURRENCY
+    sign = "-" if amount < 0 else ""
+    body = _group(abs(amount), int(places))
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {code}"
+
+
+@register.filter
+def money0(value: Any) -> str:
+    return money(value, 0)
+
+
+@register.filter
+def pct(value: Any, places: int = 1) -> str:
+    """A fraction as a percentage: 0.1234 -> 12.3%."""
+    if value is None or value == "":
+        return "—"
+    return f"{_group(Decimal(str(value)) * 100, int(places))}%"
+
+
+@register.filter
+def number(value: Any, places: int = 0) -> str:
+    if value is None or value == "":
+        return "—"
+    return _group(Decimal(str(value)), int(places))
+
+
+@register.filter
+def metric_value(value: Any, metric: str) -> str:
+    """Format a KPI value by its unit (money, count, percent, multiple, score)."""
+    if value is None or value == "":
+        return "—"
+    unit = METRICS[metric].unit
+    if unit == "money":
+        return money(value)
+    if unit == "count":
+        return number(value)
+    if unit == "percent":
+        return pct(value)
+    if unit == "multiple":
+        return f"{number(value, 2)}×"
+    return number(value, 1 if metric == "nps" else 2)
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    return METRICS[metric].label if metric in METRICS else metric
+
+
+@register.filter
+def progress_width(value: Any) -> int:
+    """Width in % of a progress bar for a progress fraction (capped at 100)."""
+    if value is None or value == "":
+        return 0
+    return max(0, min(100, int(Decimal(str(value)) * 100)))
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context: dict[str, Any], field: str, label: str, css: str = "") -> SafeString:
+    """A table header that sorts by `field` and toggles direction on a second click."""
+    request: HttpRequest = context["request"]
+    current = request.GET.get("sort", "")
+    if current == field:
+        target, arrow, sorted_cls = f"-{field}", " ▲", "sorted"
+    elif current == f"-{field}":
+        target, arrow, sorted_cls = field, " ▼", "sorted"
+    else:
+        target, arrow, sorted_cls = field, "", ""
+    params = request.GET.copy()
+    params["sort"] = target
+    params.pop("page", None)
+    return format_html(
+        '<th class="{}"><a class="{}" href="?{}">{}{}</a></th>',
+        css,
+        sorted_cls,
+        params.urlencode(),
+        label,
+        arrow,
+    )
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user's full name, else their username; an em dash for nobody."""
+    if not user:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def delta_text(value: Any, metric: str) -> str:
+    """A change against the previous range (METRICS.md s3): sums relative (%),
+    ratios as the difference of the values, in the ratio's own unit."""
+    if value is None or value == "":
+        return "—"
+    d = Decimal(str(value))
+    sign = "+" if d > 0 else ("−" if d < 0 else "±")
+    m = METRICS[metric]
+    if m.additive:
+        return f"{sign}{_group(abs(d) * 100, 1)}% vs before"
+    if m.unit == "percent":
+        return f"{sign}{_group(abs(d) * 100, 1)} pts vs before"
+    if m.unit == "money":
+        return f"{sign}{money(abs(d))} vs before"
+    return f"{sign}{_group(abs(d), 2)} vs before"
+
+
+@register.filter
+def delta_class(value: Any, metric: str) -> str:
+    """`up` when the change is good news, `down` when bad (lower is better for costs)."""
+    if value is None or value == "" or Decimal(str(value)) == 0:
+        return ""
+    better = Decimal(str(value)) < 0 if METRICS[metric].lower_is_better else Decimal(str(value)) > 0
+    return "up" if better else "down"
+
+
+@register.filter
+def cents(value: Any) -> str:
+    """Integer cents (from a database sum) as money."""
+    if value is None or value == "":
+        return "—"
+    return money(Decimal(int(value)) / 100)

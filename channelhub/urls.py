@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "ChannelHub administration"
+admin.site.site_title = "ChannelHub admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("channels/", include("channels_app.urls")),
+    path("partners/", include("partners.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("api/v1/", include("channelhub.api_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,65 @@
+"""Pages that belong to no single app: home and the user's own profile (with API tokens)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from channelhub.lib.views import AuthedRequest, check_perm, role_required
+from kpis.views import portfolio_page
+from partners import conflict_selectors
+from partners import selectors as partner_selectors
+
+from . import selectors, services
+from .forms import ApiTokenForm
+
+
+@role_required
+def home(request: AuthedRequest) -> HttpResponse:
+    """The portfolio dashboard, with what needs the user today on top."""
+    user = request.user
+    extra = {
+        "partner_today": partner_selectors.today_for_user(user=user, today=timezone.localdate()),
+        "conflicts_today": conflict_selectors.conflicts_for_user(user=user),
+    }
+    return portfolio_page(request, extra=extra)
+
+
+@login_required
+def profile(request: AuthedRequest) -> HttpResponse:
+    """The user's profile, with their personal API tokens.
+
+    A new token is shown in the response to the POST that created it and
+    never again: only its hash is stored (not even in the session).
+    """
+    user = request.user
+    form = ApiTokenForm()
+    new_token = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke-token":
+            token_id = request.POST.get("token", "")
+            if not token_id.isdigit():
+                raise Http404("No such token.")
+            token = get_object_or_404(selectors.api_token_list(user=user), pk=int(token_id))
+            check_perm(request, "channelhub.delete_apitoken", token)
+            services.api_token_revoke(token=token)
+            messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+            return redirect("profile")
+        check_perm(request, "channelhub.add_apitoken")
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            token, new_token = services.api_token_create(user=user, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    return render(
+        request,
+        "registration/profile.html",
+        {
+            "token_form": form,
+            "tokens": selectors.api_token_list(user=user),
+            "new_token": new_token,
+            "can_create_tokens": user.has_perm("channelhub.add_apitoken"),
+        },
+    )

@@ -1,0 +1,261 @@
+"""Channels and their objectives over the API: the same selectors, rules,
+forms and services as the channel pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import QueryDict
+from rest_framework import mixins, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from channelhub.lib.api import FormModelSerializer, RulesViewSet, request_user
+from kpis.formulas import OBJECTIVE_STATUS_LABELS
+from kpis.models import ObjectiveStatus
+
+from . import selectors, services
+from .filters import ChannelFilter, ObjectiveFilter
+from .forms import ChannelForm, ObjectiveForm
+from .models import Channel, ChannelObjective
+
+User = get_user_model()
+
+
+# --- channels ----------------------------------------------------------------------
+
+
+class ChannelSerializer(FormModelSerializer):
+    form_class = ChannelForm
+
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Username of the channel's owner.",
+    )
+    slug = serializers.SlugField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="Used in imports and URLs. Empty: made from the name.",
+        # Uniqueness is the form's check (with the page's message).
+        validators=[],
+    )
+    objective_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Channel
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "route",
+            "reach",
+            "owner",
+            "status",
+            "start_date",
+            "target_segment",
+            "value_proposition",
+            "notes",
+            "objective_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ChannelApiFilter(ChannelFilter):
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.all(), to_field_name="username", label="Owner (username)"
+    )
+
+
+class ChannelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    RulesViewSet,
+):
+    """Channels. A status change (planned → active ⇄ paused → retired) is an
+    update of `status`; channels are retired, not deleted."""
+
+    serializer_class = ChannelSerializer
+    filterset_class = ChannelApiFilter
+    lookup_field = "slug"
+    # Any slug the URL can carry reaches the view (which answers 404), dots included.
+    lookup_value_regex = "[^/]+"
+    perms = {
+        "view": "channels_app.view_channel",
+        "add": "channels_app.add_channel",
+        "change": "channels_app.change_channel",
+    }
+
+    def get_queryset(self) -> QuerySet[Channel]:
+        return selectors.channel_list(user=self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.require("add")
+        data = request.data
+        # As on the page: the owner is whoever creates it, unless they say otherwise.
+        if isinstance(data, Mapping) and "owner" not in data:
+            data = (
+                {**data.dict(), "owner": request.user.get_username()}
+                if isinstance(data, QueryDict)
+                else {**data, "owner": request.user.get_username()}
+            )
+        serializer = self.get_serializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        channel = services.channel_create(**serializer.validated_data)
+        return Response(self._read(channel), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        channel = self.get_object()
+        serializer = self.get_serializer(
+            channel, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        channel = services.channel_update(channel=channel, data=serializer.validated_data)
+        return Response(self._read(channel))
+
+    def _read(self, channel: Channel) -> dict[str, Any]:
+        return self.get_serializer(self.get_queryset().get(pk=channel.pk)).data
+
+
+# --- objectives --------------------------------------------------------------------
+
+
+class ObjectiveEvaluationSerializer(serializers.ModelSerializer):
+    status_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ObjectiveStatus
+        fields = ["status", "status_label", "actual", "projected", "progress", "as_of"]
+        read_only_fields = fields
+
+    def get_status_label(self, obj: ObjectiveStatus) -> str:
+        return OBJECTIVE_STATUS_LABELS[obj.status]
+
+
+class ObjectiveSerializer(FormModelSerializer):
+    form_class = ObjectiveForm
+
+    channel = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Channel.objects.all(),
+        help_text="The channel's slug. Set on creation; an objective stays with its channel.",
+    )
+    target = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        help_text="Percent metrics (ROI, CTR, margin, share, ...) as a fraction: 0.25 = 25%.",
+    )
+    direction = serializers.ChoiceField(
+        choices=ChannelObjective.Direction.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Empty: the usual one (at most for costs, at least otherwise).",
+    )
+    evaluation = ObjectiveEvaluationSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The stored evaluation (METRICS.md s4), refreshed by every recompute.",
+    )
+
+    class Meta:
+        model = ChannelObjective
+        fields = [
+            "id",
+            "channel",
+            "metric",
+            "target",
+            "direction",
+            "start_date",
+            "end_date",
+            "description",
+            "evaluation",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        channel = attrs.pop("channel", None)
+        if self.instance is not None:
+            if channel is not None and channel != self.instance.channel:
+                raise serializers.ValidationError(
+                    {"channel": ["An objective stays with its channel."]}
+                )
+            channel = self.instance.channel
+        cleaned = super().validate(attrs)
+        cleaned["channel"] = channel
+        return cleaned
+
+
+class ObjectiveApiFilter(ObjectiveFilter):
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), to_field_name="slug", label="Channel (slug)"
+    )
+
+
+class ObjectiveViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    RulesViewSet,
+):
+    """Objectives of channels, each with its stored evaluation (status,
+    actual, projected, progress)."""
+
+    serializer_class = ObjectiveSerializer
+    filterset_class = ObjectiveApiFilter
+    perms = {
+        "view": "channels_app.view_channelobjective",
+        "add": "channels_app.add_channelobjective",
+        "change": "channels_app.change_channelobjective",
+        "delete": "channels_app.delete_channelobjective",
+    }
+
+    def get_queryset(self) -> QuerySet[ChannelObjective]:
+        return selectors.objective_list(user=self.request.user).order_by(
+            "channel__name", "start_date", "metric", "pk"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.require("add")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        channel = data.pop("channel")
+        # As on the page: whoever may change the channel adds its objectives.
+        self.require_perm("channels_app.change_channel", channel)
+        self.require("add", channel)
+        objective = services.objective_create(
+            channel=channel, created_by=request_user(request), **data
+        )
+        return Response(self._read(objective), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = self.get_object()
+        serializer = self.get_serializer(
+            objective, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("channel", None)
+        objective = services.objective_update(objective=objective, data=data)
+        return Response(self._read(objective))
+
+    def perform_destroy(self, instance: ChannelObjective) -> None:
+        services.objective_delete(objective=instance)
+
+    def _read(self, objective: ChannelObjective) -> dict[str, Any]:
+        return self.get_serializer(self.get_queryset().get(pk=objective.pk)).data

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from kpis.formulas import METRICS, default_direction
+
+from .models import Channel, ChannelObjective
+from .services import unique_channel_slug
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ChannelForm(forms.ModelForm):
+    class Meta:
+        model = Channel
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "route",
+            "reach",
+            "owner",
+            "status",
+            "start_date",
+            "target_segment",
+            "value_proposition",
+            "notes",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "value_proposition": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "slug": "Used in imports and links. Leave empty to make one from the name.",
+            "target_segment": "Who this channel sells to, e.g. 'SMB retailers in DACH'.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = User.objects.filter(is_active=True).order_by("username")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or ""
+        if not slug and self.cleaned_data.get("name"):
+            slug = unique_channel_slug(self.cleaned_data["name"], exclude_pk=self.instance.pk)
+        return slug
+
+
+class ObjectiveForm(forms.ModelForm):
+    target = forms.CharField(
+        help_text="A number. For percentages (ROI, CTR, share, margin) you may type 25% or 0.25.",
+    )
+
+    class Meta:
+        model = ChannelObjective
+        fields = ["metric", "target", "direction", "start_date", "end_date", "description"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        help_texts = {
+            "direction": "Leave empty for the usual one: at most for costs, at least otherwise.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        direction = cast(forms.ChoiceField, self.fields["direction"])
+        direction.required = False
+        direction.choices = [
+            ("", "Usual for the metric"),
+            *ChannelObjective.Direction.choices,
+        ]
+        if self.instance.pk and not self.is_bound:
+            self.initial["target"] = _plain(self.instance.target)
+
+    def clean_target(self) -> Decimal:
+        raw = (self.cleaned_data.get("target") or "").strip().replace(",", "")
+        percent = raw.endswith("%")
+        try:
+            value = Decimal(raw.rstrip("%").strip())
+        except InvalidOperation:
+            raise forms.ValidationError("Enter a number, for example 50000 or 25%.") from None
+        if not value.is_finite():
+            raise forms.ValidationError("Enter a number, for example 50000 or 25%.")
+        if percent:
+            value = value / 100
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        metric = data.get("metric")
+        if metric and not data.get("direction"):
+            data["direction"] = default_direction(metric)
+        target = data.get("target")
+        typed = self.data.get(self.add_prefix("target")) or ""
+        # "25" for a percentage is almost always meant as 25%, not 2500%.
+        if (
+            metric
+            and target is not None
+            and METRICS[metric].unit == "percent"
+            and abs(target) > 10
+            and "%" not in typed
+        ):
+            self.add_error(
+                "target",
+                f"{METRICS[metric].label} is a fraction: type 0.25 or 25% for 25 percent.",
+            )
+        return data
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,172 @@
+"""Channel and objective pages. Views parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
+from kpis import selectors as kpi_selectors
+from kpis.forms import PeriodForm
+from kpis.models import STORED_PERIOD_KINDS
+
+from . import selectors, services
+from .filters import ChannelFilter, ObjectiveFilter
+from .forms import ChannelForm, ObjectiveForm
+from .models import Channel, ChannelObjective
+
+
+def _get_channel_for_user(request: AuthedRequest, slug: str, perm: str) -> Channel:
+    """The channel, if the user may `perm` it; 404 if it does not exist, 403 if refused."""
+    channel = get_object_or_404(selectors.channel_list(user=request.user), slug=slug)
+    check_perm(request, perm, channel)
+    return channel
+
+
+def _get_objective_for_user(request: AuthedRequest, pk: int, perm: str) -> ChannelObjective:
+    objective = get_object_or_404(selectors.objective_list(user=request.user), pk=pk)
+    check_perm(request, perm, objective)
+    return objective
+
+
+@role_required
+def channel_list(request: AuthedRequest) -> HttpResponse:
+    filterset = ChannelFilter(request.GET, queryset=selectors.channel_list(user=request.user))
+    page = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page, "channels": page.object_list}
+    template = (
+        "channels_app/_channel_table.html" if request.htmx else "channels_app/channel_list.html"
+    )
+    return render(request, template, context)
+
+
+@role_required
+def channel_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    channel = _get_channel_for_user(request, slug, "channels_app.view_channel")
+    objectives = selectors.objective_list(user=request.user, channel=channel)
+    period = PeriodForm(request.GET)
+    period.is_valid()
+    kind = period.cleaned_data.get("period") or "month"
+    kpi = kpi_selectors.channel_kpi_table(
+        channel=channel, kind=kind, count=period.cleaned_data.get("periods") or 12
+    )
+    return render(
+        request,
+        "channels_app/channel_detail.html",
+        {
+            "channel": channel,
+            "objectives": objectives,
+            "transitions": services.STATUS_TRANSITIONS[channel.status],
+            "kpi": kpi,
+            "feedback": kpi_selectors.recent_feedback(channel=channel),
+            "period_kinds": [(k.value, k.label) for k in STORED_PERIOD_KINDS],
+        },
+    )
+
+
+@role_required
+def channel_create(request: AuthedRequest) -> HttpResponse:
+    check_perm(request, "channels_app.add_channel")
+    form = ChannelForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.channel_create(**form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Channel “{channel.name}” created.")
+            return redirect(channel)
+    return render(request, "channels_app/channel_form.html", {"form": form})
+
+
+@role_required
+def channel_edit(request: AuthedRequest, slug: str) -> HttpResponse:
+    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    form = ChannelForm(request.POST or None, instance=Channel.objects.get(pk=channel.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.channel_update(channel=channel, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Channel “{channel.name}” saved.")
+            return redirect(channel)
+    return render(request, "channels_app/channel_form.html", {"form": form, "channel": channel})
+
+
+@require_POST
+@role_required
+def channel_set_status(request: AuthedRequest, slug: str) -> HttpResponse:
+    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    status = request.POST.get("status", "")
+    if status not in Channel.Status.values:
+        messages.error(request, "Unknown status.")
+        return redirect(channel)
+    try:
+        channel = services.channel_set_status(channel=channel, status=status)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"“{channel.name}” is now {channel.get_status_display().lower()}."
+        )
+    return redirect(channel)
+
+
+@role_required
+def objective_list(request: AuthedRequest) -> HttpResponse:
+    filterset = ObjectiveFilter(request.GET, queryset=selectors.objective_list(user=request.user))
+    page = paginate(request, filterset.qs)
+    return render(
+        request,
+        "channels_app/objective_list.html",
+        {"filter": filterset, "page": page, "objectives": page.object_list},
+    )
+
+
+@role_required
+def objective_create(request: AuthedRequest, slug: str) -> HttpResponse:
+    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    check_perm(request, "channels_app.add_channelobjective", channel)
+    form = ObjectiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_create(channel=channel, created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Objective added.")
+            return redirect(channel)
+    return render(request, "channels_app/objective_form.html", {"form": form, "channel": channel})
+
+
+@role_required
+def objective_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    objective = _get_objective_for_user(request, pk, "channels_app.change_channelobjective")
+    form = ObjectiveForm(request.POST or None, instance=ChannelObjective.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_update(objective=objective, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Objective saved.")
+            return redirect(objective.channel)
+    return render(
+        request,
+        "channels_app/objective_form.html",
+        {"form": form, "channel": objective.channel, "objective": objective},
+    )
+
+
+@role_required
+def objective_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    objective = _get_objective_for_user(request, pk, "channels_app.delete_channelobjective")
+    if request.method == "POST":
+        services.objective_delete(objective=objective)
+        messages.success(request, "Objective deleted.")
+        return redirect(objective.channel)
+    return render(request, "channels_app/objective_confirm_delete.html", {"objective": objective})

@@ -1,0 +1,118 @@
+"""Fixtures every test can use: one user per role, plus an outsider with no role."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def marketing_user(db):
+    return UserFactory(username="maria", role=MARKETING_MANAGER)
+
+
+@pytest.fixture
+def partner_user(db):
+    return UserFactory(username="paul", role=PARTNER_MANAGER)
+
+
+@pytest.fixture
+def other_partner_user(db):
+    return UserFactory(username="petra", role=PARTNER_MANAGER)
+
+
+@pytest.fixture
+def viewer_user(db):
+    return UserFactory(username="vera", role=VIEWER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def norole_user(db):
+    return UserFactory(username="nobody")
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def marketing_client(marketing_user):
+    return _client_for(marketing_user)
+
+
+@pytest.fixture
+def partner_client(partner_user):
+    return _client_for(partner_user)
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return _client_for(viewer_user)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def norole_client(norole_user):
+    return _client_for(norole_user)
+
+
+@pytest.fixture(autouse=True)
+def celery_eager(request):
+    """Tasks run in-process, right away, unless a test starts a real worker."""
+    from channelhub.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Uploads of each test land in a folder of its own, and its cache is private."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return settings.MEDIA_ROOT
+
+
+# Rows the data migrations create (roles, tiers, onboarding templates,
+# schedules). A transactional test's flush deletes them, and pytest-django's
+# serialized rollback does not always put them back before a live-server test;
+# every transactional test re-runs these idempotent migration steps first.
+REFERENCE_DATA = [
+    ("channelhub.migrations.0001_roles", "create_roles"),
+    ("partners.migrations.0003_tiers_and_onboarding_templates", "create"),
+    ("partners.migrations.0004_daily_flags_schedule", "create"),
+    ("kpis.migrations.0002_unlogged_stage_and_schedules", "add_schedules"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        for module, function in REFERENCE_DATA:
+            getattr(importlib.import_module(module), function)(apps, None)

@@ -1,0 +1,150 @@
+"""KPI jobs and data in the admin. Daily facts have a composite primary key,
+which Django's admin does not support: they are read through the import
+history, the KPI pages and the export instead."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import (
+    ChannelDataState,
+    CustomerFeedback,
+    ImportRun,
+    IncentiveAccrual,
+    KpiSnapshot,
+    ObjectiveStatus,
+    RecomputeBatch,
+    RecomputeRun,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by jobs: visible, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "original_name",
+        "status",
+        "source",
+        "created_by",
+        "created_at",
+        "rows_total",
+        "rows_added",
+        "rows_replaced",
+        "bad_rows",
+    )
+    list_filter = ("status", "source")
+    search_fields = ("original_name", "created_by__username", "message")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by",)
+
+
+class BatchInline(admin.TabularInline):
+    model = RecomputeBatch
+    extra = 0
+    fields = ("index", "status", "rows", "finished_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "scope_label",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+    )
+    list_filter = ("status", "trigger")
+    search_fields = ("error",)
+    date_hierarchy = "created_at"
+    inlines = [BatchInline]
+
+
+@admin.register(KpiSnapshot)
+class KpiSnapshotAdmin(ReadOnlyAdmin):
+    list_display = (
+        "channel",
+        "partner_key",
+        "period_kind",
+        "period_start",
+        "period_end",
+        "spend",
+        "revenue",
+        "orders",
+        "facts_version",
+    )
+    list_filter = ("period_kind", "channel__kind")
+    search_fields = ("channel__name", "channel__slug")
+    list_select_related = ("channel",)
+    date_hierarchy = "period_start"
+
+
+@admin.register(ChannelDataState)
+class ChannelDataStateAdmin(ReadOnlyAdmin):
+    list_display = (
+        "channel",
+        "last_fact_day",
+        "facts_version",
+        "published_version",
+        "published_at",
+    )
+    search_fields = ("channel__name", "channel__slug")
+    list_select_related = ("channel",)
+
+
+@admin.register(ObjectiveStatus)
+class ObjectiveStatusAdmin(ReadOnlyAdmin):
+    list_display = (
+        "objective",
+        "status",
+        "actual",
+        "projected",
+        "progress",
+        "as_of",
+        "evaluated_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("objective__channel__name",)
+    list_select_related = ("objective__channel",)
+
+
+@admin.register(CustomerFeedback)
+class CustomerFeedbackAdmin(admin.ModelAdmin):
+    list_display = ("day", "channel", "partner", "score", "rating", "source", "comment")
+    list_filter = ("channel", "source")
+    search_fields = ("comment", "channel__name", "partner__name")
+    list_select_related = ("channel", "partner")
+    date_hierarchy = "day"
+    readonly_fields = ("fingerprint", "import_run")
+
+
+@admin.register(IncentiveAccrual)
+class IncentiveAccrualAdmin(ReadOnlyAdmin):
+    list_display = (
+        "program",
+        "partner",
+        "period_start",
+        "period_end",
+        "accrued_on",
+        "amount",
+        "provisional",
+    )
+    list_filter = ("provisional", "program")
+    search_fields = ("partner__name", "program__name")
+    list_select_related = ("program", "partner")
+    date_hierarchy = "accrued_on"

@@ -1,0 +1,803 @@
+"""KPI data over the API: snapshots (values from kpis.formulas through
+kpis.selectors), the export CSV (kpis.exports), import and recompute runs,
+and the daily-facts push, which goes through the import page's machinery.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channelhub.lib.api import (
+    ErrorSerializer,
+    HasRole,
+    PayloadTooLarge,
+    RulesViewSet,
+    request_user,
+)
+from channels_app import selectors as channel_selectors
+from partners import selectors as partner_selectors
+
+from . import periods, selectors, services
+from .exports import HEADER, export_rows
+from .formulas import EXPORT_KPIS, METRICS, rounded
+from .importing import KNOWN_COLUMNS, FileProblem
+from .models import ImportRun, RecomputeRun
+
+# --- KPI snapshots -----------------------------------------------------------------
+
+
+def _kpi_field(metric: str) -> serializers.Field:
+    m = METRICS[metric]
+    if m.additive and m.unit == "count":
+        return serializers.IntegerField(help_text=m.help or m.label)
+    places = 2 if m.additive else 4
+    return serializers.DecimalField(
+        max_digits=None,
+        decimal_places=places,
+        allow_null=not m.additive,
+        help_text=(m.help or m.label) + ("" if m.additive else " (null when undefined)"),
+    )
+
+
+class KpiRowSerializer(serializers.Serializer):
+    channel = serializers.CharField(help_text="The channel's slug.")
+    channel_name = serializers.CharField()
+    partner = serializers.CharField(
+        allow_null=True, help_text="The partner's slug for a partner row; null for the channel."
+    )
+    period_kind = serializers.CharField()
+    period = serializers.CharField(help_text="2025-01-15, 2025-W03, 2025-01, FY2025-Q1, FY2025")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    complete = serializers.BooleanField(
+        help_text="False while the channel's facts do not yet reach the period's last day."
+    )
+    kpis = inline_serializer(
+        "KpiValues",
+        {metric: _kpi_field(metric) for metric in EXPORT_KPIS},
+        help_text="Every KPI of the export, in its order: money with 2 decimals, ratios with 4.",
+    )
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(
+        choices=periods.KINDS, default="month", help_text="The period kind."
+    )
+    channel = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        help_text="Channel slug(s); repeat the parameter for several. Default: every channel.",
+    )
+    partner = serializers.SlugField(
+        required=False, help_text="A partner's slug: that partner's rows instead of channels'."
+    )
+    start = serializers.DateField(
+        required=False, help_text="Periods overlapping [start, end] are returned, in full."
+    )
+    end = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be on or after the start."]})
+        if attrs.get("partner") and attrs["period"] == "day":
+            raise serializers.ValidationError(
+                {"period": ["Partner rows exist per week, month, quarter and year."]}
+            )
+        return attrs
+
+
+def _query(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "channel"}
+    if "channel" in request.query_params:
+        params["channel"] = request.query_params.getlist("channel")
+    serializer = KpiQuerySerializer(data=params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+KPI_PARAMETERS = [
+    OpenApiParameter("period", str, enum=list(periods.KINDS), description="Default: month."),
+    OpenApiParameter(
+        "channel", str, many=True, explode=True, description="Channel slug(s); default all."
+    ),
+    OpenApiParameter("start", OpenApiTypes.DATE, description="Periods overlapping from here."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="…to here (in full)."),
+]
+
+
+class KpiSnapshotListView(GenericAPIView):
+    """KPI rows per channel (or partner) and period, every value from kpis.formulas."""
+
+    permission_classes = [HasRole]
+    serializer_class = KpiRowSerializer
+    filter_backends: list[Any] = []
+
+    @extend_schema(
+        operation_id="kpi_snapshots_list",
+        parameters=[
+            *KPI_PARAMETERS,
+            OpenApiParameter("partner", str, description="A partner's slug: its own rows."),
+        ],
+        responses={200: KpiRowSerializer(many=True)},
+        description="The stored KPI snapshots of weeks, months, fiscal quarters and years "
+        "(day rows are computed from the facts), ordered by channel then period start. "
+        "Ratios are derived from the summed components and are null when undefined; money "
+        "has 2 decimals and ratios 4, rounded half-up (METRICS.md s3).",
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("kpis.view_kpisnapshot"):
+            raise exceptions.PermissionDenied()
+        query = _query(request)
+        channels = channel_selectors.channel_list(user=request.user)
+        if query.get("channel"):
+            channels = channels.filter(slug__in=query["channel"])
+        by_id = {c.pk: c for c in channels}
+        partner = None
+        if query.get("partner"):
+            partner = (
+                partner_selectors.visible_partners(user=request.user)
+                .filter(slug=query["partner"], channel_id__in=list(by_id))
+                .first()
+            )
+            if partner is None:
+                raise exceptions.ValidationError({"partner": [f"No partner “{query['partner']}”."]})
+        rows = selectors.snapshot_rows(
+            kind=query["period"],
+            channel_ids=(
+                [partner.channel_id] if partner else list(by_id) if query.get("channel") else None
+            ),
+            start=query.get("start"),
+            end=query.get("end"),
+            partner_keys=[partner.pk] if partner else None,
+        )
+        page = self.paginate_queryset(rows) or []
+        data = [
+            {
+                "channel": by_id[row.channel_id].slug,
+                "channel_name": by_id[row.channel_id].name,
+                "partner": partner.slug if partner else None,
+                "period_kind": row.kind,
+                "period": row.label,
+                "period_start": row.start,
+                "period_end": row.end,
+                "complete": row.complete,
+                "kpis": {metric: rounded(metric, row.values[metric]) for metric in EXPORT_KPIS},
+            }
+            for row in page
+            if row.channel_id in by_id
+        ]
+        return self.get_paginated_response(KpiRowSerializer(data, many=True).data)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class KpiExportView(APIView):
+    """The KPI export as CSV: the columns and rows of `manage.py export_kpis`."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(
+        operation_id="kpi_export_csv",
+        parameters=KPI_PARAMETERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Header: " + ", ".join(HEADER) + ". One row per channel and "
+                "period with data, ordered by channel slug then period start (METRICS.md s6).",
+            ),
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        if not request.user.has_perm("kpis.view_kpisnapshot"):
+            raise exceptions.PermissionDenied()
+        query = _query(request)
+        channels = None
+        if query.get("channel"):
+            channels = list(
+                channel_selectors.channel_list(user=request.user).filter(slug__in=query["channel"])
+            )
+        rows = export_rows(
+            kind=query["period"], channels=channels, start=query.get("start"), end=query.get("end")
+        )
+        writer = csv.writer(_Echo(), lineterminator="\n")
+        stream = (writer.writerow(row) for row in [HEADER, *rows])
+        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+        name = slugify("-".join(query.get("channel") or [])) or "all-channels"
+        response["Content-Disposition"] = (
+            f'attachment; filename="kpis-{name}-{query["period"]}.csv"'
+        )
+        return response
+
+
+# --- import and recompute runs -----------------------------------------------------
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    channels = serializers.SerializerMethodField(help_text="Ids of the channels it touched.")
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "status",
+            "source",
+            "original_name",
+            "file_size",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rows_total",
+            "rows_processed",
+            "rows_added",
+            "rows_replaced",
+            "rows_unchanged",
+            "values_rounded",
+            "columns",
+            "ignored_columns",
+            "channels_created",
+            "channels",
+            "first_day",
+            "last_day",
+            "error_count",
+            "bad_rows",
+            "message",
+            "recompute_run",
+            "undone_at",
+        ]
+        read_only_fields = fields
+
+    def get_channels(self, obj: ImportRun) -> list[int]:
+        return list(obj.channel_ids or [])
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        allow_null=True,
+        help_text="Line of the file (the header is line 1); for a JSON batch, the line of "
+        "its CSV form (row + 2).",
+    )
+    row = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="JSON batches only: the 0-based index of the row in the array (null for "
+        "a problem with the batch as a whole).",
+    )
+    column = serializers.CharField(allow_blank=True)
+    value = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+
+
+class ImportRunDetailSerializer(ImportRunSerializer):
+    class Meta(ImportRunSerializer.Meta):
+        fields = [*ImportRunSerializer.Meta.fields, "errors"]
+        read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Set here, not as an attribute: `errors` would hide Serializer.errors.
+        fields = super().get_fields()
+        fields["errors"] = ImportErrorSerializer(
+            many=True, read_only=True, help_text="The first errors of a rejected import."
+        )
+        return fields
+
+
+class ImportRunFilter(django_filters.FilterSet):
+    sort = django_filters.OrderingFilter(
+        fields=(("created_at", "created"), ("status", "status"), ("rows_total", "rows"))
+    )
+
+    class Meta:
+        model = ImportRun
+        fields = ["status", "source"]
+
+
+class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RulesViewSet):
+    """Imports of daily facts (from the import page, the command line and the API)."""
+
+    filterset_class = ImportRunFilter
+    perms = {"view": "kpis.view_importrun"}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.require("view")
+
+    def get_queryset(self) -> QuerySet[ImportRun]:
+        return selectors.import_list(user=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return ImportRunDetailSerializer if self.action == "retrieve" else ImportRunSerializer
+
+
+class RecomputeRunSerializer(serializers.ModelSerializer):
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    channels = serializers.SerializerMethodField(
+        help_text="Ids of the channels in scope; null for every channel."
+    )
+    scope = serializers.CharField(source="scope_label", read_only=True)
+    duration_s = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RecomputeRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "channels",
+            "start_date",
+            "end_date",
+            "scope",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_s",
+            "error",
+        ]
+        read_only_fields = fields
+
+    def get_channels(self, obj: RecomputeRun) -> list[int] | None:
+        return list(obj.channel_ids) if obj.channel_ids is not None else None
+
+
+class RecomputeRequestSerializer(serializers.Serializer):
+    channel = serializers.SlugField(
+        required=False, allow_blank=True, help_text="A channel's slug; empty: every channel."
+    )
+    start = serializers.DateField(required=False, allow_null=True)
+    end = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("start"), attrs.get("end")
+        if (start is None) != (end is None):
+            raise serializers.ValidationError(
+                {"end" if start else "start": ["Give both start and end, or neither."]}
+            )
+        if start and end and end < start:
+            raise serializers.ValidationError({"end": ["The end must be on or after the start."]})
+        return attrs
+
+
+class RecomputeRunFilter(django_filters.FilterSet):
+    sort = django_filters.OrderingFilter(fields=(("created_at", "created"), ("status", "status")))
+
+    class Meta:
+        model = RecomputeRun
+        fields = ["status", "trigger"]
+
+
+class RecomputeRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, RulesViewSet
+):
+    """Recomputes of the KPI snapshots. POST queues one (202); poll its status by id."""
+
+    serializer_class = RecomputeRunSerializer
+    filterset_class = RecomputeRunFilter
+    perms = {"view": "kpis.view_recomputerun", "add": "kpis.add_recomputerun"}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.require("add" if self.action == "create" else "view")
+
+    def get_queryset(self) -> QuerySet[RecomputeRun]:
+        return selectors.recompute_run_list(user=self.request.user)
+
+    @extend_schema(
+        request=RecomputeRequestSerializer,
+        responses={202: RecomputeRunSerializer},
+        description="Queue a recompute of one channel (or all) and a date range (or all "
+        "time). A worker runs it; poll GET /recompute-runs/{id}/ for its status.",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = RecomputeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        channel = None
+        if data.get("channel"):
+            channel = (
+                channel_selectors.channel_list(user=request.user)
+                .filter(slug=data["channel"])
+                .first()
+            )
+            if channel is None:
+                raise exceptions.ValidationError({"channel": [f"No channel “{data['channel']}”."]})
+        run = services.recompute_request(
+            trigger=RecomputeRun.Trigger.MANUAL,
+            channel_ids=[channel.pk] if channel else None,
+            start=data.get("start"),
+            end=data.get("end"),
+            requested_by=request_user(request),
+        )
+        return Response(RecomputeRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- pushing daily facts -----------------------------------------------------------
+
+MAX_PUSH_ROWS = 10_000
+# A JSON batch of 10,000 rows with every column is about 2.5 MB; anything far
+# bigger is refused before it is parsed.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+JSON_BATCH_NAME = "api-facts.csv"
+_AS_LINE = re.compile(r"as line (\d+)")
+
+
+class FactRowSerializer(serializers.Serializer):
+    """One row of daily facts, with the import file's column names (METRICS.md s1)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        def number(help_text: str) -> serializers.Field:
+            return serializers.JSONField(help_text=help_text + " (number or numeric string)")
+
+        return {
+            "date": serializers.CharField(help_text="YYYY-MM-DD"),
+            "channel": serializers.CharField(help_text="The channel's slug (or unique name)."),
+            "partner": serializers.CharField(
+                required=False, allow_null=True, help_text="Partner slug; blank: channel-level."
+            ),
+            **{
+                column: number(f"{column}, >= 0")
+                for column in KNOWN_COLUMNS
+                if column not in ("date", "channel", "partner")
+            },
+        }
+
+
+class FactsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A .csv (UTF-8) or .xlsx file, as on the import page.")
+
+
+class FactsResultSerializer(serializers.Serializer):
+    import_run = serializers.IntegerField()
+    status = serializers.CharField()
+    rows = serializers.IntegerField()
+    added = serializers.IntegerField()
+    replaced = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    values_rounded = serializers.IntegerField(help_text="Amounts rounded to cents.")
+    columns = serializers.ListField(child=serializers.CharField())
+    ignored_columns = serializers.ListField(child=serializers.CharField())
+    first_day = serializers.DateField(allow_null=True)
+    last_day = serializers.DateField(allow_null=True)
+    recompute_run = serializers.IntegerField(
+        allow_null=True,
+        help_text="The queued recompute of the channels and dates written; null when "
+        "nothing changed (a re-push of the same batch).",
+    )
+    message = serializers.CharField()
+
+
+class FactsRejectedSerializer(serializers.Serializer):
+    """A rejected batch; a malformed request (not an array, ...) answers with the
+    usual error body, which is this one without the batch's counts."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = ErrorSerializer().get_fields()
+        fields["code"] = serializers.CharField(help_text="facts_rejected, or invalid")
+        return {
+            **fields,
+            "import_run": serializers.IntegerField(
+                required=False,
+                allow_null=True,
+                help_text="The rejected import, in import history (null when the batch "
+                "could not even be turned into a file).",
+            ),
+            "rows": serializers.IntegerField(required=False),
+            "bad_rows": serializers.IntegerField(required=False),
+            "error_count": serializers.IntegerField(required=False),
+            "row_errors": ImportErrorSerializer(many=True, required=False),
+        }
+
+
+def _cell(value: Any) -> str:
+    """A JSON value as the text a CSV cell would hold (as an XLSX cell is read)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # the import refuses it as not a number
+    if isinstance(value, float):
+        # A whole-number float is an integer; otherwise its shortest decimal
+        # repr (2.675, not 2.67499999...) is what the sender meant.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _text_problem(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (unpaired surrogate)"
+    if any(ord(ch) < 32 and ch != "\t" for ch in text):
+        return "must be on one line, without control characters"
+    return None
+
+
+def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
+    """A JSON batch as the CSV file the import page would receive (header = the
+    rows' keys), or the rows that cannot become one. Every row must have the
+    same keys (null or "" for a blank cell), so that a key left out of one row
+    cannot quietly blank a stored value."""
+    problems: list[dict[str, Any]] = []
+
+    def problem(index: int | None, column: str, value: Any, reason: str) -> None:
+        problems.append(
+            {
+                "line": None if index is None else index + 2,
+                "row": index,
+                "column": column,
+                "value": str(value)[:200],
+                "reason": reason,
+            }
+        )
+
+    columns: list[str] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            problem(index, "", type(row).__name__, "each row must be an object")
+            continue
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    bad_names = False
+    for key in columns:
+        reason = _text_problem(key) or ("is empty" if not key.strip() else None)
+        if reason:
+            problem(None, key, key, f"column name {reason}")
+            bad_names = True
+    if bad_names:
+        return b"", problems
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        cells = []
+        for key in columns:
+            if key not in row:
+                problem(index, key, "", "missing: every row needs the same keys (null for blank)")
+                continue
+            value = row[key]
+            if isinstance(value, dict | list):
+                problem(index, key, value, "must be a string, a number or null")
+                continue
+            cell = _cell(value)
+            reason = _text_problem(cell)
+            if reason:
+                problem(index, key, repr(cell), f"value {reason}")
+                continue
+            cells.append(cell)
+        writer.writerow(cells)
+    return out.getvalue().encode("utf-8"), problems
+
+
+def count_data_rows(upload: Any, name: str, limit: int) -> int:
+    """Data rows of an uploaded file, counted up to `limit` + 1 (so the cost is bounded)."""
+    upload.seek(0)
+    count = 0
+    try:
+        if Path(name).suffix.lower() == ".xlsx":
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+            try:
+                for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True):
+                    if any(v not in (None, "") for v in row):
+                        count += 1
+                        if count > limit:
+                            break
+            finally:
+                workbook.close()
+        else:
+            text = io.TextIOWrapper(upload, encoding="utf-8-sig", errors="replace", newline="")
+            try:
+                reader = csv.reader(text)
+                next(reader, None)
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        count += 1
+                        if count > limit:
+                            break
+            finally:
+                text.detach()
+    except Exception:
+        # Unreadable: the import says why, line by line.
+        count = 0
+    upload.seek(0)
+    return count
+
+
+def _too_many(rows: int, *, exact: bool) -> PayloadTooLarge:
+    counted = f"{rows:,} rows" if exact else f"More than {MAX_PUSH_ROWS:,} rows"
+    return PayloadTooLarge(
+        f"{counted}: the limit is {MAX_PUSH_ROWS:,} rows a request. Split the batch, or "
+        "import the file on the import page (or with `manage.py import_metrics`)."
+    )
+
+
+def _row_errors(errors: list[dict[str, Any]], *, json_batch: bool) -> list[dict[str, Any]]:
+    out = []
+    for error in errors:
+        item = {
+            "line": error.get("line"),
+            "column": error.get("column", ""),
+            "value": str(error.get("value", "")),
+            "reason": str(error.get("reason", "")),
+        }
+        if json_batch:
+            line = item["line"]
+            item["row"] = line - 2 if isinstance(line, int) and line >= 2 else None
+            item["reason"] = _AS_LINE.sub(lambda m: f"as row {int(m.group(1)) - 2}", item["reason"])
+        out.append(item)
+    return out
+
+
+class FactsPushView(APIView):
+    """Push daily facts: validated and written exactly as an import-page upload."""
+
+    permission_classes = [HasRole]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="facts_push",
+        request={
+            "application/json": FactRowSerializer(many=True),
+            "multipart/form-data": FactsUploadSerializer,
+        },
+        parameters=[
+            OpenApiParameter(
+                "create_channels",
+                bool,
+                description="Create channels named in the batch that do not exist yet "
+                "(kind “other”), as the import page's option does.",
+            )
+        ],
+        responses={
+            201: FactsResultSerializer,
+            400: OpenApiResponse(
+                FactsRejectedSerializer,
+                description="The batch was rejected whole and nothing was written: every bad "
+                "row with its column, value and reason. For a JSON batch `row` is the 0-based "
+                "index of the row in the array (`line` = row + 2, the line of its CSV form). "
+                "A malformed request (not an array, ...) gets the usual error body.",
+            ),
+            413: OpenApiResponse(
+                ErrorSerializer, description="More than 10,000 rows (or a body over 16 MB)."
+            ),
+        },
+        description="Upsert daily facts (METRICS.md s1): a JSON array of up to 10,000 row "
+        "objects with the import file's column names, or a CSV/XLSX file (multipart field "
+        "`file`). The batch is validated whole like the import page: one bad row and nothing "
+        "is written. Rows whose (date, channel, partner) exist are replaced in the columns "
+        "the batch has; pushing the same batch again changes nothing. Every row of a JSON "
+        'batch must have the same keys (null or "" for a blank cell). A recompute of the '
+        "channels and dates written is queued.",
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("kpis.add_importrun"):
+            raise exceptions.PermissionDenied()
+        create_channels = request.query_params.get("create_channels", "").lower() in (
+            "1",
+            "true",
+            "yes",
+        )
+        if (request.content_type or "").startswith("multipart/"):
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise exceptions.ValidationError({"file": ["Attach the file as `file`."]})
+            try:
+                services.check_upload(name=upload.name or "", size=upload.size or 0)
+            except FileProblem as problem:
+                raise exceptions.ValidationError({"file": [str(problem)]}) from None
+            rows = count_data_rows(upload, upload.name or "", MAX_PUSH_ROWS)
+            if rows > MAX_PUSH_ROWS:
+                raise _too_many(rows, exact=False)
+            return self._import(request, upload, upload.name or "", False, create_channels)
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_JSON_BYTES:
+            raise PayloadTooLarge(
+                f"The body is over {MAX_JSON_BYTES // (1024 * 1024)} MB: send at most "
+                f"{MAX_PUSH_ROWS:,} rows a request."
+            )
+        batch = request.data
+        if not isinstance(batch, list):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Send a JSON array of row objects (or a file)."]}
+            )
+        if len(batch) > MAX_PUSH_ROWS:
+            raise _too_many(len(batch), exact=True)
+        if not batch:
+            raise exceptions.ValidationError({"non_field_errors": ["The batch has no rows."]})
+        content, problems = facts_csv(batch)
+        if problems:
+            return Response(
+                {
+                    "detail": f"{len({p['row'] for p in problems})} row(s) cannot be read; "
+                    "nothing was imported.",
+                    "code": "facts_rejected",
+                    "import_run": None,
+                    "rows": len(batch),
+                    "bad_rows": len({p["row"] for p in problems}),
+                    "error_count": len(problems),
+                    "row_errors": problems[:1000],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return self._import(request, io.BytesIO(content), JSON_BATCH_NAME, True, create_channels)
+
+    def _import(
+        self, request: Request, file: Any, name: str, json_batch: bool, create_channels: bool
+    ) -> Response:
+        if create_channels and not request.user.has_perm("channels_app.add_channel"):
+            raise exceptions.PermissionDenied("Creating channels needs a marketing manager.")
+        try:
+            run = services.import_create(
+                file=file,
+                name=name,
+                user=request_user(request),
+                source=ImportRun.Source.API,
+                create_channels=create_channels,
+            )
+        except FileProblem as problem:
+            raise exceptions.ValidationError({"file": [str(problem)]}) from None
+        # In this request: the caller learns the outcome in the answer.
+        result = services.import_execute(run.pk) or ImportRun.objects.get(pk=run.pk)
+        if result.status != ImportRun.Status.SUCCEEDED:
+            return Response(
+                {
+                    "detail": result.message or "The batch was rejected; nothing was imported.",
+                    "code": "facts_rejected",
+                    "import_run": result.pk,
+                    "rows": result.rows_total,
+                    "bad_rows": result.bad_rows,
+                    "error_count": result.error_count,
+                    "row_errors": _row_errors(result.errors or [], json_batch=json_batch),
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "import_run": result.pk,
+                "status": result.status,
+                "rows": result.rows_total,
+                "added": result.rows_added,
+                "replaced": result.rows_replaced,
+                "unchanged": result.rows_unchanged,
+                "values_rounded": result.values_rounded,
+                "columns": result.columns,
+                "ignored_columns": result.ignored_columns,
+                "first_day": result.first_day,
+                "last_day": result.last_day,
+                "recompute_run": result.recompute_run_id,
+                "message": result.message,
+            },
+            status=status.HTTP_201_CREATED,
+        )

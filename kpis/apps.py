@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class KPIsConfig(AppConfig):
+    name = "kpis"
+    verbose_name = "KPIs"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,524 @@
+"""Pure Plotly figure builders: a pandas frame in, a Figure out.
+
+One theme for every chart; colours fixed per channel kind, so a channel has
+the same colour on every chart. Values arrive already aggregated (one point
+per channel, or per channel and period), never one per daily fact. Builders
+do no I/O and no formatting beyond axis units and hover text; they are tested
+by their traces' data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from django.conf import settings
+
+from channelhub.templatetags.channelhub import CURRENCY_SYMBOLS
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+GRID = "#e2e6ec"
+INK = "#1d2330"
+MUTED = "#5f6b7a"
+GOOD = "#1f8a4c"
+BAD = "#c53030"
+WARN = "#b7791f"
+BRAND = "#2457c5"
+
+# Fixed colour per channel kind (Channel.Kind values).
+KIND_COLOURS = {
+    "direct_sales": "#2457c5",
+    "ecommerce": "#0e7490",
+    "retail_store": "#7c3aed",
+    "social_media": "#db2777",
+    "marketplace": "#ea580c",
+    "distributor": "#65a30d",
+    "affiliate": "#ca8a04",
+    "email": "#0891b2",
+    "paid_search": "#4f46e5",
+    "events": "#9f1239",
+    "other": "#64748b",
+}
+# Channels of one kind get shades of the kind's colour, in a stable order.
+_SHADES = [1.0, 0.72, 1.25, 0.55, 1.45, 0.85, 1.15]
+
+
+def _shade(hex_colour: str, factor: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    if factor >= 1:
+        r, g, b = (int(c + (255 - c) * (factor - 1)) for c in (r, g, b))
+    else:
+        r, g, b = (int(c * factor) for c in (r, g, b))
+    return f"#{min(r, 255):02x}{min(g, 255):02x}{min(b, 255):02x}"
+
+
+def channel_colours(channels: pd.DataFrame) -> dict[str, str]:
+    """slug -> colour: the kind's colour, shaded per channel of that kind (by slug)."""
+    colours: dict[str, str] = {}
+    if channels.empty:
+        return colours
+    for kind, group in channels.sort_values("slug").groupby("kind", sort=True):
+        base = KIND_COLOURS.get(str(kind), KIND_COLOURS["other"])
+        for i, slug in enumerate(group["slug"]):
+            colours[slug] = _shade(base, _SHADES[i % len(_SHADES)])
+    return colours
+
+
+def currency_prefix() -> str:
+    code = settings.REPORTING_CURRENCY
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def _money_hover(field: str = "y") -> str:
+    return f"{currency_prefix()}%{{{field}:,.2f}}"
+
+
+def _layout(figure: go.Figure, *, title: str, height: int = 360, **extra: Any) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15, "color": INK}},
+        font={"family": FONT, "size": 12, "color": INK},
+        margin={"l": 60, "r": 20, "t": 48, "b": 48},
+        height=height,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        hoverlabel={"font": {"family": FONT}},
+        legend={"orientation": "h", "y": -0.18, "font": {"size": 11}},
+        **extra,
+    )
+    figure.update_xaxes(gridcolor="#f0f2f5", linecolor=GRID, zeroline=False)
+    figure.update_yaxes(gridcolor=GRID, linecolor=GRID, zeroline=False)
+    return figure
+
+
+def empty_figure(title: str, message: str = "No data for these filters yet") -> go.Figure:
+    figure = go.Figure()
+    figure.add_annotation(
+        text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+        font={"size": 14, "color": MUTED},
+    )  # fmt: skip
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return _layout(figure, title=title, height=240)
+
+
+def _fast(trace_type: Any, **properties: Any) -> Any:
+    """A trace built without Plotly's per-property validation: the builders set
+    known-good properties, and validating hundreds of traces costs more than
+    the whole rest of a dashboard request. Tests still check every trace."""
+    return trace_type(_validate=False, **properties)
+
+
+def _floats(series: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else round(float(v), 6) for v in series]
+
+
+# --- Portfolio -----------------------------------------------------------------------
+
+
+def build_roi_by_channel_figure(
+    frame: pd.DataFrame, *, targets: Mapping[str, float] | None = None
+) -> go.Figure:
+    """Sorted bars of each channel's ROI over the range, a break-even line at
+    0 and a diamond at each channel's ROI target. Channels whose ROI is
+    undefined (no cost) are left out: there is nothing to draw.
+
+    frame: slug, name, kind, roi (fraction).
+    """
+    title = "ROI by channel"
+    data = (
+        frame.dropna(subset=["roi"]).sort_values("roi", ascending=False)
+        if not frame.empty
+        else frame
+    )
+    if data.empty:
+        return empty_figure(title)
+    names = list(data["name"])
+    rois = _floats(data["roi"])
+    colours = [GOOD if (r or 0) >= 0 else BAD for r in rois]
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=rois,
+            marker={"color": colours},
+            name="ROI",
+            customdata=list(data["slug"]),
+            hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+        )
+    )
+    if targets:
+        with_target = [
+            (n, targets[s]) for n, s in zip(names, data["slug"], strict=True) if s in targets
+        ]
+        if with_target:
+            figure.add_trace(
+                go.Scatter(
+                    x=[n for n, _ in with_target],
+                    y=[float(t) for _, t in with_target],
+                    mode="markers",
+                    name="ROI target",
+                    marker={
+                        "symbol": "diamond",
+                        "size": 11,
+                        "color": INK,
+                        "line": {"color": "#fff", "width": 1},
+                    },
+                    hovertemplate="%{x}<br>Target %{y:.1%}<extra></extra>",
+                )
+            )
+    figure.add_hline(
+        y=0, line={"color": MUTED, "width": 1.5, "dash": "dash"}, annotation_text="Break-even"
+    )
+    _layout(figure, title=title, showlegend=bool(targets))
+    figure.update_yaxes(title="ROI", tickformat=".0%")
+    figure.update_xaxes(title=None, tickangle=-30)
+    return figure
+
+
+def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
+    """Bubbles: x total cost, y revenue, size gross profit, colour the channel
+    kind; a ROAS = 1 diagonal (revenue equals cost). A channel whose gross
+    profit is negative is drawn as a hollow bubble of its loss's size.
+
+    frame: slug, name, kind, kind_label, total_cost, revenue, gross_profit.
+    """
+    title = "Cost vs revenue per channel"
+    if frame.empty:
+        return empty_figure(title)
+    figure = go.Figure()
+    biggest = max(float(frame["gross_profit"].abs().max() or 0), 1.0)
+    for kind, group in frame.groupby("kind", sort=True):
+        profits = [float(v) for v in group["gross_profit"]]
+        figure.add_trace(
+            go.Scatter(
+                x=_floats(group["total_cost"]),
+                y=_floats(group["revenue"]),
+                mode="markers",
+                name=str(group["kind_label"].iloc[0]),
+                text=list(group["name"]),
+                customdata=[[p] for p in profits],
+                marker={
+                    "size": [max(8.0, 60 * (abs(p) / biggest) ** 0.5) for p in profits],
+                    "color": KIND_COLOURS.get(str(kind), KIND_COLOURS["other"]),
+                    "opacity": 0.75,
+                    "symbol": ["circle" if p >= 0 else "circle-open" for p in profits],
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+                hovertemplate=(
+                    "<b>%{text}</b><br>Total cost "
+                    + _money_hover("x")
+                    + "<br>Revenue "
+                    + _money_hover("y")
+                    + "<br>Gross profit "
+                    + _money_hover("customdata[0]")
+                    + "<extra></extra>"
+                ),
+            )
+        )
+    top = float(max(frame["total_cost"].max(), frame["revenue"].max(), 1))
+    figure.add_trace(
+        go.Scatter(
+            x=[0, top * 1.05],
+            y=[0, top * 1.05],
+            mode="lines",
+            name="ROAS = 1",
+            line={"color": MUTED, "dash": "dash", "width": 1},
+            hoverinfo="skip",
+        )
+    )
+    _layout(figure, title=title, height=400)
+    figure.update_xaxes(
+        title=f"Total cost ({settings.REPORTING_CURRENCY})",
+        tickprefix=currency_prefix(),
+        rangemode="tozero",
+    )
+    figure.update_yaxes(
+        title=f"Revenue ({settings.REPORTING_CURRENCY})",
+        tickprefix=currency_prefix(),
+        rangemode="tozero",
+    )
+    return figure
+
+
+def build_roi_trend_figure(
+    frame: pd.DataFrame, *, top_n: int = 5, colours: Mapping[str, str] | None = None
+) -> go.Figure:
+    """ROI per period, one line per channel: the `top_n` channels by total
+    cost are shown, the others start hidden (a click in the legend shows them).
+
+    frame: slug, name, period_start, label, roi, total_cost.
+    """
+    title = "ROI trend"
+    if frame.empty or frame["roi"].dropna().empty:
+        return empty_figure(title)
+    ranking = frame.groupby("slug")["total_cost"].sum().sort_values(ascending=False)
+    shown = set(ranking.index[:top_n])
+    groups = dict(tuple(frame.sort_values("period_start").groupby("slug", sort=False)))
+    traces = []
+    for slug in ranking.index:
+        rows = groups[slug]
+        traces.append(
+            _fast(
+                go.Scatter,
+                x=list(rows["label"]),
+                y=_floats(rows["roi"]),
+                mode="lines+markers",
+                name=str(rows["name"].iloc[0]),
+                visible=True if slug in shown else "legendonly",
+                line={"width": 2, "color": (colours or {}).get(slug)},
+                marker={"size": 5},
+                connectgaps=False,
+                hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
+            )
+        )
+    figure = go.Figure(data=traces, _validate=False)
+    figure.add_hline(y=0, line={"color": MUTED, "width": 1, "dash": "dash"})
+    _layout(figure, title=title, height=380, hovermode="closest")
+    figure.update_yaxes(title="ROI", tickformat=".0%")
+    figure.update_xaxes(title=None, type="category")
+    return figure
+
+
+def build_revenue_share_figure(
+    frame: pd.DataFrame, *, colours: Mapping[str, str] | None = None, limit: int = 12
+) -> go.Figure:
+    """Each channel's share of all channels' revenue per period, stacked: the
+    market penetration view. The `limit` largest channels get an area each,
+    the rest one "Other channels" area (a stack of 200 slivers reads as noise).
+    Shares of the shown channels add up to less than 100% when filters hide
+    channels.
+
+    frame: slug, name, period_start, label, revenue_share.
+    """
+    title = "Share of revenue by channel"
+    if frame.empty or frame["revenue_share"].dropna().empty:
+        return empty_figure(title)
+    ordered = frame.sort_values("period_start")
+    labels = list(ordered["label"].drop_duplicates())
+    shares: dict[str, dict[str, float | None]] = {}
+    names: dict[str, str] = {}
+    totals: dict[str, float] = {}
+    columns = ordered[["slug", "name", "label", "revenue_share"]]
+    for slug, name, label, share in columns.itertuples(index=False):
+        value = None if pd.isna(share) else round(float(share), 6)
+        shares.setdefault(slug, {})[label] = value
+        names[slug] = name
+        totals[slug] = totals.get(slug, 0.0) + (value or 0.0)
+    ranked = sorted(totals, key=lambda s: -totals[s])  # biggest at the bottom
+    series: list[tuple[str, list[float | None], str | None]] = [
+        (names[slug], [shares[slug].get(label) for label in labels], (colours or {}).get(slug))
+        for slug in ranked[:limit]
+    ]
+    if len(ranked) > limit:
+        rest: list[float | None] = [
+            round(sum(shares[slug].get(label) or 0.0 for slug in ranked[limit:]), 6)
+            for label in labels
+        ]
+        series.append((f"Other channels ({len(ranked) - limit})", rest, "#cbd5e1"))
+    traces = [
+        _fast(
+            go.Scatter,
+            x=labels,
+            y=values,
+            mode="lines",
+            stackgroup="share",
+            name=name,
+            line={"width": 0.5, "color": colour},
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.1%}<extra></extra>",
+        )
+        for name, values, colour in series
+    ]
+    figure = go.Figure(data=traces, _validate=False)
+    _layout(figure, title=title, height=380, hovermode="x unified")
+    figure.update_yaxes(title="Share of revenue", tickformat=".0%", rangemode="tozero")
+    figure.update_xaxes(title=None, type="category")
+    return figure
+
+
+# --- One channel -------------------------------------------------------------------------
+
+
+def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
+    """Total cost and revenue bars per period, ROI as a line on a second axis.
+
+    frame: label, period_start, total_cost, revenue, roi.
+    """
+    title = "Cost, revenue and ROI"
+    if frame.empty:
+        return empty_figure(title)
+    rows = frame.sort_values("period_start")
+    labels = list(rows["label"])
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=labels,
+            y=_floats(rows["total_cost"]),
+            name="Total cost",
+            marker={"color": "#94a3b8"},
+            hovertemplate="%{x}<br>Total cost " + _money_hover() + "<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            x=labels,
+            y=_floats(rows["revenue"]),
+            name="Revenue",
+            marker={"color": BRAND},
+            hovertemplate="%{x}<br>Revenue " + _money_hover() + "<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=_floats(rows["roi"]),
+            name="ROI",
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": WARN, "width": 2.5},
+            hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+        )
+    )
+    _layout(
+        figure,
+        title=title,
+        height=380,
+        barmode="group",
+        yaxis2={
+            "title": "ROI",
+            "overlaying": "y",
+            "side": "right",
+            "tickformat": ".0%",
+            "showgrid": False,
+            "zeroline": True,
+            "zerolinecolor": MUTED,
+        },
+    )
+    figure.update_layout(
+        yaxis={"title": settings.REPORTING_CURRENCY, "tickprefix": currency_prefix()}
+    )
+    figure.update_xaxes(type="category")
+    return figure
+
+
+FUNNEL_STEPS = [
+    ("impressions", "Impressions"),
+    ("clicks", "Clicks"),
+    ("leads", "Leads"),
+    ("orders", "Orders"),
+    ("new_customers", "New customers"),
+]
+
+
+def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
+    """The acquisition funnel over the range; steps the channel does not track
+    (0) are left out rather than drawn as a cliff."""
+    title = "Funnel"
+    steps = [(label, int(totals.get(key) or 0)) for key, label in FUNNEL_STEPS if totals.get(key)]
+    if not steps:
+        return empty_figure(title, "No funnel data tracked for this range")
+    figure = go.Figure(
+        go.Funnel(
+            y=[label for label, _ in steps],
+            x=[value for _, value in steps],
+            texttemplate="%{value:,}<br>%{percentPrevious:.1%} of previous",
+            marker={"color": [BRAND, "#3b82f6", "#60a5fa", GOOD, "#34d399"][: len(steps)]},
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    return _layout(figure, title=title, height=340)
+
+
+def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
+    """Customer acquisition cost and cost per lead per period.
+
+    frame: label, period_start, cac, cpl.
+    """
+    title = "CAC and CPL"
+    if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
+        return empty_figure(title, "No leads or new customers in this range")
+    rows = frame.sort_values("period_start")
+    figure = go.Figure()
+    for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN)):
+        figure.add_trace(
+            go.Scatter(
+                x=list(rows["label"]),
+                y=_floats(rows[column]),
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "width": 2},
+                hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
+            )
+        )
+    _layout(figure, title=title, height=320)
+    figure.update_yaxes(
+        title=settings.REPORTING_CURRENCY, tickprefix=currency_prefix(), rangemode="tozero"
+    )
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
+    """COGS / average daily inventory per period (not annualised).
+
+    frame: label, period_start, inventory_turnover.
+    """
+    title = "Inventory turnover"
+    if frame.empty or frame["inventory_turnover"].dropna().empty:
+        return empty_figure(title, "This channel reports no inventory")
+    rows = frame.sort_values("period_start")
+    figure = go.Figure(
+        go.Bar(
+            x=list(rows["label"]),
+            y=_floats(rows["inventory_turnover"]),
+            marker={"color": "#7c3aed"},
+            name="Turnover",
+            hovertemplate="%{x}<br>Turnover %{y:.2f}×<extra></extra>",
+        )
+    )
+    _layout(figure, title=title, height=320, showlegend=False)
+    figure.update_yaxes(title="Times per period", ticksuffix="×")
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def build_objective_history_figure(
+    frame: pd.DataFrame, *, metric_label: str, target: float, unit: str
+) -> go.Figure:
+    """One objective's metric to date, period by period, against its target
+    (a dashed line): a sum accumulates over the window, a ratio is the ratio of
+    the accumulated components.
+
+    frame: label, period_start, value. `unit` is money / percent / count /
+    multiple / score, for the axis format.
+    """
+    title = f"{metric_label} to date against its target"
+    if frame.empty or frame["value"].dropna().empty:
+        return empty_figure(title, "No data in the objective's window yet")
+    rows = frame.sort_values("period_start")
+    tick = {"percent": {"tickformat": ".0%"}, "money": {"tickprefix": currency_prefix()}}.get(
+        unit, {}
+    )
+    hover = {"percent": "%{y:.1%}", "money": _money_hover()}.get(unit, "%{y:,.2f}")
+    figure = go.Figure(
+        go.Scatter(
+            x=list(rows["label"]),
+            y=_floats(rows["value"]),
+            mode="lines+markers",
+            name=metric_label,
+            line={"color": BRAND, "width": 2},
+            hovertemplate="%{x}<br>" + hover + "<extra></extra>",
+        )
+    )
+    figure.add_hline(
+        y=float(target), line={"color": WARN, "dash": "dash"}, annotation_text="Target"
+    )
+    _layout(figure, title=title, height=300, showlegend=False)
+    figure.update_yaxes(title=metric_label, **tick)
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """A figure as plain data for json_script (the page draws it with Plotly.js)."""
+    return figure.to_plotly_json()

@@ -1,0 +1,639 @@
+"""Dashboard reads: the portfolio, one channel, and the attention list.
+
+Everything here reads stored snapshots (never daily facts), aggregates in the
+database where it can, and runs a fixed number of queries whatever the number
+of channels and periods. Figures are built by kpis.charts from the frames made
+here; every KPI value comes from kpis.formulas.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from channels_app.charts import build_audit_score_figure
+from channels_app.models import Channel, ChannelObjective
+from channels_app.selectors import (
+    audit_score_frame,
+    channel_list,
+    channels_with_overdue_audits,
+    objective_list,
+)
+from partners.selectors import open_conflicts_per_channel
+
+from . import charts, periods
+from .formulas import AT_RISK, COMPONENT_NAMES, METRICS, OFF_TRACK, Components, change, kpis
+from .models import NO_PARTNER, ChannelDataState, KpiSnapshot
+
+DASHBOARD_KINDS = ("week", "month", "quarter")
+DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
+HEADLINE_METRICS = ("total_cost", "revenue", "gross_profit", "roi", "roas", "cac")
+TOP_N = 5
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard shows; lives in the URL so a view can be bookmarked."""
+
+    kind: str = "month"
+    start: date | None = None
+    end: date | None = None
+    channel_kind: str = ""
+    route: str = ""
+    status: str = ""
+    owner: int | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self == Filters(kind=self.kind)
+
+    def query(self, **overrides: Any) -> str:
+        values = {
+            "period": self.kind,
+            "start": self.start.isoformat() if self.start else "",
+            "end": self.end.isoformat() if self.end else "",
+            "kind": self.channel_kind,
+            "route": self.route,
+            "status": self.status,
+            "owner": self.owner or "",
+            **overrides,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+    def snapped(self, latest: date | None) -> Filters:
+        """Whole periods: the range widened to period bounds, defaults filled in
+        (the last DEFAULT_PERIODS periods up to the latest data)."""
+        end_day = self.end or latest or timezone.localdate()
+        end = periods.period_end(self.kind, periods.period_start(self.kind, end_day))
+        if self.start:
+            start = periods.period_start(self.kind, min(self.start, end))
+        else:
+            start = periods.period_start(self.kind, end)
+            for _ in range(DEFAULT_PERIODS[self.kind] - 1):
+                start = periods.previous_start(self.kind, start)
+        return replace(self, start=start, end=end)
+
+    def previous(self) -> Filters:
+        """The range of the same number of periods just before this one."""
+        assert self.start and self.end
+        count = len(list(periods.periods_between(self.kind, self.start, self.end)))
+        start = self.start
+        for _ in range(count):
+            start = periods.previous_start(self.kind, start)
+        return replace(self, start=start, end=self.start - timedelta(days=1))
+
+
+def _channel_filter(filters: Filters, prefix: str = "") -> Q:
+    q = Q()
+    if filters.channel_kind:
+        q &= Q(**{f"{prefix}kind": filters.channel_kind})
+    if filters.route:
+        q &= Q(**{f"{prefix}route": filters.route})
+    if filters.status:
+        q &= Q(**{f"{prefix}status": filters.status})
+    if filters.owner:
+        q &= Q(**{f"{prefix}owner_id": filters.owner})
+    return q
+
+
+def _float(value: Any) -> float | None:
+    """Chart data is floats (exact Decimals stay in tables and exports)."""
+    return None if value is None else float(value)
+
+
+def latest_fact_day() -> date | None:
+    return ChannelDataState.objects.aggregate(latest=Max("last_fact_day"))["latest"]
+
+
+def _snapshots(filters: Filters, channel_q: Q) -> QuerySet[KpiSnapshot]:
+    return KpiSnapshot.objects.filter(
+        channel_q,
+        period_kind=filters.kind,
+        partner_key=NO_PARTNER,
+        period_start__gte=filters.start,
+        period_start__lte=filters.end,
+    )
+
+
+def _revenue_totals(filters: Filters) -> dict[date, Decimal]:
+    """Revenue of every channel (every status, whatever the filters) per period."""
+    rows = (
+        _snapshots(filters, Q())
+        .values("period_start")
+        .annotate(total=Sum("revenue"))
+        .values_list("period_start", "total")
+    )
+    return dict(rows)
+
+
+@dataclass
+class ChannelTotal:
+    channel: Channel
+    components: Components
+    values: dict[str, Any]
+    periods: int
+    complete: bool  # the channel has facts up to the end of the range
+
+
+@dataclass
+class Portfolio:
+    filters: Filters
+    headline: dict[str, Any]
+    headline_change: dict[str, Any]
+    table: list[ChannelTotal]
+    objectives: list[ChannelObjective]
+    figures: dict[str, dict[str, Any]]
+    period_labels: list[str]
+    has_data: bool
+    complete_through: date | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def portfolio(
+    *,
+    user: Any = None,
+    scope: str | None = None,
+    filters: Filters,
+    channel_ids: Collection[int] | None = None,
+) -> Portfolio:
+    """The portfolio dashboard for `filters` (already snapped to whole periods),
+    of the channels the user (or the scope) sees, optionally only `channel_ids`
+    (a review pack's selection; revenue share still counts every channel)."""
+    start, end = filters.start, filters.end
+    assert start is not None and end is not None, "snap the filters first"
+    channel_q = _channel_filter(filters, "channel__")
+    visible = channel_list(user=user, scope=scope).filter(_channel_filter(filters))
+    if channel_ids is not None:
+        visible = visible.filter(pk__in=channel_ids)
+    channels = {c.pk: c for c in visible}
+    rows = list(
+        _snapshots(filters, channel_q)
+        .filter(channel_id__in=channels)
+        .values("channel_id", "period_start", *COMPONENT_NAMES)
+        .order_by("channel_id", "period_start")
+    )
+    totals = _revenue_totals(filters)
+    all_revenue = sum(totals.values(), Decimal(0))
+    previous = filters.previous()
+    prev = (
+        _snapshots(previous, channel_q)
+        .filter(channel_id__in=channels)
+        .aggregate(
+            **{
+                name: Sum(name)
+                for name in COMPONENT_NAMES
+                if name not in ("last_fact_day", "facts_version")
+            }
+        )
+    )
+    prev_totals = _revenue_totals(previous)
+
+    per_channel: dict[int, list[Components]] = defaultdict(list)
+    series = []
+    for row in rows:
+        components = Components(**{n: row[n] for n in COMPONENT_NAMES})
+        per_channel[row["channel_id"]].append(components)
+        values = kpis(components, revenue_total=totals.get(row["period_start"]))
+        channel = channels[row["channel_id"]]
+        series.append(
+            {
+                "slug": channel.slug,
+                "name": channel.name,
+                "period_start": row["period_start"],
+                "label": periods.label(filters.kind, row["period_start"]),
+                "roi": _float(values["roi"]),
+                "revenue_share": _float(values["revenue_share"]),
+                "total_cost": _float(values["total_cost"]),
+            }
+        )
+    last_days = dict(
+        ChannelDataState.objects.filter(channel_id__in=per_channel).values_list(
+            "channel_id", "last_fact_day"
+        )
+    )
+    table = []
+    for channel_id, items in per_channel.items():
+        last = last_days.get(channel_id)
+        total = Components.total(items)
+        table.append(
+            ChannelTotal(
+                channel=channels[channel_id],
+                components=total,
+                values=kpis(total, revenue_total=all_revenue),
+                periods=len(items),
+                complete=last is not None and filters.end is not None and filters.end <= last,
+            )
+        )
+    table.sort(key=lambda t: t.values["revenue"], reverse=True)
+    everything = Components.total([t.components for t in table])
+    headline = kpis(everything, revenue_total=all_revenue)
+    prev_components = Components.from_mapping(prev)
+    prev_values = kpis(prev_components, revenue_total=sum(prev_totals.values(), Decimal(0)))
+    has_prev = any(prev[n] for n in prev)
+    headline_change = {
+        m: change(m, headline[m], prev_values[m]) if has_prev else None for m in HEADLINE_METRICS
+    }
+    objectives = list(
+        objective_list(user=user, scope=scope)
+        .filter(_channel_filter(filters, "channel__"), channel_id__in=channels)
+        .filter(start_date__lte=filters.end, end_date__gte=filters.start)
+        .order_by("evaluation__status", "end_date")
+    )
+    roi_targets = {o.channel.slug: float(o.target) for o in objectives if o.metric == "roi"}
+    channel_frame = pd.DataFrame(
+        [{"slug": c.slug, "kind": c.kind} for c in channels.values()], columns=["slug", "kind"]
+    )
+    colours = charts.channel_colours(channel_frame)
+    table_frame = pd.DataFrame(
+        [
+            {
+                "slug": t.channel.slug,
+                "name": t.channel.name,
+                "kind": t.channel.kind,
+                "kind_label": t.channel.get_kind_display(),
+                "roi": _float(t.values["roi"]),
+                "total_cost": _float(t.values["total_cost"]),
+                "revenue": _float(t.values["revenue"]),
+                "gross_profit": _float(t.values["gross_profit"]),
+            }
+            for t in table
+        ],
+        columns=[
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "roi",
+            "total_cost",
+            "revenue",
+            "gross_profit",
+        ],
+    )
+    series_frame = pd.DataFrame(
+        series,
+        columns=["slug", "name", "period_start", "label", "roi", "revenue_share", "total_cost"],
+    )
+    figures = {
+        "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
+        "cost_revenue": charts.build_cost_revenue_figure(table_frame),
+        "roi_trend": charts.build_roi_trend_figure(series_frame, top_n=TOP_N, colours=colours),
+        "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
+    }
+    return Portfolio(
+        filters=filters,
+        headline=headline,
+        headline_change=headline_change,
+        table=table,
+        objectives=objectives,
+        figures={k: charts.figure_json(f) for k, f in figures.items()},
+        period_labels=[p.label for p in periods.periods_between(filters.kind, start, end)],
+        has_data=bool(rows),
+    )
+
+
+# --- One channel ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChannelDashboard:
+    channel: Channel
+    filters: Filters
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    objectives: list[ChannelObjective]
+    figures: dict[str, dict[str, Any]]
+    objective_figures: list[tuple[ChannelObjective, dict[str, Any]]]
+    state: ChannelDataState | None
+
+
+def _audit_figure(channel: Channel) -> Any:
+    """The brand audit score trend (every audit, whatever the date range: they
+    come a few times a year). Two small queries."""
+    frame = audit_score_frame(channel=channel)
+    if frame.empty:
+        return charts.empty_figure("Brand audit scores", "No brand audit recorded yet")
+    return build_audit_score_figure(frame)
+
+
+def channel_dashboard(
+    *, user: Any = None, scope: str | None = None, channel: Channel, filters: Filters
+) -> ChannelDashboard:
+    snapshots = list(
+        _snapshots(filters, Q(channel_id=channel.pk))
+        .values("period_start", "period_end", *COMPONENT_NAMES)
+        .order_by("period_start")
+    )
+    totals_by_period = _revenue_totals(filters)
+    state = ChannelDataState.objects.filter(channel=channel).first()
+    last = state.last_fact_day if state else None
+    rows = []
+    for snap in snapshots:
+        components = Components(**{n: snap[n] for n in COMPONENT_NAMES})
+        rows.append(
+            {
+                "period_start": snap["period_start"],
+                "period_end": snap["period_end"],
+                "label": periods.label(filters.kind, snap["period_start"]),
+                "complete": last is not None and snap["period_end"] <= last,
+                "components": components,
+                **kpis(components, revenue_total=totals_by_period.get(snap["period_start"])),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "label",
+            "period_start",
+            "total_cost",
+            "revenue",
+            "roi",
+            "cac",
+            "cpl",
+            "inventory_turnover",
+        ],
+    )
+    total = Components.total([r["components"] for r in rows])
+    totals = kpis(total, revenue_total=sum(totals_by_period.values(), Decimal(0)))
+    objectives = list(objective_list(user=user, scope=scope, channel=channel).order_by("-end_date"))
+    objective_figures = []
+    for objective in objectives:
+        # To date inside the window: sums accumulate, ratios come from the
+        # accumulated components, so the line ends where the status is judged.
+        running = Components()
+        running_total = Decimal(0)
+        history_rows = []
+        for r in sorted(rows, key=lambda r: r["period_start"]):
+            if r["period_end"] < objective.start_date or r["period_start"] > objective.end_date:
+                continue
+            running = running + r["components"]
+            running_total += totals_by_period.get(r["period_start"]) or Decimal(0)
+            value = kpis(running, revenue_total=running_total)[objective.metric]
+            history_rows.append(
+                {"label": r["label"], "period_start": r["period_start"], "value": value}
+            )
+        history = pd.DataFrame(history_rows, columns=["label", "period_start", "value"])
+        figure = charts.build_objective_history_figure(
+            history,
+            metric_label=objective.metric_label,
+            target=float(objective.target),
+            unit=objective.unit,
+        )
+        objective_figures.append((objective, charts.figure_json(figure)))
+    figures = {
+        "trend": charts.build_channel_trend_figure(frame),
+        "funnel": charts.build_funnel_figure(
+            {k: int(totals[k] or 0) for k, _ in charts.FUNNEL_STEPS}
+        ),
+        "cac_cpl": charts.build_cac_cpl_figure(frame),
+        "inventory": charts.build_inventory_turnover_figure(frame),
+        "audits": _audit_figure(channel),
+    }
+    return ChannelDashboard(
+        channel=channel,
+        filters=filters,
+        rows=list(reversed(rows)),
+        totals=totals,
+        objectives=objectives,
+        figures={k: charts.figure_json(f) for k, f in figures.items()},
+        objective_figures=objective_figures,
+        state=state,
+    )
+
+
+# --- Attention list -------------------------------------------------------------------------
+
+
+@dataclass
+class AttentionItem:
+    kind: str  # roi_low, roi_drop, objective, stale, ...
+    severity: str  # bad / warn
+    title: str
+    detail: str
+    url: str
+    channel: Channel | None = None
+    action: tuple[str, str] | None = None  # (label, url) of a second link, e.g. "Open a case"
+
+
+def _month_kpis(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return kpis(Components(**{n: snapshot[n] for n in COMPONENT_NAMES}))
+
+
+def _roi_items(channel: Channel, complete: list[dict[str, Any]], url: str) -> list[AttentionItem]:
+    """ROI below the threshold, or fallen too far, in the last complete month."""
+    if not complete:
+        return []
+    roi = _month_kpis(complete[-1])["roi"]
+    if roi is None:
+        return []
+    label = periods.label("month", complete[-1]["period_start"])
+    threshold = Decimal(str(settings.ATTENTION_ROI_THRESHOLD))
+    items = []
+    if roi < threshold:
+        items.append(
+            AttentionItem(
+                "roi_low", "bad", f"{channel.name}: ROI {roi:.1%} in {label}",
+                f"Below the {threshold:.0%} threshold.", url, channel,
+            )
+        )  # fmt: skip
+    before = _month_kpis(complete[-2])["roi"] if len(complete) >= 2 else None
+    drop = Decimal(str(settings.ATTENTION_ROI_DROP_POINTS)) / 100
+    if before is not None and before - roi > drop:
+        points = (before - roi) * 100
+        items.append(
+            AttentionItem(
+                "roi_drop", "warn", f"{channel.name}: ROI fell {points:.1f} points in {label}",
+                f"From {before:.1%} to {roi:.1%}.", url, channel,
+            )
+        )  # fmt: skip
+    return items
+
+
+def _stale_item(channel: Channel, last: date | None, today: date) -> AttentionItem | None:
+    where = reverse("kpis:import")
+    if last is None:
+        return AttentionItem(
+            "stale", "warn", f"{channel.name}: no facts yet",
+            "An active channel with no imported data.", where, channel,
+        )  # fmt: skip
+    days = (today - last).days
+    if days <= settings.ATTENTION_STALE_DAYS:
+        return None
+    return AttentionItem(
+        "stale", "warn", f"{channel.name}: no facts for {days} days",
+        f"Last day with facts: {last:%Y-%m-%d}.", where, channel,
+    )  # fmt: skip
+
+
+def _objective_item(objective: ChannelObjective) -> AttentionItem:
+    status = objective.evaluation.status
+    target = f"{objective.direction_symbol} {objective.target.normalize()}"
+    return AttentionItem(
+        "objective",
+        "bad" if status == OFF_TRACK else "warn",
+        f"{objective.channel.name}: {METRICS[objective.metric].label} objective "
+        f"{objective.evaluation.get_status_display().lower()}",
+        objective.description or f"Target {target} by {objective.end_date:%Y-%m-%d}.",
+        reverse("channels:detail", args=[objective.channel.slug]),
+        objective.channel,
+    )
+
+
+def _month_revenue_change(months: list[dict[str, Any]]) -> tuple[date, date, Decimal] | None:
+    """(previous start, last start, relative change) of revenue between the last
+    two complete months, or None when there are not two or the first is 0."""
+    if len(months) < 2:
+        return None
+    before, last = months[-2], months[-1]
+    if not before["revenue"]:
+        return None
+    rel = (Decimal(last["revenue"]) - Decimal(before["revenue"])) / Decimal(before["revenue"])
+    return before["period_start"], last["period_start"], rel
+
+
+def _cannibalisation_items(
+    channels: dict[int, Channel], complete: dict[int, list[dict[str, Any]]], may_open: bool
+) -> list[AttentionItem]:
+    """A channel whose revenue fell by more than ATTENTION_CANNIBALISATION_PCT
+    between the last two complete months while a channel with the same target
+    segment (compared case-insensitively) grew over the same two months. A
+    hint with a link to open a case, never a case by itself."""
+    threshold = Decimal(str(settings.ATTENTION_CANNIBALISATION_PCT)) / 100
+    groups: dict[tuple[str, date, date], list[tuple[Channel, Decimal]]] = defaultdict(list)
+    for channel_id, channel in channels.items():
+        segment = " ".join(channel.target_segment.split()).casefold()
+        found = _month_revenue_change(complete.get(channel_id, []))
+        if segment and found:
+            groups[(segment, found[0], found[1])].append((channel, found[2]))
+    items = []
+    for (_segment, _before, last), members in sorted(groups.items(), key=lambda kv: kv[0][2]):
+        risers = sorted(((c, r) for c, r in members if r > 0), key=lambda cr: -cr[1])
+        if not risers:
+            continue
+        for channel, rel in sorted(members, key=lambda cr: cr[1]):
+            if rel >= -threshold:
+                continue
+            label = periods.label("month", last)
+            names = ", ".join(f"{c.name} (+{r:.0%})" for c, r in risers)
+            action = None
+            if may_open:
+                query = urlencode(
+                    {
+                        "kind": "cannibalisation",
+                        "channel": [channel.slug, *(c.slug for c, _r in risers)],
+                        "title": f"{channel.name} losing revenue to {risers[0][0].name}?",
+                    },
+                    doseq=True,
+                )
+                action = ("Open a case", f"{reverse('partners:conflict-create')}?{query}")
+            items.append(
+                AttentionItem(
+                    "cannibalisation", "warn",
+                    f"{channel.name}: revenue {rel:.0%} in {label} while {names} grew",
+                    f"Same target segment ({channel.target_segment}). Possible cannibalisation.",
+                    reverse("kpis:channel-dashboard", args=[channel.slug]), channel, action,
+                )
+            )  # fmt: skip
+    return items
+
+
+def _audit_items(channels: QuerySet[Channel], today: date) -> list[AttentionItem]:
+    items = []
+    for channel in channels_with_overdue_audits(today=today, channels=channels):
+        last: date | None = getattr(channel, "last_audited_on", None)  # annotations
+        due: date | None = getattr(channel, "next_audit_on", None)
+        if last is None or due is None:
+            detail = "Never audited."
+        else:
+            detail = f"Last audit {last:%Y-%m-%d}, due {due:%Y-%m-%d}."
+        items.append(
+            AttentionItem(
+                "audit", "warn", f"{channel.name}: brand audit overdue", detail,
+                reverse("channels:audits", args=[channel.slug]), channel,
+            )
+        )  # fmt: skip
+    return items
+
+
+def _conflict_items(channels: dict[int, Channel]) -> list[AttentionItem]:
+    items = []
+    counts = open_conflicts_per_channel()
+    for channel_id, channel in sorted(channels.items(), key=lambda kv: kv[1].name):
+        total, high = counts.get(channel_id, (0, 0))
+        if not total:
+            continue
+        query = urlencode({"channel": channel_id, "state": "open"})
+        items.append(
+            AttentionItem(
+                "conflict", "bad" if high else "warn",
+                f"{channel.name}: {total} open conflict case{'s' if total != 1 else ''}",
+                f"{high} high or critical." if high else "None high or critical.",
+                f"{reverse('partners:conflict-list')}?{query}", channel,
+            )
+        )  # fmt: skip
+    return items
+
+
+def attention_items(
+    *,
+    user: Any = None,
+    scope: str | None = None,
+    today: date | None = None,
+    channel_ids: Collection[int] | None = None,
+) -> list[AttentionItem]:
+    """What needs a manager's attention, each item linked to where to act.
+
+    ROI and cannibalisation alerts compare complete months only (METRICS.md
+    s3). A fixed number of queries: channels with their data states, recent
+    month snapshots, objectives, overdue audits and open conflicts."""
+    today = today or timezone.localdate()
+    visible = channel_list(user=user, scope=scope)
+    if channel_ids is not None:
+        visible = visible.filter(pk__in=channel_ids)
+    channels = {c.pk: c for c in visible.filter(status=Channel.Status.ACTIVE)}
+    states = dict(
+        ChannelDataState.objects.filter(channel_id__in=channels).values_list(
+            "channel_id", "last_fact_day"
+        )
+    )
+    latest = max((d for d in states.values() if d), default=None)
+    complete: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if latest:
+        since = periods.period_start("month", latest - timedelta(days=100))
+        recent = KpiSnapshot.objects.filter(
+            channel_id__in=channels, period_kind="month", partner_key=NO_PARTNER,
+            period_start__gte=since,
+        ).values("channel_id", "period_start", "period_end", *COMPONENT_NAMES)  # fmt: skip
+        for snap in recent.order_by("period_start"):
+            last = states.get(snap["channel_id"])
+            if last and snap["period_end"] <= last:
+                complete[snap["channel_id"]].append(snap)
+    items: list[AttentionItem] = []
+    for channel_id, channel in sorted(channels.items(), key=lambda kv: kv[1].name):
+        url = reverse("kpis:channel-dashboard", args=[channel.slug])
+        items += _roi_items(channel, complete.get(channel_id, []), url)
+        stale = _stale_item(channel, states.get(channel_id), today)
+        if stale:
+            items.append(stale)
+    at_risk = objective_list(user=user, scope=scope).filter(
+        evaluation__status__in=[AT_RISK, OFF_TRACK]
+    )
+    if channel_ids is not None:
+        at_risk = at_risk.filter(channel_id__in=channel_ids)
+    items += [_objective_item(o) for o in at_risk.order_by("end_date")]
+    # Opening a case is offered to whoever may open one (a worker's pack: nobody).
+    may_open = user is not None and user.has_perm("partners.add_conflictcase")
+    items += _cannibalisation_items(channels, complete, may_open)
+    items += _conflict_items(channels)
+    items += _audit_items(visible, today)
+    return items

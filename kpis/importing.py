@@ -1,0 +1,778 @@
+"""Reading and validating daily-facts files (METRICS.md section 1).
+
+Files are streamed in batches (bounded memory whatever the file size) and every
+check is vectorised with Arrow compute, the columnar engine under pandas: no
+Python loop runs per row. A batch comes out as typed columns ready for the
+staging table (money in integer cents), plus the errors it held.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from channels_app.models import Channel
+from partners.models import Partner
+
+from .models import COUNT_COLUMNS, MONEY_COLUMNS
+
+REQUIRED_COLUMNS = ("date", "channel")
+OPTIONAL_COLUMNS = ("partner", *MONEY_COLUMNS, *COUNT_COLUMNS, "inventory_value")
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+MONEY_VALUE_COLUMNS = (*MONEY_COLUMNS, "inventory_value")
+# Every column the staging table has, in order.
+STAGE_COLUMNS = (
+    "line_no",
+    "channel_id",
+    "day",
+    "partner_key",
+    *MONEY_COLUMNS,
+    *COUNT_COLUMNS,
+    "inventory_value",
+)
+# Per-row limits keep sums of millions of rows inside a 64-bit integer
+# (SQLite's sum() overflows rather than switching to numeric).
+MAX_MONEY_INTEGER_DIGITS = 10
+MAX_COUNT_DIGITS = 12
+MAX_DETAILED_BAD_ROWS = 1000
+XLSX_BATCH_ROWS = 20_000
+# Bytes of CSV parsed at a time: bounds the import's memory (~10x this).
+CSV_CHUNK_BYTES = 4 << 20
+
+_MONEY_RE = r"^\+?(?P<i>[0-9]*)(?:\.(?P<f>[0-9]*))?$"
+_COUNT_RE = r"^\+?[0-9]+$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read: no row-level report is possible."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or [{"line": 1, "column": "", "value": "", "reason": message}]
+
+
+@dataclass
+class Lookups:
+    """Channel and partner names/slugs as Arrow arrays for vectorised mapping."""
+
+    channel_keys: pa.Array
+    channel_ids: pa.Array  # -1 marks a name several channels share
+    channel_labels: dict[int, str]
+    partner_keys: pa.Array
+    partner_ids: pa.Array  # -1 marks a shared name
+    partner_channel: dict[int, int]
+
+    @classmethod
+    def load(cls) -> Lookups:
+        channel_keys, channel_ids = _keyed(Channel.objects.values_list("pk", "slug", "name"))
+        partner_rows = list(Partner.objects.values_list("pk", "slug", "name", "channel_id"))
+        partner_keys, partner_ids = _keyed((pk, slug, name) for pk, slug, name, _ in partner_rows)
+        return cls(
+            channel_keys=channel_keys,
+            channel_ids=channel_ids,
+            channel_labels=dict(Channel.objects.values_list("pk", "slug")),
+            partner_keys=partner_keys,
+            partner_ids=partner_ids,
+            partner_channel={pk: channel_id for pk, _, _, channel_id in partner_rows},
+        )
+
+
+def _keyed(rows: Any) -> tuple[pa.Array, pa.Array]:
+    """Keys = slugs, then case-folded names (a name several rows share maps to -1)."""
+    by_slug: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for pk, slug, name in rows:
+        by_slug[slug.lower()] = pk
+        key = name.strip().lower()
+        by_name[key] = -1 if key in by_name and by_name[key] != pk else pk
+    merged = {**by_name, **by_slug}  # a slug wins over a name
+    return pa.array(list(merged), pa.string()), pa.array(list(merged.values()), pa.int64())
+
+
+@dataclass
+class Header:
+    columns: list[str]  # the known columns the file has
+    ignored: list[str]
+
+
+@dataclass
+class NewChannels:
+    """Channels to create for `--create-channels`: provisional ids -2, -3, ...
+    (-1 already means "a name several channels share")."""
+
+    names: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def ids_for(self, keys: list[str], originals: list[str]) -> dict[str, int]:
+        for key, original in zip(keys, originals, strict=True):
+            if key not in self.names:
+                self.names[key] = (-(len(self.names) + 2), original.strip())
+        return {key: self.names[key][0] for key in keys}
+
+
+@dataclass
+class BatchResult:
+    table: pa.Table | None  # staging rows (None when the batch had errors)
+    rows: int
+    errors: list[dict[str, Any]]
+    bad_rows: int
+    rounded: int
+    first_day: date | None
+    last_day: date | None
+    channel_ids: set[int]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The columns a kind of file has: those it must have, and those it may."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return (*self.required, *self.optional)
+
+
+FACTS = FileSpec(REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+
+
+def normalise_header(names: list[str], spec: FileSpec = FACTS) -> Header:
+    cleaned = [str(n or "").strip().lower() for n in names]
+    while cleaned and cleaned[-1] == "":
+        cleaned.pop()
+    if not cleaned:
+        raise FileProblem("The file is empty: the first line must be a header row.")
+    seen: set[str] = set()
+    for name in cleaned:
+        if name in seen and name:
+            raise FileProblem(f"The header names the column “{name}” twice.")
+        seen.add(name)
+    missing = [c for c in spec.required if c not in seen]
+    if missing:
+        raise FileProblem(
+            "Required column(s) missing: " + ", ".join(missing),
+            [
+                {"line": 1, "column": c, "value": "", "reason": "required column is missing"}
+                for c in missing
+            ],
+        )
+    return Header(
+        columns=[c for c in cleaned if c in spec.known],
+        ignored=[c for c in cleaned if c and c not in spec.known],
+    )
+
+
+# --- Readers: (line numbers, batch of string columns) ------------------------
+
+
+class CsvReader:
+    def __init__(self, path: Path, spec: FileSpec = FACTS) -> None:
+        self.path = path
+        with open(path, "rb") as handle:
+            first = handle.readline()
+        if not first.strip():
+            raise FileProblem("The file is empty: the first line must be a header row.")
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileProblem("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+        self.raw_names = next(csv.reader([text]))
+        self.header = normalise_header(self.raw_names, spec)
+        self.invalid: list[dict[str, Any]] = []
+
+    def batches(self) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        """The rows in batches with their line numbers, reading the file in
+        chunks cut at line ends: memory stays bounded whatever the file size
+        (Arrow's own streaming reader reads far ahead of what it yields)."""
+        names = [str(n).strip().lower() or f"_unnamed_{i}" for i, n in enumerate(self.raw_names)]
+        convert = pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            include_columns=self.header.columns,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        first_line = 2  # line 1 is the header
+        with open(self.path, "rb") as handle:
+            handle.readline()
+            carry = b""
+            while True:
+                block = handle.read(CSV_CHUNK_BYTES)
+                data = carry + block
+                if not data:
+                    break
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:  # one line longer than a chunk: read on
+                        carry = data
+                        continue
+                    chunk, carry = data[:cut], data[cut:]
+                else:
+                    chunk, carry = data, b""
+                lines_in_chunk = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+                yield from self._parse_chunk(chunk, names, convert, first_line)
+                first_line += lines_in_chunk
+
+    def _parse_chunk(
+        self, chunk: bytes, names: list[str], convert: pcsv.ConvertOptions, first_line: int
+    ) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        skipped: list[int] = []
+
+        def on_invalid_row(row: Any) -> str:
+            # Rows with a wrong number of fields never reach a batch: report them.
+            line = first_line + row.number - 1
+            skipped.append(line)
+            if row.text.strip():
+                self.invalid.append(
+                    {
+                        "line": line,
+                        "column": "",
+                        "value": row.text[:200],
+                        "reason": (
+                            f"expected {row.expected_columns} fields, found {row.actual_columns}"
+                        ),
+                    }
+                )
+            return "skip"
+
+        try:
+            table = pcsv.read_csv(
+                io.BytesIO(chunk),
+                # One block per chunk: one batch to validate (fewer fixed costs).
+                read_options=pcsv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(chunk) + 1
+                ),
+                parse_options=pcsv.ParseOptions(
+                    invalid_row_handler=on_invalid_row, ignore_empty_lines=False
+                ),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "UTF8" in message or "utf8" in message.lower():
+                raise FileProblem("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+            raise FileProblem(f"The file cannot be read as CSV: {message}") from None
+        # Row k of the chunk is on line first_line + k, plus one for every
+        # skipped (invalid) line before it.
+        lines = np.arange(table.num_rows, dtype=np.int64) + first_line
+        if skipped:
+            marks = np.sort(np.array(skipped, dtype=np.int64))
+            lines = lines + np.searchsorted(marks - np.arange(len(marks)), lines, side="right")
+        done = 0
+        for batch in table.to_batches():
+            yield lines[done : done + batch.num_rows], batch
+            done += batch.num_rows
+
+
+def _xlsx_text(value: Any) -> str:
+    """An XLSX cell as the text a CSV would hold (money through its decimal text)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        # A whole-number float is an integer cell; otherwise its shortest
+        # decimal repr (2.675, not 2.67499999...) is what the user typed.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+class XlsxReader:
+    def __init__(self, path: Path, spec: FileSpec = FACTS) -> None:
+        from openpyxl import load_workbook
+
+        try:
+            self.workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise FileProblem("The file is not a readable .xlsx workbook.") from None
+        sheet = self.workbook.worksheets[0]
+        self.rows = sheet.iter_rows(values_only=True)
+        try:
+            first = next(self.rows)
+        except StopIteration:
+            raise FileProblem("The file is empty: the first line must be a header row.") from None
+        self.raw_names = [_xlsx_text(v) for v in first]
+        self.header = normalise_header(self.raw_names, spec)
+        self.positions = {
+            name: i for i, name in enumerate(n.strip().lower() for n in self.raw_names)
+        }
+        self.invalid: list[dict[str, Any]] = []
+
+    def batches(self) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        columns = self.header.columns
+        buffer: dict[str, list[str]] = {c: [] for c in columns}
+        lines: list[int] = []
+        line = 1
+        for row in self.rows:
+            line += 1
+            if not any(v not in (None, "") for v in row):
+                continue
+            for column in columns:
+                index = self.positions[column]
+                buffer[column].append(_xlsx_text(row[index]) if index < len(row) else "")
+            lines.append(line)
+            if len(lines) >= XLSX_BATCH_ROWS:
+                yield self._flush(buffer, lines)
+                buffer, lines = {c: [] for c in columns}, []
+        if lines:
+            yield self._flush(buffer, lines)
+        self.workbook.close()
+
+    def _flush(
+        self, buffer: dict[str, list[str]], lines: list[int]
+    ) -> tuple[np.ndarray, pa.RecordBatch]:
+        batch = pa.RecordBatch.from_arrays(
+            [pa.array(buffer[c], pa.string()) for c in buffer], names=list(buffer)
+        )
+        return np.array(lines, dtype=np.int64), batch
+
+
+def open_reader(path: Path, name: str, spec: FileSpec = FACTS) -> CsvReader | XlsxReader:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        return XlsxReader(path, spec)
+    if suffix in (".csv", ".txt", ""):
+        return CsvReader(path, spec)
+    raise FileProblem(f"“{suffix}” files are not accepted: upload a .csv or .xlsx file.")
+
+
+# --- Validation -------------------------------------------------------------
+
+
+class _Errors:
+    """Errors of one batch: masks per column, turned into report rows at the end."""
+
+    def __init__(self, n: int, order: tuple[str, ...] = FACTS.known) -> None:
+        self.n = n
+        self.order = order
+        self.items: list[tuple[str, np.ndarray, pa.Array, Any]] = []
+        self.any_bad = np.zeros(n, dtype=bool)
+
+    def add(self, column: str, bad: Any, values: pa.Array, reason: Any) -> None:
+        mask = np.asarray(pc.fill_null(bad, False).to_numpy(zero_copy_only=False), dtype=bool)
+        if mask.any():
+            self.items.append((column, mask, values, reason))
+            self.any_bad |= mask
+
+    def report(self, lines: np.ndarray, budget: int) -> list[dict[str, Any]]:
+        """Errors of the first `budget` bad rows, in line order."""
+        bad_positions = np.flatnonzero(self.any_bad)[:budget]
+        keep = np.zeros(self.n, dtype=bool)
+        keep[bad_positions] = True
+        rows: list[dict[str, Any]] = []
+        for column, mask, values, reason in self.items:
+            positions = np.flatnonzero(mask & keep)
+            if not len(positions):
+                continue
+            taken = values.take(pa.array(positions)).to_pylist()
+            reasons = (
+                reason.take(pa.array(positions)).to_pylist()
+                if isinstance(reason, pa.Array)
+                else [reason] * len(positions)
+            )
+            for pos, value, why in zip(positions, taken, reasons, strict=True):
+                rows.append(
+                    {"line": int(lines[pos]), "column": column, "value": value, "reason": why}
+                )
+        order = {c: i for i, c in enumerate(self.order)}
+        rows.sort(key=lambda e: (e["line"], order.get(e["column"], 99)))
+        return rows
+
+
+def _strip(values: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(values)
+
+
+_MAX_CENTS = 10 ** (MAX_MONEY_INTEGER_DIGITS + 2) - 1
+_MAX_COUNT = 10**MAX_COUNT_DIGITS - 1
+
+
+def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array | None:
+    """The common case in one cast: every value plain, at most 2 decimals, in
+    range. None when any value needs the careful path (errors, rounding)."""
+    filled = pc.if_else(empty, "0", text)
+    if not pc.all(pc.match_substring_regex(filled, r"^[0-9]*\.?[0-9]*$")).as_py():
+        return None
+    try:
+        amounts = pc.cast(filled, pa.decimal128(20, 2))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    cents = pc.cast(pc.multiply(amounts, pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
+    if len(cents) and (pc.max(cents).as_py() or 0) > _MAX_CENTS:
+        return None
+    return pc.if_else(empty, pa.scalar(None, pa.int64()), cents) if nullable else cents
+
+
+def _parse_money(
+    values: pa.Array, errors: _Errors, column: str, *, nullable: bool
+) -> tuple[pa.Array, int]:
+    """Decimal text -> integer cents, rounded half-up; returns (cents, values rounded)."""
+    text = _strip(values)
+    fast = _fast_money(text, pc.equal(text, ""), nullable=nullable)
+    if fast is not None:
+        return fast, 0
+    empty = pc.equal(text, "")
+    parts = pc.extract_regex(text, _MONEY_RE)
+    whole = pc.struct_field(parts, "i")
+    frac = pc.struct_field(parts, "f")
+    matched = pc.is_valid(parts)
+    has_digits = pc.greater(
+        pc.add(pc.utf8_length(pc.fill_null(whole, "")), pc.utf8_length(pc.fill_null(frac, ""))), 0
+    )
+    ok = pc.and_(matched, has_digits)
+    too_big = pc.and_(
+        ok, pc.greater(pc.utf8_length(pc.fill_null(whole, "")), MAX_MONEY_INTEGER_DIGITS)
+    )
+    negative = pc.starts_with(text, "-")
+    bad = pc.and_(pc.invert(empty), pc.or_(pc.invert(ok), too_big))
+    reason = pc.if_else(
+        negative,
+        "must be 0 or more",
+        pc.if_else(
+            too_big,
+            "amount too large (at most 9,999,999,999.99)",
+            "not a number (use digits and a dot for decimals, no thousands separators)",
+        ),
+    )
+    errors.add(column, bad, values, reason)
+    usable = pc.and_(ok, pc.invert(too_big))
+    whole_digits = pc.if_else(pc.equal(pc.fill_null(whole, ""), ""), "0", pc.fill_null(whole, "0"))
+    frac_text = pc.fill_null(frac, "")
+    padded = pc.binary_join_element_wise(frac_text, "000", "")
+    cents_part = pc.utf8_slice_codeunits(padded, 0, 2)
+    third = pc.utf8_slice_codeunits(padded, 2, 3)
+    safe_whole = pc.if_else(usable, whole_digits, "0")
+    safe_cents = pc.if_else(usable, cents_part, "00")
+    cents = pc.add(
+        pc.multiply(pc.cast(safe_whole, pa.int64()), 100), pc.cast(safe_cents, pa.int64())
+    )
+    round_up = pc.and_(usable, pc.greater_equal(third, "5"))
+    cents = pc.add(cents, pc.cast(round_up, pa.int64()))
+    rest = pc.utf8_slice_codeunits(frac_text, 2, 1000)
+    rounded = pc.and_(usable, pc.match_substring_regex(rest, "[1-9]"))
+    rounded_count = int(pc.sum(pc.cast(rounded, pa.int64())).as_py() or 0)
+    if nullable:
+        cents = pc.if_else(empty, pa.scalar(None, pa.int64()), cents)
+    return cents, rounded_count
+
+
+def _parse_count(values: pa.Array, errors: _Errors, column: str) -> pa.Array:
+    text = _strip(values)
+    empty = pc.equal(text, "")
+    try:  # the common case in one cast; anything odd takes the careful path
+        counts = pc.cast(pc.if_else(empty, "0", text), pa.int64())
+        bounds = pc.min_max(counts)
+        if not len(counts) or (bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= _MAX_COUNT):
+            return counts
+    except pa.ArrowInvalid:
+        pass
+    ok = pc.and_(
+        pc.match_substring_regex(text, _COUNT_RE),
+        pc.less_equal(pc.utf8_length(text), MAX_COUNT_DIGITS + 1),
+    )
+    bad = pc.and_(pc.invert(empty), pc.invert(ok))
+    reason = pc.if_else(
+        pc.starts_with(text, "-"),
+        "must be 0 or more",
+        pc.if_else(
+            pc.match_substring_regex(text, r"^\+?[0-9]*\.[0-9]+$"),
+            "not a whole number",
+            pc.if_else(
+                pc.match_substring_regex(text, r"^\+?[0-9]+$"), "number too large", "not a number"
+            ),
+        ),
+    )
+    errors.add(column, bad, values, reason)
+    clean = pc.if_else(ok, pc.utf8_ltrim(text, "+"), "0")
+    return pc.cast(clean, pa.int64())
+
+
+def _parse_date(values: pa.Array, errors: _Errors) -> pa.Array:
+    text = _strip(values)
+    try:  # strict ISO dates in one cast (2025-02-30 and 2025-1-5 fail it)
+        return pc.cast(text, pa.date32())
+    except pa.ArrowInvalid:
+        pass
+    shaped = pc.match_substring_regex(text, _DATE_RE)
+    parsed = pc.strptime(
+        pc.if_else(shaped, text, "1970-01-01"), format="%Y-%m-%d", unit="s", error_is_null=True
+    )
+    # strptime rolls 2025-02-30 over to March: a real date prints back unchanged.
+    real = pc.and_(shaped, pc.equal(pc.fill_null(pc.strftime(parsed, format="%Y-%m-%d"), ""), text))
+    reason = pc.if_else(pc.equal(text, ""), "missing date", "not a date (expected YYYY-MM-DD)")
+    errors.add("date", pc.invert(real), values, reason)
+    return pc.cast(pc.if_else(real, parsed, pa.scalar(0, pa.timestamp("s"))), pa.date32())
+
+
+def _lookup(keys: pa.Array, ids: pa.Array, values: pa.Array) -> pa.Array:
+    index = pc.index_in(values, value_set=keys)
+    return pc.take(ids, index)
+
+
+def _blank_rows(cols: dict[str, pa.Array], n: int) -> np.ndarray:
+    blank = np.ones(n, dtype=bool)
+    for values in cols.values():
+        blank &= np.asarray(pc.equal(_strip(values), "").to_numpy(zero_copy_only=False), dtype=bool)
+    return blank
+
+
+def resolve_channel_and_partner(
+    cols: dict[str, pa.Array],
+    errors: _Errors,
+    lookups: Lookups,
+    new_channels: NewChannels | None = None,
+) -> tuple[pa.Array, pa.Array]:
+    """Channel ids from the `channel` column (slug, else unique name) and
+    partner ids from `partner` (0 when blank), with a reported error for an
+    unknown one or a partner of another channel. Bad values come back as 0."""
+    n = len(cols["channel"])
+    channel_text = _strip(cols["channel"])
+    channel_key = pc.utf8_lower(channel_text)
+    channel_id = _lookup(lookups.channel_keys, lookups.channel_ids, channel_key)
+    unknown = pc.and_(pc.is_null(channel_id), pc.not_equal(channel_key, ""))
+    if new_channels is not None and pc.any(unknown).as_py():
+        unknown_keys = pc.unique(pc.filter(channel_key, unknown)).to_pylist()
+        originals = [
+            pc.filter(channel_text, pc.equal(channel_key, k))[0].as_py() for k in unknown_keys
+        ]
+        created = new_channels.ids_for(unknown_keys, originals)
+        channel_id = pc.coalesce(
+            channel_id,
+            _lookup(
+                pa.array(list(created), pa.string()),
+                pa.array(list(created.values()), pa.int64()),
+                channel_key,
+            ),
+        )
+    channel_reason = pc.if_else(
+        pc.equal(channel_key, ""),
+        "missing channel",
+        pc.if_else(
+            pc.equal(pc.fill_null(channel_id, 0), -1),
+            "several channels have this name: use the channel's slug",
+            "unknown channel (use its slug or exact name)",
+        ),
+    )
+    channel_bad = pc.or_(pc.is_null(channel_id), pc.equal(pc.fill_null(channel_id, 0), -1))
+    errors.add("channel", channel_bad, cols["channel"], channel_reason)
+    channel_ok = pc.fill_null(pc.invert(channel_bad), False)
+    channel_id = pc.if_else(channel_ok, channel_id, 0)
+
+    if "partner" in cols:
+        partner_key_text = pc.utf8_lower(_strip(cols["partner"]))
+        partner_blank = pc.equal(partner_key_text, "")
+        partner_id = _lookup(lookups.partner_keys, lookups.partner_ids, partner_key_text)
+        partner_unknown = pc.and_(
+            pc.invert(partner_blank),
+            pc.or_(pc.is_null(partner_id), pc.equal(pc.fill_null(partner_id, 0), -1)),
+        )
+        partner_id = pc.if_else(partner_blank, 0, pc.fill_null(partner_id, 0))
+        owner_keys = pa.array(list(lookups.partner_channel), pa.int64())
+        owner_values = pa.array(list(lookups.partner_channel.values()), pa.int64())
+        owner = _lookup(owner_keys, owner_values, partner_id)
+        wrong_channel = pc.and_(
+            pc.and_(pc.invert(partner_blank), pc.invert(partner_unknown)),
+            pc.and_(channel_ok, pc.not_equal(pc.fill_null(owner, 0), channel_id)),
+        )
+        owner_slugs = pc.cast(owner, pa.string())  # replaced by names below for messages
+        labels = lookups.channel_labels
+        if pc.any(wrong_channel).as_py():
+            owner_slugs = pa.array(
+                [labels.get(o) if o is not None else None for o in owner.to_pylist()], pa.string()
+            )
+        reason = pc.if_else(
+            partner_unknown,
+            pc.if_else(
+                pc.equal(
+                    pc.fill_null(
+                        _lookup(lookups.partner_keys, lookups.partner_ids, partner_key_text), 0
+                    ),
+                    -1,
+                ),
+                "several partners have this name: use the partner's slug",
+                "unknown partner (use its slug or exact name)",
+            ),
+            pc.binary_join_element_wise(
+                "partner belongs to channel “",
+                pc.fill_null(owner_slugs, "?"),
+                "”, not this row's channel",
+                "",
+            ),
+        )
+        errors.add("partner", pc.or_(partner_unknown, wrong_channel), cols["partner"], reason)
+        partner_id = pc.if_else(pc.or_(partner_unknown, wrong_channel), 0, partner_id)
+    else:
+        partner_id = pa.array(np.zeros(n, dtype=np.int64))
+    return pc.cast(channel_id, pa.int64()), pc.cast(partner_id, pa.int64())
+
+
+def validate_batch(
+    batch: pa.RecordBatch,
+    lines: np.ndarray,
+    *,
+    header: Header,
+    lookups: Lookups,
+    new_channels: NewChannels | None,
+    error_budget: int,
+) -> BatchResult:
+    n = batch.num_rows
+    errors = _Errors(n)
+    cols = {name: batch.column(name) for name in header.columns}
+    blank_row = _blank_rows(cols, n)
+    day = _parse_date(cols["date"], errors)
+    channel_id, partner_id = resolve_channel_and_partner(cols, errors, lookups, new_channels)
+
+    staged: dict[str, pa.Array] = {
+        "line_no": pa.array(lines, pa.int64()),
+        "channel_id": channel_id,
+        "day": day,
+        "partner_key": partner_id,
+    }
+    rounded_total = 0
+    for column in MONEY_VALUE_COLUMNS:
+        nullable = column == "inventory_value"
+        if column in cols:
+            cents, rounded = _parse_money(cols[column], errors, column, nullable=nullable)
+            staged[column] = cents
+            rounded_total += rounded
+        else:
+            staged[column] = (
+                pa.nulls(n, pa.int64()) if nullable else pa.array(np.zeros(n, dtype=np.int64))
+            )
+    for column in COUNT_COLUMNS:
+        staged[column] = (
+            _parse_count(cols[column], errors, column)
+            if column in cols
+            else pa.array(np.zeros(n, dtype=np.int64))
+        )
+
+    # A completely blank line is not a row: drop it rather than report it.
+    if blank_row.any():
+        errors.any_bad &= ~blank_row
+        errors.items = [(c, m & ~blank_row, v, r) for c, m, v, r in errors.items]
+    keep = ~blank_row
+    bad_rows = int(errors.any_bad.sum())
+    report = errors.report(lines, error_budget) if bad_rows else []
+    table = None
+    first = last = None
+    channel_ids: set[int] = set()
+    if not bad_rows:
+        table = pa.table({name: staged[name] for name in STAGE_COLUMNS})
+        if not keep.all():
+            table = table.filter(pa.array(keep))
+        if table.num_rows:
+            bounds = pc.min_max(table.column("day"))
+            first, last = bounds["min"].as_py(), bounds["max"].as_py()
+            channel_ids = set(pc.unique(table.column("channel_id")).to_pylist())
+    return BatchResult(
+        table=table,
+        rows=int(keep.sum()),
+        errors=report,
+        bad_rows=bad_rows,
+        rounded=rounded_total,
+        first_day=first,
+        last_day=last,
+        channel_ids=channel_ids,
+    )
+
+
+_PG_EPOCH = np.datetime64("2000-01-01", "D")
+_PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+
+
+def table_to_pg_binary(table: pa.Table) -> bytes:
+    """Rows (of integer and date columns) in PostgreSQL's binary COPY format.
+
+    PostgreSQL parses binary rows much faster than CSV text, and every staging
+    column is a fixed-width integer or date, so each row is a fixed-size record;
+    rows with and without an inventory value (NULL) are written as two blocks
+    (the staging table's row order does not matter: it keeps line numbers).
+    """
+    names = table.column_names
+    n_fields = len(names)
+    inventory = table.column("inventory_value")
+    reported = np.asarray(pc.is_valid(inventory).to_numpy(zero_copy_only=False), dtype=bool)
+    blocks = [_PG_HEADER]
+    for with_inventory in (True, False):
+        rows = table.filter(pa.array(reported if with_inventory else ~reported))
+        if not rows.num_rows:
+            continue
+        fields: list[tuple[str, str]] = [("count", ">i2")]
+        for name in names:
+            if name == "inventory_value" and not with_inventory:
+                fields.append((f"{name}_len", ">i4"))
+                continue
+            fields += [(f"{name}_len", ">i4"), (name, ">i4" if name == "day" else ">i8")]
+        records = np.empty(rows.num_rows, dtype=np.dtype(fields))
+        records["count"] = n_fields
+        for name in names:
+            if name == "inventory_value" and not with_inventory:
+                records[f"{name}_len"] = -1
+                continue
+            column = rows.column(name)
+            if name == "day":
+                days = column.to_numpy().astype("datetime64[D]")
+                records[f"{name}_len"] = 4
+                records[name] = (days - _PG_EPOCH).astype(np.int64)
+            else:
+                records[f"{name}_len"] = 8
+                records[name] = column.to_numpy(zero_copy_only=False)
+        blocks.append(records.tobytes())
+    blocks.append((-1).to_bytes(2, "big", signed=True))
+    return b"".join(blocks)
+
+
+def template_csv() -> str:
+    """The downloadable template: every column, two example rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(KNOWN_COLUMNS)
+    writer.writerow(
+        [
+            "2025-01-15",
+            "web-shop",
+            "",
+            "1250.00",
+            "8400.50",
+            "3900.20",
+            "61",
+            "75",
+            "140",
+            "22",
+            "48000",
+            "1900",
+            "",
+        ]
+    )
+    writer.writerow(
+        [
+            "2025-01-15",
+            "eu-distributors",
+            "nordic-supply",
+            "0",
+            "12500",
+            "7400",
+            "12",
+            "480",
+            "0",
+            "1",
+            "0",
+            "0",
+            "35000",
+        ]
+    )
+    return out.getvalue()

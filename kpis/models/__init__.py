@@ -1,0 +1,50 @@
+"""KPI data, one module per sub-domain:
+
+- common: the no-partner key, fact value columns, period kinds
+- facts: daily facts, import runs, fact backups (undo)
+- runs: recompute runs and their batches
+- snapshots: KPI snapshots, their stage, channel data states, objective statuses
+- feedback: customer feedback
+- incentives: incentive accruals
+"""
+
+from .common import (
+    COUNT_COLUMNS,
+    MONEY_COLUMNS,
+    NO_PARTNER,
+    STORED_PERIOD_KINDS,
+    VALUE_COLUMNS,
+    PeriodKind,
+)
+from .facts import DailyFact, FactBackup, ImportRun
+from .feedback import CustomerFeedback
+from .incentives import IncentiveAccrual
+from .runs import RecomputeBatch, RecomputeRun
+from .snapshots import (
+    ChannelDataState,
+    KpiSnapshot,
+    KpiSnapshotStage,
+    ObjectiveStatus,
+    SnapshotComponents,
+)
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "MONEY_COLUMNS",
+    "NO_PARTNER",
+    "STORED_PERIOD_KINDS",
+    "VALUE_COLUMNS",
+    "ChannelDataState",
+    "CustomerFeedback",
+    "DailyFact",
+    "FactBackup",
+    "ImportRun",
+    "IncentiveAccrual",
+    "KpiSnapshot",
+    "KpiSnapshotStage",
+    "ObjectiveStatus",
+    "PeriodKind",
+    "RecomputeBatch",
+    "RecomputeRun",
+    "SnapshotComponents",
+]

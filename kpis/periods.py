@@ -1,0 +1,108 @@
+"""Reporting periods (METRICS.md section 2): pure date arithmetic.
+
+Weeks are ISO weeks (Monday to Sunday). Quarters and years follow the fiscal
+year starting in `FISCAL_YEAR_START_MONTH`; a fiscal year is named by the
+calendar year in which it ends. kpis/sql.py writes the same rules in SQL; the
+tests hold the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+
+KINDS = ("day", "week", "month", "quarter", "year")
+MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+def fiscal_start_month() -> int:
+    return int(settings.FISCAL_YEAR_START_MONTH)
+
+
+def _add_months(d: date, months: int) -> date:
+    index = d.year * 12 + (d.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_start(kind: str, day: date, fy_start: int | None = None) -> date:
+    if kind == "day":
+        return day
+    if kind == "week":
+        return day - timedelta(days=day.weekday())
+    first = date(day.year, day.month, 1)
+    if kind == "month":
+        return first
+    fy = fiscal_start_month() if fy_start is None else fy_start
+    shift = (day.month - fy) % MONTHS_IN[kind]
+    return _add_months(first, -shift)
+
+
+def period_end(kind: str, start: date) -> date:
+    if kind == "day":
+        return start
+    if kind == "week":
+        return start + timedelta(days=6)
+    return _add_months(start, MONTHS_IN[kind]) - timedelta(days=1)
+
+
+def next_start(kind: str, start: date) -> date:
+    return period_end(kind, start) + timedelta(days=1)
+
+
+def previous_start(kind: str, start: date, fy_start: int | None = None) -> date:
+    return period_start(kind, start - timedelta(days=1), fy_start)
+
+
+def fiscal_year(start: date, fy_start: int | None = None) -> int:
+    """The calendar year in which the fiscal year containing `start` ends."""
+    fy = fiscal_start_month() if fy_start is None else fy_start
+    return start.year if fy == 1 or start.month < fy else start.year + 1
+
+
+def label(kind: str, start: date, fy_start: int | None = None) -> str:
+    """Export labels: 2025-01-15, 2025-W03, 2025-01, FY2025-Q1, FY2025."""
+    if kind == "day":
+        return start.isoformat()
+    if kind == "week":
+        iso_year, iso_week, _ = start.isocalendar()
+        return f"{iso_year}-W{iso_week:02d}"
+    if kind == "month":
+        return f"{start.year}-{start.month:02d}"
+    fy = fiscal_start_month() if fy_start is None else fy_start
+    year = fiscal_year(start, fy)
+    if kind == "year":
+        return f"FY{year}"
+    quarter = ((start.month - fy) % 12) // 3 + 1
+    return f"FY{year}-Q{quarter}"
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return label(self.kind, self.start)
+
+
+def periods_between(
+    kind: str, first: date, last: date, fy_start: int | None = None
+) -> Iterator[Period]:
+    """Every period of `kind` overlapping [first, last], in full, in order."""
+    start = period_start(kind, first, fy_start)
+    while start <= last:
+        end = period_end(kind, start)
+        yield Period(kind, start, end)
+        start = end + timedelta(days=1)
+
+
+def snap_range(
+    kind: str, first: date, last: date, fy_start: int | None = None
+) -> tuple[date, date]:
+    """[first, last] widened to whole periods of `kind`."""
+    return period_start(kind, first, fy_start), period_end(kind, period_start(kind, last, fy_start))

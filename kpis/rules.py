@@ -1,0 +1,31 @@
+"""Who may import facts, undo imports, trigger recomputes and see job history."""
+
+from typing import Any
+
+import rules
+
+from channelhub.lib.roles import has_any_role, is_admin, is_marketing_manager, is_partner_manager
+
+is_manager = is_admin | is_marketing_manager | is_partner_manager
+
+rules.add_perm("kpis.view_kpisnapshot", has_any_role)
+rules.add_perm("kpis.add_importrun", is_admin | is_marketing_manager)
+rules.add_perm("kpis.undo_importrun", is_admin | is_marketing_manager)
+rules.add_perm("kpis.view_importrun", is_manager)
+rules.add_perm("kpis.add_recomputerun", is_manager)
+rules.add_perm("kpis.view_recomputerun", is_manager)
+
+
+@rules.predicate
+def manages_feedback_partner(user: Any, partner: Any) -> bool:
+    """A partner manager records feedback about a partner they manage (not channel-wide)."""
+    return partner is not None and getattr(partner, "manager_id", None) == user.pk
+
+
+rules.add_perm("kpis.view_customerfeedback", has_any_role)
+rules.add_perm(
+    "kpis.add_customerfeedback",
+    is_admin | is_marketing_manager | (is_partner_manager & manages_feedback_partner),
+)
+# Importing a whole file of feedback (any channel) is for marketing managers.
+rules.add_perm("kpis.import_customerfeedback", is_admin | is_marketing_manager)

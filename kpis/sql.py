@@ -1,0 +1,105 @@
+"""The few SQL fragments that differ between PostgreSQL and SQLite.
+
+Fragments come with `%` already escaped as `%%`: run every statement that
+uses them with a parameter list (an empty one will do).
+
+Everything else the KPI engine runs is the same text on both databases; this
+module is the one place where a dialect is chosen, so a reader can see every
+difference at once. Period rules mirror kpis/periods.py (tested together).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def period_start_sql(kind: str, col: str, fy_start: int) -> str:
+    """SQL for the first day of the period of `kind` containing the date `col`."""
+    shift = fy_start - 1
+    if is_postgres():
+        if kind == "day":
+            return col
+        # Cast to timestamp (not timestamptz) so the session time zone plays no part.
+        if kind in ("week", "month") or shift == 0:
+            return f"date_trunc('{kind}', {col}::timestamp)::date"
+        return (
+            f"(date_trunc('{kind}', {col}::timestamp - interval '{shift} months')"
+            f" + interval '{shift} months')::date"
+        )
+    if kind == "day":
+        return f"date({col})"
+    if kind == "week":
+        # strftime('%w') is 0 for Sunday; ISO weeks start on Monday.
+        return (
+            f"date({col}, '-' || ((CAST(strftime('%%w', {col}) AS INTEGER) + 6) %% 7) || ' days')"
+        )
+    if kind == "month":
+        return f"date({col}, 'start of month')"
+    months = 3 if kind == "quarter" else 12
+    return (
+        f"date({col}, 'start of month', '-' || "
+        f"((CAST(strftime('%%m', {col}) AS INTEGER) - {fy_start} + 12) %% {months}) || ' months')"
+    )
+
+
+def period_end_sql(kind: str, start_col: str) -> str:
+    """SQL for the last day of the period of `kind` starting on `start_col`."""
+    if is_postgres():
+        if kind == "day":
+            return start_col
+        if kind == "week":
+            return f"({start_col} + 6)"
+        months = {"month": 1, "quarter": 3, "year": 12}[kind]
+        return f"({start_col} + interval '{months} months' - interval '1 day')::date"
+    if kind == "day":
+        return start_col
+    if kind == "week":
+        return f"date({start_col}, '+6 days')"
+    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    return f"date({start_col}, '+{months} months', '-1 day')"
+
+
+def least(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if is_postgres() else f"MIN({a}, {b})"
+
+
+def distinct(a: str, b: str) -> str:
+    """Null-safe "differs" test."""
+    return f"{a} IS DISTINCT FROM {b}" if is_postgres() else f"{a} IS NOT {b}"
+
+
+def upsert_select_suffix() -> str:
+    """SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT (parser ambiguity)."""
+    return "" if is_postgres() else " WHERE true"
+
+
+def advisory_xact_lock(key: int) -> None:
+    """Serialize a critical section across processes until the transaction ends.
+
+    PostgreSQL releases the lock when the transaction or the connection ends,
+    so a killed worker cannot leave it held. SQLite needs nothing: our
+    transactions start IMMEDIATE, which already takes the database write lock.
+    """
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def placeholders(values: list[int]) -> str:
+    return ", ".join(str(int(v)) for v in values)
+
+
+def analyze(*tables: str) -> None:
+    """Refresh planner statistics of tables filled a moment ago (autovacuum
+    never analyzes temporary tables, and is too late for fresh ones)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")

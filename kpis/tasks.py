@@ -1,0 +1,101 @@
+"""Thin Celery tasks: take ids, re-check state, call a service.
+
+Retries are only for named transient errors (a dropped database connection, a
+deadlock victim), with exponential backoff and jitter; anything else marks the
+job failed with its error. Every task is idempotent (claims are conditional
+updates), so acks_late redelivery after a killed worker is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from .models import ImportRun, RecomputeRun
+from .services import imports, recompute
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {"max_retries": 3}
+LIMITS = {"soft_time_limit": 50 * 60, "time_limit": 55 * 60}
+QUEUED_RESEND_AFTER = timedelta(minutes=2)
+
+
+def _countdown(retries: int) -> int:
+    # 5 s, 10 s, 20 s ... with full jitter, capped far below the broker's
+    # visibility timeout (a countdown above it would be redelivered early).
+    return get_exponential_backoff_interval(5, retries, 300, full_jitter=True)
+
+
+@shared_task(name="kpis.facts_import", bind=True, acks_late=True, **LIMITS, **RETRY)
+def facts_import_task(self, import_run_id: int) -> None:
+    try:
+        imports.import_execute(import_run_id)
+    except TRANSIENT as exc:
+        # Hand the claim back so the retry (or the sweeper) can take it again.
+        ImportRun.objects.filter(pk=import_run_id).update(status=ImportRun.Status.QUEUED)
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(name="kpis.recompute_run", bind=True, acks_late=True, **LIMITS, **RETRY)
+def recompute_run_task(self, run_id: int) -> None:
+    try:
+        recompute.recompute_execute(run_id)
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            recompute.recompute_fail(run_id, exc)
+            raise
+        RecomputeRun.objects.filter(pk=run_id).update(status=RecomputeRun.Status.QUEUED)
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(name="kpis.recompute_batch", bind=True, acks_late=True, **LIMITS, **RETRY)
+def recompute_batch_task(self, run_id: int, index: int) -> None:
+    try:
+        recompute.batch_execute(run_id, index)
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            recompute.recompute_fail(run_id, exc)
+            raise
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+    except Exception as exc:
+        recompute.recompute_fail(run_id, exc)
+        raise
+
+
+@shared_task(name="kpis.recompute_all", ignore_result=True, **LIMITS)
+def recompute_all_task() -> None:
+    """The scheduled full recompute (beat; default nightly, editable in the admin)."""
+    run = recompute.recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
+    log.info("scheduled recompute queued as run %s", run.pk)
+
+
+@shared_task(name="kpis.sweeper", ignore_result=True, soft_time_limit=60, time_limit=90)
+def kpis_sweeper_task() -> None:
+    """Re-send jobs whose message was lost (broker down at commit) or whose
+    worker died (lease expired). The job rows, not the broker, are the truth."""
+    now = timezone.now()
+    stale = now - QUEUED_RESEND_AFTER
+    for run_id in RecomputeRun.objects.filter(
+        status=RecomputeRun.Status.QUEUED, created_at__lt=stale
+    ).values_list("pk", flat=True):
+        recompute.send_run(run_id)
+    for run_id in RecomputeRun.objects.filter(
+        status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now
+    ).values_list("pk", flat=True):
+        log.warning("recompute run %s lost its worker: sending it again", run_id)
+        recompute.send_run(run_id)
+    for import_id in ImportRun.objects.filter(
+        status=ImportRun.Status.QUEUED, created_at__lt=stale
+    ).values_list("pk", flat=True):
+        facts_import_task.delay(import_id)
+    for import_id in ImportRun.objects.filter(
+        status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
+    ).values_list("pk", flat=True):
+        facts_import_task.delay(import_id)

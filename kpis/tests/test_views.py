@@ -1,0 +1,161 @@
+"""Import, job and export pages: who may do what, and what they see."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from kpis.models import DailyFact, ImportRun, RecomputeRun
+from tests.factories import ChannelFactory
+
+from .helpers import csv_bytes, import_rows, recompute
+
+pytestmark = pytest.mark.django_db
+GOOD = csv_bytes(
+    ["date", "channel", "spend", "revenue"], [["2025-01-02", "web-shop", "100", "400"]]
+)
+
+
+@pytest.fixture
+def shop():
+    return ChannelFactory(name="Web Shop", slug="web-shop")
+
+
+def upload(client, data=GOOD, name="facts.csv", **extra):
+    return client.post(reverse("kpis:import"), {"file": SimpleUploadedFile(name, data), **extra})
+
+
+def test_a_marketing_manager_uploads_a_file_and_sees_the_result(
+    marketing_client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(marketing_client)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+    page = marketing_client.get(run.get_absolute_url())
+    assert "Imported" in page.text and "1 row(s) added" in page.text
+    assert run.recompute_run.status == "succeeded"
+    channel_page = marketing_client.get(reverse("channels:detail", args=["web-shop"]))
+    assert (
+        "$400.00" in channel_page.text and "300.0%" in channel_page.text
+    )  # revenue, ROI (400 - 100) / 100
+
+
+def test_a_bad_file_shows_the_report_and_writes_nothing(
+    marketing_client, shop, django_capture_on_commit_callbacks
+):
+    bad = csv_bytes(
+        ["date", "channel", "spend"],
+        [["2025-01-02", "web-shop", "x"], ["2025-13-01", "web-shop", "1"]],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(marketing_client, bad)
+    page = marketing_client.get(ImportRun.objects.get().get_absolute_url())
+    assert "Why the file was rejected" in page.text
+    assert "not a date (expected YYYY-MM-DD)" in page.text and "2025-13-01" in page.text
+    assert not DailyFact.objects.exists()
+
+
+def test_the_form_refuses_a_wrong_type_or_an_oversized_file(marketing_client, shop, settings):
+    response = upload(marketing_client, b"%PDF-1.4", name="facts.pdf")
+    assert "Upload a .csv or .xlsx file." in response.text
+    settings.MAX_UPLOAD_BYTES = 5
+    response = upload(marketing_client)
+    assert "larger than" in response.text
+    assert not ImportRun.objects.exists()
+
+
+def test_a_running_import_refreshes_itself_with_htmx(marketing_client, shop):
+    run = ImportRun.objects.create(
+        original_name="big.csv", status="running", rows_total=1000, rows_processed=250
+    )
+    page = marketing_client.get(run.get_absolute_url())
+    assert 'hx-trigger="every 1s"' in page.text and "250 of about 1,000" in page.text
+    partial = marketing_client.get(run.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.text and 'value="25"' in partial.text
+
+
+@pytest.mark.parametrize("client_name", ["viewer_client", "partner_client"])
+def test_only_marketing_managers_import_and_undo(request, client_name, shop):
+    client = request.getfixturevalue(client_name)
+    assert client.get(reverse("kpis:import")).status_code == 403
+    assert upload(client).status_code == 403
+    run = import_rows(["date", "channel", "spend"], [["2025-01-02", "web-shop", "1"]])
+    assert client.post(reverse("kpis:import-undo", args=[run.pk])).status_code == 403
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+
+
+def test_undo_from_the_page(marketing_client, shop):
+    run = import_rows(["date", "channel", "spend"], [["2025-01-02", "web-shop", "1"]])
+    response = marketing_client.post(reverse("kpis:import-undo", args=[run.pk]), follow=True)
+    assert "Import undone" in response.text
+    assert not DailyFact.objects.exists()
+    again = marketing_client.post(reverse("kpis:import-undo", args=[run.pk]), follow=True)
+    assert "Only a successful import can be undone." in again.text
+
+
+def test_import_history_lists_imports_with_their_status(marketing_client, shop):
+    import_rows(["date", "channel", "spend"], [["2025-01-02", "web-shop", "1"]], name="good.csv")
+    import_rows(["date", "channel", "spend"], [["2025-01-02", "nope", "1"]], name="bad.csv")
+    page = marketing_client.get(reverse("kpis:imports"))
+    assert "good.csv" in page.text and "bad.csv" in page.text
+    rejected = marketing_client.get(reverse("kpis:imports"), {"status": "rejected"})
+    assert "bad.csv" in rejected.text and "good.csv" not in rejected.text
+
+
+def test_the_viewer_cannot_see_job_history(viewer_client):
+    assert viewer_client.get(reverse("kpis:imports")).status_code == 403
+    assert viewer_client.get(reverse("kpis:runs")).status_code == 403
+
+
+def test_managers_recompute_now_and_follow_the_run(partner_client, viewer_client, shop):
+    import_rows(["date", "channel", "spend"], [["2025-01-02", "web-shop", "1"]])
+    assert viewer_client.post(reverse("kpis:run-create")).status_code == 403
+    response = partner_client.post(reverse("kpis:run-create"), {"channel": "web-shop"})
+    run = RecomputeRun.objects.get(trigger="manual")
+    assert response["Location"] == run.get_absolute_url()
+    assert run.channel_ids == [shop.pk]
+    page = partner_client.get(run.get_absolute_url())
+    assert "1 channel(s), all dates" in page.text
+    assert f"#{run.pk}" in partner_client.get(reverse("kpis:runs")).text
+
+
+def test_the_channel_csv_export_has_the_contract_columns(viewer_client, shop):
+    import_rows(["date", "channel", "spend", "revenue"], [["2025-01-02", "web-shop", "100", "400"]])
+    recompute()
+    response = viewer_client.get(reverse("kpis:export"), {"period": "month", "channel": "web-shop"})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith(
+        "channel,channel_name,period,period_start,period_end,complete,spend,"
+    )
+    assert lines[1].startswith(
+        "web-shop,Web Shop,2025-01,2025-01-01,2025-01-31,false,100.00,0.00,100.00,400.00"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="kpis-web-shop-month.csv"'
+    assert viewer_client.get(reverse("kpis:export"), {"period": "decade"}).status_code == 400
+
+
+def test_the_template_lists_every_column(viewer_client):
+    text = viewer_client.get(reverse("kpis:import-template")).content.decode()
+    assert (
+        text.splitlines()[0]
+        == "date,channel,partner,spend,revenue,cogs,orders,units,leads,new_customers,impressions,clicks,inventory_value"
+    )
+
+
+def test_the_channel_page_shows_kpis_by_the_chosen_period(viewer_client, shop):
+    import_rows(
+        ["date", "channel", "spend", "revenue"],
+        [["2025-01-02", "web-shop", "100", "400"], ["2025-02-02", "web-shop", "50", "20"]],
+    )
+    recompute()
+    page = viewer_client.get(reverse("channels:detail", args=["web-shop"]), {"period": "quarter"})
+    assert "KPIs by quarter" in page.text and "FY2025-Q1" in page.text
+    rows = page.context["kpi"]["rows"]
+    assert [r.label for r in rows] == ["FY2025-Q1"] and rows[0].values["spend"] == D("150")
+    monthly = viewer_client.get(reverse("channels:detail", args=["web-shop"]))
+    assert [r.start for r in monthly.context["kpi"]["rows"]] == [date(2025, 2, 1), date(2025, 1, 1)]
+    assert "Recompute now" not in monthly.text  # viewers change nothing

@@ -1,0 +1,293 @@
+"""Forms of the deal registration, price list and conflict pages.
+They parse and check input; the services write (and validate the models)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from channels_app.models import Channel
+
+from .forms import DateInput
+from .matching import normalise_domain
+from .models import ConflictCase, DealRegistration, Partner, PriceObservation, Product
+from .models.deals import DEAL_REGISTRATION_DAYS, validate_country
+from .price_import import MAX_FILE_BYTES
+from .rules import edits_all_partners
+from .services.conflicts import conflict_owner_choices
+
+C = ConflictCase
+
+
+def _partner_field(field: forms.Field, partners: QuerySet[Partner]) -> None:
+    choice = cast(forms.ModelChoiceField, field)
+    choice.queryset = partners.select_related("channel")
+    choice.label_from_instance = lambda p: f"{p.name} ({p.channel.name})"  # type: ignore[method-assign,assignment]
+
+
+# --- deal registrations ------------------------------------------------------------
+
+
+class DealForm(forms.ModelForm):
+    class Meta:
+        model = DealRegistration
+        fields = [
+            "partner",
+            "customer_name",
+            "customer_domain",
+            "country",
+            "estimated_value",
+            "product_interest",
+            "expected_close_on",
+            "notes",
+        ]
+        widgets = {
+            "expected_close_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "country": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
+        }
+        labels = {"customer_domain": "Customer domain", "estimated_value": "Estimated value"}
+
+    def __init__(self, *args: Any, partners: QuerySet[Partner] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or partners is None:
+            # The partner of a registration does not change; a registration
+            # made from a partner's page is for that partner.
+            del self.fields["partner"]
+        else:
+            _partner_field(self.fields["partner"], partners)
+            self.fields["partner"].help_text = "The partner that brings the deal."
+        self.fields["customer_domain"].required = False
+        self.fields["expected_close_on"].help_text = "When the partner expects to close it."
+
+    def clean_customer_domain(self) -> str:
+        value = self.cleaned_data.get("customer_domain") or ""
+        try:
+            normalise_domain(value)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return value.strip()
+
+    def clean_country(self) -> str:
+        value = (self.cleaned_data.get("country") or "").strip().upper()
+        try:
+            validate_country(value)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return value
+
+    def clean_estimated_value(self) -> Any:
+        value = self.cleaned_data.get("estimated_value")
+        if value is not None and value < 0:
+            raise forms.ValidationError("The estimated value cannot be negative.")
+        return value
+
+    def clean_expected_close_on(self) -> date:
+        value = self.cleaned_data["expected_close_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("The expected close date has passed.")
+        return value
+
+    def _post_clean(self) -> None:
+        # The service normalises the customer keys and validates the model.
+        pass
+
+
+class DealDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    expires_on = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        label="Protected until",
+        help_text=f"Empty: {DEAL_REGISTRATION_DAYS} days from today.",
+    )
+    note = forms.CharField(
+        max_length=300, required=False, label="Note", help_text="Needed to reject."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why the registration is rejected.")
+        until = data.get("expires_on")
+        if data.get("decision") == "approve" and until and until < timezone.localdate():
+            self.add_error("expires_on", "The registration cannot expire in the past.")
+        return data
+
+
+# --- the price list ----------------------------------------------------------------
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "list_price", "map_price", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        list_price, map_price = data.get("list_price"), data.get("map_price")
+        if list_price is not None and list_price < 0:
+            self.add_error("list_price", "The list price cannot be negative.")
+        if map_price is not None and map_price < 0:
+            self.add_error("map_price", "The MAP cannot be negative.")
+        elif map_price is not None and list_price is not None and map_price > list_price:
+            self.add_error("map_price", "The MAP cannot be above the list price.")
+        return data
+
+
+class ObservationForm(forms.ModelForm):
+    class Meta:
+        model = PriceObservation
+        fields = ["partner", "product", "price", "observed_on", "where_seen"]
+        widgets = {"observed_on": DateInput()}
+        labels = {"price": "Advertised price"}
+
+    def __init__(self, *args: Any, partners: QuerySet[Partner] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if partners is None:
+            del self.fields["partner"]
+        else:
+            _partner_field(self.fields["partner"], partners)
+        product = cast(forms.ModelChoiceField, self.fields["product"])
+        product.queryset = Product.objects.filter(is_active=True).order_by("sku")
+        if not self.is_bound:
+            self.initial.setdefault("observed_on", timezone.localdate())
+
+    def clean_price(self) -> Any:
+        value = self.cleaned_data.get("price")
+        if value is not None and value < 0:
+            raise forms.ValidationError("A price cannot be negative.")
+        return value
+
+    def clean_observed_on(self) -> date:
+        value = self.cleaned_data["observed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("Record prices that were seen, not expected ones.")
+        return value
+
+    def _post_clean(self) -> None:
+        pass  # the service validates the model, including "already recorded"
+
+
+class PriceImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV of observed prices",
+        help_text="UTF-8 CSV with a header row: date, partner, sku, price, where_seen.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it."
+            )
+        return upload
+
+
+# --- conflict cases ----------------------------------------------------------------
+
+
+class ConflictForm(forms.ModelForm):
+    partners = forms.ModelMultipleChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Ctrl-click (⌘-click) to choose several.",
+    )
+    channels = forms.ModelMultipleChoiceField(
+        queryset=Channel.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Channels in conflict, e.g. for cannibalisation.",
+    )
+
+    class Meta:
+        model = ConflictCase
+        fields = ["kind", "title", "severity", "owner", "partners", "channels", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        partners = cast(forms.ModelMultipleChoiceField, self.fields["partners"])
+        partners.queryset = Partner.objects.select_related("channel").order_by("name")
+        partners.label_from_instance = lambda p: f"{p.name} ({p.channel.name})"  # type: ignore[method-assign,assignment]
+        channels = cast(forms.ModelMultipleChoiceField, self.fields["channels"])
+        channels.queryset = Channel.objects.order_by("name")
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = conflict_owner_choices()
+        owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
+        if self.instance.pk and not self.is_bound:
+            self.initial["partners"] = list(self.instance.partners.all())
+            self.initial["channels"] = list(self.instance.channels.all())
+        if self.instance.pk and self.instance.source == C.Source.DETECTED:
+            # What a rule found is kept as found; people work on the rest.
+            del self.fields["kind"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        partners = list(data.get("partners") or [])
+        channels = list(data.get("channels") or [])
+        if not partners and not channels:
+            self.add_error("partners", "Name at least one partner or channel involved.")
+        elif not edits_all_partners(self.user) and not any(
+            p.manager_id == self.user.pk for p in partners
+        ):
+            self.add_error(
+                "partners", "Include at least one of your partners: you work on their cases."
+            )
+        return data
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened, what was agreed…"}),
+        max_length=5000,
+    )
+
+
+class ConflictStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(C.Status.INVESTIGATING, "Investigating")])
+    note = forms.CharField(max_length=300, required=False, label="Why")
+
+    def __init__(self, *args: Any, case: ConflictCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .services.conflicts import CONFLICT_TRANSITIONS
+
+        allowed = CONFLICT_TRANSITIONS[case.status] - set(C.CLOSED_STATUSES)
+        status = cast(forms.ChoiceField, self.fields["status"])
+        status.choices = [(s, label) for s, label in C.Status.choices if s in allowed]
+
+
+class ConflictCloseForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(C.Status.RESOLVED, "Resolved"), (C.Status.DISMISSED, "Dismissed")],
+        widget=forms.RadioSelect,
+        label="Outcome",
+        initial=C.Status.RESOLVED,
+    )
+    resolution = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="What was decided and done (or, to dismiss, why it is no conflict).",
+    )
+    rule_agreed = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Rule agreed",
+        help_text="The rule the parties agreed for the future, e.g. “first registration wins”.",
+    )

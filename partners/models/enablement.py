@@ -1,0 +1,141 @@
+"""Onboarding checklists, training modules, completions and certifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from .partner import Partner, PartnerContact
+
+
+class OnboardingTemplate(models.Model):
+    """The checklist every new partner of one kind starts with."""
+
+    kind = models.CharField(max_length=20, choices=Partner.Kind.choices, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnboardingTemplateStep(models.Model):
+    template = models.ForeignKey(OnboardingTemplate, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["template", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OnboardingStep(models.Model):
+    """A partner's own copy of a template step: editing the template later
+    does not rewrite the checklists partners already work through."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="onboarding_steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["partner", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.title}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+
+class TrainingModule(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    duration_hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    certification_valid_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="When set, completing the module certifies the person for this many days.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingCompletion(models.Model):
+    """A partner person completed a training module on a date."""
+
+    contact = models.ForeignKey(
+        PartnerContact, on_delete=models.CASCADE, related_name="training_completions"
+    )
+    module = models.ForeignKey(TrainingModule, on_delete=models.PROTECT, related_name="completions")
+    completed_on = models.DateField()
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100, if graded.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "module", "completed_on"],
+                name="training_completion_once_a_day",
+                violation_error_message="This completion is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100),
+                name="training_score_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact.name}: {self.module} on {self.completed_on}"
+
+
+class Certification(models.Model):
+    contact = models.ForeignKey(
+        PartnerContact, on_delete=models.CASCADE, related_name="certifications"
+    )
+    name = models.CharField(max_length=120)
+    module = models.ForeignKey(
+        TrainingModule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="certifications",
+    )
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expires_on", "name"]
+        indexes = [models.Index(fields=["expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("issued_on")),
+                name="certification_expires_after_issue",
+                violation_error_message="A certification must expire after it is issued.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.contact.name}"

@@ -1,0 +1,176 @@
+"""Who may see and change partners and everything kept about them: the one place
+it is decided (views, templates and selectors only ask these permissions).
+
+Every sub-object (contact, contract, interaction, review, ...) is checked
+through the partner it belongs to, so the coming partner-portal role is added
+here once, not in each view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.utils import timezone
+
+from channelhub.lib.roles import has_any_role, is_admin, is_marketing_manager, is_partner_manager
+
+from .models import (
+    ConflictCase,
+    Contract,
+    DealRegistration,
+    IncentivePayout,
+    Interaction,
+    MdfClaim,
+    OnboardingStep,
+    Partner,
+    PartnerContact,
+    PartnerReview,
+    PriceObservation,
+    ProgramEnrollment,
+    ReviewActionItem,
+)
+
+
+def partner_of(obj: Any) -> Partner | None:
+    """The partner an object belongs to (the partner itself for a partner)."""
+    if isinstance(obj, Partner):
+        return obj
+    if isinstance(
+        obj,
+        PartnerContact
+        | Contract
+        | Interaction
+        | PartnerReview
+        | OnboardingStep
+        | ProgramEnrollment
+        | MdfClaim
+        | IncentivePayout
+        | DealRegistration
+        | PriceObservation,
+    ):
+        return obj.partner
+    if isinstance(obj, ReviewActionItem):
+        return obj.review.partner
+    return None
+
+
+@rules.predicate
+def manages_partner(user: Any, obj: Any) -> bool:
+    partner = partner_of(obj)
+    return partner is not None and partner.manager_id is not None and partner.manager_id == user.pk
+
+
+@rules.predicate
+def is_review_author(user: Any, review: PartnerReview | None) -> bool:
+    return review is not None and review.author_id == user.pk
+
+
+@rules.predicate
+def review_in_edit_window(user: Any, review: PartnerReview | None) -> bool:
+    return review is not None and timezone.now() < review.edit_window_ends_at  # type: ignore[operator]
+
+
+# Marketing managers and administrators run the whole partner programme.
+edits_all_partners = is_admin | is_marketing_manager
+# A partner manager changes only the partners they own.
+edits_partner = edits_all_partners | (is_partner_manager & manages_partner)
+
+rules.add_perm("partners.view_partner", has_any_role)
+# A partner manager may register partners; the service makes them the manager.
+rules.add_perm("partners.add_partner", edits_all_partners | is_partner_manager)
+rules.add_perm("partners.change_partner", edits_partner)
+rules.add_perm("partners.delete_partner", is_admin)
+rules.add_perm("partners.assign_partner_manager", edits_all_partners)
+
+# Things kept about a partner are changed by whoever may change the partner.
+# Each permission is asked with the partner (to add) or the object (to change).
+for model in (
+    "partnercontact",
+    "contract",
+    "complianceattestation",
+    "onboardingstep",
+    "trainingcompletion",
+    "certification",
+):
+    rules.add_perm(f"partners.view_{model}", has_any_role)
+    rules.add_perm(f"partners.add_{model}", edits_partner)
+    rules.add_perm(f"partners.change_{model}", edits_partner)
+    rules.add_perm(f"partners.delete_{model}", edits_partner)
+
+# Signed contract documents: whoever may see the partner may read them.
+rules.add_perm("partners.view_contract_document", has_any_role)
+
+rules.add_perm("partners.view_interaction", has_any_role)
+rules.add_perm("partners.add_interaction", edits_partner)
+rules.add_perm("partners.change_interaction", edits_partner)
+
+rules.add_perm("partners.view_partnerreview", has_any_role)
+rules.add_perm("partners.add_partnerreview", edits_partner)
+# The author may correct a review for 7 days (while still allowed to edit the
+# partner); after that only an administrator, so what was agreed stays put.
+rules.add_perm(
+    "partners.change_partnerreview",
+    is_admin | (is_review_author & review_in_edit_window & edits_partner),
+)
+# Ticking off an agreed action item is ongoing work, not an edit of the review.
+rules.add_perm("partners.change_reviewactionitem", edits_partner)
+
+
+# Incentive programmes: partner managers and marketing managers define them;
+# a partner manager enrols and claims only for the partners they own; spending
+# a fund (approving claims) and recording payouts is the budget owners' call.
+rules.add_perm("partners.view_incentiveprogram", has_any_role)
+rules.add_perm("partners.add_incentiveprogram", edits_all_partners | is_partner_manager)
+rules.add_perm("partners.change_incentiveprogram", edits_all_partners | is_partner_manager)
+rules.add_perm("partners.add_programenrollment", edits_partner)
+rules.add_perm("partners.change_programenrollment", edits_partner)
+rules.add_perm("partners.add_mdfclaim", edits_partner)
+rules.add_perm("partners.decide_mdfclaim", edits_all_partners)
+rules.add_perm("partners.add_incentivepayout", edits_all_partners)
+
+# --- deal registrations, pricing and conflicts -------------------------------------
+
+rules.add_perm("partners.view_dealregistration", has_any_role)
+# Registered for a partner (asked with the partner) by whoever may change it;
+# corrected while it waits, likewise. Approving and rejecting is the
+# programme's call: marketing managers and administrators.
+rules.add_perm("partners.add_dealregistration", edits_partner)
+rules.add_perm("partners.change_dealregistration", edits_partner)
+rules.add_perm("partners.decide_dealregistration", edits_all_partners)
+# Asked without an object: may this user register deals for any partner at all?
+rules.add_perm("partners.register_deals", edits_all_partners | is_partner_manager)
+
+# The price list is the programme's; observed prices are recorded per partner.
+rules.add_perm("partners.view_product", has_any_role)
+rules.add_perm("partners.add_product", edits_all_partners)
+rules.add_perm("partners.change_product", edits_all_partners)
+rules.add_perm("partners.view_priceobservation", has_any_role)
+rules.add_perm("partners.add_priceobservation", edits_partner)
+# A file may hold many partners: each row is checked against the partners the
+# importer may record prices for (all of them for the programme leads).
+rules.add_perm("partners.import_priceobservation", edits_all_partners | is_partner_manager)
+
+
+@rules.predicate
+def is_conflict_owner(user: Any, case: ConflictCase | None) -> bool:
+    return case is not None and case.owner_id is not None and case.owner_id == user.pk
+
+
+@rules.predicate
+def manages_a_conflict_party(user: Any, case: ConflictCase | None) -> bool:
+    if case is None:
+        return False
+    # Prefetched on pages; one indexed query otherwise.
+    return any(p.manager_id == user.pk for p in case.partners.all())
+
+
+rules.add_perm("partners.view_conflictcase", has_any_role)
+# Anyone who runs partners may open a case; the form asks a partner manager to
+# name at least one partner of theirs among the parties.
+rules.add_perm("partners.add_conflictcase", edits_all_partners | is_partner_manager)
+# A case is worked on by its owner and the managers of the partners in it.
+rules.add_perm(
+    "partners.change_conflictcase",
+    edits_all_partners | (is_partner_manager & (is_conflict_owner | manages_a_conflict_party)),
+)

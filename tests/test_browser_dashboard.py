@@ -1,0 +1,35 @@
+"""The portfolio dashboard in Chromium, on the demo data: charts render, a
+filter change updates them without a reload."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser import screenshot, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_the_portfolio_renders_and_follows_its_filters(live_server, page):
+    call_command("seed_demo", verbosity=0)
+    sign_in(page, live_server, "vera", "channelhub-demo")
+    page.wait_for_selector(
+        "#fig-roi-by-channel + .chart .main-svg, [data-figure='fig-roi-by-channel'] .main-svg"
+    )
+    for figure in ("fig-roi-by-channel", "fig-cost-revenue", "fig-roi-trend", "fig-revenue-share"):
+        assert page.locator(f"[data-figure='{figure}'] .main-svg").count() >= 1, figure
+    assert page.locator("[data-figure='fig-roi-trend'] .xtick").count() >= 10  # monthly labels
+    page.evaluate("window.__marker = 'no reload'")
+    page.select_option("#id_period", "quarter")
+    page.wait_for_url("**/?period=quarter*")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll(\"[data-figure='fig-roi-trend'] .xtick text\")).some(t => t.textContent.startsWith('FY'))"
+    )
+    assert page.evaluate("window.__marker") == "no reload"  # htmx swapped the body
+    screenshot(page, "portfolio-dashboard")
+    page.reload()
+    page.wait_for_selector("[data-figure='fig-roi-trend'] .main-svg")
+    assert page.locator("#id_period").input_value() == "quarter"  # filters live in the URL
+    assert page.console_errors == []
