@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from .models import (
     ChannelDataState,
     CustomerFeedback,
+    DashboardRender,
+    DashboardState,
     ImportRun,
     IncentiveAccrual,
     KpiSnapshot,
@@ -148,3 +150,18 @@ class IncentiveAccrualAdmin(ReadOnlyAdmin):
     search_fields = ("partner__name", "program__name")
     list_select_related = ("program", "partner")
     date_hierarchy = "accrued_on"
+
+
+@admin.register(DashboardState)
+class DashboardStateAdmin(ReadOnlyAdmin):
+    list_display = ("id", "generation", "last_run", "landed_at")
+
+
+@admin.register(DashboardRender)
+class DashboardRenderAdmin(ReadOnlyAdmin):
+    """Stored default dashboard views; deleting one only makes the next page
+    view compute (and store) it again."""
+
+    list_display = ("key", "generation", "run_id", "rendered_at", "render_ms")
+    search_fields = ("key",)
+    exclude = ("payload",)

@@ -99,3 +99,14 @@ def kpis_sweeper_task() -> None:
         status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
     ).values_list("pk", flat=True):
         facts_import_task.delay(import_id)
+
+
+@shared_task(
+    name="kpis.dashboards_render", ignore_result=True, soft_time_limit=10 * 60, time_limit=11 * 60
+)
+def dashboards_render_task() -> None:
+    """Render and store the default dashboard views after a recompute landed."""
+    from .renders import render_defaults
+
+    stored = render_defaults()
+    log.info("dashboard renders stored: %s", stored)

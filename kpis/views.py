@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from channels_app import selectors as channel_selectors
 
-from . import dashboards, selectors, services
+from . import dashboards, renders, selectors, services
 from .exports import HEADER, export_number, export_rows, safe_text
 from .forms import DashboardFilterForm, FeedbackForm, ImportForm
 from .formulas import EXPORT_KPIS
@@ -199,14 +199,17 @@ def _dashboard_filters(request: AuthedRequest) -> tuple[DashboardFilterForm, das
 
 
 def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpResponse:
-    """The portfolio dashboard: the home page of managers and viewers."""
+    """The portfolio dashboard: the home page of managers and viewers. The
+    default view is read from the store (kpis.renders); a filtered one is
+    computed."""
     check_perm(request, "kpis.view_kpisnapshot")
-    form, filters = _dashboard_filters(request)
-    data = dashboards.portfolio(user=request.user, filters=filters)
+    form = _filter_form(request)
+    view = renders.portfolio_view(user=request.user, filters=form.filters())
     context = {
         "form": form,
-        "data": data,
-        "filters": filters,
+        "filters": view.filters,
+        "parts": view.parts,
+        "has_data": view.has_data,
         "attention": dashboards.attention_items(user=request.user)[:6],
         **(extra or {}),
     }
@@ -262,9 +265,16 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
     channel = get_object_or_404(channel_selectors.channel_list(user=request.user), slug=slug)
     form = _filter_form(request)
     state = selectors.channel_data_state(channel)
-    filters = form.filters().snapped(state.last_fact_day if state else None)
-    data = dashboards.channel_dashboard(user=request.user, channel=channel, filters=filters)
-    context = {"form": form, "data": data, "channel": channel, "filters": filters}
+    view = renders.channel_view(
+        user=request.user, channel=channel, filters=form.filters(), state=state
+    )
+    context = {
+        "form": form,
+        "channel": channel,
+        "state": state,
+        "filters": view.filters,
+        "parts": view.parts,
+    }
     if request.htmx:
         return render(request, "kpis/_channel_dashboard_body.html", context)
     return render(request, "kpis/channel_dashboard.html", context)

@@ -6,6 +6,7 @@
 - snapshots: KPI snapshots, their stage, channel data states, objective statuses
 - feedback: customer feedback
 - incentives: incentive accruals
+- renders: stored renders of the default dashboard views
 """
 
 from .common import (
@@ -19,6 +20,7 @@ from .common import (
 from .facts import DailyFact, FactBackup, ImportRun
 from .feedback import CustomerFeedback
 from .incentives import IncentiveAccrual
+from .renders import DashboardRender, DashboardState
 from .runs import RecomputeBatch, RecomputeRun
 from .snapshots import (
     ChannelDataState,
@@ -37,6 +39,8 @@ __all__ = [
     "ChannelDataState",
     "CustomerFeedback",
     "DailyFact",
+    "DashboardRender",
+    "DashboardState",
     "FactBackup",
     "ImportRun",
     "IncentiveAccrual",

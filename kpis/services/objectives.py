@@ -19,6 +19,7 @@ from channels_app.models import ChannelObjective
 
 from ..formulas import Components, evaluate_objective, kpis
 from ..models import ObjectiveStatus
+from ..renders import dashboards_changed
 from ..sources import union_sql
 
 STORED_PLACES = Decimal("0.0000000001")
@@ -94,6 +95,7 @@ def objectives_evaluate(
         unique_fields=["objective"],
         update_fields=["status", "actual", "projected", "progress", "as_of", "evaluated_at"],
     )
+    dashboards_changed()
     return len(statuses)
 
 

@@ -40,6 +40,7 @@ from channels_app.models import Channel
 
 from .. import periods, sql
 from ..models import KpiSnapshotStage, RecomputeBatch, RecomputeRun
+from ..renders import dashboards_changed
 from ..sources import union_sql
 from .accruals import accruals_recompute
 from .objectives import objectives_evaluate
@@ -403,6 +404,9 @@ def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: f
     )
     timings["objectives"] = round(time.monotonic() - t0, 4)
     timings["total"] = round(time.monotonic() - started, 4)
+    # Stored dashboard renders go stale when this commits; a worker renders
+    # the default views of the new data right after.
+    dashboards_changed(run_id=run.pk)
     run.status = RecomputeRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.lease_expires_at = None

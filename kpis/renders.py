@@ -1,0 +1,285 @@
+"""Stored renders of the default dashboard views.
+
+A recompute already did the heavy work; after it lands a worker renders the
+default views once (the portfolio for each period kind, each channel's
+dashboard by month) and stores the HTML of their data-bound parts, keyed by
+view and visibility scope. A page with default filters then reads one stored
+row; a filtered view is computed on demand, as before.
+
+Freshness is one number: DashboardState.generation, bumped in the writing
+transaction by everything that changes what a dashboard shows (a recompute
+landing, objectives re-evaluated, a channel, objective or brand audit edited).
+A render is served only while its generation is the current one, so a new
+recompute replaces every stored view at once, atomically, when it commits;
+until the worker has rendered the new generation, pages compute live and
+store what they computed (read-through).
+
+Parts never hold anything that depends on the viewer beyond the scope (no
+permissions, no CSRF token): those stay in the page templates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from channels_app.models import Channel
+from channels_app.selectors import TEAM_SCOPE, visibility_scope
+
+from . import dashboards
+from .dashboards import DASHBOARD_KINDS, Filters
+from .models import ChannelDataState, DashboardRender, DashboardState
+
+log = logging.getLogger(__name__)
+
+# The scopes rendered ahead of time: every role of the team sees every channel.
+RENDERED_SCOPES = (TEAM_SCOPE,)
+CHANNEL_DEFAULT_KIND = "month"
+
+PORTFOLIO_PARTS = {
+    "intro": "kpis/_portfolio_intro.html",
+    "figures": "kpis/_portfolio_figures.html",
+    "objectives": "kpis/_portfolio_objectives.html",
+    "table": "kpis/_portfolio_table.html",
+}
+CHANNEL_PARTS = {"body": "kpis/_channel_dashboard_parts.html"}
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What a dashboard page shows: its snapped filters and its rendered parts."""
+
+    filters: Filters
+    parts: dict[str, SafeString]
+    has_data: bool
+    stored: bool  # read from the store (True) or computed for this request
+
+
+def portfolio_key(kind: str, scope: str) -> str:
+    return f"portfolio:{kind}:{scope}"
+
+
+def channel_key(channel_id: int, kind: str, scope: str) -> str:
+    return f"channel:{channel_id}:{kind}:{scope}"
+
+
+# --- Freshness ---------------------------------------------------------------------------
+
+
+def dashboards_changed(*, run_id: int | None = None) -> None:
+    """Call in the transaction that changes what dashboards show: every stored
+    render goes stale when it commits. A landing recompute passes its id, and
+    the default views are rendered again once it has committed."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if run_id is None:
+            cursor.execute(
+                "INSERT INTO kpis_dashboardstate (id, generation) VALUES (1, 1) "
+                "ON CONFLICT (id) DO UPDATE SET generation = kpis_dashboardstate.generation + 1"
+            )
+            return
+        cursor.execute(
+            "INSERT INTO kpis_dashboardstate (id, generation, last_run_id, landed_at) "
+            "VALUES (1, 1, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+            "generation = kpis_dashboardstate.generation + 1, "
+            "last_run_id = excluded.last_run_id, landed_at = excluded.landed_at",
+            [run_id, now],
+        )
+    transaction.on_commit(send_render)
+
+
+def send_render() -> None:
+    """Wake a worker to render the default views. A broker outage only costs
+    speed: pages compute live and store what they computed."""
+    from .tasks import dashboards_render_task
+
+    try:
+        dashboards_render_task.delay()
+    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
+        log.warning("dashboard renders not queued, broker unavailable (%s)", exc)
+
+
+def current_state() -> tuple[int, int | None]:
+    """(generation, last landed run id) in one query."""
+    row = DashboardState.objects.filter(pk=1).values_list("generation", "last_run_id").first()
+    return row if row else (0, None)
+
+
+# --- The store ---------------------------------------------------------------------------
+
+
+def read(key: str) -> dict[str, Any] | None:
+    """The stored payload for `key` if it is of the current generation: one query."""
+    generation = DashboardState.objects.filter(pk=1).values("generation")[:1]
+    return (
+        DashboardRender.objects.filter(key=key, generation=Coalesce(Subquery(generation), 0))
+        .values_list("payload", flat=True)
+        .first()
+    )
+
+
+def store(
+    *, key: str, generation: int, run_id: int | None, payload: dict[str, Any], render_ms: int
+) -> None:
+    """Insert or replace the render of `key`, unless a newer generation is there."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO kpis_dashboardrender ("key", generation, run_id, payload, '
+            "rendered_at, render_ms) VALUES (%s, %s, %s, %s, %s, %s) "
+            'ON CONFLICT ("key") DO UPDATE SET generation = excluded.generation, '
+            "run_id = excluded.run_id, payload = excluded.payload, "
+            "rendered_at = excluded.rendered_at, render_ms = excluded.render_ms "
+            "WHERE kpis_dashboardrender.generation < excluded.generation",
+            [
+                key,
+                generation,
+                run_id,
+                json.dumps(payload),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                render_ms,
+            ],
+        )
+
+
+# --- Rendering ---------------------------------------------------------------------------
+
+
+def _dates(filters: Filters) -> dict[str, str]:
+    assert filters.start and filters.end
+    return {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+
+
+def render_portfolio(*, scope: str, filters: Filters) -> dict[str, Any]:
+    """The portfolio's data-bound parts for snapped `filters`, as a payload."""
+    data = dashboards.portfolio(scope=scope, filters=filters)
+    context = {"data": data, "filters": filters}
+    return {
+        "parts": {name: render_to_string(t, context) for name, t in PORTFOLIO_PARTS.items()},
+        "has_data": data.has_data,
+        **_dates(filters),
+    }
+
+
+def render_channel(*, scope: str, channel: Channel, filters: Filters) -> dict[str, Any]:
+    data = dashboards.channel_dashboard(scope=scope, channel=channel, filters=filters)
+    context = {"data": data, "filters": filters, "channel": channel}
+    return {
+        "parts": {name: render_to_string(t, context) for name, t in CHANNEL_PARTS.items()},
+        "has_data": bool(data.rows),
+        **_dates(filters),
+    }
+
+
+def _view(filters: Filters, payload: dict[str, Any], *, stored: bool) -> DashboardView:
+    return DashboardView(
+        filters=replace(
+            filters,
+            start=date.fromisoformat(payload["start"]),
+            end=date.fromisoformat(payload["end"]),
+        ),
+        # Our own templates rendered these parts with autoescaping on.
+        parts={name: mark_safe(html) for name, html in payload["parts"].items()},
+        has_data=payload["has_data"],
+        stored=stored,
+    )
+
+
+def _timed(build: Any) -> tuple[dict[str, Any], int]:
+    started = time.monotonic()
+    payload = build()
+    return payload, round((time.monotonic() - started) * 1000)
+
+
+def portfolio_view(*, user: Any, filters: Filters) -> DashboardView:
+    """The portfolio for unsnapped `filters`: from the store when they are the
+    defaults and a current render is there, else computed (and, for defaults
+    with data, stored for the next reader)."""
+    scope = visibility_scope(user=user)
+    if scope is None or not filters.is_default:
+        snapped = filters.snapped(dashboards.latest_fact_day())
+        payload = render_portfolio(scope=scope or "", filters=snapped)
+        return _view(filters, payload, stored=False)
+    key = portfolio_key(filters.kind, scope)
+    hit = read(key)
+    if hit is not None:
+        return _view(filters, hit, stored=True)
+    generation, run_id = current_state()
+    snapped = filters.snapped(dashboards.latest_fact_day())
+    payload, ms = _timed(lambda: render_portfolio(scope=scope, filters=snapped))
+    if payload["has_data"]:
+        store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
+    return _view(filters, payload, stored=False)
+
+
+def channel_view(
+    *, user: Any, channel: Channel, filters: Filters, state: ChannelDataState | None
+) -> DashboardView:
+    """One channel's dashboard, stored for default filters like the portfolio."""
+    scope = visibility_scope(user=user)
+    last = state.last_fact_day if state else None
+    if scope is None or not filters.is_default:
+        payload = render_channel(scope=scope or "", channel=channel, filters=filters.snapped(last))
+        return _view(filters, payload, stored=False)
+    key = channel_key(channel.pk, filters.kind, scope)
+    hit = read(key)
+    if hit is not None:
+        return _view(filters, hit, stored=True)
+    generation, run_id = current_state()
+    snapped = filters.snapped(last)
+    payload, ms = _timed(lambda: render_channel(scope=scope, channel=channel, filters=snapped))
+    if payload["has_data"]:
+        store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
+    return _view(filters, payload, stored=False)
+
+
+def render_defaults() -> int:
+    """Render and store every default view not yet current (the worker's job
+    after a recompute lands). Stops early when a newer generation appears:
+    the job queued by that change renders it. Returns how many were stored."""
+    generation, run_id = current_state()
+    done = set(DashboardRender.objects.filter(generation=generation).values_list("key", flat=True))
+    latest = dashboards.latest_fact_day()
+    states = dict(ChannelDataState.objects.values_list("channel_id", "last_fact_day"))
+    channels = list(Channel.objects.exclude(status=Channel.Status.RETIRED).select_related("owner"))
+    jobs: list[tuple[str, Any]] = []
+    for scope in RENDERED_SCOPES:
+        for kind in DASHBOARD_KINDS:
+            snapped = Filters(kind=kind).snapped(latest)
+            jobs.append(
+                (
+                    portfolio_key(kind, scope),
+                    lambda s=scope, f=snapped: render_portfolio(scope=s, filters=f),
+                )
+            )
+        for channel in channels:
+            snapped = Filters(kind=CHANNEL_DEFAULT_KIND).snapped(states.get(channel.pk))
+            jobs.append(
+                (
+                    channel_key(channel.pk, CHANNEL_DEFAULT_KIND, scope),
+                    lambda s=scope, c=channel, f=snapped: render_channel(
+                        scope=s, channel=c, filters=f
+                    ),
+                )
+            )
+    stored = 0
+    for key, build in jobs:
+        if key in done:
+            continue
+        if current_state()[0] != generation:
+            break
+        payload, ms = _timed(build)
+        if payload["has_data"]:
+            store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
+            stored += 1
+    return stored
