@@ -183,6 +183,15 @@ BRAND_AUDIT_CADENCE_DAYS = env_int("BRAND_AUDIT_CADENCE_DAYS", 90)
 # Largest signed contract document (PDF, image) a partner manager may upload.
 CONTRACT_DOCUMENT_MAX_BYTES = env_int("CONTRACT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# The address people reach the app at: links in emails and review packs.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Review packs: attach the rendered file to the email up to this size (above
+# it, the email links to the pack instead); how often a failed render or send
+# is tried; how long a pack waits for the recompute it depends on.
+PACK_ATTACH_MAX_BYTES = env_int("PACK_ATTACH_MAX_BYTES", 15 * 1024 * 1024)
+PACK_MAX_ATTEMPTS = env_int("PACK_MAX_ATTEMPTS", 3)
+PACK_MAX_WAIT_HOURS = env_int("PACK_MAX_WAIT_HOURS", 6)
+
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -16,8 +16,10 @@ from .models import (
     IncentiveAccrual,
     KpiSnapshot,
     ObjectiveStatus,
+    PackRender,
     RecomputeBatch,
     RecomputeRun,
+    ReviewPack,
 )
 
 
@@ -165,3 +167,32 @@ class DashboardRenderAdmin(ReadOnlyAdmin):
     list_display = ("key", "generation", "run_id", "rendered_at", "render_ms")
     search_fields = ("key",)
     exclude = ("payload",)
+
+
+class PackRenderInline(admin.TabularInline):
+    model = PackRender
+    fields = ("slot", "is_preview", "status", "rendered_at", "data_run_number", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReviewPack)
+class ReviewPackAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "cadence", "period_kind", "periods", "channel_selection")
+    list_filter = ("is_active", "cadence", "period_kind", "channel_selection")
+    search_fields = ("name", "description")
+    filter_horizontal = ("channels", "subscribers")
+    inlines = [PackRenderInline]
+
+
+@admin.register(PackRender)
+class PackRenderAdmin(ReadOnlyAdmin):
+    list_display = ("pack", "slot", "is_preview", "status", "rendered_at", "data_run_number")
+    list_filter = ("status", "is_preview", "pack")
+    search_fields = ("pack__name", "slot")
+    list_select_related = ("pack",)

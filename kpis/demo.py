@@ -209,3 +209,42 @@ def seed(users: dict[str, Any], today: date) -> ImportRun | None:
     )
     _import("demo-feedback.csv", feedback_csv(today, partners), user, ImportRun.Kind.FEEDBACK)
     return facts
+
+
+def seed_packs(users: dict[str, Any]) -> None:
+    """Two review packs: the marketing team's weekly ROI review and a monthly
+    pack for the board, linked rather than attached (idempotent)."""
+    from .models import ReviewPack
+
+    weekly, created = ReviewPack.objects.get_or_create(
+        name="Weekly ROI review",
+        defaults={
+            "description": "Monday's channel review: the last four weeks against the four before.",
+            "cadence": ReviewPack.Cadence.WEEKLY,
+            "weekday": 0,
+            "send_hour": 7,
+            "period_kind": ReviewPack.PeriodKind.WEEK,
+            "periods": 4,
+            "created_by": users.get("maria"),
+        },
+    )
+    if created:
+        weekly.subscribers.set([u for k, u in users.items() if k in ("maria", "tom")])
+    board, created = ReviewPack.objects.get_or_create(
+        name="Monthly board pack",
+        defaults={
+            "description": "Online channels, last three months, for the board.",
+            "cadence": ReviewPack.Cadence.MONTHLY,
+            "day_of_month": 3,
+            "send_hour": 8,
+            "period_kind": ReviewPack.PeriodKind.MONTH,
+            "periods": 3,
+            "channel_selection": ReviewPack.Selection.KINDS,
+            "channel_kinds": ["ecommerce", "marketplace", "paid_search", "social_media", "email"],
+            "extra_emails": "board@demo.channelhub.local",
+            "delivery": ReviewPack.Delivery.LINK,
+            "created_by": users.get("maria"),
+        },
+    )
+    if created:
+        board.subscribers.set([u for k, u in users.items() if k == "vera"])

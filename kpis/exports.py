@@ -4,7 +4,7 @@ the dashboards and the API alike."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -81,3 +81,22 @@ def write_csv(out: IO[str] | Any, rows: Iterable[list[str]]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+def portfolio_table_rows(table: Iterable[Any], filters: Any) -> Iterator[list[str]]:
+    """A dashboard's channel table (kpis.dashboards.ChannelTotal rows over the
+    whole range of `filters`) in the export's columns: one row per channel."""
+    from .periods import label
+
+    assert filters.start and filters.end
+    span = f"{label(filters.kind, filters.start)}..{label(filters.kind, filters.end)}"
+    for total in table:
+        yield [
+            safe_text(total.channel.slug),
+            safe_text(total.channel.name),
+            span,
+            filters.start.isoformat(),
+            filters.end.isoformat(),
+            "true" if total.complete else "false",
+            *(export_number(m, total.values[m]) for m in EXPORT_KPIS),
+        ]

@@ -29,3 +29,9 @@ rules.add_perm(
 )
 # Importing a whole file of feedback (any channel) is for marketing managers.
 rules.add_perm("kpis.import_customerfeedback", is_admin | is_marketing_manager)
+
+# Review packs: everyone with a role reads them and their archive; marketing
+# managers define, change, delete and render them.
+rules.add_perm("kpis.view_reviewpack", has_any_role)
+for action in ("add", "change", "delete", "render"):
+    rules.add_perm(f"kpis.{action}_reviewpack", is_admin | is_marketing_manager)

@@ -105,8 +105,31 @@ def kpis_sweeper_task() -> None:
     name="kpis.dashboards_render", ignore_result=True, soft_time_limit=10 * 60, time_limit=11 * 60
 )
 def dashboards_render_task() -> None:
-    """Render and store the default dashboard views after a recompute landed."""
+    """After a recompute landed: render and store the default dashboard views,
+    then wake the review packs that waited for it."""
     from .renders import render_defaults
+    from .services.packs import resume_waiting
 
     stored = render_defaults()
-    log.info("dashboard renders stored: %s", stored)
+    woken = resume_waiting()
+    log.info("dashboard renders stored: %s; review packs woken: %s", stored, woken)
+
+
+@shared_task(name="kpis.pack_render", bind=True, acks_late=True, max_retries=10, **LIMITS)
+def pack_render_task(self, render_id: int) -> None:
+    from .services.packs import RetryLater, pack_render_execute
+
+    try:
+        pack_render_execute(render_id)
+    except (RetryLater, *TRANSIENT) as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(name="kpis.packs_dispatch", ignore_result=True, soft_time_limit=60, time_limit=90)
+def packs_dispatch_task() -> None:
+    """Beat, every few minutes: render the packs whose cadence slot has come."""
+    from .services.packs import packs_dispatch
+
+    created = packs_dispatch()
+    if created:
+        log.info("review packs queued: %s", [r.pk for r in created])

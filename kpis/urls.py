@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pack_views, views
 
 app_name = "kpis"
 
@@ -22,4 +22,13 @@ urlpatterns = [
     path("dashboard/table.csv", views.portfolio_table_csv, name="portfolio-csv"),
     path("dashboard/attention/", views.attention_view, name="attention"),
     path("dashboard/channels/<slug:slug>/", views.channel_dashboard_view, name="channel-dashboard"),
+    path("packs/", pack_views.pack_list, name="packs"),
+    path("packs/new/", pack_views.pack_create, name="pack-create"),
+    path("packs/<int:pk>/", pack_views.pack_detail, name="pack-detail"),
+    path("packs/<int:pk>/edit/", pack_views.pack_edit, name="pack-edit"),
+    path("packs/<int:pk>/delete/", pack_views.pack_delete, name="pack-delete"),
+    path("packs/<int:pk>/render/", pack_views.pack_render_now, name="pack-render-now"),
+    path("packs/renders/<int:pk>/", pack_views.render_detail, name="pack-render"),
+    path("packs/renders/<int:pk>/pack.html", pack_views.render_file, name="pack-file"),
+    path("packs/renders/<int:pk>/kpis.csv", pack_views.render_csv, name="pack-csv"),
 ]

@@ -18,9 +18,8 @@ from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_requi
 from channels_app import selectors as channel_selectors
 
 from . import dashboards, renders, selectors, services
-from .exports import HEADER, export_number, export_rows, safe_text
+from .exports import HEADER, export_rows, portfolio_table_rows
 from .forms import DashboardFilterForm, FeedbackForm, ImportForm
-from .formulas import EXPORT_KPIS
 from .importing import template_csv
 from .models import ImportRun, RecomputeRun
 from .periods import KINDS
@@ -229,34 +228,14 @@ def portfolio_table_csv(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_kpisnapshot")
     _, filters = _dashboard_filters(request)
     data = dashboards.portfolio(user=request.user, filters=filters)
-    assert filters.start and filters.end
-    label = f"{periods_label(filters)}"
     out = HttpResponse(content_type="text/csv; charset=utf-8")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    for total in data.table:
-        writer.writerow(
-            [
-                safe_text(total.channel.slug),
-                safe_text(total.channel.name),
-                label,
-                filters.start.isoformat(),
-                filters.end.isoformat(),
-                "true" if total.complete else "false",
-                *(export_number(m, total.values[m]) for m in EXPORT_KPIS),
-            ]
-        )
+    writer.writerows(portfolio_table_rows(data.table, filters))
     out["Content-Disposition"] = (
         f'attachment; filename="portfolio-{filters.kind}-{filters.start}-{filters.end}.csv"'
     )
     return out
-
-
-def periods_label(filters: dashboards.Filters) -> str:
-    from .periods import label
-
-    assert filters.start and filters.end
-    return f"{label(filters.kind, filters.start)}..{label(filters.kind, filters.end)}"
 
 
 @role_required

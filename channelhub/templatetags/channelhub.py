@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
 
 from kpis.formulas import METRICS
@@ -173,3 +173,17 @@ def cents(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return money(Decimal(int(value)) / 100)
+
+
+@register.simple_tag(takes_context=True)
+def chart(context: Any, figure: Any, name: str, filename: str = "") -> SafeString:
+    """A Plotly figure's JSON and the element static/js/charts.js draws it in.
+    Ids carry the context's `chart_ns`, so a review pack can hold many channel
+    dashboards on one page."""
+    element_id = f"{context.get('chart_ns', '')}fig-{name}"
+    return format_html(
+        '{}<div class="chart" data-figure="{}" data-filename="{}"></div>',
+        json_script(figure, element_id),
+        element_id,
+        filename or name,
+    )

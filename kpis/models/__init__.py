@@ -7,6 +7,7 @@
 - feedback: customer feedback
 - incentives: incentive accruals
 - renders: stored renders of the default dashboard views
+- packs: scheduled ROI review packs and their archived renders
 """
 
 from .common import (
@@ -20,6 +21,7 @@ from .common import (
 from .facts import DailyFact, FactBackup, ImportRun
 from .feedback import CustomerFeedback
 from .incentives import IncentiveAccrual
+from .packs import PackRender, ReviewPack
 from .renders import DashboardRender, DashboardState
 from .runs import RecomputeBatch, RecomputeRun
 from .snapshots import (
@@ -47,8 +49,10 @@ __all__ = [
     "KpiSnapshot",
     "KpiSnapshotStage",
     "ObjectiveStatus",
+    "PackRender",
     "PeriodKind",
     "RecomputeBatch",
     "RecomputeRun",
+    "ReviewPack",
     "SnapshotComponents",
 ]

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             incentives_demo.seed(users, today)
             open_conflicts = partners_demo.seed_deals_and_conflicts(users, today)
             audit_demo.seed(users, channels, today)
+            kpis_demo.seed_packs(users)
         # Facts go through the real import and recompute (their own transactions).
         facts = kpis_demo.seed(users, today)
         self.stdout.write(

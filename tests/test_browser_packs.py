@@ -1,0 +1,54 @@
+"""An archived review pack opens offline in Chromium and draws its charts."""
+
+from datetime import datetime
+
+import pytest
+from django.utils import timezone
+
+from kpis.models import ReviewPack
+from kpis.services import packs
+from kpis.tests.helpers import import_rows
+from kpis.tests.test_packs import HEADER, settle
+from tests.browser import screenshot
+from tests.factories import ChannelFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def test_an_archived_pack_opens_offline_with_its_charts(browser, tmp_path):
+    ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
+    ChannelFactory(name="Google Ads", slug="google-ads", kind="paid_search")
+    import_rows(HEADER, [
+        ["2025-03-10", "web-shop", "100", "150", "100"],
+        ["2025-04-10", "web-shop", "100", "250", "50"],
+        ["2025-03-10", "google-ads", "100", "200", "50"],
+        ["2025-04-10", "google-ads", "100", "200", "50"],
+    ])  # fmt: skip
+    settle()
+    pack = ReviewPack.objects.create(name="Monthly ROI review", cadence="monthly", day_of_month=5)
+    ReviewPack.objects.filter(pk=pack.pk).update(
+        created_at=timezone.make_aware(datetime(2025, 1, 1))
+    )
+    [render] = packs.packs_dispatch(now=timezone.make_aware(datetime(2025, 5, 5, 8)))
+    render = packs.pack_render_execute(render.pk)
+    path = tmp_path / "pack.html"
+    with render.html_file.open("rb") as f:
+        path.write_bytes(f.read())
+
+    context = browser.new_context(offline=True, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_selector("[data-figure='fig-roi-by-channel'] .main-svg")
+    drawn = page.locator(".chart .main-svg").count()
+    charts = page.locator(".chart").count()
+    assert charts >= 4 + 2 * 5  # the portfolio's four, five per channel
+    assert page.locator(".chart[data-rendered='true']").count() == charts, (drawn, charts)
+    assert "2 channels, 2025-02 to 2025-04" in page.inner_text(".pack-summary")
+    assert [u for u in requests if not u.startswith("file:")] == []  # nothing fetched
+    screenshot(page, "review-pack-offline")
+    context.close()
+    assert errors == []
