@@ -30,7 +30,8 @@ def test_an_archived_pack_opens_offline_with_its_charts(browser, tmp_path):
         created_at=timezone.make_aware(datetime(2025, 1, 1))
     )
     [render] = packs.packs_dispatch(now=timezone.make_aware(datetime(2025, 5, 5, 8)))
-    render = packs.pack_render_execute(render.pk)
+    render = packs.pack_render_execute(render.pk)  # type: ignore[assignment]
+    assert render is not None
     path = tmp_path / "pack.html"
     with render.html_file.open("rb") as f:
         path.write_bytes(f.read())
