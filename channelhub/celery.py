@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import time
 from typing import Any
 
@@ -148,8 +149,13 @@ def _job_finished(
 
     started, periodic = _started.pop(task_id, (None, None))
     duration_ms = round((time.perf_counter() - started) * 1000) if started else None
-    outcome = _OUTCOMES.get(state or "", (state or "unknown").lower())
     error = _errors.pop(task_id, "")
+    in_flight = sys.exc_info()[1]
+    if not error and state is None and in_flight is not None:
+        # An eager task that propagates its exception (tests, commands) sends
+        # no task_failure: the exception is still in flight here.
+        error = f"{in_flight.__class__.__name__}: {in_flight}"[:4000]
+    outcome = "failed" if error else _OUTCOMES.get(state or "", (state or "unknown").lower())
     fields: dict[str, Any] = {
         "event": "job",
         "task": task.name,

@@ -16,6 +16,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from channelhub.lib.logs import job_note
+
 from .models import ImportRun, RecomputeRun
 from .services import imports, recompute
 
@@ -73,6 +75,7 @@ def recompute_batch_task(self, run_id: int, index: int) -> None:
 def recompute_all_task() -> None:
     """The scheduled full recompute (beat; default nightly, editable in the admin)."""
     run = recompute.recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
+    job_note(recompute_run_id=run.pk)
     log.info("scheduled recompute queued as run %s", run.pk)
 
 
