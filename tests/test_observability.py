@@ -111,6 +111,7 @@ def test_a_scheduled_job_is_recorded_with_the_run_it_queued(caplog, capsys):
         1,
         0,
     )
+    assert state.last_started_at and state.last_finished_at
     assert state.last_started_at <= state.last_finished_at
 
     call_command("job_status", "--json")

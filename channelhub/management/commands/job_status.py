@@ -48,79 +48,45 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"scheduled": scheduled, **recent}, indent=2))
             return
         self.stdout.write("Scheduled jobs\n")
-        self.stdout.write(
-            render_table(
-                [
-                    "job",
-                    "task",
-                    "schedule",
-                    "on",
-                    "last sent",
-                    "last finished",
-                    "outcome",
-                    "ms",
-                    "runs",
-                    "failed",
-                    "error / run",
-                ],
-                [
-                    [
-                        job["name"],
-                        job["task"],
-                        job["schedule"],
-                        "yes" if job["enabled"] else "no",
-                        job["last_sent_at"],
-                        job["last_finished_at"],
-                        job["outcome"],
-                        job["duration_ms"],
-                        job["runs"],
-                        job["failures"],
-                        job["error"]
-                        or (
-                            f"recompute #{job['run']['recompute_run_id']} {job['run']['status']}"
-                            if "run" in job
-                            else ""
-                        ),
-                    ]
-                    for job in scheduled
-                ],
-            )  # fmt: skip
-        )
+        self.stdout.write(render_table(SCHEDULED_HEADERS, [_scheduled_row(j) for j in scheduled]))
         self.stdout.write("\nRecent recompute runs\n")
         self.stdout.write(
-            render_table(
-                ["run", "trigger", "status", "scope", "tries", "created", "finished", "error"],
-                [
-                    [
-                        r["id"],
-                        r["trigger"],
-                        r["status"],
-                        r["scope"],
-                        r["attempts"],
-                        r["created_at"],
-                        r["finished_at"],
-                        r["error"],
-                    ]
-                    for r in recent["recompute_runs"]
-                ],
-            )  # fmt: skip
+            render_table(RECOMPUTE_HEADERS, [_recompute_row(r) for r in recent["recompute_runs"]])
         )
         self.stdout.write("\nRecent imports\n")
         self.stdout.write(
-            render_table(
-                ["import", "file", "status", "tries", "rows", "created", "finished", "message"],
-                [
-                    [
-                        r["id"],
-                        r["file"],
-                        r["status"],
-                        r["attempts"],
-                        r["rows"],
-                        r["created_at"],
-                        r["finished_at"],
-                        r["message"],
-                    ]
-                    for r in recent["import_runs"]
-                ],
-            )  # fmt: skip
+            render_table(IMPORT_HEADERS, [_import_row(r) for r in recent["import_runs"]])
         )
+
+
+SCHEDULED_HEADERS = [
+    "job", "task", "schedule", "on", "last sent", "last finished", "outcome", "ms", "runs",
+    "failed", "error / run",
+]  # fmt: skip
+RECOMPUTE_HEADERS = ["run", "trigger", "status", "scope", "tries", "created", "finished", "error"]
+IMPORT_HEADERS = ["import", "file", "status", "tries", "rows", "created", "finished", "message"]
+
+
+def _scheduled_row(job: dict[str, Any]) -> list[Any]:
+    note = job["error"]
+    if not note and "run" in job:
+        note = f"recompute #{job['run']['recompute_run_id']} {job['run']['status']}"
+    return [
+        job["name"], job["task"], job["schedule"], "yes" if job["enabled"] else "no",
+        job["last_sent_at"], job["last_finished_at"], job["outcome"], job["duration_ms"],
+        job["runs"], job["failures"], note,
+    ]  # fmt: skip
+
+
+def _recompute_row(r: dict[str, Any]) -> list[Any]:
+    return [
+        r["id"], r["trigger"], r["status"], r["scope"], r["attempts"], r["created_at"],
+        r["finished_at"], r["error"],
+    ]  # fmt: skip
+
+
+def _import_row(r: dict[str, Any]) -> list[Any]:
+    return [
+        r["id"], r["file"], r["status"], r["attempts"], r["rows"], r["created_at"],
+        r["finished_at"], r["message"],
+    ]  # fmt: skip
