@@ -361,6 +361,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Files above this are refused by the upload forms (Django's memory limits are
 # not a size limit).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# With the broker down, an uploaded file up to this size is imported in the
+# request (keep it small enough to finish well inside the web server timeout);
+# a bigger one waits for the queue and the sweeper.
+IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 10 * 1024 * 1024)
 
 # One JSON object per line (LOG_FORMAT=json, the default): a line per request
 # (channelhub.request), per job (channelhub.jobs) and for everything else.
