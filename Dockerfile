@@ -9,4 +9,4 @@ RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home channelhub && mkdir -p /data/media && chown channelhub /data/media
 USER channelhub
 EXPOSE 8000
-CMD ["gunicorn", "channelhub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "5", "--access-logfile", "-"]
+CMD ["gunicorn", "channelhub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "5"]

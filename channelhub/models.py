@@ -1,5 +1,5 @@
 """Cross-cutting records: liveness heartbeats of the worker and beat processes,
-and the personal API tokens of users."""
+the last run of every scheduled task, and the personal API tokens of users."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from django.db import models
 
 
 class Heartbeat(models.Model):
-    """The last time a process proved it is alive (a worker ran a task, beat fired).
+    """The last time a process proved it is alive.
 
-    Written with an upsert by `heartbeat_task`; read by health checks and tests.
+    Names in use: `worker:<hostname>` (each worker, every
+    WORKER_HEARTBEAT_SECONDS, from a bootstep in channelhub.celery), `beat`
+    (the beat process, each time it sends a task) and `queue` (a worker ran the
+    heartbeat task beat sends: the whole beat → broker → worker path works).
+    Written with an upsert by `heartbeat_record`; read by /health/.
     """
 
     name = models.CharField(max_length=100, primary_key=True)
@@ -22,6 +26,38 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ScheduledTaskState(models.Model):
+    """The last run of one periodic task (django-celery-beat's PeriodicTask by name).
+
+    django-celery-beat records when beat *sent* a task; this records what the
+    worker made of it: when it started and finished, and how it ended. Written
+    from Celery signals for messages that carry beat's `periodic_task_name`
+    header; read by `manage.py job_status`.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        RETRYING = "retrying", "Retrying"
+
+    name = models.CharField(max_length=200, primary_key=True)
+    task = models.CharField(max_length=200)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_outcome or 'never run'}"
 
 
 class ApiToken(models.Model):

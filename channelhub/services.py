@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import ApiToken
+from .models import ApiToken, Heartbeat, ScheduledTaskState
 
 
 def user_invite(*, user: User, base_url: str, invited_by: User) -> None:
@@ -101,3 +101,42 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# --- liveness and scheduled jobs -------------------------------------------------------
+
+
+def heartbeat_record(*, name: str, detail: str = "") -> None:
+    """Note that the process `name` is alive now (an upsert: one row per name)."""
+    Heartbeat.objects.update_or_create(
+        name=name, defaults={"seen_at": timezone.now(), "detail": detail[:200]}
+    )
+
+
+def scheduled_task_started(*, name: str, task: str) -> None:
+    """A worker started the periodic task `name` (beat's PeriodicTask name)."""
+    state, _ = ScheduledTaskState.objects.get_or_create(name=name, defaults={"task": task})
+    state.task = task
+    state.last_started_at = timezone.now()
+    state.last_finished_at = None
+    state.last_outcome = ScheduledTaskState.Outcome.RUNNING
+    state.last_duration_ms = None
+    state.last_error = ""
+    state.runs += 1
+    state.save()
+
+
+def scheduled_task_finished(
+    *, name: str, task: str, outcome: str, duration_ms: int | None, error: str = ""
+) -> None:
+    """The periodic task `name` ended with `outcome` (a ScheduledTaskState.Outcome)."""
+    state, _ = ScheduledTaskState.objects.get_or_create(name=name, defaults={"task": task})
+    state.task = task
+    state.last_finished_at = timezone.now()
+    state.last_outcome = outcome
+    state.last_duration_ms = duration_ms
+    # Errors are the exception's message only, never the task's arguments.
+    state.last_error = error[:4000]
+    if outcome == ScheduledTaskState.Outcome.FAILED:
+        state.failures += 1
+    state.save()

@@ -8,6 +8,7 @@ admin.site.site_title = "ChannelHub admin"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("channels/", include("channels_app.urls")),

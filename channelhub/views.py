@@ -1,12 +1,15 @@
-"""Pages that belong to no single app: home and the user's own profile (with API tokens)."""
+"""Pages that belong to no single app: home, the user's own profile (with API
+tokens), and the health check."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from channelhub.lib.views import AuthedRequest, check_perm, role_required
 from kpis.views import portfolio_page
@@ -15,6 +18,7 @@ from partners import selectors as partner_selectors
 
 from . import selectors, services
 from .forms import ApiTokenForm
+from .health import CHECKS, health_report
 
 
 @role_required
@@ -63,3 +67,21 @@ def profile(request: AuthedRequest) -> HttpResponse:
             "can_create_tokens": user.has_perm("channelhub.add_apitoken"),
         },
     )
+
+
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """No sign-in: 200 when every check passes, 503 otherwise, JSON either way.
+
+    `?check=database&check=broker` runs only those checks (the web container's
+    own health check does not depend on the worker or beat being up).
+    """
+    wanted = request.GET.getlist("check") or list(CHECKS)
+    unknown = sorted(set(wanted) - set(CHECKS))
+    if unknown:
+        return JsonResponse(
+            {"ok": False, "error": f"unknown check: {', '.join(unknown)}"}, status=400
+        )
+    report = health_report(wanted)
+    return JsonResponse(report, status=200 if report["ok"] else 503)

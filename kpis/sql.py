@@ -93,6 +93,26 @@ def advisory_xact_lock(key: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
+def try_advisory_lock(namespace: int, key: int) -> bool:
+    """Take a session-level lock on (namespace, key) if free; True on SQLite.
+
+    Held until `advisory_unlock` or until the connection ends: a worker killed
+    with SIGKILL loses its connection, so the lock tells a live holder from a
+    dead one.
+    """
+    if not is_postgres():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key])
+        return bool(cursor.fetchone()[0])
+
+
+def advisory_unlock(namespace: int, key: int) -> None:
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
+
+
 def placeholders(values: list[int]) -> str:
     return ", ".join(str(int(v)) for v in values)
 

@@ -16,6 +16,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from channelhub.lib.logs import job_note
+
 from .models import ImportRun, RecomputeRun
 from .services import imports, recompute
 
@@ -73,6 +75,7 @@ def recompute_batch_task(self, run_id: int, index: int) -> None:
 def recompute_all_task() -> None:
     """The scheduled full recompute (beat; default nightly, editable in the admin)."""
     run = recompute.recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
+    job_note(recompute_run_id=run.pk)
     log.info("scheduled recompute queued as run %s", run.pk)
 
 
@@ -86,11 +89,18 @@ def kpis_sweeper_task() -> None:
         status=RecomputeRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):
         recompute.send_run(run_id)
-    for run_id in RecomputeRun.objects.filter(
-        status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now
-    ).values_list("pk", flat=True):
+    lost = list(
+        RecomputeRun.objects.filter(
+            status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now
+        ).values_list("pk", flat=True)
+    )
+    # A worker killed mid-run releases the run's lock with its connection: no
+    # need to wait for the lease (PostgreSQL).
+    lost += recompute.orphaned_run_ids()
+    for run_id in lost:
         log.warning("recompute run %s lost its worker: sending it again", run_id)
         recompute.send_run(run_id)
+    job_note(recompute_runs_resent=len(lost))
     for import_id in ImportRun.objects.filter(
         status=ImportRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):

@@ -5,6 +5,7 @@ htmx refresh of a running job."""
 from __future__ import annotations
 
 import csv
+import logging
 from datetime import date
 
 from django.contrib import messages
@@ -25,6 +26,8 @@ from .models import ImportRun, RecomputeRun
 from .periods import KINDS
 from .progress import get_progress
 
+log = logging.getLogger(__name__)
+
 
 @role_required
 def import_page(request: AuthedRequest) -> HttpResponse:
@@ -38,11 +41,36 @@ def import_page(request: AuthedRequest) -> HttpResponse:
             user=request.user,
             create_channels=form.cleaned_data["create_channels"],
         )
-        services.import_enqueue(run)
-        messages.info(request, f"“{run.original_name}” is being checked and imported.")
+        _start_import(request, run)
         return redirect(run)
     recent = selectors.import_list(user=request.user)[:5]
     return render(request, "kpis/import.html", {"form": form, "recent": recent})
+
+
+def _start_import(request: AuthedRequest, run: ImportRun) -> None:
+    """Hand the import to a worker and tell the user what happened, broker down or not."""
+    name = run.original_name
+    try:
+        how = services.import_start(run)
+    except Exception:
+        # import_execute marked the run failed with its reason (import page).
+        log.exception("import %s failed in the request", run.pk)
+        messages.error(request, f"“{name}” could not be imported; the reason is below.")
+        return
+    if how == services.ImportStart.QUEUED:
+        messages.info(request, f"“{name}” is being checked and imported.")
+    elif how == services.ImportStart.IMPORTED:
+        messages.warning(
+            request,
+            f"The job queue is unavailable right now, so “{name}” was checked and imported "
+            "directly. Its KPIs will be recomputed automatically once the queue is back.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"The job queue is unavailable right now. “{name}” is stored and will be "
+            "imported automatically as soon as it is back; nothing is lost.",
+        )
 
 
 def _get_import_for_user(request: AuthedRequest, pk: int) -> ImportRun:
@@ -327,8 +355,7 @@ def feedback_import(request: AuthedRequest) -> HttpResponse:
         run = services.import_create(
             file=upload, name=upload.name, user=request.user, kind=ImportRun.Kind.FEEDBACK
         )
-        services.import_enqueue(run)
-        messages.info(request, f"“{run.original_name}” is being checked and imported.")
+        _start_import(request, run)
         return redirect(run)
     return render(request, "kpis/feedback_import.html", {"form": form})
 

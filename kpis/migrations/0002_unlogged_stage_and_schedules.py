@@ -10,7 +10,7 @@ SCHEDULES = [
     # name, task, crontab (minute, hour) or interval seconds, args
     ("Nightly KPI recompute", "kpis.recompute_all", ("30", "2"), None, "[]"),
     ("Job sweeper (lost messages, dead workers)", "kpis.sweeper", None, 60, "[]"),
-    ("Beat and worker heartbeat", "channelhub.heartbeat", None, 60, '["beat"]'),
+    ("Beat and worker heartbeat", "channelhub.heartbeat", None, 60, '["queue"]'),
 ]
 
 

@@ -3,10 +3,12 @@
 from .feedback import feedback_create
 from .imports import (
     ImportRefused,
+    ImportStart,
     check_upload,
     import_create,
     import_enqueue,
     import_execute,
+    import_start,
     import_undo,
 )
 from .objectives import objective_evaluate, objectives_evaluate
@@ -22,6 +24,7 @@ from .recompute import (
 
 __all__ = [
     "ImportRefused",
+    "ImportStart",
     "bump_versions",
     "check_upload",
     "data_changed",
@@ -29,6 +32,7 @@ __all__ = [
     "import_create",
     "import_enqueue",
     "import_execute",
+    "import_start",
     "import_undo",
     "objective_evaluate",
     "objectives_evaluate",

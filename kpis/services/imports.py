@@ -118,6 +118,39 @@ def import_enqueue(run: ImportRun) -> None:
     transaction.on_commit(send)
 
 
+class ImportStart:
+    """How `import_start` handed an import over."""
+
+    QUEUED = "queued"  # a worker will do it
+    IMPORTED = "imported"  # broker down: done in the request
+    STORED = "stored"  # broker down, too big for the request: the sweeper sends it later
+
+
+def import_start(run: ImportRun) -> str:
+    """Hand a stored import to a worker; if the broker is down, do it right here.
+
+    Called after the upload's row is committed (a page request). With the
+    broker unreachable, a file up to IMPORT_INLINE_MAX_BYTES is imported in the
+    request, so the user's data still commits (its recompute stays queued until
+    the sweeper can send it); a bigger one waits for the sweeper.
+    """
+    if transaction.get_connection().in_atomic_block:
+        import_enqueue(run)
+        return ImportStart.QUEUED
+    from ..tasks import facts_import_task
+
+    try:
+        facts_import_task.delay(run.pk)
+        return ImportStart.QUEUED
+    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
+        log.warning("import %s: broker unavailable (%s)", run.pk, exc.__class__.__name__)
+    if run.file_size > settings.IMPORT_INLINE_MAX_BYTES:
+        return ImportStart.STORED
+    import_execute(run.pk)
+    run.refresh_from_db()
+    return ImportStart.IMPORTED
+
+
 def _claim(run_id: int) -> ImportRun | None:
     now = timezone.now()
     claimed = ImportRun.objects.filter(

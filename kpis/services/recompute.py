@@ -26,9 +26,11 @@ read too, so it is right after any run whatever its scope.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -53,6 +55,14 @@ log = logging.getLogger(__name__)
 BATCH_CHANNELS = 250
 LEASE = timedelta(minutes=55)  # above the tasks' soft time limit
 PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
+# pg_try_advisory_lock(RUN_LOCK, run id): held by the worker computing a run,
+# from before its claim until it ends. A RUNNING run whose lock is free lost
+# its worker (SIGKILL, OOM): it may be claimed again at once instead of after
+# its lease, whether by a redelivered message (acks_late) or the sweeper.
+RUN_LOCK = 7_302
+# Fault tests only: when set, a run about to commit writes its id to this file
+# and waits while the file exists, so a test can kill the worker at that point.
+PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
 FACT_KINDS = ("week", "month")  # aggregated from facts
 ROLLUP_KINDS = ("quarter", "year")  # rolled up from published months
 ALL_KINDS = (*FACT_KINDS, *ROLLUP_KINDS)
@@ -198,14 +208,17 @@ def send_run(run_id: int) -> bool:
     return True
 
 
-def _claim(run_id: int) -> RecomputeRun | None:
-    """Take the run if it is queued, or running with an expired lease (killed worker)."""
+def _claim(run_id: int, *, holder_lost: bool = False) -> RecomputeRun | None:
+    """Take the run if it is queued, or running with an expired lease (killed
+    worker), or running in one piece while nobody holds its RUN_LOCK (holder_lost)."""
     now = timezone.now()
-    claimed = RecomputeRun.objects.filter(
-        Q(status=RecomputeRun.Status.QUEUED)
-        | Q(status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now),
-        pk=run_id,
-    ).update(
+    claimable = Q(status=RecomputeRun.Status.QUEUED) | Q(
+        status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now
+    )
+    if holder_lost:
+        # Split runs (batches_total > 0) are carried on by their batch tasks.
+        claimable |= Q(status=RecomputeRun.Status.RUNNING, batches_total=0)
+    claimed = RecomputeRun.objects.filter(claimable, pk=run_id).update(
         status=RecomputeRun.Status.RUNNING,
         started_at=now,
         lease_expires_at=now + LEASE,
@@ -250,21 +263,61 @@ def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | No
     Inline (the command, tests) or small: computed and published here, in one
     transaction. Otherwise split into batch tasks; the last batch publishes.
     """
-    run = _claim(run_id)
-    if run is None:
-        return None
-    scope = _scope(run)
+    if not sql.try_advisory_lock(RUN_LOCK, run_id):
+        return None  # a live worker is on it (a duplicate delivery)
     try:
-        if inline or len(scope.channel_ids) <= BATCH_CHANNELS:
-            _run_in_one_transaction(run, scope)
-        else:
-            with transaction.atomic():
-                scope = _with_accruals(run, scope)
-            _split(run, scope)
-    except Exception as exc:
-        recompute_fail(run.pk, exc)
-        raise
-    return RecomputeRun.objects.get(pk=run.pk)
+        run = _claim(run_id, holder_lost=sql.is_postgres())
+        if run is None:
+            return None
+        scope = _scope(run)
+        try:
+            if inline or len(scope.channel_ids) <= BATCH_CHANNELS:
+                _run_in_one_transaction(run, scope)
+            else:
+                with transaction.atomic():
+                    scope = _with_accruals(run, scope)
+                _split(run, scope)
+        except Exception as exc:
+            recompute_fail(run.pk, exc)
+            raise
+        return RecomputeRun.objects.get(pk=run.pk)
+    finally:
+        _release_run_lock(run_id)
+
+
+def _release_run_lock(run_id: int) -> None:
+    try:
+        sql.advisory_unlock(RUN_LOCK, run_id)
+    except Exception:  # the connection is gone, and the lock with it
+        log.warning("recompute run %s: lock already released with its connection", run_id)
+
+
+def orphaned_run_ids() -> list[int]:
+    """Runs marked running in one piece whose worker is gone (PostgreSQL only:
+    elsewhere the lease expiry is the only sign of a dead worker)."""
+    if not sql.is_postgres():
+        return []
+    orphans = []
+    running = RecomputeRun.objects.filter(
+        status=RecomputeRun.Status.RUNNING, batches_total=0, lease_expires_at__gte=timezone.now()
+    ).values_list("pk", flat=True)
+    for run_id in running:
+        if sql.try_advisory_lock(RUN_LOCK, run_id):
+            sql.advisory_unlock(RUN_LOCK, run_id)
+            orphans.append(run_id)
+    return orphans
+
+
+def _pause_point(run_id: int) -> None:
+    """See PAUSE_BEFORE_COMMIT_ENV: a no-op unless a fault test set it."""
+    path = os.environ.get(PAUSE_BEFORE_COMMIT_ENV)
+    if not path:
+        return
+    marker = Path(path)
+    marker.write_text(str(run_id))
+    deadline = time.monotonic() + 600
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
@@ -295,6 +348,7 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
                 _write_kind(cursor, run.pk, kind, scope, _rows_from_facts(kind, scope, multi))
                 timings[kind] = round(time.monotonic() - t0, 4)
         _finish(run, scope, timings, started)
+        _pause_point(run.pk)
 
 
 def _split(run: RecomputeRun, scope: Scope) -> None:
