@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from channelhub.lib.uploads import read_head
 from channels_app.models import Channel
 
 from .importing import FileProblem
@@ -29,7 +30,7 @@ class ImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         try:
-            check_upload(name=upload.name, size=upload.size)
+            check_upload(name=upload.name, size=upload.size, head=read_head(upload))
         except FileProblem as problem:
             raise forms.ValidationError(str(problem)) from None
         return upload
