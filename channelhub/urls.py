@@ -9,6 +9,7 @@ admin.site.site_title = "ChannelHub admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("history/<slug:kind>/<int:pk>/", views.object_history, name="history"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("channels/", include("channels_app.urls")),
     path("partners/", include("partners.urls")),
