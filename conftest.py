@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
-from tests.factories import PASSWORD, UserFactory
+from tests.auth import password_login
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def norole_user(db):
 
 def _client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    assert password_login(client, user.username)
     return client
 
 

@@ -9,6 +9,7 @@ Celery broker, so `make run` needs nothing but Python.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
+    "simple_history",
     "channelhub",
     "channels_app",
     "partners",
@@ -78,14 +82,19 @@ MIDDLEWARE = [
     # First: it times the whole request and logs even what later ones refuse.
     "channelhub.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the signed-in user on every history row a request writes.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "channelhub.urls"
@@ -149,6 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -356,17 +367,24 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -----------------------------------------------------------------
+# Production (DEBUG off) runs behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto; `manage.py check --deploy` passes with these (a test
+# proves it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 # Container health checks call http://127.0.0.1:8000/health/ without TLS.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Files above this are refused by the upload forms (Django's memory limits are
 # not a size limit).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
@@ -379,6 +397,47 @@ IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 10 * 1024 * 1024)
 # (channelhub.request), per job (channelhub.jobs) and for everything else.
 # LOG_FORMAT=plain gives readable lines on a laptop.
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
+
+# Content-Security-Policy (django-csp): only our own scripts and styles. Every
+# page script is a static file (charts get their data through json_script), so
+# script-src needs neither 'unsafe-inline' nor 'unsafe-eval'. Plotly.js would
+# inject a <style> element; a <link class="no-inline-styles"> in the chart
+# pages hands it our static copy of those rules instead (static/css/plotly.css),
+# and htmx's own indicator style is turned off in base.html and kept in app.css.
+# tests/test_browser_csp.py renders every chart page in Chromium under this
+# policy and fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Plotly's "download as PNG" and its SVG icons use data: and blob: URLs.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for
+# one username from one client address, that pair is locked out for
+# AXES_COOLOFF_MINUTES (a failure during the lockout restarts it). Attempts and
+# lockouts are listed in the admin (Axes: access attempts / failures), where an
+# administrator can also lift one by deleting it. Keyed on username *and*
+# address, so one person's typos cannot lock a whole office behind one NAT out.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies of our
+# own the address the outermost of them saw (never a client-chosen header).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "channelhub.lib.security.client_ip"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

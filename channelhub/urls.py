@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("history/<slug:kind>/<int:pk>/", views.object_history, name="history"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("channels/", include("channels_app.urls")),
     path("partners/", include("partners.urls")),

@@ -16,7 +16,7 @@ from kpis.views import portfolio_page
 from partners import conflict_selectors
 from partners import selectors as partner_selectors
 
-from . import selectors, services
+from . import history, selectors, services
 from .forms import ApiTokenForm
 from .health import CHECKS, health_report
 
@@ -85,3 +85,25 @@ def health(request: HttpRequest) -> HttpResponse:
         )
     report = health_report(wanted)
     return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+@role_required
+def object_history(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The audit trail of one object, for whoever may view the object."""
+    spec = history.KINDS.get(kind)
+    if spec is None:
+        raise Http404("No history of that kind.")
+    obj = get_object_or_404(spec.model._default_manager, pk=pk)
+    check_perm(request, spec.view_perm, obj)
+    page, entries = history.object_history(obj=obj, page_number=request.GET.get("page"))
+    return render(
+        request,
+        "history/object_history.html",
+        {
+            "object": obj,
+            "kind": spec,
+            "back_url": history.object_page_url(obj),
+            "page_obj": page,
+            "entries": entries,
+        },
+    )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import BrandAudit, BrandAuditItem, Channel, ChannelObjective
 
@@ -10,7 +11,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug", "kind", "route", "reach", "status", "owner", "start_date")
     list_filter = ("status", "kind", "route", "reach", "owner")
     search_fields = ("name", "slug", "target_segment", "value_proposition")
@@ -21,7 +22,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelObjective)
-class ChannelObjectiveAdmin(admin.ModelAdmin):
+class ChannelObjectiveAdmin(SimpleHistoryAdmin):
     list_display = ("channel", "metric", "direction", "target", "start_date", "end_date")
     list_filter = ("metric", "direction", "channel__kind")
     search_fields = ("channel__name", "channel__slug", "description")

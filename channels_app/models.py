@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from kpis.formulas import METRIC_CHOICES, METRICS, NEGATIVE_TARGET_METRICS
 
@@ -62,6 +63,9 @@ class Channel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name", "slug"]
         indexes = [models.Index(fields=["status", "kind"])]
@@ -94,6 +98,9 @@ class ChannelObjective(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["channel__name", "start_date", "metric"]

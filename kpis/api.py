@@ -36,6 +36,7 @@ from channelhub.lib.api import (
     RulesViewSet,
     request_user,
 )
+from channelhub.lib.uploads import read_head
 from channels_app import selectors as channel_selectors
 from partners import selectors as partner_selectors
 
@@ -715,7 +716,9 @@ class FactsPushView(APIView):
             if upload is None:
                 raise exceptions.ValidationError({"file": ["Attach the file as `file`."]})
             try:
-                services.check_upload(name=upload.name or "", size=upload.size or 0)
+                services.check_upload(
+                    name=upload.name or "", size=upload.size or 0, head=read_head(upload)
+                )
             except FileProblem as problem:
                 raise exceptions.ValidationError({"file": [str(problem)]}) from None
             rows = count_data_rows(upload, upload.name or "", MAX_PUSH_ROWS)

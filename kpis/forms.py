@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from channelhub.lib.uploads import read_head
 from channels_app.models import Channel
 
 from .importing import FileProblem
@@ -32,7 +33,7 @@ class ImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         try:
-            check_upload(name=upload.name, size=upload.size)
+            check_upload(name=upload.name, size=upload.size, head=read_head(upload))
         except FileProblem as problem:
             raise forms.ValidationError(str(problem)) from None
         return upload

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Certification,
@@ -73,7 +74,7 @@ class OnboardingStepInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
@@ -172,7 +173,7 @@ class AttestationInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SimpleHistoryAdmin):
     list_display = (
         "partner",
         "kind",
@@ -239,7 +240,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(PartnerReview)
-class PartnerReviewAdmin(admin.ModelAdmin):
+class PartnerReviewAdmin(SimpleHistoryAdmin):
     list_display = (
         "partner",
         "period_start",
@@ -319,7 +320,7 @@ class RebateBracketInline(admin.TabularInline):
 
 
 @admin.register(IncentiveProgram)
-class IncentiveProgramAdmin(admin.ModelAdmin):
+class IncentiveProgramAdmin(SimpleHistoryAdmin):
     list_display = ("name", "kind", "channel", "tier", "accrual_period", "start_date", "end_date")
     list_filter = ("kind", "accrual_period", "channel", "tier")
     search_fields = ("name", "description")
@@ -416,7 +417,7 @@ class ConflictNoteInline(admin.TabularInline):
 
 
 @admin.register(ConflictCase)
-class ConflictCaseAdmin(admin.ModelAdmin):
+class ConflictCaseAdmin(SimpleHistoryAdmin):
     list_display = ("title", "kind", "severity", "status", "owner", "source", "opened_at")
     list_filter = ("status", "kind", "severity", "source")
     search_fields = ("title", "description", "fingerprint", "partners__name")

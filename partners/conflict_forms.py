@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.models import Channel
 
 from .forms import DateInput
@@ -191,6 +192,9 @@ class PriceImportForm(forms.Form):
             raise forms.ValidationError(
                 f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it."
             )
+        problem = spreadsheet_content_problem(".csv", read_head(upload))
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
 
 

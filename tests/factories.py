@@ -235,3 +235,59 @@ def make_audit(channel, audited_on, scores=(4, 4, 4, 4, 4), auditor=None, next_a
         auditor=auditor,
         next_audit_on=next_audit_on,
     )
+
+
+# --- onboarding, incentives, jobs (the authorization audit builds one of each) ---------
+
+
+class OnboardingStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.OnboardingStep"
+
+    partner = factory.SubFactory(PartnerFactory)
+    title = factory.Sequence(lambda n: f"Step {n}")
+
+
+class IncentiveProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.IncentiveProgram"
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    kind = "mdf"
+    channel = factory.SubFactory(ChannelFactory, route=Channel.Route.INDIRECT)
+    start_date = date(2025, 1, 1)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.ProgramEnrollment"
+
+    program = factory.SubFactory(IncentiveProgramFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    start_date = date(2025, 1, 1)
+
+
+class MdfClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.MdfClaim"
+
+    program = factory.SubFactory(IncentiveProgramFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    activity_date = date(2025, 3, 1)
+    amount = Decimal("500.00")
+    description = "Trade show booth"
+
+
+class ImportRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "kpis.ImportRun"
+
+    original_name = "facts.csv"
+    status = "succeeded"
+
+
+class RecomputeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "kpis.RecomputeRun"
+
+    status = "succeeded"

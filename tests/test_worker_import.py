@@ -9,7 +9,8 @@ from django.urls import reverse
 from channelhub.lib.roles import MARKETING_MANAGER
 from kpis.models import ImportRun, KpiSnapshot, RecomputeRun
 from kpis.tests.helpers import csv_bytes
-from tests.factories import PASSWORD, ChannelFactory, UserFactory
+from tests.auth import password_login
+from tests.factories import ChannelFactory, UserFactory
 from tests.worker import running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -19,7 +20,7 @@ def test_an_uploaded_file_is_imported_and_recomputed_by_the_worker():
     ChannelFactory(name="Web Shop", slug="web-shop")
     UserFactory(username="maria", role=MARKETING_MANAGER)
     client = Client()
-    assert client.login(username="maria", password=PASSWORD)
+    assert password_login(client, "maria")
     data = csv_bytes(
         ["date", "channel", "spend", "revenue"], [["2025-01-02", "web-shop", "100", "400"]]
     )

@@ -187,3 +187,32 @@ def chart(context: Any, figure: Any, name: str, filename: str = "") -> SafeStrin
         element_id,
         filename or name,
     )
+
+
+@register.filter
+def duration_minutes(value: Any) -> str:
+    """A timedelta as whole minutes for people: "15 minutes", "1 minute"."""
+    if value is None or value == "":
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.simple_tag
+def plotly_stylesheets() -> SafeString:
+    """Plotly.js's styles as static files, under the element ids where Plotly.js
+    looks for them before it would inject inline <style> (blocked by our CSP)."""
+    from django.templatetags.static import static
+
+    from channelhub.lib.plotly_css import stylesheet_ids
+
+    return SafeString(
+        "".join(
+            format_html(
+                '<link rel="stylesheet" id="{}" class="no-inline-styles" href="{}">',
+                element_id,
+                static(path),
+            )
+            for path, element_id in stylesheet_ids().items()
+        )
+    )

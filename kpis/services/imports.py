@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.models import Channel
 from channels_app.services import channel_create
 
@@ -66,15 +67,21 @@ class ImportRefused(Exception):
     """An action on an import that its state does not allow (with the reason)."""
 
 
-def check_upload(*, name: str, size: int) -> None:
-    """The limits every upload path applies before anything is stored."""
-    if Path(name).suffix.lower() not in ACCEPTED_SUFFIXES:
+def check_upload(*, name: str, size: int, head: bytes) -> None:
+    """The limits every upload path applies before anything is stored: the
+    extension, the size and whether the first bytes (`head`) agree with the
+    extension (a renamed PDF is refused here, not by the worker)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
         raise FileProblem("Upload a .csv or .xlsx file.")
     if size == 0:
         raise FileProblem("The file is empty.")
     if size > settings.MAX_UPLOAD_BYTES:
         limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise FileProblem(f"The file is larger than the {limit_mb} MB limit.")
+    problem = spreadsheet_content_problem(suffix, head)
+    if problem:
+        raise FileProblem(problem)
 
 
 def import_create(
@@ -92,7 +99,7 @@ def import_create(
         file.seek(0, 2)
         size = file.tell()
         file.seek(0)
-    check_upload(name=name, size=size)
+    check_upload(name=name, size=size, head=read_head(file))
     run = ImportRun(
         kind=kind,
         original_name=Path(name).name[:255],

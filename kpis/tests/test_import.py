@@ -340,8 +340,18 @@ def test_xlsx_errors_carry_the_sheet_row_number(shop):
 
 
 def test_a_broken_xlsx_is_rejected(shop):
-    run = import_bytes(b"not a zip file", name="facts.xlsx")
+    # Looks like a zip at first sight (so the upload check lets it through),
+    # but the worker cannot read a workbook from it.
+    run = import_bytes(b"PK\x03\x04 then garbage", name="facts.xlsx")
     assert run.status == "rejected" and "not a readable .xlsx" in run.message
+
+
+def test_a_file_that_is_not_a_workbook_at_all_is_refused_before_it_is_stored(shop):
+    from kpis.importing import FileProblem
+
+    with pytest.raises(FileProblem, match=r"not a real \.xlsx workbook"):
+        import_bytes(b"not a zip file", name="facts.xlsx")
+    assert not ImportRun.objects.exists()
 
 
 # --- the load path, versions, undo ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .partner import Partner, PartnerContact
 
@@ -105,6 +106,9 @@ class PartnerReview(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["partner", "-period_end", "-pk"]

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from channels_app.models import Channel
 
@@ -90,6 +91,9 @@ class ConflictCase(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

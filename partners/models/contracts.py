@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from .partner import Partner, Territory
 
@@ -75,6 +76,9 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["partner", "-start_on", "-pk"]

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from channelhub.lib.fields import CentsField
 from channels_app.models import Channel
@@ -65,6 +66,9 @@ class IncentiveProgram(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date", "name"]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from channels_app.models import Channel
 
@@ -125,6 +126,9 @@ class Partner(models.Model):
     next_review_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when (channelhub/history.py shows it on the object's page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "slug"]

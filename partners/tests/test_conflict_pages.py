@@ -19,6 +19,7 @@ from partners.charts import build_open_conflicts_figure, build_time_to_resolve_f
 from partners.conflict_selectors import open_conflicts_frame, resolve_times_frame
 from partners.models import ConflictCase, DealRegistration, PriceObservation, Product
 from partners.selectors import open_conflict_counts, open_conflicts_by_channel
+from tests.auth import password_login
 from tests.factories import (
     ChannelFactory,
     ConflictCaseFactory,
@@ -566,8 +567,6 @@ def test_the_home_page_shows_each_user_their_conflicts_and_registrations(
 ):
     from django.test import Client
 
-    from tests.factories import PASSWORD
-
     DealFactory(
         partner=pauls_partner,
         customer_name="Waiting Corp",
@@ -581,7 +580,7 @@ def test_the_home_page_shows_each_user_their_conflicts_and_registrations(
     assert "Your registrations in a conflict" in paul and ">ACME</a>" in paul
     assert "Registrations to decide" not in paul
     petra = Client()
-    petra.login(username=other_partner_user.username, password=PASSWORD)
+    password_login(petra, other_partner_user.username)
     text = petra.get(reverse("home")).text
     assert "Cases you own" in text and f"#{collision['case'].pk} Deal overlap" in text
     assert 'id="conflicts-today"' not in viewer_client.get(reverse("home")).text

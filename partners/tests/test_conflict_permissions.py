@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import ConflictCase, ConflictNote, DealRegistration, PriceObservation, Product
+from tests.auth import password_login
 from tests.factories import (
-    PASSWORD,
     ConflictCaseFactory,
     DealFactory,
     PartnerFactory,
@@ -94,7 +94,7 @@ def _snapshot() -> tuple:
 
 def _client(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    assert password_login(client, user.username)
     return client
 
 

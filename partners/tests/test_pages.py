@@ -16,6 +16,7 @@ from partners.charts import build_review_score_figure
 from partners.models import OnboardingStep, Partner, PartnerStatusChange, Territory, Tier
 from partners.models.activity import REVIEW_CRITERIA
 from partners.selectors import review_score_frame
+from tests.auth import password_login
 from tests.factories import (
     ContactFactory,
     ContractFactory,
@@ -156,11 +157,9 @@ def test_the_owner_sees_the_buttons_and_other_managers_do_not(
 ):
     from django.test import Client
 
-    from tests.factories import PASSWORD
-
     assert "+ Log review" in partner_client.get(world["partner"].get_absolute_url()).text
     petra = Client()
-    petra.login(username=other_partner_user.username, password=PASSWORD)
+    password_login(petra, other_partner_user.username)
     text = petra.get(world["partner"].get_absolute_url()).text
     assert "Nordlicht Handel" in text and "+ Log review" not in text
 

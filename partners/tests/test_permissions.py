@@ -20,7 +20,7 @@ from partners.models import (
     PartnerReview,
     ReviewActionItem,
 )
-from tests.factories import PASSWORD
+from tests.auth import password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def _snapshot() -> tuple:
 
 def _client(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    assert password_login(client, user.username)
     return client
 
 

@@ -1,0 +1,645 @@
+"""The authorization audit: every URL pattern of the project, pages and API.
+
+Each pattern has an entry in ROUTES saying how to build its URL from a world
+of objects owned by the partner manager "paul" (factories) and which methods
+write. For every write, an anonymous caller (sent to sign in, or 401/403), a
+viewer (403) and a partner manager who does not own the object ("petra",
+403/404) are refused, and the database is exactly as before. Every GET needs
+a signed-in caller. A pattern with no entry fails the suite, naming it, so a
+new URL cannot slip through without a decision about who may use it.
+
+Exceptions are entries too, each with its reason: PUBLIC pages (sign-in,
+password reset, health of the API docs) and SELF_SERVICE writes (a user's own
+password, session and tokens), where only the anonymous refusal applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
+from channelhub.services import api_token_create
+from tests.auth import password_login
+from tests.factories import (
+    ActionItemFactory,
+    CertificationFactory,
+    ChannelFactory,
+    ConflictCaseFactory,
+    ContactFactory,
+    ContractFactory,
+    DealFactory,
+    EnrollmentFactory,
+    ImportRunFactory,
+    IncentiveProgramFactory,
+    InteractionFactory,
+    MdfClaimFactory,
+    ObjectiveFactory,
+    OnboardingStepFactory,
+    PartnerFactory,
+    PriceObservationFactory,
+    ProductFactory,
+    RecomputeRunFactory,
+    ReviewFactory,
+    UserFactory,
+    make_audit,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Mounted by Django or third parties, audited by them: the admin checks staff
+# status itself; static and media files are not views of ours.
+EXCLUDED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+# --- the world -----------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    maria: Any
+    paul: Any
+    petra: Any
+    vera: Any
+    objs: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.objs[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_world() -> World:
+    maria = UserFactory(username="maria", role=MARKETING_MANAGER)
+    paul = UserFactory(username="paul", role=PARTNER_MANAGER)
+    petra = UserFactory(username="petra", role=PARTNER_MANAGER)
+    vera = UserFactory(username="vera", role=VIEWER)
+    channel = ChannelFactory(slug="resellers", route="indirect", owner=maria)
+    partner = PartnerFactory(slug="acme", channel=channel, manager=paul)
+    contact = ContactFactory(partner=partner)
+    review = ReviewFactory(partner=partner, author=paul)
+    program = IncentiveProgramFactory(channel=channel, created_by=maria)
+    product = ProductFactory()
+    objs = {
+        "channel": channel,
+        "objective": ObjectiveFactory(channel=channel),
+        "partner": partner,
+        "contact": contact,
+        "step": OnboardingStepFactory(partner=partner),
+        "certification": CertificationFactory(contact=contact),
+        "contract": ContractFactory(partner=partner),
+        "interaction": InteractionFactory(
+            partner=partner, logged_by=paul, follow_up_on=date(2025, 3, 8)
+        ),
+        "review": review,
+        "action": ActionItemFactory(review=review),
+        "deal": DealFactory(partner=partner, registered_by=paul),
+        "product": product,
+        "observation": PriceObservationFactory(partner=partner, product=product),
+        "conflict": ConflictCaseFactory(partners=[partner], owner=paul, opened_by=paul),
+        "program": program,
+        "enrollment": EnrollmentFactory(program=program, partner=partner),
+        "claim": MdfClaimFactory(program=program, partner=partner),
+        "audit": make_audit(channel, date(2025, 1, 15), auditor=maria),
+        "import_run": ImportRunFactory(created_by=maria),
+        "recompute_run": RecomputeRunFactory(requested_by=maria),
+        "token": api_token_create(user=paul, name="paul's sync")[0],
+    }
+    return World(maria=maria, paul=paul, petra=petra, vera=vera, objs=objs)
+
+
+# --- the table -----------------------------------------------------------------------
+
+Kwargs = Callable[[World], dict[str, Any]]
+NO_KWARGS: Kwargs = lambda w: {}  # noqa: E731
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to reach one URL pattern and who may write through it."""
+
+    kwargs: Kwargs = NO_KWARGS
+    writes: tuple[str, ...] = ()
+    # A body that would be valid for the owner, so that a refusal is about
+    # who asks, not about what they sent (needed where the object is chosen
+    # in the body rather than the URL).
+    data: Callable[[World], dict[str, Any]] | None = None
+    # Why a partner manager who does not own anything here may write (None:
+    # they must be refused).
+    outsider_may: str | None = None
+    # Viewers are refused with 403, or 404 where the object is not even
+    # visible to them (their own tokens only).
+    viewer_status: tuple[int, ...] = (403,)
+    # Where the partner is chosen in the form, the form offers a partner
+    # manager only their own partners: another's is refused as an invalid
+    # choice (200 with the form's error), not with 403.
+    outsider_refused_by_form: bool = False
+    # The view answers only POST (require_POST): a GET is 405, whoever asks.
+    post_only: bool = False
+    public: str | None = None
+    self_service: str | None = None
+
+
+def slug(name: str) -> Kwargs:
+    return lambda w: {"slug": getattr(w, name).slug}
+
+
+def pk(name: str) -> Kwargs:
+    return lambda w: {"pk": getattr(w, name).pk}
+
+
+POST = ("POST",)
+DETAIL = ("PUT", "PATCH", "DELETE")
+CHANGE = ("PUT", "PATCH")
+
+ROUTES: dict[str, Route] = {
+    # --- channelhub ---
+    "home": Route(),
+    "profile": Route(
+        writes=POST,
+        self_service="creates and revokes the caller's own API tokens (revoking another's is a 404, tested in tests/test_api_tokens.py)",
+    ),
+    "history": Route(kwargs=lambda w: {"kind": "partner", "pk": w.partner.pk}),
+    "login": Route(public="the sign-in page (rate-limited by django-axes)"),
+    "logout": Route(writes=POST, public="signing out is harmless for anyone"),
+    "password_change": Route(writes=POST, self_service="changes the caller's own password"),
+    "password_change_done": Route(),
+    "password_reset": Route(
+        writes=POST, public="forgotten passwords are reset from the sign-in page"
+    ),
+    "password_reset_done": Route(public="the reset flow"),
+    "password_reset_confirm": Route(
+        kwargs=lambda w: {"uidb64": "MQ", "token": "set-password"},
+        writes=POST,
+        public="the reset flow: the one-time token is the credential",
+    ),
+    "password_reset_complete": Route(public="the reset flow"),
+    # --- channels ---
+    "channels:list": Route(),
+    "channels:create": Route(writes=POST),
+    "channels:objectives": Route(),
+    "channels:objective-edit": Route(kwargs=pk("objective"), writes=POST),
+    "channels:objective-delete": Route(kwargs=pk("objective"), writes=POST),
+    "channels:audit-list": Route(),
+    "channels:audit-detail": Route(kwargs=pk("audit")),
+    "channels:audit-edit": Route(kwargs=pk("audit"), writes=POST),
+    "channels:audits": Route(kwargs=slug("channel")),
+    "channels:audit-create": Route(kwargs=slug("channel"), writes=POST),
+    "channels:detail": Route(kwargs=slug("channel")),
+    "channels:edit": Route(kwargs=slug("channel"), writes=POST),
+    "channels:status": Route(
+        post_only=True, kwargs=slug("channel"), writes=POST, data=lambda w: {"status": "paused"}
+    ),
+    "channels:objective-create": Route(kwargs=slug("channel"), writes=POST),
+    # --- partners ---
+    "partners:list": Route(),
+    "partners:create": Route(
+        writes=POST,
+        outsider_may="any partner manager creates partners, as their manager",
+    ),
+    "partners:programs": Route(),
+    "partners:program-create": Route(
+        writes=POST, outsider_may="partner managers run incentive programs (partners/rules.py)"
+    ),
+    "partners:program-detail": Route(kwargs=pk("program")),
+    "partners:program-edit": Route(
+        kwargs=pk("program"),
+        writes=POST,
+        outsider_may="partner managers run incentive programs (partners/rules.py)",
+    ),
+    "partners:program-enroll": Route(
+        post_only=True,
+        kwargs=pk("program"),
+        writes=POST,
+        data=lambda w: {"partner": w.partner.pk, "start_date": "2025-02-01"},
+    ),
+    "partners:program-claim": Route(
+        post_only=True,
+        kwargs=pk("program"),
+        writes=POST,
+        data=lambda w: {
+            "partner": w.partner.pk,
+            "activity_date": "2025-03-02",
+            "amount": "100",
+            "description": "Webinar",
+        },
+    ),
+    "partners:program-payout": Route(
+        post_only=True,
+        kwargs=pk("program"),
+        writes=POST,
+        data=lambda w: {"partner": w.partner.pk, "paid_on": "2025-04-01", "amount": "100"},
+    ),
+    "partners:enrollment-end": Route(
+        post_only=True,
+        kwargs=pk("enrollment"),
+        writes=POST,
+        data=lambda w: {"end_date": "2025-06-30"},
+    ),
+    "partners:claim-decide": Route(
+        post_only=True, kwargs=pk("claim"), writes=POST, data=lambda w: {"decision": "approve"}
+    ),
+    "partners:reviews-due": Route(),
+    "partners:review-detail": Route(kwargs=pk("review")),
+    "partners:review-edit": Route(kwargs=pk("review"), writes=POST),
+    "partners:action-toggle": Route(post_only=True, kwargs=pk("action"), writes=POST),
+    "partners:follow-ups": Route(),
+    "partners:expiring": Route(),
+    "partners:contact-edit": Route(kwargs=pk("contact"), writes=POST),
+    "partners:contact-delete": Route(kwargs=pk("contact"), writes=POST),
+    "partners:step-toggle": Route(post_only=True, kwargs=pk("step"), writes=POST),
+    "partners:certification-delete": Route(post_only=True, kwargs=pk("certification"), writes=POST),
+    "partners:contract-edit": Route(kwargs=pk("contract"), writes=POST),
+    "partners:contract-document": Route(kwargs=pk("contract")),
+    "partners:attestation-create": Route(kwargs=pk("contract"), writes=POST),
+    "partners:interaction-edit": Route(kwargs=pk("interaction"), writes=POST),
+    "partners:follow-up-done": Route(post_only=True, kwargs=pk("interaction"), writes=POST),
+    "partners:deal-list": Route(),
+    "partners:deal-create": Route(
+        outsider_refused_by_form=True,
+        writes=POST,
+        data=lambda w: {
+            "partner": w.partner.pk,
+            "customer_name": "Globex",
+            "customer_domain": "globex.example",
+            "country": "DE",
+            "estimated_value": "1000",
+            "expected_close_on": "2025-12-01",
+        },
+    ),
+    "partners:deal-detail": Route(kwargs=pk("deal")),
+    "partners:deal-edit": Route(kwargs=pk("deal"), writes=POST),
+    "partners:deal-decide": Route(
+        post_only=True, kwargs=pk("deal"), writes=POST, data=lambda w: {"decision": "approve"}
+    ),
+    "partners:conflict-list": Route(),
+    "partners:conflict-create": Route(
+        outsider_refused_by_form=True,
+        writes=POST,
+        data=lambda w: {
+            "kind": "other",
+            "title": "Overlap",
+            "severity": "medium",
+            "partners": [w.partner.pk],
+        },
+    ),
+    "partners:conflict-dashboard": Route(),
+    "partners:conflict-detail": Route(kwargs=pk("conflict")),
+    "partners:conflict-edit": Route(kwargs=pk("conflict"), writes=POST),
+    "partners:conflict-note": Route(
+        post_only=True, kwargs=pk("conflict"), writes=POST, data=lambda w: {"text": "Called both"}
+    ),
+    "partners:conflict-status": Route(
+        post_only=True,
+        kwargs=pk("conflict"),
+        writes=POST,
+        data=lambda w: {"status": "investigating"},
+    ),
+    "partners:conflict-close": Route(kwargs=pk("conflict"), writes=POST),
+    "partners:price-list": Route(),
+    "partners:product-create": Route(writes=POST),
+    "partners:product-edit": Route(kwargs=pk("product"), writes=POST),
+    "partners:observation-create": Route(
+        writes=POST,
+        data=lambda w: {
+            "partner": w.partner.pk,
+            "product": w.product.pk,
+            "price": "90",
+            "observed_on": "2025-05-21",
+            "where_seen": "https://shop.example/x",
+        },
+    ),
+    "partners:price-import": Route(
+        writes=POST,
+        outsider_may="a partner manager imports prices of their own partners; a file naming another's is rejected whole (partners/tests/test_price_import.py)",
+    ),
+    "partners:price-template": Route(),
+    "partners:partner-deal-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:partner-observation-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:detail": Route(kwargs=slug("partner")),
+    "partners:edit": Route(kwargs=slug("partner"), writes=POST),
+    "partners:status": Route(
+        post_only=True,
+        kwargs=slug("partner"),
+        writes=POST,
+        data=lambda w: {"status": "suspended", "reason": "Audit"},
+    ),
+    "partners:contact-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:step-add": Route(
+        post_only=True, kwargs=slug("partner"), writes=POST, data=lambda w: {"title": "Kick-off"}
+    ),
+    "partners:training-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:certification-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:contract-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:interactions": Route(kwargs=slug("partner")),
+    "partners:interaction-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:review-create": Route(kwargs=slug("partner"), writes=POST),
+    # --- kpis ---
+    "kpis:import": Route(writes=POST),
+    "kpis:import-template": Route(),
+    "kpis:imports": Route(),
+    "kpis:import-detail": Route(kwargs=pk("import_run")),
+    "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
+    "kpis:runs": Route(),
+    "kpis:run-create": Route(
+        post_only=True,
+        writes=POST,
+        outsider_may="any manager may queue a recompute: it owns nothing and changes no input",
+    ),
+    "kpis:run-detail": Route(kwargs=pk("recompute_run")),
+    "kpis:export": Route(),
+    "kpis:feedback": Route(),
+    "kpis:feedback-create": Route(
+        writes=POST,
+        data=lambda w: {
+            "channel": w.channel.pk,
+            "partner": w.partner.pk,
+            "received_on": "2025-03-03",
+            "nps_score": "9",
+        },
+    ),
+    "kpis:feedback-import": Route(writes=POST),
+    "kpis:feedback-template": Route(),
+    "kpis:portfolio": Route(),
+    "kpis:portfolio-csv": Route(),
+    "kpis:attention": Route(),
+    "kpis:channel-dashboard": Route(kwargs=slug("channel")),
+    # --- API ---
+    "api:root": Route(),
+    "api:schema": Route(public="the OpenAPI schema is documented as public (README, API)"),
+    "api:docs": Route(public="the API docs page is documented as public (README, API)"),
+    "api:not-found": Route(
+        public="answers a JSON 404 to anything under /api/v1/ that is not a route"
+    ),
+    "api:kpi-snapshot-list": Route(),
+    "api:kpi-export": Route(),
+    "api:facts-push": Route(writes=POST, data=lambda w: {"0": "[]"}),
+    "api:channel-list": Route(writes=POST),
+    "api:channel-detail": Route(kwargs=slug("channel"), writes=CHANGE),
+    "api:objective-list": Route(
+        writes=POST,
+        data=lambda w: {
+            "channel": w.channel.slug,
+            "metric": "revenue",
+            "target": "5000",
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+        },
+    ),
+    "api:objective-detail": Route(kwargs=pk("objective"), writes=DETAIL),
+    "api:partner-list": Route(
+        writes=POST, outsider_may="any partner manager creates partners, as their manager"
+    ),
+    "api:partner-detail": Route(kwargs=slug("partner"), writes=CHANGE),
+    "api:partner-set-status": Route(
+        kwargs=slug("partner"),
+        writes=POST,
+        data=lambda w: {"status": "suspended", "reason": "Audit"},
+    ),
+    "api:contact-list": Route(
+        writes=POST, data=lambda w: {"partner": w.partner.slug, "name": "New contact"}
+    ),
+    "api:contact-detail": Route(kwargs=pk("contact"), writes=DETAIL),
+    "api:contract-list": Route(
+        writes=POST,
+        data=lambda w: {"partner": w.partner.slug, "kind": "reseller", "start_on": "2025-01-01"},
+    ),
+    "api:contract-detail": Route(kwargs=pk("contract"), writes=CHANGE),
+    "api:contract-document": Route(kwargs=pk("contract"), writes=("PUT",)),
+    "api:interaction-list": Route(
+        writes=POST,
+        data=lambda w: {
+            "partner": w.partner.slug,
+            "kind": "call",
+            "occurred_on": "2025-03-02",
+            "summary": "Call",
+        },
+    ),
+    "api:interaction-detail": Route(kwargs=pk("interaction"), writes=CHANGE),
+    "api:interaction-follow-up-done": Route(kwargs=pk("interaction"), writes=POST),
+    "api:review-list": Route(
+        writes=POST,
+        data=lambda w: {
+            "partner": w.partner.slug,
+            "period_start": "2025-04-01",
+            "period_end": "2025-06-30",
+            "reviewed_on": "2025-07-05",
+            "score_sales": 3,
+            "score_enablement": 3,
+            "score_brand": 3,
+            "score_satisfaction": 3,
+            "score_collaboration": 3,
+        },
+    ),
+    "api:review-detail": Route(kwargs=pk("review"), writes=CHANGE),
+    "api:import-run-list": Route(),
+    "api:import-run-detail": Route(kwargs=pk("import_run")),
+    "api:recompute-run-list": Route(
+        writes=POST,
+        outsider_may="any manager may queue a recompute: it owns nothing and changes no input",
+    ),
+    "api:recompute-run-detail": Route(kwargs=pk("recompute_run")),
+    "api:token-list": Route(
+        writes=POST,
+        self_service="creates the caller's own token (from a session only)",
+    ),
+    "api:token-detail": Route(kwargs=pk("token"), writes=("DELETE",), viewer_status=(404,)),
+}
+
+# The catch-all of the API has no name; the table calls it this.
+UNNAMED = {"api/v1/^.*$": "api:not-found"}
+
+
+# --- walking the URL patterns -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str
+    route: str
+    callback: Any = field(compare=False)
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> list[Pattern]:
+    found: list[Pattern] = []
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if route.startswith(EXCLUDED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            found += _walk(entry, route, inner)
+        elif isinstance(entry, URLPattern):
+            if entry.name:
+                key = f"{namespace}:{entry.name}" if namespace else entry.name
+            else:
+                key = UNNAMED.get(route, route)
+            found.append(Pattern(key=key, route=route, callback=entry.callback))
+    return found
+
+
+PATTERNS = _walk(get_resolver())
+PATTERN_KEYS = {p.key for p in PATTERNS}
+
+
+def test_every_url_pattern_has_an_entry_in_the_audit_table():
+    missing = sorted(f"{p.key} ({p.route})" for p in PATTERNS if p.key not in ROUTES)
+    assert not missing, (
+        "URL patterns without an entry in tests/test_authorization_audit.py ROUTES "
+        f"(say how to build their URL and which methods write): {missing}"
+    )
+    stale = sorted(set(ROUTES) - PATTERN_KEYS)
+    assert not stale, f"ROUTES entries for URL patterns that no longer exist: {stale}"
+
+
+def _api_write_methods(callback: Any) -> set[str]:
+    """The write methods a DRF view answers, read from the view itself."""
+    if hasattr(callback, "actions"):  # a viewset route
+        methods = {method.upper() for method in callback.actions}
+    else:
+        view_class = callback.cls
+        methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+    return methods & set(WRITE_METHODS)
+
+
+def test_the_table_lists_every_write_method_of_the_api():
+    """For API views the methods are known: the table may not forget one."""
+    wrong = {}
+    for pattern in PATTERNS:
+        if not pattern.route.startswith("api/") or not hasattr(pattern.callback, "cls"):
+            continue
+        entry = ROUTES.get(pattern.key)
+        if entry is None or entry.public:
+            continue
+        actual = _api_write_methods(pattern.callback)
+        if actual != set(entry.writes):
+            wrong[pattern.key] = sorted(actual)
+    assert wrong == {}
+
+
+# --- checking one route ------------------------------------------------------------------
+
+# Tables whose rows change on every request whatever it does (sessions,
+# sign-in logs) or that hold no business data.
+UNWATCHED_APPS = {"sessions", "admin", "axes", "contenttypes", "django_celery_beat"}
+UNWATCHED_FIELDS = {"last_used_at", "last_login"}
+
+
+def database_state() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every business table, to prove that a refused write changed nothing."""
+    state = {}
+    for model in apps.get_models():
+        if model._meta.app_label in UNWATCHED_APPS or model._meta.proxy:
+            continue
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname not in UNWATCHED_FIELDS and not isinstance(f, models.BinaryField)
+        ]
+        state[model._meta.label] = list(model._base_manager.order_by("pk").values_list(*names))
+    return state
+
+
+def _client(user: Any | None, api: bool) -> Client:
+    if api:
+        api_client = APIClient()
+        if user is not None:
+            _token, raw = api_token_create(user=user, name="audit")
+            api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return api_client
+    client = Client()
+    if user is not None:
+        assert password_login(client, user.username)
+    return client
+
+
+def _send(client: Client, method: str, url: str, data: dict[str, Any] | None, api: bool):
+    data = data or {}
+    if api:
+        return getattr(client, method.lower())(url, data, format="json")
+    if method == "POST":
+        return client.post(url, data)
+    return client.generic(method, url)
+
+
+def _is_sent_to_sign_in(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+AUDITED = sorted(p.key for p in PATTERNS if p.key in ROUTES and not ROUTES[p.key].public)
+
+
+@pytest.mark.parametrize("key", AUDITED)
+def test_the_route_refuses_whoever_may_not_use_it(key):
+    entry = ROUTES[key]
+    pattern = next(p for p in PATTERNS if p.key == key)
+    api = pattern.route.startswith("api/")
+    world = build_world()
+    url = reverse(key, kwargs=entry.kwargs(world))
+
+    anonymous = _client(None, api)
+    response = anonymous.get(url)
+    if entry.post_only:
+        assert response.status_code == 405, (key, "GET", response.status_code)
+    elif api:
+        assert response.status_code in (401, 403), (key, "GET", response.status_code)
+    else:
+        assert _is_sent_to_sign_in(response), (key, "GET", response.status_code)
+
+    data = entry.data(world) if entry.data else None
+    callers: list[tuple[str, Any, tuple[int, ...]]] = [("anonymous", None, ())]
+    if not entry.self_service:
+        callers.append(("viewer", world.vera, entry.viewer_status))
+        if entry.outsider_may is None:
+            outsider = (200,) if entry.outsider_refused_by_form else (403, 404)
+            callers.append(("partner manager who does not own it", world.petra, outsider))
+
+    for method in entry.writes:
+        for who, user, refused in callers:
+            client = _client(user, api)
+            before = database_state()
+            response = _send(client, method, url, data, api)
+            if user is None:
+                ok = response.status_code in (401, 403) if api else _is_sent_to_sign_in(response)
+            else:
+                ok = response.status_code in refused
+            if ok and response.status_code == 200:
+                # Refused by the form: the partner named is not a valid choice.
+                errors = response.context["form"].errors
+                ok = "partner" in errors or "partners" in errors
+            assert ok, f"{key}: {method} by {who} answered {response.status_code}"
+            after = database_state()
+            changed = [label for label in before if before[label] != after[label]]
+            assert not changed, f"{key}: {method} by {who} changed {changed}"
+
+
+@pytest.mark.parametrize(
+    "key", sorted(p.key for p in PATTERNS if p.key in ROUTES and not ROUTES[p.key].writes)
+)
+def test_a_read_only_page_changes_nothing_when_posted_to(key):
+    """Catches a write the table forgot: a viewer's POST to a page the table
+    calls read-only must leave the database as it was."""
+    entry = ROUTES[key]
+    pattern = next(p for p in PATTERNS if p.key == key)
+    if pattern.route.startswith("api/") or entry.public:
+        return  # API write methods are checked against the views themselves
+    world = build_world()
+    client = _client(world.maria, api=False)  # the most powerful role: a forgotten write shows
+    url = reverse(key, kwargs=entry.kwargs(world))
+    before = database_state()
+    client.post(url, entry.data(world) if entry.data else {})
+    assert database_state() == before, f"{key}: a POST changed the database"
