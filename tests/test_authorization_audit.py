@@ -25,10 +25,12 @@ from django.apps import apps
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
+from kpis.models import PackRender, ReviewPack
 from tests.auth import password_login
 from tests.factories import (
     ActionItemFactory,
@@ -92,6 +94,7 @@ def build_world() -> World:
     review = ReviewFactory(partner=partner, author=paul)
     program = IncentiveProgramFactory(channel=channel, created_by=maria)
     product = ProductFactory()
+    pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     objs = {
         "channel": channel,
         "objective": ObjectiveFactory(channel=channel),
@@ -116,6 +119,10 @@ def build_world() -> World:
         "import_run": ImportRunFactory(created_by=maria),
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
+        "pack": pack,
+        "pack_render": PackRender.objects.create(
+            pack=pack, slot="2025-03", slot_at=timezone.now(), status="rendered"
+        ),
     }
     return World(maria=maria, paul=paul, petra=petra, vera=vera, objs=objs)
 
@@ -173,6 +180,7 @@ ROUTES: dict[str, Route] = {
     ),
     "history": Route(kwargs=lambda w: {"kind": "partner", "pk": w.partner.pk}),
     "login": Route(public="the sign-in page (rate-limited by django-axes)"),
+    "health": Route(public="liveness for load balancers and compose health checks; no data"),
     "logout": Route(writes=POST, public="signing out is harmless for anyone"),
     "password_change": Route(writes=POST, self_service="changes the caller's own password"),
     "password_change_done": Route(),
@@ -376,6 +384,15 @@ ROUTES: dict[str, Route] = {
     "kpis:portfolio-csv": Route(),
     "kpis:attention": Route(),
     "kpis:channel-dashboard": Route(kwargs=slug("channel")),
+    "kpis:packs": Route(),
+    "kpis:pack-create": Route(writes=POST),
+    "kpis:pack-detail": Route(kwargs=pk("pack")),
+    "kpis:pack-edit": Route(kwargs=pk("pack"), writes=POST),
+    "kpis:pack-delete": Route(kwargs=pk("pack"), writes=POST),
+    "kpis:pack-render-now": Route(post_only=True, kwargs=pk("pack"), writes=POST),
+    "kpis:pack-render": Route(kwargs=pk("pack_render")),
+    "kpis:pack-file": Route(kwargs=pk("pack_render")),
+    "kpis:pack-csv": Route(kwargs=pk("pack_render")),
     # --- API ---
     "api:root": Route(),
     "api:schema": Route(public="the OpenAPI schema is documented as public (README, API)"),
