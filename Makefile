@@ -6,6 +6,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs in parallel (pytest-xdist), one process per core of CI's two;
+# PYTEST_WORKERS=0 runs it in this process (easier to debug).
+PYTEST_WORKERS ?= 2
 export PORT HOST
 
 .PHONY: run test install lint typecheck bench clean
@@ -45,7 +48,7 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
-	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing" >&2; fi; \
 	  exit $$rc
 

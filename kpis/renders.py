@@ -39,7 +39,7 @@ from channels_app.selectors import TEAM_SCOPE, visibility_scope
 
 from . import dashboards
 from .dashboards import DASHBOARD_KINDS, Filters
-from .models import ChannelDataState, DashboardRender, DashboardState
+from .models import ChannelDataState, DashboardRender, DashboardState, RecomputeRun
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,14 @@ def channel_view(
 def render_defaults() -> int:
     """Render and store every default view not yet current (the worker's job
     after a recompute lands). Stops early when a newer generation appears:
-    the job queued by that change renders it. Returns how many were stored."""
+    the job queued by that change renders it. While more recomputes are
+    queued or running (an import of many files, a burst of edits) it renders
+    nothing: the last of them to land renders once, and pages read through
+    meanwhile. Returns how many were stored."""
+    if RecomputeRun.objects.filter(
+        status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING]
+    ).exists():
+        return 0
     generation, run_id = current_state()
     done = set(DashboardRender.objects.filter(generation=generation).values_list("key", flat=True))
     latest = dashboards.latest_fact_day()

@@ -13,7 +13,8 @@ from kpis.dashboards import Filters
 from kpis.models import DashboardRender, DashboardState
 from tests.factories import ChannelFactory, ObjectiveFactory
 
-from .helpers import import_rows, recompute
+from .helpers import import_rows
+from .test_packs import settle
 
 pytestmark = pytest.mark.django_db
 HEADER = ["date", "channel", "spend", "revenue", "cogs", "orders", "new_customers"]
@@ -29,7 +30,7 @@ def data():
         ["2025-02-10", "web-shop", "100", "300", "100", "3", "1"],
         ["2025-02-10", "google-ads", "200", "150", "50", "2", "2"],
     ])  # fmt: skip
-    recompute()
+    settle()
     return shop, ads
 
 
@@ -103,7 +104,7 @@ def test_a_new_recompute_replaces_the_stored_views(viewer_client, data):
     renders.render_defaults()
     before = DashboardState.objects.get().generation
     import_rows(HEADER, [["2025-02-11", "web-shop", "0", "1000", "0", "1", "0"]])
-    recompute()
+    settle()
     assert DashboardState.objects.get().generation > before
     # The old render is no longer served: the page shows the new numbers.
     response = viewer_client.get(URL)
@@ -160,8 +161,15 @@ def test_a_stored_default_view_runs_the_same_queries_whatever_the_data(viewer_cl
     import_rows(
         HEADER, [[f"2025-02-{i + 1:02d}", f"extra-{i}", "1", "2", "0", "1", "1"] for i in range(12)]
     )
-    recompute()
+    settle()
     assert queries() == few
+
+
+def test_nothing_is_rendered_while_more_recomputes_are_pending(data):
+    import_rows(HEADER, [["2025-02-12", "web-shop", "1", "1", "0", "1", "0"]])  # queues one
+    assert renders.render_defaults() == 0
+    settle()
+    assert renders.render_defaults() == 5
 
 
 def test_views_without_data_are_not_stored(viewer_client):
