@@ -91,6 +91,10 @@ def media_root(tmp_path, settings):
     """Uploads of each test land in a folder of its own, and its cache is private."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Local-memory caches of one location share their store across tests.
+    from django.core.cache import cache
+
+    cache.clear()
     return settings.MEDIA_ROOT
 
 

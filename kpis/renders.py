@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
@@ -241,6 +242,32 @@ def channel_view(
     if payload["has_data"]:
         store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
     return _view(filters, payload, stored=False)
+
+
+ATTENTION_CACHE_SECONDS = 600
+
+
+def attention_preview(*, user: Any, limit: int = 6) -> list[dashboards.AttentionItem]:
+    """The head of the attention list for the portfolio page, cached per
+    scope, permission to open cases, day and generation (everything it reads
+    either bumps the generation or is the day). Computed when the cache is
+    unreachable: a Redis outage costs speed, not the page."""
+    scope = visibility_scope(user=user)
+    may_open = user.has_perm("partners.add_conflictcase")
+    generation, run_id = current_state()
+    key = f"attention:{scope}:{int(may_open)}:{timezone.localdate()}:{generation}:{run_id}"
+    try:
+        hit = cache.get(key)
+    except Exception:  # any cache backend failure
+        hit = None
+    if hit is not None:
+        return list(hit)
+    items = dashboards.attention_items(user=user)[:limit]
+    try:
+        cache.set(key, items, ATTENTION_CACHE_SECONDS)
+    except Exception as exc:  # any cache backend failure
+        log.warning("attention list not cached (%s)", exc)
+    return items
 
 
 def render_defaults() -> int:

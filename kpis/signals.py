@@ -8,10 +8,12 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from channels_app.models import BrandAudit, Channel, ChannelObjective
+from partners.models import ConflictCase
 
 from .renders import dashboards_changed
 
-SHOWN_ON_DASHBOARDS = (Channel, ChannelObjective, BrandAudit)
+# Conflict cases show on the attention list (open conflicts per channel).
+SHOWN_ON_DASHBOARDS = (Channel, ChannelObjective, BrandAudit, ConflictCase)
 
 
 def _changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:

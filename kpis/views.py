@@ -237,7 +237,7 @@ def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpRes
         "filters": view.filters,
         "parts": view.parts,
         "has_data": view.has_data,
-        "attention": dashboards.attention_items(user=request.user)[:6],
+        "attention": renders.attention_preview(user=request.user),
         **(extra or {}),
     }
     if request.htmx:

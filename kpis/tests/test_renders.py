@@ -182,3 +182,22 @@ def test_views_without_data_are_not_stored(viewer_client):
 def test_the_default_filters_are_the_only_stored_ones():
     assert Filters(kind="week").is_default
     assert not Filters(kind="month", route="direct").is_default
+
+
+def test_the_portfolio_attention_list_is_cached_until_something_changes(viewer_client, data):
+    shop, _ = data
+    first = viewer_client.get(URL).context["attention"]
+    assert any(item.title.startswith("Web Shop") for item in first)
+    recomputed = AssertionError("attention list computed again")
+    with mock.patch("kpis.dashboards.attention_items", side_effect=recomputed):
+        assert viewer_client.get(URL).status_code == 200  # read from the cache
+    shop.name = "Online Store"
+    shop.save()  # bumps the generation: the next page computes it again
+    again = viewer_client.get(URL).context["attention"]
+    assert any(item.title.startswith("Online Store") for item in again)
+
+
+def test_the_attention_list_is_computed_when_the_cache_is_down(viewer_client, data):
+    with mock.patch("kpis.renders.cache.get", side_effect=ConnectionError("redis down")):
+        response = viewer_client.get(URL)
+    assert response.status_code == 200 and response.context["attention"]
