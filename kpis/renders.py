@@ -270,17 +270,18 @@ def attention_preview(*, user: Any, limit: int = 6) -> list[dashboards.Attention
     return items
 
 
-def render_defaults() -> int:
+def render_defaults() -> int | None:
     """Render and store every default view not yet current (the worker's job
     after a recompute lands). Stops early when a newer generation appears:
     the job queued by that change renders it. While more recomputes are
     queued or running (an import of many files, a burst of edits) it renders
-    nothing: the last of them to land renders once, and pages read through
+    nothing and returns None, so the task tries again a little later: the
+    views are rendered once the burst is over, and pages read through
     meanwhile. Returns how many were stored."""
     if RecomputeRun.objects.filter(
         status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING]
     ).exists():
-        return 0
+        return None
     generation, run_id = current_state()
     done = set(DashboardRender.objects.filter(generation=generation).values_list("key", flat=True))
     latest = dashboards.latest_fact_day()

@@ -111,18 +111,29 @@ def kpis_sweeper_task() -> None:
         facts_import_task.delay(import_id)
 
 
+RENDER_DEFER_SECONDS = 15
+
+
 @shared_task(
-    name="kpis.dashboards_render", ignore_result=True, soft_time_limit=10 * 60, time_limit=11 * 60
+    name="kpis.dashboards_render",
+    bind=True,
+    ignore_result=True,
+    max_retries=240,  # an hour of bursts; then the next landing queues it again
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
 )
-def dashboards_render_task() -> None:
-    """After a recompute landed: render and store the default dashboard views,
-    then wake the review packs that waited for it."""
+def dashboards_render_task(self) -> None:
+    """After a recompute landed: render and store the default dashboard views
+    (later, while other recomputes are still pending), then wake the review
+    packs that waited for it."""
     from .renders import render_defaults
     from .services.packs import resume_waiting
 
     stored = render_defaults()
     woken = resume_waiting()
     log.info("dashboard renders stored: %s; review packs woken: %s", stored, woken)
+    if stored is None and not self.request.is_eager:
+        raise self.retry(countdown=RENDER_DEFER_SECONDS)
 
 
 @shared_task(name="kpis.pack_render", bind=True, acks_late=True, max_retries=10, **LIMITS)
