@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 
+from . import selectors
 from .forms import ReviewPackForm
 from .models import PackRender, ReviewPack
 from .services import packs as services
@@ -28,14 +28,7 @@ PACK_CSP = (
 @role_required
 def pack_list(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_reviewpack")
-    last = PackRender.objects.filter(pack=OuterRef("pk")).order_by("-created_at", "-pk")
-    packs = ReviewPack.objects.annotate(
-        subscriber_count=Count("subscribers", distinct=True),
-        last_status=Subquery(last.values("status")[:1]),
-        last_at=Subquery(last.values("created_at")[:1]),
-        last_id=Subquery(last.values("pk")[:1]),
-    ).order_by("name")
-    page = paginate(request, packs)
+    page = paginate(request, selectors.pack_list())
     for pack in page.object_list:
         pack.next_at = services.next_slot_at(pack) if pack.is_active else None
     return render(request, "kpis/pack/list.html", {"page": page, "packs": page.object_list})

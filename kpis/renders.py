@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -35,6 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from channelhub.lib.queue import send_task
 from channels_app.models import Channel
 from channels_app.selectors import TEAM_SCOPE, visibility_scope
 
@@ -105,10 +107,7 @@ def send_render() -> None:
     speed: pages compute live and store what they computed."""
     from .tasks import dashboards_render_task
 
-    try:
-        dashboards_render_task.delay()
-    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
-        log.warning("dashboard renders not queued, broker unavailable (%s)", exc)
+    send_task(dashboards_render_task, what="dashboard renders")
 
 
 def current_state() -> tuple[int, int | None]:
@@ -202,46 +201,57 @@ def _timed(build: Any) -> tuple[dict[str, Any], int]:
     return payload, round((time.monotonic() - started) * 1000)
 
 
-def portfolio_view(*, user: Any, filters: Filters) -> DashboardView:
-    """The portfolio for unsnapped `filters`: from the store when they are the
-    defaults and a current render is there, else computed (and, for defaults
-    with data, stored for the next reader)."""
+Build = Callable[[str, Filters], dict[str, Any]]
+
+
+def _stored_or_computed(
+    *,
+    user: Any,
+    filters: Filters,
+    key: Callable[[str], str],
+    latest: Callable[[], date | None],
+    build: Build,
+) -> DashboardView:
+    """A dashboard for unsnapped `filters`: from the store when they are the
+    defaults and a current render is there, else built (and, for defaults with
+    data, stored for the next reader). `key` names the view for a scope,
+    `latest` gives the day the default range ends at (asked only when
+    building), `build(scope, snapped)` renders the payload."""
     scope = visibility_scope(user=user)
     if scope is None or not filters.is_default:
-        snapped = filters.snapped(dashboards.latest_fact_day())
-        payload = render_portfolio(scope=scope or "", filters=snapped)
+        payload = build(scope or "", filters.snapped(latest()))
         return _view(filters, payload, stored=False)
-    key = portfolio_key(filters.kind, scope)
-    hit = read(key)
+    hit = read(key(scope))
     if hit is not None:
         return _view(filters, hit, stored=True)
     generation, run_id = current_state()
-    snapped = filters.snapped(dashboards.latest_fact_day())
-    payload, ms = _timed(lambda: render_portfolio(scope=scope, filters=snapped))
+    snapped = filters.snapped(latest())
+    payload, ms = _timed(lambda: build(scope, snapped))
     if payload["has_data"]:
-        store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
+        store(key=key(scope), generation=generation, run_id=run_id, payload=payload, render_ms=ms)
     return _view(filters, payload, stored=False)
+
+
+def portfolio_view(*, user: Any, filters: Filters) -> DashboardView:
+    return _stored_or_computed(
+        user=user,
+        filters=filters,
+        key=lambda scope: portfolio_key(filters.kind, scope),
+        latest=dashboards.latest_fact_day,
+        build=lambda scope, snapped: render_portfolio(scope=scope, filters=snapped),
+    )
 
 
 def channel_view(
     *, user: Any, channel: Channel, filters: Filters, state: ChannelDataState | None
 ) -> DashboardView:
-    """One channel's dashboard, stored for default filters like the portfolio."""
-    scope = visibility_scope(user=user)
-    last = state.last_fact_day if state else None
-    if scope is None or not filters.is_default:
-        payload = render_channel(scope=scope or "", channel=channel, filters=filters.snapped(last))
-        return _view(filters, payload, stored=False)
-    key = channel_key(channel.pk, filters.kind, scope)
-    hit = read(key)
-    if hit is not None:
-        return _view(filters, hit, stored=True)
-    generation, run_id = current_state()
-    snapped = filters.snapped(last)
-    payload, ms = _timed(lambda: render_channel(scope=scope, channel=channel, filters=snapped))
-    if payload["has_data"]:
-        store(key=key, generation=generation, run_id=run_id, payload=payload, render_ms=ms)
-    return _view(filters, payload, stored=False)
+    return _stored_or_computed(
+        user=user,
+        filters=filters,
+        key=lambda scope: channel_key(channel.pk, filters.kind, scope),
+        latest=lambda: state.last_fact_day if state else None,
+        build=lambda scope, snapped: render_channel(scope=scope, channel=channel, filters=snapped),
+    )
 
 
 ATTENTION_CACHE_SECONDS = 600

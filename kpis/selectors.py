@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from channelhub.lib.fields import from_cents
 from channelhub.lib.roles import has_any_role
@@ -28,7 +28,9 @@ from .models import (
     CustomerFeedback,
     ImportRun,
     KpiSnapshot,
+    PackRender,
     RecomputeRun,
+    ReviewPack,
 )
 from .sources import union_sql
 
@@ -307,3 +309,14 @@ def recent_feedback(*, channel: Channel, count: int = 5) -> list[CustomerFeedbac
         .select_related("partner")
         .order_by("-day", "-id")[:count]
     )
+
+
+def pack_list() -> QuerySet[ReviewPack]:
+    """Review packs with their subscriber count and last render, one query."""
+    last = PackRender.objects.filter(pack=OuterRef("pk")).order_by("-created_at", "-pk")
+    return ReviewPack.objects.annotate(
+        subscriber_count=Count("subscribers", distinct=True),
+        last_status=Subquery(last.values("status")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+        last_id=Subquery(last.values("pk")[:1]),
+    ).order_by("name")

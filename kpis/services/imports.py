@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channelhub.lib.queue import send_task
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.models import Channel
 from channels_app.services import channel_create
@@ -114,15 +115,10 @@ def import_create(
 
 
 def import_enqueue(run: ImportRun) -> None:
-    def send() -> None:
-        from ..tasks import facts_import_task
+    from ..tasks import facts_import_task
 
-        try:
-            facts_import_task.delay(run.pk)
-        except Exception as exc:  # broker down: the sweeper sends it later
-            log.warning("import %s stored, broker unavailable (%s)", run.pk, exc)
-
-    transaction.on_commit(send)
+    # Broker down: the import stays stored and the sweeper sends it later.
+    transaction.on_commit(lambda: send_task(facts_import_task, run.pk, what=f"import {run.pk}"))
 
 
 class ImportStart:
@@ -146,11 +142,8 @@ def import_start(run: ImportRun) -> str:
         return ImportStart.QUEUED
     from ..tasks import facts_import_task
 
-    try:
-        facts_import_task.delay(run.pk)
+    if send_task(facts_import_task, run.pk, what=f"import {run.pk}"):
         return ImportStart.QUEUED
-    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
-        log.warning("import %s: broker unavailable (%s)", run.pk, exc.__class__.__name__)
     if run.file_size > settings.IMPORT_INLINE_MAX_BYTES:
         return ImportStart.STORED
     import_execute(run.pk)

@@ -33,9 +33,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from channelhub.lib.queue import send_task
+
+from ..dashboards import Filters
 from ..models import DashboardState, PackRender, RecomputeRun, ReviewPack
 from ..packs import build, pack_filters, range_text
 
@@ -148,12 +152,7 @@ def send_render(render_id: int) -> bool:
     """Wake a worker for a render; if the broker is down the dispatcher resends it."""
     from ..tasks import pack_render_task
 
-    try:
-        pack_render_task.delay(render_id)
-    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
-        log.warning("pack render %s stays queued, broker unavailable (%s)", render_id, exc)
-        return False
-    return True
+    return send_task(pack_render_task, render_id, what=f"pack render {render_id}")
 
 
 def pack_render_request(*, pack: ReviewPack, user: Any) -> PackRender:
@@ -355,8 +354,6 @@ def _render(render: PackRender) -> None:
 
 
 def _links(render: PackRender) -> tuple[str, str]:
-    from django.urls import reverse
-
     site = settings.SITE_URL.rstrip("/")
     return (
         site + reverse("kpis:pack-file", args=[render.pk]),
@@ -379,8 +376,8 @@ def _send(render: PackRender) -> None:
         with render.csv_file.open("rb") as f:
             files.append((csv_name, f.read(), "text/csv"))
     link, archive_link = _links(render)
-    filters_text = (
-        range_text(_filters_of(render)) if render.period_start and render.period_end else ""
+    filters_text = range_text(
+        Filters(kind=render.period_kind, start=render.period_start, end=render.period_end)
     )
     body = render_to_string(
         "kpis/pack/email.txt",
@@ -394,7 +391,7 @@ def _send(render: PackRender) -> None:
             "archive_link": archive_link,
         },
     )
-    subject = f"{pack.name}: {filters_text}" if filters_text else pack.name
+    subject = f"{pack.name}: {filters_text}"
     sent = list(render.sent_to)
     for address in render.recipients:
         if address in sent:
@@ -411,9 +408,3 @@ def _send(render: PackRender) -> None:
         lease_expires_at=None,
         error="",
     )
-
-
-def _filters_of(render: PackRender) -> Any:
-    from ..dashboards import Filters
-
-    return Filters(kind=render.period_kind, start=render.period_start, end=render.period_end)

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channelhub.lib.queue import send_task
 from channels_app.models import Channel
 
 from .. import periods, sql
@@ -200,12 +201,7 @@ def send_run(run_id: int) -> bool:
     the sweeper sends it again later: the request that queued it still succeeds."""
     from ..tasks import recompute_run_task
 
-    try:
-        recompute_run_task.delay(run_id)
-    except Exception as exc:  # any broker failure: kombu and redis raise many kinds
-        log.warning("recompute run %s stays queued, broker unavailable (%s)", run_id, exc)
-        return False
-    return True
+    return send_task(recompute_run_task, run_id, what=f"recompute run {run_id}")
 
 
 def _claim(run_id: int, *, holder_lost: bool = False) -> RecomputeRun | None:
