@@ -9,6 +9,7 @@ by their traces' data.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.conf import settings
 
+from channelhub.lib.charts import figure, trace
 from channelhub.templatetags.channelhub import CURRENCY_SYMBOLS
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
@@ -77,48 +79,114 @@ def _money_hover(field: str = "y") -> str:
     return f"{currency_prefix()}%{{{field}:,.2f}}"
 
 
-def _layout(figure: go.Figure, *, title: str, height: int = 360, **extra: Any) -> go.Figure:
-    figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15, "color": INK}},
-        font={"family": FONT, "size": 12, "color": INK},
-        margin={"l": 60, "r": 20, "t": 48, "b": 48},
-        height=height,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="#ffffff",
-        hoverlabel={"font": {"family": FONT}},
-        legend={"orientation": "h", "y": -0.18, "font": {"size": 11}},
-        **extra,
-    )
-    figure.update_xaxes(gridcolor="#f0f2f5", linecolor=GRID, zeroline=False)
-    figure.update_yaxes(gridcolor=GRID, linecolor=GRID, zeroline=False)
-    return figure
+# The parts of Plotly's default "plotly" template that cartesian charts use
+# (its axis spacing, hover and colour defaults), and nothing else: the full
+# template is ~7 KB of 3D, map and polar defaults in every figure's JSON.
+COLORWAY = [
+    "#636efa",
+    "#EF553B",
+    "#00cc96",
+    "#ab63fa",
+    "#FFA15A",
+    "#19d3f3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
+]
+_TEMPLATE_AXIS = {
+    "ticks": "",
+    "title": {"standoff": 15},
+    "zerolinecolor": "white",
+    "automargin": True,
+    "zerolinewidth": 2,
+}
+TEMPLATE: dict[str, Any] = {
+    "layout": {
+        "autotypenumbers": "strict",
+        "colorway": COLORWAY,
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": _TEMPLATE_AXIS,
+        "yaxis": _TEMPLATE_AXIS,
+        "shapedefaults": {"line": {"color": "#2a3f5f"}},
+        "annotationdefaults": {"arrowcolor": "#2a3f5f", "arrowhead": 0, "arrowwidth": 1},
+    },
+    "data": {"bar": [{"type": "bar", "marker": {"line": {"color": "#E5ECF6", "width": 0.5}}}]},
+}
+X_AXIS = {"gridcolor": "#f0f2f5", "linecolor": GRID, "zeroline": False}
+Y_AXIS = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False}
+
+
+def _hline(y: float, line: dict[str, Any], text: str = "") -> tuple[dict[str, Any], list[Any]]:
+    """A horizontal line across the plot at `y` (and its label at the right
+    end): what Figure.add_hline draws, as layout data."""
+    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y}
+    label = {
+        "text": text, "showarrow": False, "xref": "x domain", "x": 1, "xanchor": "right",
+        "yref": "y", "y": y, "yanchor": "bottom",
+    }  # fmt: skip
+    return {**shape, "line": line}, [label] if text else []
+
+
+def _figure(
+    traces: list[Any],
+    *,
+    title: str,
+    height: int = 360,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    hlines: list[tuple[dict[str, Any], list[Any]]] | None = None,
+    **layout: Any,
+) -> go.Figure:
+    """A figure in the house theme (channelhub.lib.charts: assembled from
+    plain data, unvalidated); `hlines` from _hline."""
+    data: dict[str, Any] = {
+        "template": copy.deepcopy(TEMPLATE),
+        "title": {"text": title, "x": 0, "font": {"size": 15, "color": INK}},
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 48},
+        "height": height,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "y": -0.18, "font": {"size": 11}},
+        "xaxis": {**X_AXIS, **(xaxis or {})},
+        "yaxis": {**Y_AXIS, **(yaxis or {})},
+        **layout,
+    }
+    if hlines:
+        data["shapes"] = [shape for shape, _ in hlines]
+        data["annotations"] = [note for _, notes in hlines for note in notes]
+    return figure(traces, data)
+
+
+def _axis_title(text: str) -> dict[str, str]:
+    return {"text": text}
 
 
 @functools.lru_cache(maxsize=512)
 def _empty_figure_json(title: str, message: str, currency: str) -> str:
-    figure = go.Figure()
-    figure.add_annotation(
-        text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-        font={"size": 14, "color": MUTED},
-    )  # fmt: skip
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return _layout(figure, title=title, height=240).to_json()
+    note = {
+        "text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+        "y": 0.5, "font": {"size": 14, "color": MUTED},
+    }  # fmt: skip
+    empty = _figure(
+        [],
+        title=title,
+        height=240,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[note],
+    )
+    return str(empty.to_json())
 
 
 def empty_figure(title: str, message: str = "No data for these filters yet") -> go.Figure:
-    """A titled chart saying why it is empty. Building a Plotly layout costs
-    ~20 ms of validation; a dashboard may show several empty charts, so the
-    built figure is kept (per title, message and currency) and copied."""
+    """A titled chart saying why it is empty (kept per title, message and
+    currency: a dashboard may show several)."""
     text = _empty_figure_json(title, message, settings.REPORTING_CURRENCY)
     return go.Figure(json.loads(text), _validate=False)
-
-
-def _fast(trace_type: Any, **properties: Any) -> Any:
-    """A trace built without Plotly's per-property validation: the builders set
-    known-good properties, and validating hundreds of traces costs more than
-    the whole rest of a dashboard request. Tests still check every trace."""
-    return trace_type(_validate=False, **properties)
 
 
 def _floats(series: pd.Series) -> list[float | None]:
@@ -148,8 +216,9 @@ def build_roi_by_channel_figure(
     names = list(data["name"])
     rois = _floats(data["roi"])
     colours = [GOOD if (r or 0) >= 0 else BAD for r in rois]
-    figure = go.Figure(
-        go.Bar(
+    traces = [
+        trace(
+            go.Bar,
             x=names,
             y=rois,
             marker={"color": colours},
@@ -157,14 +226,15 @@ def build_roi_by_channel_figure(
             customdata=list(data["slug"]),
             hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
         )
-    )
+    ]
     if targets:
         with_target = [
             (n, targets[s]) for n, s in zip(names, data["slug"], strict=True) if s in targets
         ]
         if with_target:
-            figure.add_trace(
-                go.Scatter(
+            traces.append(
+                trace(
+                    go.Scatter,
                     x=[n for n, _ in with_target],
                     y=[float(t) for _, t in with_target],
                     mode="markers",
@@ -178,13 +248,14 @@ def build_roi_by_channel_figure(
                     hovertemplate="%{x}<br>Target %{y:.1%}<extra></extra>",
                 )
             )
-    figure.add_hline(
-        y=0, line={"color": MUTED, "width": 1.5, "dash": "dash"}, annotation_text="Break-even"
+    return _figure(
+        traces,
+        title=title,
+        showlegend=bool(targets),
+        xaxis={"tickangle": -30},
+        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
+        hlines=[_hline(0, {"color": MUTED, "width": 1.5, "dash": "dash"}, "Break-even")],
     )
-    _layout(figure, title=title, showlegend=bool(targets))
-    figure.update_yaxes(title="ROI", tickformat=".0%")
-    figure.update_xaxes(title=None, tickangle=-30)
-    return figure
 
 
 def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
@@ -197,12 +268,13 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
     title = "Cost vs revenue per channel"
     if frame.empty:
         return empty_figure(title)
-    figure = go.Figure()
+    traces = []
     biggest = max(float(frame["gross_profit"].abs().max() or 0), 1.0)
     for kind, group in frame.groupby("kind", sort=True):
         profits = [float(v) for v in group["gross_profit"]]
-        figure.add_trace(
-            go.Scatter(
+        traces.append(
+            trace(
+                go.Scatter,
                 x=_floats(group["total_cost"]),
                 y=_floats(group["revenue"]),
                 mode="markers",
@@ -228,8 +300,9 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
             )
         )
     top = float(max(frame["total_cost"].max(), frame["revenue"].max(), 1))
-    figure.add_trace(
-        go.Scatter(
+    traces.append(
+        trace(
+            go.Scatter,
             x=[0, top * 1.05],
             y=[0, top * 1.05],
             mode="lines",
@@ -238,25 +311,35 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    _layout(figure, title=title, height=400)
-    figure.update_xaxes(
-        title=f"Total cost ({settings.REPORTING_CURRENCY})",
-        tickprefix=currency_prefix(),
-        rangemode="tozero",
+    currency = settings.REPORTING_CURRENCY
+    return _figure(
+        traces,
+        title=title,
+        height=400,
+        xaxis={
+            "title": _axis_title(f"Total cost ({currency})"),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
+        yaxis={
+            "title": _axis_title(f"Revenue ({currency})"),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
     )
-    figure.update_yaxes(
-        title=f"Revenue ({settings.REPORTING_CURRENCY})",
-        tickprefix=currency_prefix(),
-        rangemode="tozero",
-    )
-    return figure
 
 
 def build_roi_trend_figure(
-    frame: pd.DataFrame, *, top_n: int = 5, colours: Mapping[str, str] | None = None
+    frame: pd.DataFrame,
+    *,
+    top_n: int = 5,
+    legend: int = 20,
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """ROI per period, one line per channel: the `top_n` channels by total
-    cost are shown, the others start hidden (a click in the legend shows them).
+    cost are shown, the next ones up to `legend` in all start hidden (a click
+    in the legend shows them); channels past that are left out (a legend of
+    two hundred names is unreadable; the filters narrow the choice).
 
     frame: slug, name, period_start, label, roi, total_cost.
     """
@@ -264,31 +347,39 @@ def build_roi_trend_figure(
     if frame.empty or frame["roi"].dropna().empty:
         return empty_figure(title)
     ranking = frame.groupby("slug")["total_cost"].sum().sort_values(ascending=False)
-    shown = set(ranking.index[:top_n])
-    groups = dict(tuple(frame.sort_values("period_start").groupby("slug", sort=False)))
-    traces = []
-    for slug in ranking.index:
-        rows = groups[slug]
-        traces.append(
-            _fast(
-                go.Scatter,
-                x=list(rows["label"]),
-                y=_floats(rows["roi"]),
-                mode="lines+markers",
-                name=str(rows["name"].iloc[0]),
-                visible=True if slug in shown else "legendonly",
-                line={"width": 2, "color": (colours or {}).get(slug)},
-                marker={"size": 5},
-                connectgaps=False,
-                hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
-            )
+    kept = list(ranking.index[:legend])
+    points: dict[str, tuple[list[str], list[float | None]]] = {slug: ([], []) for slug in kept}
+    names: dict[str, str] = {}
+    columns = frame[frame["slug"].isin(kept)].sort_values("period_start")
+    for slug, name, label, roi in columns[["slug", "name", "label", "roi"]].itertuples(index=False):
+        labels, rois = points[slug]
+        labels.append(label)
+        rois.append(None if pd.isna(roi) else round(float(roi), 6))
+        names[slug] = name
+    traces = [
+        trace(
+            go.Scatter,
+            x=points[slug][0],
+            y=points[slug][1],
+            mode="lines+markers",
+            name=str(names[slug]),
+            visible=True if rank < top_n else "legendonly",
+            line={"width": 2, "color": (colours or {}).get(slug)},
+            marker={"size": 5},
+            connectgaps=False,
+            hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
         )
-    figure = go.Figure(data=traces, _validate=False)
-    figure.add_hline(y=0, line={"color": MUTED, "width": 1, "dash": "dash"})
-    _layout(figure, title=title, height=380, hovermode="closest")
-    figure.update_yaxes(title="ROI", tickformat=".0%")
-    figure.update_xaxes(title=None, type="category")
-    return figure
+        for rank, slug in enumerate(kept)
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=380,
+        hovermode="closest",
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
+        hlines=[_hline(0, {"color": MUTED, "width": 1, "dash": "dash"})],
+    )
 
 
 def build_revenue_share_figure(
@@ -328,7 +419,7 @@ def build_revenue_share_figure(
         ]
         series.append((f"Other channels ({len(ranked) - limit})", rest, "#cbd5e1"))
     traces = [
-        _fast(
+        trace(
             go.Scatter,
             x=labels,
             y=values,
@@ -340,11 +431,18 @@ def build_revenue_share_figure(
         )
         for name, values, colour in series
     ]
-    figure = go.Figure(data=traces, _validate=False)
-    _layout(figure, title=title, height=380, hovermode="x unified")
-    figure.update_yaxes(title="Share of revenue", tickformat=".0%", rangemode="tozero")
-    figure.update_xaxes(title=None, type="category")
-    return figure
+    return _figure(
+        traces,
+        title=title,
+        height=380,
+        hovermode="x unified",
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title("Share of revenue"),
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+        },
+    )
 
 
 # --- One channel -------------------------------------------------------------------------
@@ -360,27 +458,25 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure(title)
     rows = frame.sort_values("period_start")
     labels = list(rows["label"])
-    figure = go.Figure()
-    figure.add_trace(
-        go.Bar(
+    traces = [
+        trace(
+            go.Bar,
             x=labels,
             y=_floats(rows["total_cost"]),
             name="Total cost",
             marker={"color": "#94a3b8"},
             hovertemplate="%{x}<br>Total cost " + _money_hover() + "<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Bar(
+        ),
+        trace(
+            go.Bar,
             x=labels,
             y=_floats(rows["revenue"]),
             name="Revenue",
             marker={"color": BRAND},
             hovertemplate="%{x}<br>Revenue " + _money_hover() + "<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
+        ),
+        trace(
+            go.Scatter,
             x=labels,
             y=_floats(rows["roi"]),
             name="ROI",
@@ -388,15 +484,21 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             line={"color": WARN, "width": 2.5},
             hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
-        )
-    )
-    _layout(
-        figure,
+        ),
+    ]
+    return _figure(
+        traces,
         title=title,
         height=380,
         barmode="group",
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title(settings.REPORTING_CURRENCY),
+            "tickprefix": currency_prefix(),
+        },
         yaxis2={
-            "title": "ROI",
+            **Y_AXIS,
+            "title": _axis_title("ROI"),
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
@@ -405,11 +507,6 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
             "zerolinecolor": MUTED,
         },
     )
-    figure.update_layout(
-        yaxis={"title": settings.REPORTING_CURRENCY, "tickprefix": currency_prefix()}
-    )
-    figure.update_xaxes(type="category")
-    return figure
 
 
 FUNNEL_STEPS = [
@@ -428,16 +525,15 @@ def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
     steps = [(label, int(totals.get(key) or 0)) for key, label in FUNNEL_STEPS if totals.get(key)]
     if not steps:
         return empty_figure(title, "No funnel data tracked for this range")
-    figure = go.Figure(
-        go.Funnel(
-            y=[label for label, _ in steps],
-            x=[value for _, value in steps],
-            texttemplate="%{value:,}<br>%{percentPrevious:.1%} of previous",
-            marker={"color": [BRAND, "#3b82f6", "#60a5fa", GOOD, "#34d399"][: len(steps)]},
-            hovertemplate="%{y}: %{x:,}<extra></extra>",
-        )
+    funnel = trace(
+        go.Funnel,
+        y=[label for label, _ in steps],
+        x=[value for _, value in steps],
+        texttemplate="%{value:,}<br>%{percentPrevious:.1%} of previous",
+        marker={"color": [BRAND, "#3b82f6", "#60a5fa", GOOD, "#34d399"][: len(steps)]},
+        hovertemplate="%{y}: %{x:,}<extra></extra>",
     )
-    return _layout(figure, title=title, height=340)
+    return _figure([funnel], title=title, height=340)
 
 
 def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
@@ -449,24 +545,29 @@ def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
         return empty_figure(title, "No leads or new customers in this range")
     rows = frame.sort_values("period_start")
-    figure = go.Figure()
-    for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN)):
-        figure.add_trace(
-            go.Scatter(
-                x=list(rows["label"]),
-                y=_floats(rows[column]),
-                name=name,
-                mode="lines+markers",
-                line={"color": colour, "width": 2},
-                hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
-            )
+    traces = [
+        trace(
+            go.Scatter,
+            x=list(rows["label"]),
+            y=_floats(rows[column]),
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "width": 2},
+            hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
         )
-    _layout(figure, title=title, height=320)
-    figure.update_yaxes(
-        title=settings.REPORTING_CURRENCY, tickprefix=currency_prefix(), rangemode="tozero"
+        for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN))
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=320,
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title(settings.REPORTING_CURRENCY),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
     )
-    figure.update_xaxes(type="category")
-    return figure
 
 
 def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
@@ -478,19 +579,22 @@ def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or frame["inventory_turnover"].dropna().empty:
         return empty_figure(title, "This channel reports no inventory")
     rows = frame.sort_values("period_start")
-    figure = go.Figure(
-        go.Bar(
-            x=list(rows["label"]),
-            y=_floats(rows["inventory_turnover"]),
-            marker={"color": "#7c3aed"},
-            name="Turnover",
-            hovertemplate="%{x}<br>Turnover %{y:.2f}×<extra></extra>",
-        )
+    bars = trace(
+        go.Bar,
+        x=list(rows["label"]),
+        y=_floats(rows["inventory_turnover"]),
+        marker={"color": "#7c3aed"},
+        name="Turnover",
+        hovertemplate="%{x}<br>Turnover %{y:.2f}×<extra></extra>",
     )
-    _layout(figure, title=title, height=320, showlegend=False)
-    figure.update_yaxes(title="Times per period", ticksuffix="×")
-    figure.update_xaxes(type="category")
-    return figure
+    return _figure(
+        [bars],
+        title=title,
+        height=320,
+        showlegend=False,
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title("Times per period"), "ticksuffix": "×"},
+    )
 
 
 def build_objective_history_figure(
@@ -511,23 +615,24 @@ def build_objective_history_figure(
         unit, {}
     )
     hover = {"percent": "%{y:.1%}", "money": _money_hover()}.get(unit, "%{y:,.2f}")
-    figure = go.Figure(
-        go.Scatter(
-            x=list(rows["label"]),
-            y=_floats(rows["value"]),
-            mode="lines+markers",
-            name=metric_label,
-            line={"color": BRAND, "width": 2},
-            hovertemplate="%{x}<br>" + hover + "<extra></extra>",
-        )
+    line = trace(
+        go.Scatter,
+        x=list(rows["label"]),
+        y=_floats(rows["value"]),
+        mode="lines+markers",
+        name=metric_label,
+        line={"color": BRAND, "width": 2},
+        hovertemplate="%{x}<br>" + hover + "<extra></extra>",
     )
-    figure.add_hline(
-        y=float(target), line={"color": WARN, "dash": "dash"}, annotation_text="Target"
+    return _figure(
+        [line],
+        title=title,
+        height=300,
+        showlegend=False,
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title(metric_label), **tick},
+        hlines=[_hline(float(target), {"color": WARN, "dash": "dash"}, "Target")],
     )
-    _layout(figure, title=title, height=300, showlegend=False)
-    figure.update_yaxes(title=metric_label, **tick)
-    figure.update_xaxes(type="category")
-    return figure
 
 
 def figure_json(figure: go.Figure) -> dict[str, Any]:

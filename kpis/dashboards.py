@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from channels_app.selectors import (
 )
 from partners.selectors import open_conflicts_per_channel
 
-from . import charts, periods
+from . import charts, formulas, periods
 from .formulas import AT_RISK, COMPONENT_NAMES, METRICS, OFF_TRACK, Components, change, kpis
 from .models import NO_PARTNER, ChannelDataState, KpiSnapshot
 
@@ -40,6 +40,8 @@ DASHBOARD_KINDS = ("week", "month", "quarter")
 DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
 HEADLINE_METRICS = ("total_cost", "revenue", "gross_profit", "roi", "roas", "cac")
 TOP_N = 5
+# The components a chart point needs (ROI, revenue share, total cost).
+SERIES_COMPONENTS = ("spend", "incentive_cost", "revenue", "cogs")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def _revenue_totals(filters: Filters) -> dict[date, Decimal]:
     """Revenue of every channel (every status, whatever the filters) per period."""
     rows = (
         _snapshots(filters, Q())
+        .order_by()  # no join to channels for Meta.ordering
         .values("period_start")
         .annotate(total=Sum("revenue"))
         .values_list("period_start", "total")
@@ -177,61 +180,54 @@ def portfolio(
     if channel_ids is not None:
         visible = visible.filter(pk__in=channel_ids)
     channels = {c.pk: c for c in visible}
+    shown = _snapshots(filters, channel_q).filter(channel_id__in=channels)
+    # One point per channel and period for the charts: only what they plot.
     rows = list(
-        _snapshots(filters, channel_q)
-        .filter(channel_id__in=channels)
-        .values("channel_id", "period_start", *COMPONENT_NAMES)
-        .order_by("channel_id", "period_start")
+        shown.values("channel_id", "period_start", *SERIES_COMPONENTS).order_by(
+            "channel_id", "period_start"
+        )
     )
+    # Each channel's components over the whole range, summed in the database.
+    sums = {name: Sum(name) for name in COMPONENT_NAMES}
+    per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
     totals = _revenue_totals(filters)
     all_revenue = sum(totals.values(), Decimal(0))
     previous = filters.previous()
-    prev = (
-        _snapshots(previous, channel_q)
-        .filter(channel_id__in=channels)
-        .aggregate(
-            **{
-                name: Sum(name)
-                for name in COMPONENT_NAMES
-                if name not in ("last_fact_day", "facts_version")
-            }
-        )
-    )
+    prev = _snapshots(previous, channel_q).filter(channel_id__in=channels).aggregate(**sums)
     prev_totals = _revenue_totals(previous)
 
-    per_channel: dict[int, list[Components]] = defaultdict(list)
     series = []
     for row in rows:
-        components = Components(**{n: row[n] for n in COMPONENT_NAMES})
-        per_channel[row["channel_id"]].append(components)
-        values = kpis(components, revenue_total=totals.get(row["period_start"]))
         channel = channels[row["channel_id"]]
+        components = Components(**{n: row[n] for n in SERIES_COMPONENTS})
+        revenue_total = totals.get(row["period_start"])
         series.append(
             {
                 "slug": channel.slug,
                 "name": channel.name,
                 "period_start": row["period_start"],
                 "label": periods.label(filters.kind, row["period_start"]),
-                "roi": _float(values["roi"]),
-                "revenue_share": _float(values["revenue_share"]),
-                "total_cost": _float(values["total_cost"]),
+                "roi": _float(formulas.roi(components)),
+                "revenue_share": _float(formulas.revenue_share(components, revenue_total)),
+                "total_cost": _float(formulas.total_cost(components)),
             }
         )
+    by_channel = {row["channel_id"]: row for row in per_channel}
     last_days = dict(
-        ChannelDataState.objects.filter(channel_id__in=per_channel).values_list(
+        ChannelDataState.objects.filter(channel_id__in=by_channel).values_list(
             "channel_id", "last_fact_day"
         )
     )
     table = []
-    for channel_id, items in per_channel.items():
+    for channel_id, row in by_channel.items():
         last = last_days.get(channel_id)
-        total = Components.total(items)
+        total = Components.from_mapping(row)
         table.append(
             ChannelTotal(
                 channel=channels[channel_id],
                 components=total,
                 values=kpis(total, revenue_total=all_revenue),
-                periods=len(items),
+                periods=row["periods"],
                 complete=last is not None and filters.end is not None and filters.end <= last,
             )
         )

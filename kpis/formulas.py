@@ -176,38 +176,55 @@ def ratio(numerator: Number | None, denominator: Number | None) -> Decimal | Non
     return _CTX.divide(Decimal(numerator), Decimal(denominator))
 
 
+def total_cost(c: Components) -> Decimal:
+    return c.spend + c.incentive_cost
+
+
+def gross_profit(c: Components) -> Decimal:
+    return c.revenue - c.cogs
+
+
+def roi(c: Components) -> Decimal | None:
+    cost = total_cost(c)
+    return ratio(gross_profit(c) - cost, cost)
+
+
+def revenue_share(c: Components, revenue_total: Decimal | None) -> Decimal | None:
+    return ratio(c.revenue, revenue_total) if revenue_total else None
+
+
 def kpis(c: Components, *, revenue_total: Decimal | None = None) -> dict[str, Number | None]:
     """Every KPI of METRICS.md section 3 from components, exact (unrounded).
 
     `revenue_total` is the revenue of all channels (every status) in the same
     period(s); without it revenue_share is undefined.
     """
-    total_cost = c.spend + c.incentive_cost
-    gross_profit = c.revenue - c.cogs
+    cost = total_cost(c)
+    profit = gross_profit(c)
     average_inventory = ratio(c.inventory_sum, c.inventory_days)
     nps = ratio((c.nps_promoters - c.nps_detractors) * 100, c.nps_responses)
     return {
         "spend": c.spend,
         "incentive_cost": c.incentive_cost,
-        "total_cost": total_cost,
+        "total_cost": cost,
         "revenue": c.revenue,
         "cogs": c.cogs,
-        "gross_profit": gross_profit,
+        "gross_profit": profit,
         "orders": c.orders,
         "units": c.units,
         "leads": c.leads,
         "new_customers": c.new_customers,
         "impressions": c.impressions,
         "clicks": c.clicks,
-        "roi": ratio(gross_profit - total_cost, total_cost),
-        "roas": ratio(c.revenue, total_cost),
-        "cac": ratio(total_cost, c.new_customers),
-        "cpl": ratio(total_cost, c.leads),
+        "roi": roi(c),
+        "roas": ratio(c.revenue, cost),
+        "cac": ratio(cost, c.new_customers),
+        "cpl": ratio(cost, c.leads),
         "conversion_rate": ratio(c.orders, c.leads),
         "ctr": ratio(c.clicks, c.impressions),
         "aov": ratio(c.revenue, c.orders),
-        "gross_margin_pct": ratio(gross_profit, c.revenue),
-        "revenue_share": ratio(c.revenue, revenue_total) if revenue_total else None,
+        "gross_margin_pct": ratio(profit, c.revenue),
+        "revenue_share": revenue_share(c, revenue_total),
         "inventory_turnover": ratio(c.cogs, average_inventory),
         "nps": nps,
         "avg_rating": ratio(c.rating_sum, c.rating_count),

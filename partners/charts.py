@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from channelhub.lib.charts import score_history_figure
+
 from .models.activity import REVIEW_CRITERIA
 
 OVERALL_COLOUR = "#2457c5"
@@ -21,49 +23,15 @@ def build_review_score_figure(
     columns (score_sales, ...). Scores are 1-5, so the axis is fixed to that
     range: a move from 3 to 4 looks like what it is.
     """
-    figure = go.Figure()
-    if not frame.empty:
-        frame = frame.sort_values("reviewed_on")
-        x = [d.isoformat() for d in frame["reviewed_on"]]
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=[round(float(v), 2) for v in frame["overall"]],
-                name="Overall",
-                mode="lines+markers",
-                line={"color": OVERALL_COLOUR, "width": 3},
-                marker={"size": 8},
-                hovertemplate="%{x|%Y-%m-%d}<br>Overall %{y:.2f}<extra></extra>",
-            )
-        )
-        if show_criteria:
-            for (name, label), colour in zip(REVIEW_CRITERIA, CRITERION_COLOURS, strict=True):
-                if name not in frame:
-                    continue
-                figure.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=[int(v) for v in frame[name]],
-                        name=label,
-                        mode="lines+markers",
-                        line={"color": colour, "width": 1.5, "dash": "dot"},
-                        marker={"size": 5},
-                        visible="legendonly",
-                        hovertemplate=f"%{{x|%Y-%m-%d}}<br>{label} %{{y}}<extra></extra>",
-                    )
-                )
-    figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-        height=320,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.2},
-        hovermode="x unified",
-        yaxis={"range": [0.8, 5.2], "dtick": 1, "title": "Score (1-5)", "gridcolor": "#e2e6ec"},
-        xaxis={"type": "date", "gridcolor": "#f0f2f5"},
+    return score_history_figure(
+        frame,
+        date_column="reviewed_on",
+        items=REVIEW_CRITERIA,
+        colours=CRITERION_COLOURS,
+        title=title,
+        show_items=show_criteria,
+        overall_colour=OVERALL_COLOUR,
     )
-    return figure
 
 
 # --- the conflict dashboard ----------------------------------------------------------

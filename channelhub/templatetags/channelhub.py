@@ -7,13 +7,14 @@ Decimals (METRICS.md: compute exactly, round only for output).
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from typing import Any
 
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.html import format_html, json_script
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kpis.formulas import METRICS
 
@@ -83,6 +84,28 @@ def metric_value(value: Any, metric: str) -> str:
     if unit == "multiple":
         return f"{number(value, 2)}×"
     return number(value, 1 if metric == "nps" else 2)
+
+
+def _raw(value: Any) -> str:
+    """A value as plain digits for a sortable cell's data-value (no exponent)."""
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+@register.simple_tag
+def metric_cells(values: Any, metrics: str) -> SafeString:
+    """One table row's KPI cells: `<td class="num" data-value=raw>formatted</td>`
+    per metric in `metrics` (space-separated), the raw value for sorting.
+    A tag rather than a loop in the template: a table of two hundred channels
+    has three thousand cells, and the template engine's per-node cost is most
+    of a dashboard request. Both strings are escaped (stdlib escape)."""
+    cells = []
+    for metric in metrics.split():
+        value = values.get(metric) if values else None
+        raw, text = escape(_raw(value)), escape(metric_value(value, metric))
+        cells.append(f'<td class="num" data-value="{raw}">{text}</td>')
+    return mark_safe("".join(cells))  # both parts escaped above
 
 
 @register.filter

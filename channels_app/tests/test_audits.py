@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -137,7 +138,8 @@ def test_the_trend_chart_has_the_overall_and_each_item(shop):
     assert [t.name for t in figure.data[1:]] == [label for _k, label in BRAND_AUDIT_ITEMS]
     assert list(figure.data[1].y) == [3, 5]  # messaging
     assert all(t.visible == "legendonly" for t in figure.data[1:])
-    assert figure.layout.yaxis.range == (0.8, 5.2)
+    assert list(figure.layout.yaxis.range) == [0.8, 5.2]
+    go.Figure(figure.to_plotly_json())  # Plotly's own validators accept it
 
 
 def test_an_empty_trend_chart_has_no_traces():

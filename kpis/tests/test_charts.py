@@ -3,6 +3,7 @@
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from kpis import charts
 
@@ -214,3 +215,69 @@ def test_revenue_share_folds_the_smallest_channels_into_one_area():
     figure = charts.build_revenue_share_figure(pd.DataFrame(rows), limit=3)
     assert [t.name for t in figure.data] == ["C4", "C3", "C2", "Other channels (2)"]
     assert list(figure.data[3].y) == [0.03]  # 0.01 + 0.02
+
+
+def every_builder_with_data():
+    per_period = pd.DataFrame(
+        [
+            {
+                "label": "2025-01",
+                "period_start": date(2025, 1, 1),
+                "total_cost": 10.0,
+                "revenue": 30.0,
+                "roi": 1.0,
+                "cac": 5.0,
+                "cpl": 2.0,
+                "inventory_turnover": 1.5,
+                "value": 0.2,
+            }
+        ]
+    )
+    return [
+        charts.build_roi_by_channel_figure(channels(), targets={"ads": 0.1}),
+        charts.build_cost_revenue_figure(channels()),
+        charts.build_roi_trend_figure(series(), top_n=1, colours={"shop": "#123456"}),
+        charts.build_revenue_share_figure(series(), limit=1),
+        charts.build_channel_trend_figure(per_period),
+        charts.build_funnel_figure({"impressions": 1000, "clicks": 50}),
+        charts.build_cac_cpl_figure(per_period),
+        charts.build_inventory_turnover_figure(per_period),
+        charts.build_objective_history_figure(
+            per_period, metric_label="Revenue", target=100.0, unit="money"
+        ),
+        charts.empty_figure("Nothing", "No data"),
+    ]
+
+
+def test_every_figure_passes_plotlys_own_validation():
+    """Builders assemble figures with validation off (it costs more than the
+    rest of a dashboard request); here Plotly validates every property of
+    every builder's output, so a misspelt or invalid one still fails."""
+    for figure in every_builder_with_data():
+        data = figure.to_plotly_json()
+        go.Figure(data)  # raises ValueError on any invalid property or value
+        for axis in ("xaxis", "yaxis", "yaxis2"):
+            title = data["layout"].get(axis, {}).get("title")
+            # plotly.js 3 ignores plain-string titles: they must be {"text": ...}.
+            assert title is None or isinstance(title, dict), (axis, title)
+        assert isinstance(data["layout"]["title"], dict)
+
+
+def test_roi_trend_legend_keeps_the_channels_with_the_highest_cost():
+    rows = [
+        {
+            "slug": f"c{c}",
+            "name": f"C{c}",
+            "period_start": date(2025, m, 1),
+            "label": f"2025-{m:02d}",
+            "roi": 0.1 * c if m != 2 else None,
+            "total_cost": float(c),
+        }
+        for c in range(30)
+        for m in (3, 1, 2)
+    ]
+    figure = charts.build_roi_trend_figure(pd.DataFrame(rows), top_n=2, legend=4)
+    assert [t.name for t in figure.data] == ["C29", "C28", "C27", "C26"]
+    assert [t.visible for t in figure.data] == [True, True, "legendonly", "legendonly"]
+    assert list(figure.data[0].x) == ["2025-01", "2025-02", "2025-03"]  # in period order
+    assert list(figure.data[0].y) == [2.9, None, 2.9]  # a gap stays a gap

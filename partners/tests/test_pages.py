@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import plotly.graph_objects as go
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -294,7 +295,8 @@ def test_the_review_chart_is_built_from_the_reviews(world, partner_user):
     assert list(overall.y) == [4.0, 5.0]
     assert [t.name for t in figure.data[1:]] == [label for _n, label in REVIEW_CRITERIA]
     assert list(figure.data[1].y) == [4, 5]
-    assert figure.layout.yaxis.range == (0.8, 5.2)
+    assert list(figure.layout.yaxis.range) == [0.8, 5.2]
+    go.Figure(figure.to_plotly_json())  # Plotly's own validators accept it
 
 
 def test_an_empty_review_chart_has_no_traces():
