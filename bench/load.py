@@ -263,6 +263,12 @@ def _prepare(channels: int, days: int) -> dict[str, object]:
     assert imported is not None and imported.recompute_run_id, "the facts import failed"
     recompute_execute(imported.recompute_run_id, inline=True)
     print(f"  loaded {rows:,} facts and recomputed in {time.perf_counter() - started:.0f} s")
+    # Planner statistics as autovacuum keeps them on a live database (it would
+    # get to the freshly loaded tables a minute or so into the run).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     slugs = list(Channel.objects.order_by("slug").values_list("slug", flat=True))
     partners = list(Partner.objects.values_list("slug", flat=True))
     own = list(Partner.objects.filter(manager__username="paul").values_list("slug", flat=True))

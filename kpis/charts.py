@@ -252,6 +252,8 @@ def build_roi_by_channel_figure(
         traces,
         title=title,
         showlegend=bool(targets),
+        # Above the plot: below it the legend would sit on the slanted names.
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
         xaxis={"tickangle": -30},
         yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
         hlines=[_hline(0, {"color": MUTED, "width": 1.5, "dash": "dash"}, "Break-even")],

@@ -20,19 +20,22 @@ permissions, no CSRF token): those stay in the page templates.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -67,6 +70,28 @@ class DashboardView:
     parts: dict[str, SafeString]
     has_data: bool
     stored: bool  # read from the store (True) or computed for this request
+
+
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of what shapes a stored render: the part templates, the
+    dashboard reads, the chart builders, the template tags and formatters.
+    Stored renders of another version are misses, so a deploy that changes
+    how a dashboard looks never serves the old look until the next recompute."""
+    from channelhub.lib import charts as shared_charts
+    from channelhub.templatetags import channelhub as formatters
+    from channels_app import charts as channel_charts
+
+    from . import charts
+
+    names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values()]  # they include no others
+    paths = [get_template(name).origin.name for name in names]  # type: ignore[attr-defined]
+    modules = (dashboards, charts, shared_charts, channel_charts, formatters)
+    paths += [str(module.__file__) for module in modules]
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
 
 
 def portfolio_key(kind: str, scope: str) -> str:
@@ -123,7 +148,9 @@ def read(key: str) -> dict[str, Any] | None:
     """The stored payload for `key` if it is of the current generation: one query."""
     generation = DashboardState.objects.filter(pk=1).values("generation")[:1]
     return (
-        DashboardRender.objects.filter(key=key, generation=Coalesce(Subquery(generation), 0))
+        DashboardRender.objects.filter(
+            key=key, generation=Coalesce(Subquery(generation), 0), code_version=code_version()
+        )
         .values_list("payload", flat=True)
         .first()
     )
@@ -132,15 +159,19 @@ def read(key: str) -> dict[str, Any] | None:
 def store(
     *, key: str, generation: int, run_id: int | None, payload: dict[str, Any], render_ms: int
 ) -> None:
-    """Insert or replace the render of `key`, unless a newer generation is there."""
+    """Insert or replace the render of `key`, unless a newer generation is
+    there; at the same generation, a render by other code is replaced."""
     with connection.cursor() as cursor:
         cursor.execute(
             'INSERT INTO kpis_dashboardrender ("key", generation, run_id, payload, '
-            "rendered_at, render_ms) VALUES (%s, %s, %s, %s, %s, %s) "
+            "rendered_at, render_ms, code_version) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             'ON CONFLICT ("key") DO UPDATE SET generation = excluded.generation, '
             "run_id = excluded.run_id, payload = excluded.payload, "
-            "rendered_at = excluded.rendered_at, render_ms = excluded.render_ms "
-            "WHERE kpis_dashboardrender.generation < excluded.generation",
+            "rendered_at = excluded.rendered_at, render_ms = excluded.render_ms, "
+            "code_version = excluded.code_version "
+            "WHERE kpis_dashboardrender.generation < excluded.generation "
+            "OR (kpis_dashboardrender.generation = excluded.generation "
+            "AND kpis_dashboardrender.code_version <> excluded.code_version)",
             [
                 key,
                 generation,
@@ -148,6 +179,7 @@ def store(
                 json.dumps(payload),
                 connection.ops.adapt_datetimefield_value(timezone.now()),
                 render_ms,
+                code_version(),
             ],
         )
 
@@ -293,7 +325,11 @@ def render_defaults() -> int | None:
     ).exists():
         return None
     generation, run_id = current_state()
-    done = set(DashboardRender.objects.filter(generation=generation).values_list("key", flat=True))
+    done = set(
+        DashboardRender.objects.filter(
+            generation=generation, code_version=code_version()
+        ).values_list("key", flat=True)
+    )
     latest = dashboards.latest_fact_day()
     states = dict(ChannelDataState.objects.values_list("channel_id", "last_fact_day"))
     channels = list(Channel.objects.exclude(status=Channel.Status.RETIRED).select_related("owner"))

@@ -51,6 +51,9 @@ class DashboardRender(models.Model):
     payload = models.JSONField()
     rendered_at = models.DateTimeField()
     render_ms = models.PositiveIntegerField(default=0)
+    # Fingerprint of the code that rendered it (kpis.renders.code_version): a
+    # deploy that changes a part template or a chart serves no older render.
+    code_version = models.CharField(max_length=40, default="", blank=True)
 
     class Meta:
         ordering = ["key"]

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from channels_app.selectors import TEAM_SCOPE
-from kpis import renders
+from kpis import dashboards, renders
 from kpis.dashboards import Filters
 from kpis.models import DashboardRender, DashboardState
 from tests.factories import ChannelFactory, ObjectiveFactory
@@ -145,6 +145,46 @@ def test_a_render_of_a_stale_generation_is_not_served(data):
     assert renders.read(key) is not None
     renders.dashboards_changed()
     assert renders.read(key) is None
+
+
+def test_a_render_by_other_code_is_not_served_and_is_replaced(viewer_client, data):
+    """A deploy that changes a part template or a chart: the renders the old
+    code stored are misses, and the new code's render replaces them at the
+    same generation (the worker renders them again too)."""
+    renders.render_defaults()
+    key = renders.portfolio_key("month", TEAM_SCOPE)
+    DashboardRender.objects.filter(key=key).update(code_version="an older deploy")
+    assert renders.read(key) is None
+    with mock.patch("kpis.dashboards.portfolio", wraps=dashboards.portfolio) as computed:
+        response = viewer_client.get(URL)
+    assert response.status_code == 200 and computed.called
+    stored = DashboardRender.objects.get(key=key)
+    assert stored.code_version == renders.code_version()
+    assert renders.read(key) is not None
+    DashboardRender.objects.filter(key=key).update(code_version="an older deploy")
+    assert renders.render_defaults() == 1  # only the one view by other code
+
+
+def test_the_code_version_follows_the_part_templates():
+    from pathlib import Path
+
+    from django.template.loader import get_template
+
+    renders.code_version.cache_clear()
+    before = renders.code_version()
+    edited = get_template(renders.PORTFOLIO_PARTS["table"]).origin.name
+    read_bytes = Path.read_bytes
+
+    def after_an_edit(path):
+        return read_bytes(path) + (b"<!-- edited -->" if str(path) == edited else b"")
+
+    try:
+        with mock.patch.object(Path, "read_bytes", after_an_edit):
+            renders.code_version.cache_clear()
+            assert renders.code_version() != before
+    finally:
+        renders.code_version.cache_clear()
+    assert renders.code_version() == before
 
 
 def test_a_stored_default_view_runs_the_same_queries_whatever_the_data(viewer_client, data):
