@@ -75,18 +75,19 @@ class DashboardView:
 @functools.cache
 def code_version() -> str:
     """A fingerprint of what shapes a stored render: the part templates, the
-    dashboard reads, the chart builders, the template tags and formatters.
+    dashboard reads, the KPI formulas and period labels applied as they read,
+    the chart builders, the template tags and formatters.
     Stored renders of another version are misses, so a deploy that changes
     how a dashboard looks never serves the old look until the next recompute."""
     from channelhub.lib import charts as shared_charts
     from channelhub.templatetags import channelhub as formatters
     from channels_app import charts as channel_charts
 
-    from . import charts
+    from . import charts, formulas, periods
 
     names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values()]  # they include no others
     paths = [get_template(name).origin.name for name in names]  # type: ignore[attr-defined]
-    modules = (dashboards, charts, shared_charts, channel_charts, formatters)
+    modules = (dashboards, formulas, periods, charts, shared_charts, channel_charts, formatters)
     paths += [str(module.__file__) for module in modules]
     digest = hashlib.sha1(usedforsecurity=False)
     for path in paths:
