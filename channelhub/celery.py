@@ -98,12 +98,6 @@ def _beat_heartbeat(sender: str | None = None, **kwargs: Any) -> None:
 
 # --- Job log lines and the last run of each scheduled task ------------------------------
 
-# The run each job works on, from its first argument, for the log line.
-RUN_ARGUMENT = {
-    "kpis.recompute_run": "recompute_run_id",
-    "kpis.recompute_batch": "recompute_run_id",
-    "kpis.facts_import": "import_run_id",
-}
 _OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retrying"}
 _started: dict[str, tuple[float, str | None]] = {}
 _errors: dict[str, str] = {}
@@ -143,7 +137,7 @@ def _job_failed(task_id: str = "", exception: BaseException | None = None, **kwa
 
 @task_postrun.connect
 def _job_finished(
-    task_id: str = "", task: Any = None, args: Any = None, state: str | None = None, **kwargs: Any
+    task_id: str = "", task: Any = None, state: str | None = None, **kwargs: Any
 ) -> None:
     from .lib.logs import job_fields
 
@@ -165,10 +159,7 @@ def _job_finished(
     }
     if periodic:
         fields["periodic_task"] = periodic
-    run_argument = RUN_ARGUMENT.get(task.name)
-    if run_argument and args:
-        fields[run_argument] = args[0]
-    fields.update(job_fields())
+    fields.update(job_fields())  # the run ids the task noted (job_note)
     if error:
         fields["error"] = error
     job_log.log(logging.ERROR if outcome == "failed" else logging.INFO, "job", extra=fields)

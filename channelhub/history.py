@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_permission_codename
 from django.core.paginator import Page, Paginator
 from django.db import models
 
@@ -33,21 +34,25 @@ IGNORED_FIELDS = frozenset({"created_at", "updated_at"})
 @dataclass(frozen=True)
 class HistoryKind:
     model: type[models.Model]
-    view_perm: str
     label: str
+
+    @property
+    def view_perm(self) -> str:
+        """Reading the history takes the permission to view the object."""
+        meta = self.model._meta
+        return f"{meta.app_label}.{get_permission_codename('view', meta)}"
 
 
 # The URL names an object's history by kind and primary key: /history/<kind>/<pk>/.
 KINDS: dict[str, HistoryKind] = {
-    "channel": HistoryKind(Channel, "channels_app.view_channel", "channel"),
-    "objective": HistoryKind(ChannelObjective, "channels_app.view_channelobjective", "objective"),
-    "partner": HistoryKind(Partner, "partners.view_partner", "partner"),
-    "contract": HistoryKind(Contract, "partners.view_contract", "contract"),
-    "review": HistoryKind(PartnerReview, "partners.view_partnerreview", "review"),
-    "program": HistoryKind(IncentiveProgram, "partners.view_incentiveprogram", "incentive program"),
-    "conflict": HistoryKind(ConflictCase, "partners.view_conflictcase", "conflict case"),
+    "channel": HistoryKind(Channel, "channel"),
+    "objective": HistoryKind(ChannelObjective, "objective"),
+    "partner": HistoryKind(Partner, "partner"),
+    "contract": HistoryKind(Contract, "contract"),
+    "review": HistoryKind(PartnerReview, "review"),
+    "program": HistoryKind(IncentiveProgram, "incentive program"),
+    "conflict": HistoryKind(ConflictCase, "conflict case"),
 }
-KIND_OF_MODEL = {kind.model: name for name, kind in KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,6 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def history_kind_of(obj: models.Model) -> str | None:
-    """The kind under which `obj` has a history page, or None."""
-    return KIND_OF_MODEL.get(type(obj))
-
-
 def object_page_url(obj: models.Model) -> str:
     """Where the history page links back to: the object's page, or for an
     objective (which has none) its channel's."""
@@ -79,12 +79,15 @@ def object_page_url(obj: models.Model) -> str:
     return obj.get_absolute_url()  # type: ignore[attr-defined]
 
 
-def _display(model_field: models.Field, value: Any) -> str:
+Related = dict[tuple[type[models.Model], Any], models.Model]
+
+
+def _display(model_field: models.Field, value: Any, related: Related) -> str:
     if value is None or value == "":
         return "—"
     if model_field.is_relation and model_field.related_model is not None:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"#{value} (deleted)"
+        target = related.get((model_field.related_model, value))
+        return str(target) if target is not None else f"#{value} (deleted)"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -104,27 +107,28 @@ def _who(record: Any) -> str:
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def _entry(record: Any, older: Any | None) -> HistoryEntry:
-    model = record.instance_type
-    entry = HistoryEntry(
-        when=record.history_date,
-        who=_who(record),
-        action=ACTIONS.get(record.history_type, record.history_type),
-        reason=record.history_change_reason or "",
-    )
+def _changes(record: Any, older: Any | None) -> list[tuple[models.Field, Any, Any]]:
+    """(field, old value, new value) of each field a "changed" row changed."""
     if older is None or record.history_type != "~":
-        return entry
+        return []
+    model = record.instance_type
     delta = record.diff_against(older, excluded_fields=IGNORED_FIELDS)
-    for change in delta.changes:
-        model_field = model._meta.get_field(change.field)
-        entry.changes.append(
-            FieldChange(
-                field=str(model_field.verbose_name).capitalize(),
-                old=_display(model_field, change.old),
-                new=_display(model_field, change.new),
-            )
-        )
-    return entry
+    return [(model._meta.get_field(c.field), c.old, c.new) for c in delta.changes]
+
+
+def _related(changes: list[list[tuple[models.Field, Any, Any]]]) -> Related:
+    """The objects the changed foreign keys point at: one query per related model."""
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for row in changes:
+        for model_field, old, new in row:
+            if model_field.is_relation and model_field.related_model is not None:
+                ids = wanted.setdefault(model_field.related_model, set())
+                ids.update(v for v in (old, new) if v not in (None, ""))
+    return {
+        (model, pk): target
+        for model, ids in wanted.items()
+        for pk, target in model._default_manager.in_bulk(ids).items()
+    }
 
 
 def object_history(*, obj: models.Model, page_number: Any) -> tuple[Page, list[HistoryEntry]]:
@@ -139,8 +143,27 @@ def object_history(*, obj: models.Model, page_number: Any) -> tuple[Page, list[H
     page = Paginator(records, PAGE_SIZE).get_page(page_number)
     start = page.start_index() - 1 if page.paginator.count else 0
     window = list(records[start : start + PAGE_SIZE + 1])
+    shown = window[:PAGE_SIZE]
+    changes = [
+        _changes(record, window[index + 1] if index + 1 < len(window) else None)
+        for index, record in enumerate(shown)
+    ]
+    related = _related(changes)
     entries = [
-        _entry(record, window[index + 1] if index + 1 < len(window) else None)
-        for index, record in enumerate(window[:PAGE_SIZE])
+        HistoryEntry(
+            when=record.history_date,
+            who=_who(record),
+            action=ACTIONS.get(record.history_type, record.history_type),
+            reason=record.history_change_reason or "",
+            changes=[
+                FieldChange(
+                    field=str(model_field.verbose_name).capitalize(),
+                    old=_display(model_field, old, related),
+                    new=_display(model_field, new, related),
+                )
+                for model_field, old, new in row
+            ],
+        )
+        for record, row in zip(shown, changes, strict=True)
     ]
     return page, entries

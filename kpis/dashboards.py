@@ -9,11 +9,11 @@ here; every KPI value comes from kpis.formulas.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -39,7 +39,8 @@ from .models import NO_PARTNER, ChannelDataState, KpiSnapshot
 DASHBOARD_KINDS = ("week", "month", "quarter")
 DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
 HEADLINE_METRICS = ("total_cost", "revenue", "gross_profit", "roi", "roas", "cac")
-TOP_N = 5
+TOP_N = 5  # channels the ROI trend shows
+TREND_LEGEND = 20  # channels in its legend (the costliest)
 # The components a chart point needs (ROI, revenue share, total cost).
 SERIES_COMPONENTS = ("spend", "incentive_cost", "revenue", "cogs")
 
@@ -128,7 +129,7 @@ def _snapshots(filters: Filters, channel_q: Q) -> QuerySet[KpiSnapshot]:
     )
 
 
-def _revenue_totals(filters: Filters) -> dict[date, Decimal]:
+def revenue_totals(filters: Filters) -> dict[date, Decimal]:
     """Revenue of every channel (every status, whatever the filters) per period."""
     rows = (
         _snapshots(filters, Q())
@@ -161,6 +162,9 @@ class Portfolio:
     has_data: bool
     complete_through: date | None = None
     notes: list[str] = field(default_factory=list)
+    # For the ROI trend's caption.
+    trend_shown: ClassVar[int] = TOP_N
+    trend_kept: ClassVar[int] = TREND_LEGEND
 
 
 def portfolio(
@@ -190,11 +194,11 @@ def portfolio(
     # Each channel's components over the whole range, summed in the database.
     sums = {name: Sum(name) for name in COMPONENT_NAMES}
     per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
-    totals = _revenue_totals(filters)
+    totals = revenue_totals(filters)
     all_revenue = sum(totals.values(), Decimal(0))
     previous = filters.previous()
     prev = _snapshots(previous, channel_q).filter(channel_id__in=channels).aggregate(**sums)
-    prev_totals = _revenue_totals(previous)
+    prev_totals = revenue_totals(previous)
 
     series = []
     for row in rows:
@@ -283,7 +287,9 @@ def portfolio(
     figures = {
         "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
         "cost_revenue": charts.build_cost_revenue_figure(table_frame),
-        "roi_trend": charts.build_roi_trend_figure(series_frame, top_n=TOP_N, colours=colours),
+        "roi_trend": charts.build_roi_trend_figure(
+            series_frame, top_n=TOP_N, legend=TREND_LEGEND, colours=colours
+        ),
         "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
     }
     return Portfolio(
@@ -323,14 +329,23 @@ def _audit_figure(channel: Channel) -> Any:
 
 
 def channel_dashboard(
-    *, user: Any = None, scope: str | None = None, channel: Channel, filters: Filters
+    *,
+    user: Any = None,
+    scope: str | None = None,
+    channel: Channel,
+    filters: Filters,
+    totals_by_period: Mapping[date, Decimal] | None = None,
 ) -> ChannelDashboard:
+    """One channel's dashboard for snapped `filters`. `totals_by_period`, the
+    revenue of every channel per period (revenue_totals), may be passed by a
+    caller that builds many channels' dashboards over the same range."""
     snapshots = list(
         _snapshots(filters, Q(channel_id=channel.pk))
         .values("period_start", "period_end", *COMPONENT_NAMES)
         .order_by("period_start")
     )
-    totals_by_period = _revenue_totals(filters)
+    if totals_by_period is None:
+        totals_by_period = revenue_totals(filters)
     state = ChannelDataState.objects.filter(channel=channel).first()
     last = state.last_fact_day if state else None
     rows = []

@@ -9,20 +9,18 @@ any browser; links go back to the app through <base href=SITE_URL>.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from channelhub.templatetags.channelhub import metric_value, money, pct
 from channels_app.models import Channel, ChannelObjective
@@ -30,10 +28,10 @@ from channels_app.selectors import TEAM_SCOPE
 
 from . import dashboards, periods
 from .dashboards import Filters, Portfolio
-from .exports import HEADER, portfolio_table_rows
+from .exports import portfolio_table_rows, write_csv
 from .formulas import AT_RISK, OFF_TRACK
 from .models import PackRender, ReviewPack
-from .renders import CHANNEL_PARTS, PORTFOLIO_PARTS
+from .renders import CHANNEL_PARTS, PORTFOLIO_PARTS, render_parts
 
 AT_RISK_STATUSES = (AT_RISK, OFF_TRACK)
 
@@ -178,11 +176,6 @@ def _static_text(path: str) -> str:
     return text.replace("</script", "<\\/script").replace("</style", "<\\/style")
 
 
-def _parts(templates: dict[str, str], context: dict[str, Any]) -> dict[str, SafeString]:
-    # Our own templates, rendered with autoescaping on.
-    return {name: mark_safe(render_to_string(t, context)) for name, t in templates.items()}
-
-
 def build(
     *,
     pack: ReviewPack,
@@ -198,9 +191,13 @@ def build(
     )
     summary = summary_sentences(data=data, before=before, previous_statuses=previous_statuses)
     sections = []
+    totals_by_period = dashboards.revenue_totals(filters)  # the same for every channel
     for total in data.table:
         board = dashboards.channel_dashboard(
-            scope=TEAM_SCOPE, channel=total.channel, filters=filters
+            scope=TEAM_SCOPE,
+            channel=total.channel,
+            filters=filters,
+            totals_by_period=totals_by_period,
         )
         context = {
             "data": board,
@@ -208,7 +205,7 @@ def build(
             "channel": total.channel,
             "chart_ns": f"c{total.channel.pk}-",
         }
-        sections.append({"channel": total.channel, "parts": _parts(CHANNEL_PARTS, context)})
+        sections.append({"channel": total.channel, "parts": render_parts(CHANNEL_PARTS, context)})
     attention = dashboards.attention_items(scope=TEAM_SCOPE, channel_ids=channel_ids)
     html = render_to_string(
         "kpis/pack/pack.html",
@@ -218,11 +215,11 @@ def build(
             "filters": filters,
             "range_text": range_text(filters),
             "summary": summary,
-            "parts": _parts(PORTFOLIO_PARTS, {"data": data, "filters": filters}),
+            "parts": render_parts(PORTFOLIO_PARTS, {"data": data, "filters": filters}),
             "has_data": data.has_data,
             "attention": attention,
             "sections": sections,
-            "site_url": settings.SITE_URL.rstrip("/"),
+            "site_url": settings.SITE_URL,
             "rendered_at": timezone.now(),
             "css": mark_safe(_static_text("css/app.css")),
             "plotly_js": mark_safe(_static_text("vendor/plotly.min.js")),
@@ -230,9 +227,7 @@ def build(
         },
     )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(portfolio_table_rows(data.table, filters))
+    write_csv(out, portfolio_table_rows(data.table, filters))
     statuses = {
         str(o.pk): o.evaluation.status
         for o in data.objectives

@@ -25,9 +25,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -193,22 +194,34 @@ def _dates(filters: Filters) -> dict[str, str]:
     return {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
 
 
+def render_parts(templates: dict[str, str], context: dict[str, Any]) -> dict[str, SafeString]:
+    """Part templates rendered with `context`: our own templates, autoescaped."""
+    return {name: mark_safe(render_to_string(t, context)) for name, t in templates.items()}
+
+
 def render_portfolio(*, scope: str, filters: Filters) -> dict[str, Any]:
     """The portfolio's data-bound parts for snapped `filters`, as a payload."""
     data = dashboards.portfolio(scope=scope, filters=filters)
-    context = {"data": data, "filters": filters}
     return {
-        "parts": {name: render_to_string(t, context) for name, t in PORTFOLIO_PARTS.items()},
+        "parts": render_parts(PORTFOLIO_PARTS, {"data": data, "filters": filters}),
         "has_data": data.has_data,
         **_dates(filters),
     }
 
 
-def render_channel(*, scope: str, channel: Channel, filters: Filters) -> dict[str, Any]:
-    data = dashboards.channel_dashboard(scope=scope, channel=channel, filters=filters)
+def render_channel(
+    *,
+    scope: str,
+    channel: Channel,
+    filters: Filters,
+    totals_by_period: Mapping[date, Decimal] | None = None,
+) -> dict[str, Any]:
+    data = dashboards.channel_dashboard(
+        scope=scope, channel=channel, filters=filters, totals_by_period=totals_by_period
+    )
     context = {"data": data, "filters": filters, "channel": channel}
     return {
-        "parts": {name: render_to_string(t, context) for name, t in CHANNEL_PARTS.items()},
+        "parts": render_parts(CHANNEL_PARTS, context),
         "has_data": bool(data.rows),
         **_dates(filters),
     }
@@ -334,6 +347,9 @@ def render_defaults() -> int | None:
     latest = dashboards.latest_fact_day()
     states = dict(ChannelDataState.objects.values_list("channel_id", "last_fact_day"))
     channels = list(Channel.objects.exclude(status=Channel.Status.RETIRED).select_related("owner"))
+    # Channels whose data ends in the same month share one query of every
+    # channel's revenue per period.
+    totals = functools.lru_cache(maxsize=None)(dashboards.revenue_totals)
     jobs: list[tuple[str, Any]] = []
     for scope in RENDERED_SCOPES:
         for kind in DASHBOARD_KINDS:
@@ -350,7 +366,7 @@ def render_defaults() -> int | None:
                 (
                     channel_key(channel.pk, CHANNEL_DEFAULT_KIND, scope),
                     lambda s=scope, c=channel, f=snapped: render_channel(
-                        scope=s, channel=c, filters=f
+                        scope=s, channel=c, filters=f, totals_by_period=totals(f)
                     ),
                 )
             )

@@ -37,6 +37,7 @@ def _countdown(retries: int) -> int:
 
 @shared_task(name="kpis.facts_import", bind=True, acks_late=True, **LIMITS, **RETRY)
 def facts_import_task(self, import_run_id: int) -> None:
+    job_note(import_run_id=import_run_id)
     try:
         imports.import_execute(import_run_id)
     except TRANSIENT as exc:
@@ -47,6 +48,7 @@ def facts_import_task(self, import_run_id: int) -> None:
 
 @shared_task(name="kpis.recompute_run", bind=True, acks_late=True, **LIMITS, **RETRY)
 def recompute_run_task(self, run_id: int) -> None:
+    job_note(recompute_run_id=run_id)
     try:
         recompute.recompute_execute(run_id)
     except TRANSIENT as exc:
@@ -59,6 +61,7 @@ def recompute_run_task(self, run_id: int) -> None:
 
 @shared_task(name="kpis.recompute_batch", bind=True, acks_late=True, **LIMITS, **RETRY)
 def recompute_batch_task(self, run_id: int, index: int) -> None:
+    job_note(recompute_run_id=run_id)
     try:
         recompute.batch_execute(run_id, index)
     except TRANSIENT as exc:
@@ -140,6 +143,7 @@ def dashboards_render_task(self) -> None:
 def pack_render_task(self, render_id: int) -> None:
     from .services.packs import RetryLater, pack_render_execute
 
+    job_note(pack_render_id=render_id)
     try:
         pack_render_execute(render_id)
     except (RetryLater, *TRANSIENT) as exc:

@@ -19,7 +19,7 @@ from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_requi
 from channels_app import selectors as channel_selectors
 
 from . import dashboards, renders, selectors, services
-from .exports import HEADER, export_rows, portfolio_table_rows
+from .exports import HEADER, export_rows, portfolio_table_rows, write_csv
 from .forms import DashboardFilterForm, FeedbackForm, ImportForm
 from .importing import template_csv
 from .models import ImportRun, RecomputeRun
@@ -257,9 +257,7 @@ def portfolio_table_csv(request: AuthedRequest) -> HttpResponse:
     _, filters = _dashboard_filters(request)
     data = dashboards.portfolio(user=request.user, filters=filters)
     out = HttpResponse(content_type="text/csv; charset=utf-8")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(portfolio_table_rows(data.table, filters))
+    write_csv(out, portfolio_table_rows(data.table, filters))
     out["Content-Disposition"] = (
         f'attachment; filename="portfolio-{filters.kind}-{filters.start}-{filters.end}.csv"'
     )

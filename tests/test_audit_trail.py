@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +17,7 @@ from tests.factories import (
     ChannelFactory,
     ConflictCaseFactory,
     ContractFactory,
+    IncentiveProgramFactory,
     ObjectiveFactory,
     PartnerFactory,
     ReviewFactory,
@@ -85,6 +88,22 @@ def test_a_foreign_key_change_names_the_objects(partner_user, other_partner_user
     ]
 
 
+def test_the_history_page_queries_do_not_grow_with_foreign_key_changes(
+    partner_user, other_partner_user
+):
+    def queries(changes: int) -> int:
+        partner = PartnerFactory(manager=partner_user)
+        for n in range(changes):
+            partner.manager = other_partner_user if n % 2 == 0 else partner_user
+            partner.save()
+        with CaptureQueriesContext(connection) as ctx:
+            _page, entries = history.object_history(obj=partner, page_number=1)
+        assert sum(len(e.changes) for e in entries) == changes
+        return len(ctx.captured_queries)
+
+    assert queries(2) == queries(12)
+
+
 def test_the_history_is_paginated_newest_first(viewer_client, web_shop):
     for n in range(30):
         web_shop.notes = f"note {n}"
@@ -128,14 +147,8 @@ def test_every_audited_kind_has_a_history_page_for_readers_only(
 
 
 def test_an_incentive_program_has_a_history_page(viewer_client, marketing_user):
-    from partners.models import IncentiveProgram
-
-    program = IncentiveProgram.objects.create(
-        name="Spring rebate",
-        kind=IncentiveProgram.Kind.REBATE,
-        channel=ChannelFactory(route=Channel.Route.INDIRECT),
-        start_date="2025-01-01",
-        created_by=marketing_user,
+    program = IncentiveProgramFactory.create(
+        name="Spring rebate", kind="rebate", created_by=marketing_user
     )
     program.name = "Spring rebate 2025"
     program.save()

@@ -1,14 +1,8 @@
 """An archived review pack opens offline in Chromium and draws its charts."""
 
-from datetime import datetime
-
 import pytest
-from django.utils import timezone
 
-from kpis.models import ReviewPack
-from kpis.services import packs
-from kpis.tests.helpers import import_rows
-from kpis.tests.test_packs import HEADER, settle
+from kpis.tests.helpers import dispatch_and_render, import_rows, make_pack, settle
 from tests.browser import screenshot
 from tests.factories import ChannelFactory
 
@@ -18,20 +12,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 def test_an_archived_pack_opens_offline_with_its_charts(browser, tmp_path):
     ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
     ChannelFactory(name="Google Ads", slug="google-ads", kind="paid_search")
-    import_rows(HEADER, [
+    import_rows(["date", "channel", "spend", "revenue", "cogs"], [
         ["2025-03-10", "web-shop", "100", "150", "100"],
         ["2025-04-10", "web-shop", "100", "250", "50"],
         ["2025-03-10", "google-ads", "100", "200", "50"],
         ["2025-04-10", "google-ads", "100", "200", "50"],
     ])  # fmt: skip
     settle()
-    pack = ReviewPack.objects.create(name="Monthly ROI review", cadence="monthly", day_of_month=5)
-    ReviewPack.objects.filter(pk=pack.pk).update(
-        created_at=timezone.make_aware(datetime(2025, 1, 1))
-    )
-    [render] = packs.packs_dispatch(now=timezone.make_aware(datetime(2025, 5, 5, 8)))
-    render = packs.pack_render_execute(render.pk)  # type: ignore[assignment]
-    assert render is not None
+    make_pack(periods=3)
+    render = dispatch_and_render()
     path = tmp_path / "pack.html"
     with render.html_file.open("rb") as f:
         path.write_bytes(f.read())

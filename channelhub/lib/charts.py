@@ -61,7 +61,8 @@ def score_history_figure(
                 hovertemplate="%{x|%Y-%m-%d}<br>Overall %{y:.2f}<extra></extra>",
             )
         )
-        for (key, label), colour in zip(items, colours, strict=True) if show_items else ():
+        shown = zip(items, colours, strict=True) if show_items else []
+        for (key, label), colour in shown:
             if key not in frame:
                 continue
             traces.append(

@@ -119,8 +119,10 @@ def render_maps_css(js: str | None = None) -> str:
     return _header(js, "map (MapLibre) styles") + "\n" + maps_style(js)[1] + "\n"
 
 
+@cache
 def stylesheet_ids() -> dict[str, str]:
-    """Static path → element id under which Plotly.js looks for it."""
+    """Static path → element id under which Plotly.js looks for it (every page
+    asks; the bundled plotly.min.js cannot change while the process runs)."""
     return {BASE_CSS: BASE_STYLE_ID, MAPS_CSS: maps_style()[0]}
 
 

@@ -13,8 +13,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from .runs import RecomputeRun
-
 WEEKDAYS = [
     (0, "Monday"),
     (1, "Tuesday"),
@@ -168,10 +166,8 @@ class PackRender(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
-    # The data it shows: the last recompute that had landed when it rendered.
-    data_run = models.ForeignKey(
-        RecomputeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # The data it shows: the last recompute that had landed when it rendered
+    # (its id, kept as a number: the archive outlives a deleted run row).
     data_run_number = models.BigIntegerField(null=True, blank=True)
     data_landed_at = models.DateTimeField(null=True, blank=True)
     period_kind = models.CharField(max_length=10, blank=True)
@@ -182,7 +178,6 @@ class PackRender(models.Model):
     objective_statuses = models.JSONField(default=dict, blank=True)
     html_file = models.FileField(upload_to="packs/%Y/%m/", blank=True, max_length=255)
     csv_file = models.FileField(upload_to="packs/%Y/%m/", blank=True, max_length=255)
-    html_bytes = models.PositiveIntegerField(default=0)
     recipients = models.JSONField(default=list, blank=True)
     sent_to = models.JSONField(default=list, blank=True)
 

@@ -39,6 +39,7 @@ from django.utils.text import slugify
 
 from channelhub.lib.queue import send_task
 
+from .. import periods
 from ..dashboards import Filters
 from ..models import DashboardState, PackRender, RecomputeRun, ReviewPack
 from ..packs import build, pack_filters, range_text
@@ -60,32 +61,32 @@ def _at(pack: ReviewPack, day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(pack.send_hour)))
 
 
-def _month_shift(day: date, months: int, day_of_month: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, day_of_month)
+# A cadence's slots start where its reporting periods do (fiscal quarters included).
+CADENCE_PERIODS = {
+    ReviewPack.Cadence.WEEKLY: "week",
+    ReviewPack.Cadence.MONTHLY: "month",
+    ReviewPack.Cadence.QUARTERLY: "quarter",
+}
 
 
 def _slot_day(pack: ReviewPack, day: date, step: int) -> date:
     """The slot day `step` slots after (negative: before) the slot on or
-    before `day`."""
-    if pack.cadence == ReviewPack.Cadence.WEEKLY:
-        base = day - timedelta(days=(day.weekday() - pack.weekday) % 7)
-        return base + timedelta(days=7 * step)
-    months = 1 if pack.cadence == ReviewPack.Cadence.MONTHLY else 3
-    first = day.month if months == 1 else (day.month - 1) // 3 * 3 + 1
-    base = date(day.year, first, pack.day_of_month)
-    if base > day:
-        base = _month_shift(base, -months, pack.day_of_month)
-    return _month_shift(base, months * step, pack.day_of_month)
+    before `day`: the pack's weekday, or its day of the month / of the
+    quarter's first month, in the period of its cadence."""
+    kind = CADENCE_PERIODS[ReviewPack.Cadence(pack.cadence)]
+    offset = timedelta(days=pack.weekday if kind == "week" else pack.day_of_month - 1)
+    start = periods.period_start(kind, day)
+    if start + offset > day:
+        step -= 1
+    for _ in range(abs(step)):
+        start = periods.next_start(kind, start) if step > 0 else periods.previous_start(kind, start)
+    return start + offset
 
 
 def slot_label(pack: ReviewPack, day: date) -> str:
-    if pack.cadence == ReviewPack.Cadence.WEEKLY:
-        iso = day.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-    if pack.cadence == ReviewPack.Cadence.MONTHLY:
-        return f"{day.year}-{day.month:02d}"
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    """2025-W19, 2025-05, 2025-Q2 (the fiscal quarter, named like kpis.periods)."""
+    kind = CADENCE_PERIODS[ReviewPack.Cadence(pack.cadence)]
+    return periods.label(kind, periods.period_start(kind, day)).removeprefix("FY")
 
 
 def current_slot(pack: ReviewPack, now: datetime | None = None) -> tuple[str, datetime]:
@@ -325,7 +326,6 @@ def _render(render: PackRender) -> None:
     )
     state: Any = DashboardState.objects.filter(pk=1).values("last_run_id", "landed_at").first()
     state = state or {}
-    render.data_run_id = state.get("last_run_id")
     render.data_run_number = state.get("last_run_id")
     render.data_landed_at = state.get("landed_at")
     content = build(pack=pack, render=render, filters=filters, previous_statuses=previous)
@@ -334,7 +334,6 @@ def _render(render: PackRender) -> None:
     html = content.html.encode()
     render.html_file.save(f"{base}.html", ContentFile(html), save=False)
     render.csv_file.save(f"{base}.csv", ContentFile(content.csv.encode()), save=False)
-    render.html_bytes = len(html)
     render.period_kind = filters.kind
     render.period_start = filters.start
     render.period_end = filters.end
@@ -354,7 +353,7 @@ def _render(render: PackRender) -> None:
 
 
 def _links(render: PackRender) -> tuple[str, str]:
-    site = settings.SITE_URL.rstrip("/")
+    site = settings.SITE_URL
     return (
         site + reverse("kpis:pack-file", args=[render.pk]),
         site + reverse("kpis:pack-detail", args=[render.pack_id]),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from kpis.models import ImportRun, KpiSnapshot, RecomputeRun
+from django.utils import timezone
+
+from kpis.models import ImportRun, KpiSnapshot, PackRender, RecomputeRun, ReviewPack
 from kpis.selectors import KpiRow, snapshot_rows
-from kpis.services import import_create, import_execute, recompute_execute
+from kpis.services import import_create, import_execute, packs, recompute_execute
 from kpis.services.recompute import recompute_request
 
 
@@ -72,3 +74,45 @@ def snapshot_state() -> list[tuple[Any, ...]]:
 
 
 D = Decimal
+
+
+# --- Review packs ------------------------------------------------------------------------
+
+DUE = datetime(2025, 5, 5, 8, 0)  # a Monday, a monthly pack's day (the 5th), after its hour
+
+
+def aware(moment: datetime) -> datetime:
+    return timezone.make_aware(moment)
+
+
+def settle() -> None:
+    """Run every queued recompute (an import queues one; a worker would run it)."""
+    for run_id in RecomputeRun.objects.filter(status="queued").values_list("pk", flat=True):
+        recompute_execute(run_id, inline=True)
+
+
+def make_pack(**fields) -> ReviewPack:
+    values = {
+        "name": "Monthly ROI review",
+        "cadence": ReviewPack.Cadence.MONTHLY,
+        "day_of_month": 5,
+        "send_hour": 7,
+        "period_kind": "month",
+        "periods": 2,
+        **fields,
+    }
+    pack = ReviewPack.objects.create(**values)
+    ReviewPack.objects.filter(pk=pack.pk).update(created_at=aware(datetime(2025, 1, 1)))
+    pack.refresh_from_db()
+    return pack
+
+
+def execute(render_id: int) -> PackRender:
+    result = packs.pack_render_execute(render_id)
+    assert result is not None
+    return result
+
+
+def dispatch_and_render(at: datetime = DUE) -> PackRender:
+    [render] = packs.packs_dispatch(now=aware(at))
+    return execute(render.pk)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis.dashboards import Filters, attention_items
+from kpis.dashboards import TREND_LEGEND, Filters, attention_items
 from tests.factories import ChannelFactory, ObjectiveFactory, make_audit
 
 from .helpers import import_rows, recompute
@@ -126,6 +126,24 @@ def test_the_number_of_queries_does_not_grow_with_channels(viewer_client):
         return len(ctx.captured_queries)
 
     assert queries_with(3) == queries_with(15)
+
+
+def test_the_roi_trend_caption_says_when_its_legend_leaves_channels_out(viewer_client):
+    def caption(count: int, kind: str) -> str:
+        for i in range(count):
+            ChannelFactory(slug=f"t{count}-{i}", kind=kind)
+        import_rows(
+            HEADER,
+            [["2025-01-10", f"t{count}-{i}", "10", "20", "5", "1", "1"] for i in range(count)],
+        )
+        recompute()
+        response = viewer_client.get(URL, {**RANGE, "kind": kind})
+        trend = response.context["data"].figures["roi_trend"]["data"]
+        assert len(trend) == min(count, TREND_LEGEND)
+        return response.text
+
+    assert "of the 20 with the highest cost" not in caption(3, "ecommerce")
+    assert "of the 20 with the highest cost" in caption(TREND_LEGEND + 2, "email")
 
 
 def test_the_channel_dashboard_shows_trends_and_objectives(viewer_client, portfolio_data):

@@ -22,15 +22,18 @@ from kpis.services import packs
 from kpis.services.recompute import recompute_execute, recompute_request
 from tests.factories import ChannelFactory, ObjectiveFactory, UserFactory
 
-from .helpers import import_rows
+from .helpers import (
+    DUE,
+    aware,
+    dispatch_and_render,
+    execute,
+    import_rows,
+    make_pack,
+    settle,
+)
 
 pytestmark = pytest.mark.django_db
 HEADER = ["date", "channel", "spend", "revenue", "cogs"]
-DUE = datetime(2025, 5, 5, 8, 0)  # a Monday, the pack's day, after its hour
-
-
-def aware(moment: datetime) -> datetime:
-    return timezone.make_aware(moment)
 
 
 @pytest.fixture
@@ -52,39 +55,6 @@ def business():
     ])  # fmt: skip
     settle()
     return shop, ads, events
-
-
-def settle() -> None:
-    """Run every queued recompute (an import queues one; a worker would run it)."""
-    for run_id in RecomputeRun.objects.filter(status="queued").values_list("pk", flat=True):
-        recompute_execute(run_id, inline=True)
-
-
-def make_pack(**fields) -> ReviewPack:
-    values = {
-        "name": "Monthly ROI review",
-        "cadence": ReviewPack.Cadence.MONTHLY,
-        "day_of_month": 5,
-        "send_hour": 7,
-        "period_kind": "month",
-        "periods": 2,
-        **fields,
-    }
-    pack = ReviewPack.objects.create(**values)
-    ReviewPack.objects.filter(pk=pack.pk).update(created_at=aware(datetime(2025, 1, 1)))
-    pack.refresh_from_db()
-    return pack
-
-
-def execute(render_id: int) -> PackRender:
-    result = packs.pack_render_execute(render_id)
-    assert result is not None
-    return result
-
-
-def dispatch_and_render(at: datetime = DUE) -> PackRender:
-    [render] = packs.packs_dispatch(now=aware(at))
-    return execute(render.pk)
 
 
 def figure(html: str, element_id: str) -> dict:
@@ -127,6 +97,25 @@ def test_a_pack_covers_whole_periods_finished_before_its_day():
 def test_the_cadence_slot_that_has_come(cadence, now, slot, due):
     pack = ReviewPack(cadence=cadence, weekday=0, day_of_month=5, send_hour=7)
     assert packs.current_slot(pack, aware(now)) == (slot, aware(due))
+
+
+def test_quarterly_packs_follow_the_fiscal_quarters(settings):
+    """With a fiscal year from February, quarters start in Feb, May, Aug and
+    Nov: the pack comes on the 5th of those months and covers the fiscal
+    quarter just finished."""
+    settings.FISCAL_YEAR_START_MONTH = 2
+    pack = ReviewPack(
+        cadence="quarterly", day_of_month=5, send_hour=7, period_kind="quarter", periods=1
+    )
+    slot, due = packs.current_slot(pack, aware(datetime(2025, 5, 20, 9)))
+    assert (slot, due) == ("2026-Q2", aware(datetime(2025, 5, 5, 7)))  # FY2026 runs Feb-Jan
+    assert packs.current_slot(pack, aware(datetime(2025, 5, 3)))[1] == aware(
+        datetime(2025, 2, 5, 7)
+    )
+    assert packs.next_slot_at(pack, aware(datetime(2025, 5, 20))) == aware(datetime(2025, 8, 5, 7))
+    assert pack_filters(pack, due.date()) == Filters(
+        kind="quarter", start=date(2025, 2, 1), end=date(2025, 4, 30)
+    )
 
 
 def test_the_next_slot_follows_the_current_one():

@@ -13,8 +13,7 @@ from kpis.dashboards import Filters
 from kpis.models import DashboardRender, DashboardState
 from tests.factories import ChannelFactory, ObjectiveFactory
 
-from .helpers import import_rows
-from .test_packs import settle
+from .helpers import import_rows, settle
 
 pytestmark = pytest.mark.django_db
 HEADER = ["date", "channel", "spend", "revenue", "cogs", "orders", "new_customers"]

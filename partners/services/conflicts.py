@@ -67,8 +67,8 @@ def notify_owner_soon(case: ConflictCase, *, reason: str) -> None:
         return
 
     def send() -> None:
-        # No request here: a SITE_URL setting (when there is one) makes the link absolute.
-        base = str(getattr(settings, "SITE_URL", "")).rstrip("/")
+        # No request here: SITE_URL (no trailing slash) makes the link absolute.
+        base = settings.SITE_URL
         context = {
             "case": case,
             "owner": owner,
