@@ -27,7 +27,6 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from channelhub.celery import app
 from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.models import Heartbeat
 from channelhub.tasks import heartbeat_task
@@ -36,7 +35,7 @@ from kpis.services.recompute import PAUSE_BEFORE_COMMIT_ENV, orphaned_run_ids
 from kpis.tasks import kpis_sweeper_task, recompute_run_task
 from kpis.tests.helpers import csv_bytes, import_rows, snapshot_state
 from tests.factories import PASSWORD, ChannelFactory, UserFactory
-from tests.worker import ROOT, _database_url, running_worker_process, wait_for
+from tests.worker import ROOT, private_queue, process_env, running_worker_process, stop, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -59,11 +58,8 @@ def _require_real_stack() -> None:
 def queue() -> Iterator[str]:
     """A private queue: what this test process sends goes there, and only its workers read it."""
     _require_real_stack()
-    name = f"fault-{uuid.uuid4().hex[:10]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = name
-    yield name
-    app.conf.task_default_queue = previous
+    with private_queue("fault") as name:
+        yield name
 
 
 def _month(channel_slug: str) -> KpiSnapshot:
@@ -189,16 +185,6 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _login(base: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{base}/accounts/login/", timeout=30)
@@ -220,14 +206,7 @@ def test_with_redis_down_an_import_still_commits_and_its_recompute_runs_once_red
     ChannelFactory(name="Web Shop", slug="web-shop")
     UserFactory(username="maria", role=MARKETING_MANAGER)
     broker_url = f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": broker_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_DEBUG": "1",
-    }
+    env = process_env(queue, {"REDIS_URL": broker_url, "DJANGO_DEBUG": "1"})
     private_redis = _start_redis(PRIVATE_REDIS_PORT, tmp_path)
     web_log = open(tmp_path / "web.log", "w+")  # noqa: SIM115
     web = subprocess.Popen(
@@ -240,7 +219,7 @@ def test_with_redis_down_an_import_still_commits_and_its_recompute_runs_once_red
         wait_for(lambda: _web_up(base), timeout=60, what="gunicorn")
         session = _login(base)
 
-        _stop(private_redis)  # Redis goes away
+        stop(private_redis)  # Redis goes away
         health = session.get(f"{base}/health/", params={"check": "broker"}, timeout=30)
         assert health.status_code == 503
 
@@ -286,9 +265,9 @@ def test_with_redis_down_an_import_still_commits_and_its_recompute_runs_once_red
         assert (_month("web-shop").spend, _month("web-shop").revenue) == (100, 400)
         assert session.get(f"{base}/health/", params={"check": "broker"}, timeout=30).ok
     finally:
-        _stop(web)
+        stop(web)
         web_log.close()
-        _stop(private_redis)
+        stop(private_redis)
 
 
 def _web_up(base: str) -> bool:

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -31,75 +32,70 @@ def _database_url() -> str:
     return f"sqlite:///{Path(db['NAME']).resolve()}"
 
 
-@contextlib.contextmanager
-def running_worker(extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Yield the name of a private queue that a freshly started worker consumes."""
-    from channelhub.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = {
+def process_env(queue: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a process (worker, beat, gunicorn) that shares this
+    test's database, queue and uploaded files."""
+    return {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **(extra_env or {}),
     }
-    # Messages this process sends go to the private queue too.
+
+
+@contextlib.contextmanager
+def private_queue(prefix: str = "test") -> Iterator[str]:
+    """A queue of this test's own: what this process sends goes there too."""
+    from channelhub.celery import app
+
+    queue = f"{prefix}-{uuid.uuid4().hex[:10]}"
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    with _process(
-        [
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
-        env,
-        f"worker-{queue}",
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous_queue
+
+
+@contextlib.contextmanager
+def running_worker(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Yield the name of a private queue that a freshly started worker consumes."""
+    with (
+        private_queue() as queue,
+        running_worker_process(queue, extra_env, hostname=queue),
     ):
-        try:
-            yield queue
-        finally:
-            app.conf.task_default_queue = previous_queue
+        yield queue
 
 
 @contextlib.contextmanager
 def running_worker_process(
-    queue: str, extra_env: dict[str, str] | None = None
+    queue: str, extra_env: dict[str, str] | None = None, *, hostname: str = ""
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A worker on an existing `queue`, yielding its process (fault tests kill it)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        **(extra_env or {}),
-    }
-    name = f"{queue}-{uuid.uuid4().hex[:6]}"
+    name = hostname or f"{queue}-{uuid.uuid4().hex[:6]}"
     args = ["worker", "--pool", "solo", "--queues", queue, "--hostname", f"{name}@%h"]
     args += ["--without-gossip", "--without-mingle", "--loglevel", "INFO"]
-    with _process(args, env, f"worker-{name}") as process:
+    with _process(args, process_env(queue, extra_env), f"worker-{name}") as process:
         yield process
 
 
 @contextlib.contextmanager
 def running_beat(queue: str, extra_env: dict[str, str] | None = None) -> Iterator[None]:
     """Celery beat (the database schedule of the test DB), sending to `queue`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        **(extra_env or {}),
-    }
-    with _process(["beat", "--loglevel", "INFO"], env, f"beat-{queue}"):
+    with _process(["beat", "--loglevel", "INFO"], process_env(queue, extra_env), f"beat-{queue}"):
         yield
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate `process`, killing it if it has not ended after 20 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
@@ -115,13 +111,7 @@ def _process(args: list[str], env: dict[str, str], name: str) -> Iterator[subpro
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
