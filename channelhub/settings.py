@@ -197,7 +197,10 @@ BRAND_AUDIT_CADENCE_DAYS = env_int("BRAND_AUDIT_CADENCE_DAYS", 90)
 CONTRACT_DOCUMENT_MAX_BYTES = env_int("CONTRACT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # The address people reach the app at: links in emails and review packs.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default where `make run` serves it (its HOST and PORT).
+SITE_URL = env_str(
+    "SITE_URL", f"http://{env_str('HOST', '127.0.0.1')}:{env_str('PORT', '8000')}"
+).rstrip("/")
 # Review packs: attach the rendered file to the email up to this size (above
 # it, the email links to the pack instead); how often a failed render or send
 # is tried; how long a pack waits for the recompute it depends on.

@@ -145,12 +145,20 @@ def _figure(
         "template": copy.deepcopy(TEMPLATE),
         "title": {"text": title, "x": 0, "font": {"size": 15, "color": INK}},
         "font": {"family": FONT, "size": 12, "color": INK},
-        "margin": {"l": 60, "r": 20, "t": 48, "b": 48},
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 16},  # axes and legend push it (automargin)
         "height": height,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
         "hoverlabel": {"font": {"family": FONT}},
-        "legend": {"orientation": "h", "y": -0.18, "font": {"size": 11}},
+        # At the foot of the chart, not of the plot: slanted period labels
+        # never run into it, and the plot shrinks to make room.
+        "legend": {
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "font": {"size": 11},
+        },
         "xaxis": {**X_AXIS, **(xaxis or {})},
         "yaxis": {**Y_AXIS, **(yaxis or {})},
         **layout,

@@ -51,6 +51,13 @@ def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portf
     assert data.table[0].values["revenue"] == D("800")
 
 
+def test_the_range_is_described_in_plain_words(viewer_client, portfolio_data):
+    two = viewer_client.get(URL, RANGE).text
+    assert "(2 months)" in two and "Change against the 2 months before." in two
+    one = viewer_client.get(URL, {**RANGE, "start": "2025-02-01"}).text
+    assert "(1 month)" in one and "Change against the month before." in one
+
+
 def test_filters_live_in_the_url_and_narrow_the_channels(marketing_client, portfolio_data):
     response = marketing_client.get(URL, {**RANGE, "kind": "paid_search"})
     data = response.context["data"]
