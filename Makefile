@@ -11,7 +11,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 export PORT HOST
 
-.PHONY: run test install lint typecheck bench clean
+.PHONY: run test install lint typecheck imports bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ChannelHub needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -43,9 +43,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
+# Imports go one way (layers) and close no circle: pyproject.toml [tool.importlinter].
+imports: install
+	$(BIN)/lint-imports
+
 # pytest exits 5 when it collects nothing: that means a broken test layout,
 # never a pass, so say so plainly.
-test: lint typecheck
+test: lint typecheck imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \

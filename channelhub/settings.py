@@ -363,7 +363,7 @@ SPECTACULAR_SETTINGS = {
         "PartnerStatusEnum": "partners.models.Partner.Status",
         "ContractKindEnum": "partners.models.Contract.Kind",
         "InteractionKindEnum": "partners.models.Interaction.Kind",
-        "ObjectiveStatusEnum": "kpis.formulas.OBJECTIVE_STATUS_CHOICES",
+        "ObjectiveStatusEnum": "channelhub.metrics.formulas.OBJECTIVE_STATUS_CHOICES",
         "ImportRunStatusEnum": "kpis.models.ImportRun.Status",
         "RecomputeRunStatusEnum": "kpis.models.RecomputeRun.Status",
     },

@@ -15,8 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from channelhub.lib.api import FormModelSerializer, RulesViewSet, request_user
-from kpis.formulas import OBJECTIVE_STATUS_LABELS
-from kpis.models import ObjectiveStatus
+from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 
 from . import selectors, services
 from .filters import ChannelFilter, ObjectiveFilter
@@ -131,15 +130,23 @@ class ChannelViewSet(
 # --- objectives --------------------------------------------------------------------
 
 
-class ObjectiveEvaluationSerializer(serializers.ModelSerializer):
+def _evaluation_number() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=30, decimal_places=10, read_only=True, allow_null=True
+    )
+
+
+# The objective's stored evaluation: a row the KPI engine writes, read through
+# the objective's `evaluation` relation (channels_app does not import kpis).
+class ObjectiveEvaluationSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OBJECTIVE_STATUS_CHOICES, read_only=True)
     status_label = serializers.SerializerMethodField()
+    actual = _evaluation_number()
+    projected = _evaluation_number()
+    progress = _evaluation_number()
+    as_of = serializers.DateField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = ObjectiveStatus
-        fields = ["status", "status_label", "actual", "projected", "progress", "as_of"]
-        read_only_fields = fields
-
-    def get_status_label(self, obj: ObjectiveStatus) -> str:
+    def get_status_label(self, obj: Any) -> str:
         return OBJECTIVE_STATUS_LABELS[obj.status]
 
 

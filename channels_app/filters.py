@@ -6,7 +6,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from kpis.formulas import METRIC_CHOICES, OBJECTIVE_STATUS_CHOICES
+from channelhub.metrics.formulas import METRIC_CHOICES, OBJECTIVE_STATUS_CHOICES
 
 from .models import Channel, ChannelObjective
 

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 
-from kpis.formulas import METRICS, default_direction
+from channelhub.metrics.formulas import METRICS, default_direction
 
 from .models import Channel, ChannelObjective
 from .services import unique_channel_slug

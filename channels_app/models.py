@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from kpis.formulas import METRIC_CHOICES, METRICS, NEGATIVE_TARGET_METRICS
+from channelhub.metrics.formulas import METRIC_CHOICES, METRICS, NEGATIVE_TARGET_METRICS
 
 # Path segments under /channels/ that are pages, not channels.
 RESERVED_SLUGS = frozenset({"new", "objectives", "import", "export", "audits"})

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from kpis.formulas import default_direction
+from channelhub.metrics.formulas import default_direction
 
+from .extensions import objective_changed
 from .models import RESERVED_SLUGS, Channel, ChannelObjective
 
 # Which status a channel may move to from each status. A retired channel keeps
@@ -123,10 +124,8 @@ def channel_set_status(*, channel: Channel, status: str) -> Channel:
 
 
 def _after_objective_change(objective: ChannelObjective) -> None:
-    # Imported lazily: kpis depends on channels_app, not the other way round.
-    from kpis.services import objective_evaluate
-
-    objective_evaluate(objective=objective)
+    # The KPI engine (a layer above) evaluates the objective, in this transaction.
+    objective_changed.send(sender=ChannelObjective, objective=objective)
 
 
 @transaction.atomic

@@ -9,11 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
-from kpis import selectors as kpi_selectors
-from kpis.forms import PeriodForm
-from kpis.models import STORED_PERIOD_KINDS
 
 from . import selectors, services
+from .extensions import channel_page
 from .filters import ChannelFilter, ObjectiveFilter
 from .forms import ChannelForm, ObjectiveForm
 from .models import Channel, ChannelObjective
@@ -47,12 +45,6 @@ def channel_list(request: AuthedRequest) -> HttpResponse:
 def channel_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     channel = _get_channel_for_user(request, slug, "channels_app.view_channel")
     objectives = selectors.objective_list(user=request.user, channel=channel)
-    period = PeriodForm(request.GET)
-    period.is_valid()
-    kind = period.cleaned_data.get("period") or "month"
-    kpi = kpi_selectors.channel_kpi_table(
-        channel=channel, kind=kind, count=period.cleaned_data.get("periods") or 12
-    )
     return render(
         request,
         "channels_app/channel_detail.html",
@@ -60,9 +52,8 @@ def channel_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             "channel": channel,
             "objectives": objectives,
             "transitions": services.STATUS_TRANSITIONS[channel.status],
-            "kpi": kpi,
-            "feedback": kpi_selectors.recent_feedback(channel=channel),
-            "period_kinds": [(k.value, k.label) for k in STORED_PERIOD_KINDS],
+            # The KPI table and recent feedback, from the KPI engine.
+            **channel_page.context(request=request, channel=channel),
         },
     )
 

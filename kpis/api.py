@@ -1,4 +1,4 @@
-"""KPI data over the API: snapshots (values from kpis.formulas through
+"""KPI data over the API: snapshots (values from channelhub.metrics.formulas through
 kpis.selectors), the export CSV (kpis.exports), import and recompute runs,
 and the daily-facts push, which goes through the import page's machinery.
 """
@@ -37,12 +37,13 @@ from channelhub.lib.api import (
     request_user,
 )
 from channelhub.lib.uploads import read_head
+from channelhub.metrics import periods
+from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
 from channels_app import selectors as channel_selectors
 from partners import selectors as partner_selectors
 
-from . import periods, selectors, services
+from . import selectors, services
 from .exports import HEADER, export_rows
-from .formulas import EXPORT_KPIS, METRICS, rounded
 from .importing import KNOWN_COLUMNS, FileProblem
 from .models import ImportRun, RecomputeRun
 
@@ -129,7 +130,7 @@ KPI_PARAMETERS = [
 
 
 class KpiSnapshotListView(GenericAPIView):
-    """KPI rows per channel (or partner) and period, every value from kpis.formulas."""
+    """KPI rows per channel (or partner) and period, every value from the metric catalogue."""
 
     permission_classes = [HasRole]
     serializer_class = KpiRowSerializer

@@ -7,6 +7,7 @@ class KPIsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals
+        from . import extensions, signals
 
         signals.connect()
+        extensions.connect()

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from django.conf import settings
 
 from channelhub.lib.charts import figure, trace
-from channelhub.templatetags.channelhub import CURRENCY_SYMBOLS
+from channelhub.metrics.display import CURRENCY_SYMBOLS
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 GRID = "#e2e6ec"

@@ -3,7 +3,7 @@
 Everything here reads stored snapshots (never daily facts), aggregates in the
 database where it can, and runs a fixed number of queries whatever the number
 of channels and periods. Figures are built by kpis.charts from the frames made
-here; every KPI value comes from kpis.formulas.
+here; every KPI value comes from channelhub.metrics.formulas.
 """
 
 from __future__ import annotations
@@ -22,6 +22,16 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from channelhub.metrics import formulas, periods
+from channelhub.metrics.formulas import (
+    AT_RISK,
+    COMPONENT_NAMES,
+    METRICS,
+    OFF_TRACK,
+    Components,
+    change,
+    kpis,
+)
 from channels_app.charts import build_audit_score_figure
 from channels_app.models import Channel, ChannelObjective
 from channels_app.selectors import (
@@ -32,8 +42,7 @@ from channels_app.selectors import (
 )
 from partners.selectors import open_conflicts_per_channel
 
-from . import charts, formulas, periods
-from .formulas import AT_RISK, COMPONENT_NAMES, METRICS, OFF_TRACK, Components, change, kpis
+from . import charts
 from .models import NO_PARTNER, ChannelDataState, KpiSnapshot
 
 DASHBOARD_KINDS = ("week", "month", "quarter")

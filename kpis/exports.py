@@ -9,9 +9,9 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from channelhub.metrics.formulas import EXPORT_KPIS, rounded
 from channels_app.models import Channel
 
-from .formulas import EXPORT_KPIS, rounded
 from .selectors import KpiRow, snapshot_rows
 
 HEADER = [
@@ -86,7 +86,7 @@ def write_csv(out: IO[str] | Any, rows: Iterable[list[str]]) -> int:
 def portfolio_table_rows(table: Iterable[Any], filters: Any) -> Iterator[list[str]]:
     """A dashboard's channel table (kpis.dashboards.ChannelTotal rows over the
     whole range of `filters`) in the export's columns: one row per channel."""
-    from .periods import label
+    from channelhub.metrics.periods import label
 
     assert filters.start and filters.end
     span = f"{label(filters.kind, filters.start)}..{label(filters.kind, filters.end)}"

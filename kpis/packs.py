@@ -22,14 +22,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from channelhub.templatetags.channelhub import metric_value, money, pct
+from channelhub.metrics import periods
+from channelhub.metrics.display import metric_value, money, pct
+from channelhub.metrics.formulas import AT_RISK, OFF_TRACK
 from channels_app.models import Channel, ChannelObjective
 from channels_app.selectors import TEAM_SCOPE
 
-from . import dashboards, periods
+from . import dashboards
 from .dashboards import Filters, Portfolio
 from .exports import portfolio_table_rows, write_csv
-from .formulas import AT_RISK, OFF_TRACK
 from .models import PackRender, ReviewPack
 from .renders import CHANNEL_PARTS, PORTFOLIO_PARTS, render_parts
 

@@ -51,6 +51,7 @@ from .models import ChannelDataState, DashboardRender, DashboardState, Recompute
 log = logging.getLogger(__name__)
 
 # The scopes rendered ahead of time: every role of the team sees every channel.
+DASHBOARDS_RENDER_TASK = "kpis.dashboards_render"  # registered by kpis.tasks
 RENDERED_SCOPES = (TEAM_SCOPE,)
 CHANNEL_DEFAULT_KIND = "month"
 
@@ -81,14 +82,24 @@ def code_version() -> str:
     Stored renders of another version are misses, so a deploy that changes
     how a dashboard looks never serves the old look until the next recompute."""
     from channelhub.lib import charts as shared_charts
+    from channelhub.metrics import display, formulas, periods
     from channelhub.templatetags import channelhub as formatters
     from channels_app import charts as channel_charts
 
-    from . import charts, formulas, periods
+    from . import charts
 
     names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values()]  # they include no others
     paths = [get_template(name).origin.name for name in names]  # type: ignore[attr-defined]
-    modules = (dashboards, formulas, periods, charts, shared_charts, channel_charts, formatters)
+    modules = (
+        dashboards,
+        formulas,
+        periods,
+        charts,
+        shared_charts,
+        channel_charts,
+        display,
+        formatters,
+    )
     paths += [str(module.__file__) for module in modules]
     digest = hashlib.sha1(usedforsecurity=False)
     for path in paths:
@@ -132,9 +143,7 @@ def dashboards_changed(*, run_id: int | None = None) -> None:
 def send_render() -> None:
     """Wake a worker to render the default views. A broker outage only costs
     speed: pages compute live and store what they computed."""
-    from .tasks import dashboards_render_task
-
-    send_task(dashboards_render_task, what="dashboard renders")
+    send_task(DASHBOARDS_RENDER_TASK, what="dashboard renders")
 
 
 def current_state() -> tuple[int, int | None]:

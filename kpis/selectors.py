@@ -2,7 +2,7 @@
 
 Pages read stored snapshots (a constant number of queries, whatever the
 history); only day-level rows are aggregated from the facts on request.
-Every KPI value comes from kpis.formulas.
+Every KPI value comes from channelhub.metrics.formulas.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from channelhub.lib.fields import from_cents
 from channelhub.lib.roles import has_any_role
+from channelhub.metrics import periods
+from channelhub.metrics.formulas import COMPONENT_NAMES, Components, kpis
 from channels_app.models import Channel
+from partners.models import Partner
 
-from . import periods, sql
-from .formulas import COMPONENT_NAMES, Components, kpis
+from . import sql
 from .models import (
     NO_PARTNER,
     ChannelDataState,
@@ -284,7 +286,7 @@ def feedback_list(*, user: Any) -> QuerySet[CustomerFeedback]:
 
 
 def feedback_summary(entries: QuerySet[CustomerFeedback]) -> dict[str, Any]:
-    """NPS and average rating of a set of entries, by kpis.formulas, in one query."""
+    """NPS and average rating of a set of entries, by channelhub.metrics.formulas, in one query."""
     totals = entries.aggregate(
         promoters=Count("pk", filter=Q(score__gte=9)),
         detractors=Count("pk", filter=Q(score__lte=6)),
@@ -320,3 +322,37 @@ def pack_list() -> QuerySet[ReviewPack]:
         last_at=Subquery(last.values("created_at")[:1]),
         last_id=Subquery(last.values("pk")[:1]),
     ).order_by("name")
+
+
+def partner_sales(*, partner: Partner, months: int = 6) -> list[dict[str, Any]]:
+    """The partner's last `months` months with facts, oldest first, from its KPI
+    snapshots (the daily facts that carry the partner, and its customers'
+    feedback): revenue, units, orders, NPS and average rating.
+
+    A fixed number of queries whatever the history (snapshots are per month).
+    """
+    last = last_fact_days(channel_ids=[partner.channel_id]).get(partner.channel_id)
+    if last is None:
+        return []
+    start = periods.period_start("month", last)
+    for _ in range(months - 1):
+        start = periods.previous_start("month", start)
+    rows = snapshot_rows(
+        kind="month",
+        channel_ids=[partner.channel_id],
+        partner_keys=[partner.pk],
+        start=start,
+        end=last,
+    )
+    return [
+        {
+            "period_label": row.label,
+            "revenue": row.values["revenue"],
+            "units": row.values["units"],
+            "orders": row.values["orders"],
+            "nps": row.values["nps"],
+            "avg_rating": row.values["avg_rating"],
+            "complete": row.complete,
+        }
+        for row in rows
+    ]

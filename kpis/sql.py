@@ -5,7 +5,7 @@ uses them with a parameter list (an empty one will do).
 
 Everything else the KPI engine runs is the same text on both databases; this
 module is the one place where a dialect is chosen, so a reader can see every
-difference at once. Period rules mirror kpis/periods.py (tested together).
+difference at once. Period rules mirror channelhub/metrics/periods.py (tested together).
 """
 
 from __future__ import annotations
@@ -79,38 +79,6 @@ def distinct(a: str, b: str) -> str:
 def upsert_select_suffix() -> str:
     """SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT (parser ambiguity)."""
     return "" if is_postgres() else " WHERE true"
-
-
-def advisory_xact_lock(key: int) -> None:
-    """Serialize a critical section across processes until the transaction ends.
-
-    PostgreSQL releases the lock when the transaction or the connection ends,
-    so a killed worker cannot leave it held. SQLite needs nothing: our
-    transactions start IMMEDIATE, which already takes the database write lock.
-    """
-    if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def try_advisory_lock(namespace: int, key: int) -> bool:
-    """Take a session-level lock on (namespace, key) if free; True on SQLite.
-
-    Held until `advisory_unlock` or until the connection ends: a worker killed
-    with SIGKILL loses its connection, so the lock tells a live holder from a
-    dead one.
-    """
-    if not is_postgres():
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key])
-        return bool(cursor.fetchone()[0])
-
-
-def advisory_unlock(namespace: int, key: int) -> None:
-    if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
 
 
 def placeholders(values: list[int]) -> str:

@@ -19,7 +19,11 @@ from django.utils import timezone
 from channelhub.lib.logs import job_note
 
 from .models import ImportRun, RecomputeRun
+from .renders import DASHBOARDS_RENDER_TASK
 from .services import imports, recompute
+from .services.imports import FACTS_IMPORT_TASK
+from .services.packs import PACK_RENDER_TASK
+from .services.recompute import RECOMPUTE_BATCH_TASK, RECOMPUTE_RUN_TASK
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ def _countdown(retries: int) -> int:
     return get_exponential_backoff_interval(5, retries, 300, full_jitter=True)
 
 
-@shared_task(name="kpis.facts_import", bind=True, acks_late=True, **LIMITS, **RETRY)
+@shared_task(name=FACTS_IMPORT_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
 def facts_import_task(self, import_run_id: int) -> None:
     job_note(import_run_id=import_run_id)
     try:
@@ -46,7 +50,7 @@ def facts_import_task(self, import_run_id: int) -> None:
         raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
 
 
-@shared_task(name="kpis.recompute_run", bind=True, acks_late=True, **LIMITS, **RETRY)
+@shared_task(name=RECOMPUTE_RUN_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
 def recompute_run_task(self, run_id: int) -> None:
     job_note(recompute_run_id=run_id)
     try:
@@ -59,7 +63,7 @@ def recompute_run_task(self, run_id: int) -> None:
         raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
 
 
-@shared_task(name="kpis.recompute_batch", bind=True, acks_late=True, **LIMITS, **RETRY)
+@shared_task(name=RECOMPUTE_BATCH_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
 def recompute_batch_task(self, run_id: int, index: int) -> None:
     job_note(recompute_run_id=run_id)
     try:
@@ -118,7 +122,7 @@ RENDER_DEFER_SECONDS = 15
 
 
 @shared_task(
-    name="kpis.dashboards_render",
+    name=DASHBOARDS_RENDER_TASK,
     bind=True,
     ignore_result=True,
     max_retries=240,  # an hour of bursts; then the next landing queues it again
@@ -139,7 +143,7 @@ def dashboards_render_task(self) -> None:
         raise self.retry(countdown=RENDER_DEFER_SECONDS)
 
 
-@shared_task(name="kpis.pack_render", bind=True, acks_late=True, max_retries=10, **LIMITS)
+@shared_task(name=PACK_RENDER_TASK, bind=True, acks_late=True, max_retries=10, **LIMITS)
 def pack_render_task(self, render_id: int) -> None:
     from .services.packs import RetryLater, pack_render_execute
 

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
+from channelhub.metrics.periods import KINDS
 from channels_app import selectors as channel_selectors
 
 from . import dashboards, renders, selectors, services
@@ -23,7 +24,6 @@ from .exports import HEADER, export_rows, portfolio_table_rows, write_csv
 from .forms import DashboardFilterForm, FeedbackForm, ImportForm
 from .importing import template_csv
 from .models import ImportRun, RecomputeRun
-from .periods import KINDS
 from .progress import get_progress
 
 log = logging.getLogger(__name__)

@@ -118,8 +118,6 @@ def program_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @role_required
 def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    from kpis.models import IncentiveAccrual
-
     program = _get_program_for_user(request, pk, "partners.view_incentiveprogram")
     mine = _partners_i_may_change(request, program)
     enrolled = mine.filter(enrollments__program=program)
@@ -127,9 +125,10 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "program": program,
         "brackets": program.brackets.all(),
         "partners": selectors.program_partner_totals(program=program),
-        "accruals": IncentiveAccrual.objects.filter(program=program)
-        .select_related("partner")
-        .order_by("-period_start", "partner__name")[:60],
+        # Rows of the KPI engine (a layer above), through the program's relation.
+        "accruals": program.accruals.select_related("partner").order_by(
+            "-period_start", "partner__name"
+        )[:60],
         "claims": program.claims.select_related("partner", "decided_by").order_by("-created_at")[
             :50
         ],

@@ -28,12 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpis.importing import CsvReader, FileProblem, Header
+from channelhub.lib.tabular import CsvReader, FileProblem, FileSpec
 
 from .models import PriceObservation, Product
 from .models.partner import Partner
 
 COLUMNS = ("date", "partner", "sku", "price", "where_seen")
+# Every column is required; the same reader as the facts import, with this header.
+PRICE_FILE = FileSpec(required=COLUMNS, optional=())
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # A price file is a few thousand sightings; a bigger one is a mistake (or
 # the facts file uploaded in the wrong place) and is refused before parsing.
@@ -66,52 +68,6 @@ class PriceFile:
         return not self.errors
 
 
-def _header(names: list[str]) -> Header:
-    cleaned = [str(n or "").strip().lower() for n in names]
-    while cleaned and cleaned[-1] == "":
-        cleaned.pop()
-    if not cleaned:
-        raise FileProblem("The file is empty: the first line must be a header row.")
-    seen: set[str] = set()
-    for name in cleaned:
-        if name and name in seen:
-            raise FileProblem(f"The header names the column “{name}” twice.")
-        seen.add(name)
-    missing = [c for c in COLUMNS if c not in seen]
-    if missing:
-        raise FileProblem(
-            "Required column(s) missing: " + ", ".join(missing),
-            [
-                {"line": 1, "column": c, "value": "", "reason": "required column is missing"}
-                for c in missing
-            ],
-        )
-    return Header(
-        columns=[c for c in cleaned if c in COLUMNS],
-        ignored=[c for c in cleaned if c and c not in COLUMNS],
-    )
-
-
-class PriceCsvReader(CsvReader):
-    """The KPI import's CSV reader with the price file's header rules."""
-
-    def __init__(self, path: Path) -> None:
-        # CsvReader.__init__ checks the daily-facts header; this file has its own.
-        self.path = path
-        with open(path, "rb") as handle:
-            first = handle.readline()
-        if not first.strip():
-            raise FileProblem("The file is empty: the first line must be a header row.")
-        try:
-            text = first.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise FileProblem("The file is not UTF-8 text (save it as CSV UTF-8).") from None
-        self.raw_names = next(csv.reader([text]))
-        self.header = _header(self.raw_names)
-        self.invalid: list[dict[str, Any]] = []
-        self._skipped_lines: list[int] = []
-
-
 def _keys(rows: Any) -> dict[str, int]:
     """slug and case-folded name -> id; a name two partners share maps to -1."""
     by_name: dict[str, int] = {}
@@ -123,8 +79,8 @@ def _keys(rows: Any) -> dict[str, int]:
     return {**by_name, **by_slug}
 
 
-def read_frame(path: Path) -> tuple[pd.DataFrame, PriceCsvReader]:
-    reader = PriceCsvReader(path)
+def read_frame(path: Path) -> tuple[pd.DataFrame, CsvReader]:
+    reader = CsvReader(path, PRICE_FILE)
     frames = []
     total = 0
     for lines, batch in reader.batches():

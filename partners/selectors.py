@@ -295,50 +295,19 @@ def partner_scorecard(*, partner: Partner, today: date) -> dict[str, Any]:
     }
 
 
-def partner_sales(*, partner: Partner, periods: int = 6) -> list[dict[str, Any]]:
-    """The partner's last `periods` months with facts, oldest first, from its KPI
-    snapshots (the daily facts that carry the partner, and its customers'
-    feedback): revenue, units, orders, NPS and average rating.
-
-    A fixed number of queries whatever the history (snapshots are per month).
-    """
-    from kpis import periods as kpi_periods
-    from kpis.selectors import last_fact_days, snapshot_rows
-
-    last = last_fact_days(channel_ids=[partner.channel_id]).get(partner.channel_id)
-    if last is None:
-        return []
-    start = kpi_periods.period_start("month", last)
-    for _ in range(periods - 1):
-        start = kpi_periods.previous_start("month", start)
-    rows = snapshot_rows(
-        kind="month",
-        channel_ids=[partner.channel_id],
-        partner_keys=[partner.pk],
-        start=start,
-        end=last,
-    )
-    return [
-        {
-            "period_label": row.label,
-            "revenue": row.values["revenue"],
-            "units": row.values["units"],
-            "orders": row.values["orders"],
-            "nps": row.values["nps"],
-            "avg_rating": row.values["avg_rating"],
-            "complete": row.complete,
-        }
-        for row in rows
-    ]
-
-
 # --- Incentive programmes --------------------------------------------------------------
+
+
+def _accrual_model() -> Any:
+    # Accruals are rows of the KPI engine (kpis.IncentiveAccrual, a layer above):
+    # read through the relation it declares on the program, never by importing it.
+    return IncentiveProgram._meta.get_field("accruals").related_model
 
 
 def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
     """Programmes with enrolment count, total accrued and total paid (subqueries,
     so the figures do not multiply each other): one query for the page."""
-    from kpis.models import IncentiveAccrual
+    IncentiveAccrual = _accrual_model()
 
     if not has_any_role(user):
         return IncentiveProgram.objects.none()
@@ -365,7 +334,7 @@ def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
 
 def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]:
     """Per enrolled partner: accrued (and how much is provisional), paid, balance."""
-    from kpis.models import IncentiveAccrual
+    IncentiveAccrual = _accrual_model()
 
     accrued = {
         row["partner_id"]: row
@@ -401,7 +370,7 @@ def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]
 
 def partner_incentives(*, partner: Partner) -> list[dict[str, Any]]:
     """The programmes a partner is enrolled in, with its accrued and paid totals."""
-    from kpis.models import IncentiveAccrual
+    IncentiveAccrual = _accrual_model()
 
     accrued = dict(
         IncentiveAccrual.objects.filter(partner=partner)

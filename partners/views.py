@@ -21,6 +21,7 @@ from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_requi
 
 from . import selectors, services
 from .charts import build_review_score_figure
+from .extensions import partner_page
 from .filters import PartnerFilter
 from .forms import (
     ActionItemFormSet,
@@ -162,7 +163,6 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "today": today,
         "can_edit": request.user.has_perm("partners.change_partner", partner),
         "scorecard": selectors.partner_scorecard(partner=partner, today=today),
-        "sales": selectors.partner_sales(partner=partner),
         "incentives": selectors.partner_incentives(partner=partner),
         "flags": list(partner.flags.order_by("due_on", "kind")),
         "territories": list(partner.territories.all()),
@@ -189,6 +189,8 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         ),
         "reviews": reviews,
         "figure": json.loads(figure.to_json()) if reviews else None,
+        # The partner's sales, from the KPI engine.
+        **partner_page.context(partner=partner),
     }
     return render(request, "partners/partner_detail.html", context)
 

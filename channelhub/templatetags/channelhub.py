@@ -1,96 +1,36 @@
-"""Presentation helpers: numbers formatted for people, sortable headers.
+"""Template tags and filters: numbers formatted for people, sortable headers, charts.
 
-Formatting happens only here, at the edge; everything below works with exact
-Decimals (METRICS.md: compute exactly, round only for output).
+Numbers are formatted by channelhub.metrics.display; the filters below are those
+functions, so a page, an email and a review pack print a value the same way.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from html import escape
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 
-from kpis.formulas import METRICS
+from channelhub.metrics import display
+from channelhub.metrics.display import metric_value, raw_value
 
 register = template.Library()
 
-CURRENCY_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "INR": "₹",
-    "AUD": "A$",
-    "CAD": "C$",
-}
-
-
-def _group(value: Decimal, places: int) -> str:
-    quantum = Decimal(1).scaleb(-places)
-    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
-
-
-@register.filter
-def money(value: Any, places: int = 2) -> str:
-    """1234.5 -> $1,234.50 (the reporting currency); empty stays an em dash."""
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(str(value))
-    code = settings.REPORTING_CURRENCY
-    sign = "-" if amount < 0 else ""
-    body = _group(abs(amount), int(places))
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {code}"
-
-
-@register.filter
-def money0(value: Any) -> str:
-    return money(value, 0)
-
-
-@register.filter
-def pct(value: Any, places: int = 1) -> str:
-    """A fraction as a percentage: 0.1234 -> 12.3%."""
-    if value is None or value == "":
-        return "—"
-    return f"{_group(Decimal(str(value)) * 100, int(places))}%"
-
-
-@register.filter
-def number(value: Any, places: int = 0) -> str:
-    if value is None or value == "":
-        return "—"
-    return _group(Decimal(str(value)), int(places))
-
-
-@register.filter
-def metric_value(value: Any, metric: str) -> str:
-    """Format a KPI value by its unit (money, count, percent, multiple, score)."""
-    if value is None or value == "":
-        return "—"
-    unit = METRICS[metric].unit
-    if unit == "money":
-        return money(value)
-    if unit == "count":
-        return number(value)
-    if unit == "percent":
-        return pct(value)
-    if unit == "multiple":
-        return f"{number(value, 2)}×"
-    return number(value, 1 if metric == "nps" else 2)
-
-
-def _raw(value: Any) -> str:
-    """A value as plain digits for a sortable cell's data-value (no exponent)."""
-    if value is None:
-        return ""
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+# The number filters live in channelhub.metrics.display, where services and packs
+# call them too.
+register.filter("money", display.money)
+register.filter("money0", display.money0)
+register.filter("pct", display.pct)
+register.filter("number", display.number)
+register.filter("metric_value", display.metric_value)
+register.filter("metric_label", display.metric_label)
+register.filter("delta_text", display.delta_text)
+register.filter("delta_class", display.delta_class)
+register.filter("cents", display.cents)
 
 
 @register.simple_tag
@@ -103,14 +43,9 @@ def metric_cells(values: Any, metrics: str) -> SafeString:
     cells = []
     for metric in metrics.split():
         value = values.get(metric) if values else None
-        raw, text = escape(_raw(value)), escape(metric_value(value, metric))
+        raw, text = escape(raw_value(value)), escape(metric_value(value, metric))
         cells.append(f'<td class="num" data-value="{raw}">{text}</td>')
     return mark_safe("".join(cells))  # both parts escaped above
-
-
-@register.filter
-def metric_label(metric: str) -> str:
-    return METRICS[metric].label if metric in METRICS else metric
 
 
 @register.filter
@@ -161,41 +96,6 @@ def split(value: str) -> list[str]:
 @register.filter
 def get(mapping: Any, key: str) -> Any:
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def delta_text(value: Any, metric: str) -> str:
-    """A change against the previous range (METRICS.md s3): sums relative (%),
-    ratios as the difference of the values, in the ratio's own unit."""
-    if value is None or value == "":
-        return "—"
-    d = Decimal(str(value))
-    sign = "+" if d > 0 else ("−" if d < 0 else "±")
-    m = METRICS[metric]
-    if m.additive:
-        return f"{sign}{_group(abs(d) * 100, 1)}% vs before"
-    if m.unit == "percent":
-        return f"{sign}{_group(abs(d) * 100, 1)} pts vs before"
-    if m.unit == "money":
-        return f"{sign}{money(abs(d))} vs before"
-    return f"{sign}{_group(abs(d), 2)} vs before"
-
-
-@register.filter
-def delta_class(value: Any, metric: str) -> str:
-    """`up` when the change is good news, `down` when bad (lower is better for costs)."""
-    if value is None or value == "" or Decimal(str(value)) == 0:
-        return ""
-    better = Decimal(str(value)) < 0 if METRICS[metric].lower_is_better else Decimal(str(value)) > 0
-    return "up" if better else "down"
-
-
-@register.filter
-def cents(value: Any) -> str:
-    """Integer cents (from a database sum) as money."""
-    if value is None or value == "":
-        return "—"
-    return money(Decimal(int(value)) / 100)
 
 
 @register.simple_tag(takes_context=True)

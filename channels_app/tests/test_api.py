@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from channels_app.models import Channel, ChannelObjective
-from kpis.models import ObjectiveStatus
 from tests.api import *  # noqa: F403
 from tests.factories import ChannelFactory, ObjectiveFactory
 
@@ -138,28 +136,6 @@ def test_an_anonymous_caller_is_asked_to_authenticate(anon_api, shop):
 
 
 # --- objectives --------------------------------------------------------------------
-
-
-def test_objectives_list_with_their_stored_evaluation(viewer_api, shop):
-    objective = ObjectiveFactory(channel=shop, metric="revenue", target=Decimal("1000"))
-    ObjectiveStatus.objects.create(
-        objective=objective,
-        status="on_track",
-        actual=Decimal("600"),
-        projected=Decimal("1200"),
-        progress=Decimal("0.6"),
-        as_of=date(2025, 6, 30),
-    )
-    ObjectiveFactory(channel=ChannelFactory(slug="other"))
-    body = viewer_api.get(OBJECTIVES, {"channel": "web-shop"}).json()
-    assert body["count"] == 1
-    item = body["results"][0]
-    assert item["channel"] == "web-shop" and item["metric"] == "revenue"
-    assert item["evaluation"]["status"] == "on_track"
-    assert item["evaluation"]["status_label"] == "On track"
-    assert Decimal(item["evaluation"]["progress"]) == Decimal("0.6")
-    detail = viewer_api.get(f"{OBJECTIVES}{objective.pk}/").json()
-    assert detail["target"] == "1000.0000"
 
 
 def test_the_objective_list_costs_the_same_queries_for_1_or_10(viewer_api, shop):

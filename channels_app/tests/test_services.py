@@ -1,12 +1,8 @@
-from datetime import date
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from channels_app import services
 from channels_app.models import Channel
-from kpis.models import ObjectiveStatus
 from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,18 +28,3 @@ def test_a_retired_channel_cannot_be_paused():
     assert "can only become: planned" in exc.value.messages[0]
     channel.refresh_from_db()
     assert channel.status == "retired"
-
-
-def test_objective_create_defaults_the_direction_and_stores_an_evaluation():
-    channel = ChannelFactory()
-    objective = services.objective_create(
-        channel=channel,
-        metric="cac",
-        target=Decimal("40"),
-        start_date=date(2025, 1, 1),
-        end_date=date(2025, 3, 31),
-    )
-    assert objective.direction == "at_most"
-    evaluation = ObjectiveStatus.objects.get(objective=objective)
-    assert evaluation.status == "no_data"
-    assert evaluation.actual is None

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db import models
 
 from channelhub.lib.fields import CentsField
+from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 from channels_app.models import Channel, ChannelObjective
 
-from ..formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 from .common import NO_PARTNER, PeriodKind
 from .runs import RecomputeRun
 

@@ -3,7 +3,7 @@
 Computed by the recompute job before it aggregates snapshots, for the partners
 of the run's channels: the partners' revenue and units are summed by SQL per
 enrolment and accrual period (or day); the few resulting rows get their
-amounts from kpis.formulas, exactly, rounded to cents. Accruals enter the
+amounts from channelhub.metrics.formulas, exactly, rounded to cents. Accruals enter the
 snapshots as `incentive_cost` on the day they are dated on.
 """
 
@@ -18,10 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channelhub.lib.fields import from_cents
+from channelhub.metrics import periods
+from channelhub.metrics.formulas import rebate_amount
 from partners.models import IncentiveProgram, MdfClaim, ProgramEnrollment
 
-from .. import periods, sql
-from ..formulas import rebate_amount
+from .. import sql
 from ..models import IncentiveAccrual
 
 Kind = IncentiveProgram.Kind

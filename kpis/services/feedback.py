@@ -16,18 +16,17 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from channelhub.lib.tabular import FileSpec, open_reader
 from channels_app.models import Channel
 from partners.models import Partner
 
 from ..importing import (
     BatchResult,
-    FileSpec,
     Lookups,
     _blank_rows,
     _Errors,
     _parse_date,
     _strip,
-    open_reader,
     resolve_channel_and_partner,
 )
 from ..models import CustomerFeedback, ImportRun

@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channelhub.lib import locks
 from channelhub.lib.queue import send_task
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.models import Channel
@@ -45,7 +46,7 @@ from ..importing import (
     Lookups,
     NewChannels,
     XlsxReader,
-    open_reader,
+    open_facts_reader,
     table_to_pg_binary,
     validate_batch,
 )
@@ -55,6 +56,7 @@ from .recompute import bump_versions, recompute_request
 
 log = logging.getLogger(__name__)
 
+FACTS_IMPORT_TASK = "kpis.facts_import"  # registered by kpis.tasks
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 STAGE = "kpis_import_stage"
 FACT_COLUMNS = ("channel_id", "day", "partner_key", *VALUE_COLUMNS)
@@ -115,10 +117,8 @@ def import_create(
 
 
 def import_enqueue(run: ImportRun) -> None:
-    from ..tasks import facts_import_task
-
     # Broker down: the import stays stored and the sweeper sends it later.
-    transaction.on_commit(lambda: send_task(facts_import_task, run.pk, what=f"import {run.pk}"))
+    transaction.on_commit(lambda: send_task(FACTS_IMPORT_TASK, run.pk, what=f"import {run.pk}"))
 
 
 class ImportStart:
@@ -140,9 +140,7 @@ def import_start(run: ImportRun) -> str:
     if transaction.get_connection().in_atomic_block:
         import_enqueue(run)
         return ImportStart.QUEUED
-    from ..tasks import facts_import_task
-
-    if send_task(facts_import_task, run.pk, what=f"import {run.pk}"):
+    if send_task(FACTS_IMPORT_TASK, run.pk, what=f"import {run.pk}"):
         return ImportStart.QUEUED
     if run.file_size > settings.IMPORT_INLINE_MAX_BYTES:
         return ImportStart.STORED
@@ -261,7 +259,7 @@ def _scan_file(
 
 
 def _execute(run: ImportRun) -> ImportRun:
-    reader = open_reader(Path(run.file.path), run.original_name)
+    reader = open_facts_reader(Path(run.file.path), run.original_name)
     ImportRun.objects.filter(pk=run.pk).update(
         columns=reader.header.columns, ignored_columns=reader.header.ignored
     )
@@ -273,7 +271,7 @@ def _execute(run: ImportRun) -> ImportRun:
         except _unique_violations():
             # Some key already exists (or repeats in the file): the general
             # path below stages the file and merges it.
-            reader = open_reader(Path(run.file.path), run.original_name)
+            reader = open_facts_reader(Path(run.file.path), run.original_name)
     return _execute_staged(run, reader)
 
 
@@ -291,7 +289,7 @@ def _execute_direct(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun
     One transaction: any bad row rolls everything back; an existing or
     repeated key raises IntegrityError and the staged path takes over."""
     with transaction.atomic():
-        sql.advisory_xact_lock(IMPORT_WRITE_LOCK)
+        locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
         columns = ", ".join((*FACT_COLUMNS, "import_run_id"))
         pipe = _CopyPipe(f"COPY kpis_dailyfact ({columns}) FROM STDIN WITH (FORMAT binary)")
 
@@ -345,7 +343,7 @@ def _execute_staged(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun
         value_columns = [c for c in VALUE_COLUMNS if c in reader.header.columns]
         t0 = time.monotonic()
         with transaction.atomic():
-            sql.advisory_xact_lock(IMPORT_WRITE_LOCK)
+            locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
             created = _create_channels(stage, new_channels)
             scan.channel_ids = {c for c in scan.channel_ids if c > 0} | set(created.values())
             replaced, written = stage.write_facts(run.pk, value_columns)
@@ -654,7 +652,7 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
     silently undo part of the later import too.
     """
     with transaction.atomic():
-        sql.advisory_xact_lock(IMPORT_WRITE_LOCK)
+        locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportRun.Status.SUCCEEDED:
             raise ImportRefused("Only a successful import can be undone.")

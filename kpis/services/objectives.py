@@ -1,7 +1,7 @@
 """Objective evaluation (METRICS.md section 4), set-based.
 
 One SQL statement sums every source's components over each objective's window
-(up to the channel's last day with facts); kpis.formulas turns them into the
+(up to the channel's last day with facts); channelhub.metrics.formulas turns them into the
 status. Pages read the stored ObjectiveStatus rows, never recompute them.
 """
 
@@ -15,9 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channelhub.lib.fields import from_cents
+from channelhub.metrics.formulas import Components, evaluate_objective, kpis
 from channels_app.models import ChannelObjective
 
-from ..formulas import Components, evaluate_objective, kpis
 from ..models import ObjectiveStatus
 from ..renders import dashboards_changed
 from ..sources import union_sql

@@ -38,14 +38,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from channelhub.lib.queue import send_task
+from channelhub.metrics import periods
 
-from .. import periods
 from ..dashboards import Filters
 from ..models import DashboardState, PackRender, RecomputeRun, ReviewPack
 from ..packs import build, pack_filters, range_text
 
 log = logging.getLogger(__name__)
 
+PACK_RENDER_TASK = "kpis.pack_render"  # registered by kpis.tasks
 LEASE = timedelta(minutes=15)
 RESEND_QUEUED_AFTER = timedelta(minutes=2)
 
@@ -84,7 +85,7 @@ def _slot_day(pack: ReviewPack, day: date, step: int) -> date:
 
 
 def slot_label(pack: ReviewPack, day: date) -> str:
-    """2025-W19, 2025-05, 2025-Q2 (the fiscal quarter, named like kpis.periods)."""
+    """2025-W19, 2025-05, 2025-Q2 (the fiscal quarter, named like channelhub.metrics.periods)."""
     kind = CADENCE_PERIODS[ReviewPack.Cadence(pack.cadence)]
     return periods.label(kind, periods.period_start(kind, day)).removeprefix("FY")
 
@@ -151,9 +152,7 @@ def recipients(pack: ReviewPack) -> list[str]:
 
 def send_render(render_id: int) -> bool:
     """Wake a worker for a render; if the broker is down the dispatcher resends it."""
-    from ..tasks import pack_render_task
-
-    return send_task(pack_render_task, render_id, what=f"pack render {render_id}")
+    return send_task(PACK_RENDER_TASK, render_id, what=f"pack render {render_id}")
 
 
 def pack_render_request(*, pack: ReviewPack, user: Any) -> PackRender:

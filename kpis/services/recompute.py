@@ -19,7 +19,7 @@ Shape of a run
    same scope, or an old run finishing late, cannot leave stale numbers.
 
 Ratios are never stored: snapshots hold additive components (METRICS.md s3),
-and kpis.formulas derives every ratio when read. revenue_share is derived when
+and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
 read too, so it is right after any run whatever its scope.
 """
 
@@ -38,10 +38,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channelhub.lib import locks
 from channelhub.lib.queue import send_task
+from channelhub.metrics import periods
 from channels_app.models import Channel
 
-from .. import periods, sql
+from .. import sql
 from ..models import KpiSnapshotStage, RecomputeBatch, RecomputeRun
 from ..renders import dashboards_changed
 from ..sources import union_sql
@@ -54,6 +56,9 @@ log = logging.getLogger(__name__)
 # cores at 1M facts over 1,000 channels: one batch scans in ~0.5 s; 250-channel
 # batches let 2 workers share the scan, and smaller ones only add task overhead.
 BATCH_CHANNELS = 250
+# Celery task names (kpis.tasks registers them; services queue by name).
+RECOMPUTE_RUN_TASK = "kpis.recompute_run"
+RECOMPUTE_BATCH_TASK = "kpis.recompute_batch"
 LEASE = timedelta(minutes=55)  # above the tasks' soft time limit
 PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
 # pg_try_advisory_lock(RUN_LOCK, run id): held by the worker computing a run,
@@ -199,9 +204,7 @@ def data_changed(
 def send_run(run_id: int) -> bool:
     """Wake a worker for a run. If the broker is down the run stays queued and
     the sweeper sends it again later: the request that queued it still succeeds."""
-    from ..tasks import recompute_run_task
-
-    return send_task(recompute_run_task, run_id, what=f"recompute run {run_id}")
+    return send_task(RECOMPUTE_RUN_TASK, run_id, what=f"recompute run {run_id}")
 
 
 def _claim(run_id: int, *, holder_lost: bool = False) -> RecomputeRun | None:
@@ -259,7 +262,7 @@ def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | No
     Inline (the command, tests) or small: computed and published here, in one
     transaction. Otherwise split into batch tasks; the last batch publishes.
     """
-    if not sql.try_advisory_lock(RUN_LOCK, run_id):
+    if not locks.try_advisory_lock(RUN_LOCK, run_id):
         return None  # a live worker is on it (a duplicate delivery)
     try:
         run = _claim(run_id, holder_lost=sql.is_postgres())
@@ -283,7 +286,7 @@ def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | No
 
 def _release_run_lock(run_id: int) -> None:
     try:
-        sql.advisory_unlock(RUN_LOCK, run_id)
+        locks.advisory_unlock(RUN_LOCK, run_id)
     except Exception:  # the connection is gone, and the lock with it
         log.warning("recompute run %s: lock already released with its connection", run_id)
 
@@ -298,8 +301,8 @@ def orphaned_run_ids() -> list[int]:
         status=RecomputeRun.Status.RUNNING, batches_total=0, lease_expires_at__gte=timezone.now()
     ).values_list("pk", flat=True)
     for run_id in running:
-        if sql.try_advisory_lock(RUN_LOCK, run_id):
-            sql.advisory_unlock(RUN_LOCK, run_id)
+        if locks.try_advisory_lock(RUN_LOCK, run_id):
+            locks.advisory_unlock(RUN_LOCK, run_id)
             orphans.append(run_id)
     return orphans
 
@@ -332,7 +335,7 @@ def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
 def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
     started = time.monotonic()
     with transaction.atomic():
-        sql.advisory_xact_lock(PUBLISH_LOCK)
+        locks.advisory_xact_lock(PUBLISH_LOCK)
         _session_tuning()
         timings: dict[str, Any] = {}
         scope = _with_accruals(run, scope)
@@ -348,8 +351,6 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
 
 
 def _split(run: RecomputeRun, scope: Scope) -> None:
-    from ..tasks import recompute_batch_task
-
     chunks = [
         list(scope.channel_ids[i : i + BATCH_CHANNELS])
         for i in range(0, len(scope.channel_ids), BATCH_CHANNELS)
@@ -362,7 +363,10 @@ def _split(run: RecomputeRun, scope: Scope) -> None:
         )
         RecomputeRun.objects.filter(pk=run.pk).update(batches_total=len(chunks))
         transaction.on_commit(
-            lambda: [recompute_batch_task.delay(run.pk, i) for i in range(len(chunks))]
+            lambda: [
+                send_task(RECOMPUTE_BATCH_TASK, run.pk, i, what=f"recompute run {run.pk} batch {i}")
+                for i in range(len(chunks))
+            ]
         )
 
 
@@ -416,7 +420,7 @@ def publish(run_id: int) -> None:
     started = time.monotonic()
     try:
         with transaction.atomic():
-            sql.advisory_xact_lock(PUBLISH_LOCK)
+            locks.advisory_xact_lock(PUBLISH_LOCK)
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             if run.status != RecomputeRun.Status.RUNNING:
                 return

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from channelhub.metrics.formulas import rounded
 from kpis.exports import HEADER, export_rows
-from kpis.formulas import rounded
 from kpis.models import DailyFact, ImportRun, KpiSnapshot, RecomputeRun
 from tests.api import *  # noqa: F403
 from tests.factories import ChannelFactory, PartnerFactory

@@ -412,9 +412,9 @@ def test_a_rejected_import_cannot_be_undone(shop):
 
 
 def test_line_numbers_stay_right_across_read_chunks(shop, monkeypatch):
-    from kpis import importing
+    from channelhub.lib import tabular
 
-    monkeypatch.setattr(importing, "CSV_CHUNK_BYTES", 40)  # a handful of lines per chunk
+    monkeypatch.setattr(tabular, "CSV_CHUNK_BYTES", 40)  # a handful of lines per chunk
     lines = ["date,channel,spend"] + [f"2025-01-{d:02d},web-shop,1" for d in range(1, 20)]
     lines[7] = "2025-01-07,web-shop,1,extra"  # line 8: a field too many
     lines[12] = ""  # line 13: blank
@@ -424,16 +424,16 @@ def test_line_numbers_stay_right_across_read_chunks(shop, monkeypatch):
         (8, "expected 3 fields, found 4"),
         (16, "unknown channel (use its slug or exact name)"),
     ]
-    monkeypatch.setattr(importing, "CSV_CHUNK_BYTES", 40)
+    monkeypatch.setattr(tabular, "CSV_CHUNK_BYTES", 40)
     good = "\n".join(line for i, line in enumerate(lines) if i not in (7, 15)) + "\n"
     ok = import_bytes(good.encode())
     assert ok.status == "succeeded" and ok.rows_added == 16
 
 
 def test_a_bad_row_late_in_a_big_file_leaves_nothing_written(shop, monkeypatch):
-    from kpis import importing
+    from channelhub.lib import tabular
 
-    monkeypatch.setattr(importing, "CSV_CHUNK_BYTES", 64)  # many batches, some written already
+    monkeypatch.setattr(tabular, "CSV_CHUNK_BYTES", 64)  # many batches, some written already
     rows = [[f"2025-01-{d:02d}", "web-shop", "", "1", "1", "1", ""] for d in range(1, 29)]
     rows.append(["2025-02-01", "web-shop", "", "oops", "1", "1", ""])
     run = import_rows(HEADER, rows)

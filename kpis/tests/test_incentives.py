@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
-from kpis.formulas import rebate_amount
+from channelhub.metrics.formulas import rebate_amount
 from kpis.models import IncentiveAccrual
 from partners.models import IncentiveProgram, MdfClaim
 from partners.services import incentives as services

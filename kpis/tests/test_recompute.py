@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kpis.formulas import rounded
+from channelhub.metrics.formulas import rounded
 from kpis.models import ChannelDataState, KpiSnapshot, ObjectiveStatus, RecomputeRun
 from kpis.services import import_undo, recompute_execute
 from kpis.services import recompute as recompute_module

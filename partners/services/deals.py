@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from channelhub.templatetags.channelhub import money
+from channelhub.metrics.display import money
 
 from ..matching import name_key, names_match, normalise_domain
 from ..models import ConflictCase, DealRegistration, Partner

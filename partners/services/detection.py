@@ -30,8 +30,8 @@ from itertools import combinations
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
-from channelhub.templatetags.channelhub import money
-from kpis.sql import advisory_xact_lock
+from channelhub.lib.locks import advisory_xact_lock
+from channelhub.metrics.display import money
 
 from ..matching import names_match
 from ..models import ConflictCase, ConflictNote, Contract, Partner, PriceObservation

@@ -1,7 +1,7 @@
 """Incentive programmes: terms, enrolments, fund claims and payouts.
 
 Every change that alters what a programme costs (terms, enrolments, approved
-claims) tells the KPI engine (`kpis.services.data_changed`), which recomputes
+claims) tells the KPI engine (the `incentive_costs_changed` signal), which recomputes
 the accruals and the channel's incentive_cost once the transaction commits.
 """
 
@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from kpis import periods
-from kpis.services import data_changed
+from channelhub.metrics import periods
 
+from ..extensions import incentive_costs_changed
 from ..models import (
     IncentivePayout,
     IncentiveProgram,
@@ -50,7 +50,8 @@ def _program_changed(program: IncentiveProgram, user: User | None) -> None:
     channel_ids = sorted(set(program.enrollments.values_list("partner__channel_id", flat=True)))
     if channel_ids:
         end = program.end_date or timezone.localdate()
-        data_changed(
+        incentive_costs_changed.send(
+            sender=IncentiveProgram,
             channel_ids=channel_ids,
             start=program.start_date,
             end=max(end, program.start_date),
@@ -234,7 +235,8 @@ def claim_decide(*, claim: MdfClaim, approve: bool, user: User, note: str = "") 
     claim.decision_note = note
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     if approve:
-        data_changed(
+        incentive_costs_changed.send(
+            sender=IncentiveProgram,
             channel_ids=[claim.partner.channel_id],
             start=claim.activity_date,
             end=claim.activity_date,

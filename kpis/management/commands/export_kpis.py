@@ -9,9 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from channelhub.metrics.periods import KINDS
 from channels_app.models import Channel
 from kpis.exports import export_rows, write_csv
-from kpis.periods import KINDS
 
 
 def _date(text: str) -> date:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.formulas import evaluate_objective
+from channelhub.metrics.formulas import evaluate_objective
 
 START, END = date(2025, 1, 1), date(2025, 1, 10)  # a 10-day window
 

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from kpis.formulas import Components, change, kpis, rounded, rounded_kpis
+from channelhub.metrics.formulas import Components, change, kpis, rounded, rounded_kpis
 
 BASE = Components(
     spend=D("800"),

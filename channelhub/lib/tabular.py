@@ -1,0 +1,255 @@
+"""Reading tabular upload files (CSV and XLSX) in bounded memory.
+
+A reader checks the header against a `FileSpec` (the columns a kind of file
+must and may have) and yields the rows as batches of string columns with their
+line numbers: the facts import, the feedback import and the price import each
+validate those batches their own way. Memory stays bounded whatever the size
+of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+XLSX_BATCH_ROWS = 20_000
+# CSV is read in chunks of this size, cut at line ends.
+CSV_CHUNK_BYTES = 4 << 20
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read: no row-level report is possible."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or [{"line": 1, "column": "", "value": "", "reason": message}]
+
+
+@dataclass
+class Header:
+    columns: list[str]  # the known columns the file has
+    ignored: list[str]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The columns a kind of file has: those it must have, and those it may."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return (*self.required, *self.optional)
+
+
+def normalise_header(names: list[str], spec: FileSpec) -> Header:
+    cleaned = [str(n or "").strip().lower() for n in names]
+    while cleaned and cleaned[-1] == "":
+        cleaned.pop()
+    if not cleaned:
+        raise FileProblem("The file is empty: the first line must be a header row.")
+    seen: set[str] = set()
+    for name in cleaned:
+        if name in seen and name:
+            raise FileProblem(f"The header names the column “{name}” twice.")
+        seen.add(name)
+    missing = [c for c in spec.required if c not in seen]
+    if missing:
+        raise FileProblem(
+            "Required column(s) missing: " + ", ".join(missing),
+            [
+                {"line": 1, "column": c, "value": "", "reason": "required column is missing"}
+                for c in missing
+            ],
+        )
+    return Header(
+        columns=[c for c in cleaned if c in spec.known],
+        ignored=[c for c in cleaned if c and c not in spec.known],
+    )
+
+
+# --- Readers: (line numbers, batch of string columns) ------------------------
+
+
+class CsvReader:
+    def __init__(self, path: Path, spec: FileSpec) -> None:
+        self.path = path
+        with open(path, "rb") as handle:
+            first = handle.readline()
+        if not first.strip():
+            raise FileProblem("The file is empty: the first line must be a header row.")
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileProblem("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+        self.raw_names = next(csv.reader([text]))
+        self.header = normalise_header(self.raw_names, spec)
+        self.invalid: list[dict[str, Any]] = []
+
+    def batches(self) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        """The rows in batches with their line numbers, reading the file in
+        chunks cut at line ends: memory stays bounded whatever the file size
+        (Arrow's own streaming reader reads far ahead of what it yields)."""
+        names = [str(n).strip().lower() or f"_unnamed_{i}" for i, n in enumerate(self.raw_names)]
+        convert = pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            include_columns=self.header.columns,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        first_line = 2  # line 1 is the header
+        with open(self.path, "rb") as handle:
+            handle.readline()
+            carry = b""
+            while True:
+                block = handle.read(CSV_CHUNK_BYTES)
+                data = carry + block
+                if not data:
+                    break
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:  # one line longer than a chunk: read on
+                        carry = data
+                        continue
+                    chunk, carry = data[:cut], data[cut:]
+                else:
+                    chunk, carry = data, b""
+                lines_in_chunk = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+                yield from self._parse_chunk(chunk, names, convert, first_line)
+                first_line += lines_in_chunk
+
+    def _parse_chunk(
+        self, chunk: bytes, names: list[str], convert: pcsv.ConvertOptions, first_line: int
+    ) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        skipped: list[int] = []
+
+        def on_invalid_row(row: Any) -> str:
+            # Rows with a wrong number of fields never reach a batch: report them.
+            line = first_line + row.number - 1
+            skipped.append(line)
+            if row.text.strip():
+                self.invalid.append(
+                    {
+                        "line": line,
+                        "column": "",
+                        "value": row.text[:200],
+                        "reason": (
+                            f"expected {row.expected_columns} fields, found {row.actual_columns}"
+                        ),
+                    }
+                )
+            return "skip"
+
+        try:
+            table = pcsv.read_csv(
+                io.BytesIO(chunk),
+                # One block per chunk: one batch to validate (fewer fixed costs).
+                read_options=pcsv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(chunk) + 1
+                ),
+                parse_options=pcsv.ParseOptions(
+                    invalid_row_handler=on_invalid_row, ignore_empty_lines=False
+                ),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "UTF8" in message or "utf8" in message.lower():
+                raise FileProblem("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+            raise FileProblem(f"The file cannot be read as CSV: {message}") from None
+        # Row k of the chunk is on line first_line + k, plus one for every
+        # skipped (invalid) line before it.
+        lines = np.arange(table.num_rows, dtype=np.int64) + first_line
+        if skipped:
+            marks = np.sort(np.array(skipped, dtype=np.int64))
+            lines = lines + np.searchsorted(marks - np.arange(len(marks)), lines, side="right")
+        done = 0
+        for batch in table.to_batches():
+            yield lines[done : done + batch.num_rows], batch
+            done += batch.num_rows
+
+
+def _xlsx_text(value: Any) -> str:
+    """An XLSX cell as the text a CSV would hold (money through its decimal text)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        # A whole-number float is an integer cell; otherwise its shortest
+        # decimal repr (2.675, not 2.67499999...) is what the user typed.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+class XlsxReader:
+    def __init__(self, path: Path, spec: FileSpec) -> None:
+        from openpyxl import load_workbook
+
+        try:
+            self.workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise FileProblem("The file is not a readable .xlsx workbook.") from None
+        sheet = self.workbook.worksheets[0]
+        self.rows = sheet.iter_rows(values_only=True)
+        try:
+            first = next(self.rows)
+        except StopIteration:
+            raise FileProblem("The file is empty: the first line must be a header row.") from None
+        self.raw_names = [_xlsx_text(v) for v in first]
+        self.header = normalise_header(self.raw_names, spec)
+        self.positions = {
+            name: i for i, name in enumerate(n.strip().lower() for n in self.raw_names)
+        }
+        self.invalid: list[dict[str, Any]] = []
+
+    def batches(self) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        columns = self.header.columns
+        buffer: dict[str, list[str]] = {c: [] for c in columns}
+        lines: list[int] = []
+        line = 1
+        for row in self.rows:
+            line += 1
+            if not any(v not in (None, "") for v in row):
+                continue
+            for column in columns:
+                index = self.positions[column]
+                buffer[column].append(_xlsx_text(row[index]) if index < len(row) else "")
+            lines.append(line)
+            if len(lines) >= XLSX_BATCH_ROWS:
+                yield self._flush(buffer, lines)
+                buffer, lines = {c: [] for c in columns}, []
+        if lines:
+            yield self._flush(buffer, lines)
+        self.workbook.close()
+
+    def _flush(
+        self, buffer: dict[str, list[str]], lines: list[int]
+    ) -> tuple[np.ndarray, pa.RecordBatch]:
+        batch = pa.RecordBatch.from_arrays(
+            [pa.array(buffer[c], pa.string()) for c in buffer], names=list(buffer)
+        )
+        return np.array(lines, dtype=np.int64), batch
+
+
+def open_reader(path: Path, name: str, spec: FileSpec) -> CsvReader | XlsxReader:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        return XlsxReader(path, spec)
+    if suffix in (".csv", ".txt", ""):
+        return CsvReader(path, spec)
+    raise FileProblem(f"“{suffix}” files are not accepted: upload a .csv or .xlsx file.")
