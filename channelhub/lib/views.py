@@ -1,4 +1,5 @@
-"""Small helpers every app's views share: role gate, permission checks, paging."""
+"""Small helpers every app's views share: role gate, permission checks, the one
+permission-checked fetch of an object, paging."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
 from django_htmx.middleware import HtmxDetails
 
 from .roles import has_any_role
@@ -51,6 +53,21 @@ def check_perm(request: HttpRequest, perm: str, obj: Model | None = None) -> Non
     """Raise 403 unless the user holds `perm` (on `obj`, when given)."""
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied("You do not have permission to do this.")
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_for_user(request: HttpRequest, queryset: QuerySet[M], perm: str, **lookup: Any) -> M:
+    """The one object of `queryset` matching `lookup`, if the user may `perm` it.
+
+    `queryset` is what this user may see (a selector's), so an object outside it
+    answers 404 (its existence is not revealed); one the user sees but may not
+    `perm` answers 403. Every view fetches its object through here.
+    """
+    obj = get_object_or_404(queryset, **lookup)
+    check_perm(request, perm, obj)
+    return obj
 
 
 def paginate(
