@@ -242,8 +242,8 @@ def _prepare(channels: int, days: int) -> dict[str, object]:
 
     from channels_app.models import Channel
     from kpis.services import import_create, import_execute, recompute_execute
+    from partners.activity.models import REVIEW_CRITERIA
     from partners.models import Partner
-    from partners.models.activity import REVIEW_CRITERIA
 
     call_command("seed_demo", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -8,7 +8,9 @@ from rest_framework.routers import SimpleRouter
 
 from channels_app import api as channels_api
 from kpis import api as kpis_api
-from partners import api as partners_api
+from partners.activity import api as activity_api
+from partners.contracts import api as contracts_api
+from partners.directory import api as directory_api
 
 from . import api
 
@@ -17,11 +19,11 @@ app_name = "api"
 router = SimpleRouter()
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("objectives", channels_api.ObjectiveViewSet, basename="objective")
-router.register("partners", partners_api.PartnerViewSet, basename="partner")
-router.register("contacts", partners_api.ContactViewSet, basename="contact")
-router.register("contracts", partners_api.ContractViewSet, basename="contract")
-router.register("interactions", partners_api.InteractionViewSet, basename="interaction")
-router.register("reviews", partners_api.ReviewViewSet, basename="review")
+router.register("partners", directory_api.PartnerViewSet, basename="partner")
+router.register("contacts", directory_api.ContactViewSet, basename="contact")
+router.register("contracts", contracts_api.ContractViewSet, basename="contract")
+router.register("interactions", activity_api.InteractionViewSet, basename="interaction")
+router.register("reviews", activity_api.ReviewViewSet, basename="review")
 router.register("import-runs", kpis_api.ImportRunViewSet, basename="import-run")
 router.register("recompute-runs", kpis_api.RecomputeRunViewSet, basename="recompute-run")
 router.register("tokens", api.TokenViewSet, basename="token")

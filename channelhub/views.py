@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 
 from channelhub.lib.views import AuthedRequest, check_perm, role_required
 from kpis.views import portfolio_page
-from partners import conflict_selectors
-from partners import selectors as partner_selectors
+from partners.attention import selectors as attention_selectors
+from partners.deals import selectors as deals_selectors
 
 from . import history, selectors, services
 from .forms import ApiTokenForm
@@ -26,8 +26,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     """The portfolio dashboard, with what needs the user today on top."""
     user = request.user
     extra = {
-        "partner_today": partner_selectors.today_for_user(user=user, today=timezone.localdate()),
-        "conflicts_today": conflict_selectors.conflicts_for_user(user=user),
+        "partner_today": attention_selectors.today_for_user(user=user, today=timezone.localdate()),
+        "conflicts_today": deals_selectors.conflicts_for_user(user=user),
     }
     return portfolio_page(request, extra=extra)
 

@@ -40,7 +40,7 @@ from channelhub.lib.uploads import read_head
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
 from channels_app import selectors as channel_selectors
-from partners import selectors as partner_selectors
+from partners.directory import selectors as directory_selectors
 
 from . import selectors, services
 from .exports import HEADER, export_rows
@@ -159,7 +159,7 @@ class KpiSnapshotListView(GenericAPIView):
         partner = None
         if query.get("partner"):
             partner = (
-                partner_selectors.visible_partners(user=request.user)
+                directory_selectors.visible_partners(user=request.user)
                 .filter(slug=query["partner"], channel_id__in=list(by_id))
                 .first()
             )

@@ -40,7 +40,7 @@ from channels_app.selectors import (
     channels_with_overdue_audits,
     objective_list,
 )
-from partners.selectors import open_conflicts_per_channel
+from partners.conflicts.selectors import open_conflicts_per_channel
 
 from . import charts
 from .models import NO_PARTNER, ChannelDataState, KpiSnapshot

@@ -318,7 +318,7 @@ def feedback_list(request: AuthedRequest) -> HttpResponse:
 
 @role_required
 def feedback_create(request: AuthedRequest) -> HttpResponse:
-    from partners.selectors import partner_list
+    from partners.directory.selectors import partner_list
 
     partners = partner_list(user=request.user)
     if not request.user.has_perm("kpis.import_customerfeedback"):

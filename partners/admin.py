@@ -2,36 +2,28 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    Certification,
-    ComplianceAttestation,
-    ConflictCase,
-    ConflictNote,
-    Contract,
-    DealRegistration,
-    IncentivePayout,
-    IncentiveProgram,
-    Interaction,
-    MdfClaim,
+from partners.activity.models import Interaction, PartnerReview, ReviewActionItem, ReviewRevision
+from partners.attention.models import PartnerFlag, ReminderLog
+from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
+from partners.contracts.models import ComplianceAttestation, Contract
+from partners.deals.models import DealRegistration
+from partners.directory.models import (
     OnboardingStep,
     OnboardingTemplate,
     OnboardingTemplateStep,
     Partner,
     PartnerContact,
-    PartnerFlag,
-    PartnerReview,
     PartnerStatusChange,
-    PriceObservation,
-    Product,
-    ProgramEnrollment,
-    RebateBracket,
-    ReminderLog,
-    ReviewActionItem,
-    ReviewRevision,
     Territory,
     Tier,
-    TrainingCompletion,
-    TrainingModule,
+)
+from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
+from partners.incentives.models import (
+    IncentivePayout,
+    IncentiveProgram,
+    MdfClaim,
+    ProgramEnrollment,
+    RebateBracket,
 )
 
 
@@ -263,7 +255,7 @@ class PartnerReviewAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # Edits here keep the computed overall score and the edit history.
-        from .services import review_update
+        from partners.activity.services import review_update
 
         review_update(review=obj, editor=request.user, data={})
 

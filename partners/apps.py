@@ -5,3 +5,17 @@ class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = "Partners"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The sub-domains that react to writes of the ones below them
+        # (partners.extensions says why it is a signal).
+        from .activity.services import _on_partner_review_schedule_changed
+        from .attention.services import _on_partner_attention_changed
+        from .extensions import partner_attention_changed, partner_review_schedule_changed
+
+        partner_review_schedule_changed.connect(
+            _on_partner_review_schedule_changed, dispatch_uid="partners.review_schedule"
+        )
+        partner_attention_changed.connect(
+            _on_partner_attention_changed, dispatch_uid="partners.attention_flags"
+        )

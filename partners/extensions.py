@@ -1,6 +1,10 @@
-"""What the layers above partners add to its pages and hear of its changes
-(see channelhub.lib.extensions): the KPI engine provides a partner's sales and
-listens for changes to incentive terms."""
+"""Extension points of the partners app (see channelhub.lib.extensions).
+
+For the layers above: the KPI engine provides a partner's sales and listens for
+changes to incentive terms. Between the app's own sub-domains: the attention
+flags and the review schedule follow writes in directory, enablement,
+contracts and activity, which send a signal rather than import the packages
+that react (those sit above them)."""
 
 from __future__ import annotations
 
@@ -16,3 +20,12 @@ partner_page = PageContext("partner page")
 # start, end and requested_by. The KPI engine recomputes those channels'
 # accruals and incentive cost once the transaction commits.
 incentive_costs_changed = Signal()
+
+# Sent inside the transaction of a write that may raise or clear one of the
+# partner's attention flags (keyword `partner`); attention refreshes its flags
+# once the write commits, so the page shows the truth at once.
+partner_attention_changed = Signal()
+
+# Sent inside the transaction that created a partner or changed its status or
+# tier (keyword `partner`); activity sets its next review date.
+partner_review_schedule_changed = Signal()

@@ -13,23 +13,14 @@ from typing import Any
 import rules
 from django.utils import timezone
 
-from channelhub.lib.roles import has_any_role, is_admin, is_marketing_manager, is_partner_manager
-
-from .models import (
-    ConflictCase,
-    Contract,
-    DealRegistration,
-    IncentivePayout,
-    Interaction,
-    MdfClaim,
-    OnboardingStep,
-    Partner,
-    PartnerContact,
-    PartnerReview,
-    PriceObservation,
-    ProgramEnrollment,
-    ReviewActionItem,
-)
+from channelhub.lib.roles import has_any_role, is_admin, is_partner_manager
+from partners.activity.models import Interaction, PartnerReview, ReviewActionItem
+from partners.conflicts.models import ConflictCase, PriceObservation
+from partners.contracts.models import Contract
+from partners.deals.models import DealRegistration
+from partners.directory.models import OnboardingStep, Partner, PartnerContact
+from partners.directory.roles import edits_all_partners
+from partners.incentives.models import IncentivePayout, MdfClaim, ProgramEnrollment
 
 
 def partner_of(obj: Any) -> Partner | None:
@@ -71,8 +62,6 @@ def review_in_edit_window(user: Any, review: PartnerReview | None) -> bool:
     return review is not None and timezone.now() < review.edit_window_ends_at  # type: ignore[operator]
 
 
-# Marketing managers and administrators run the whole partner programme.
-edits_all_partners = is_admin | is_marketing_manager
 # A partner manager changes only the partners they own.
 edits_partner = edits_all_partners | (is_partner_manager & manages_partner)
 

@@ -1,60 +1,7 @@
-"""Thin Celery tasks of partner management: each calls one service."""
+"""The partners app's Celery tasks, where Celery's autodiscovery looks for them
+(`<app>.tasks`); each is defined in its sub-domain's package."""
 
-from __future__ import annotations
+from partners.attention.tasks import partner_daily_task
+from partners.deals.tasks import conflict_detection_task
 
-import logging
-
-from celery import shared_task
-from django.utils import timezone
-
-from .services import conflicts_detect, partner_daily_run
-
-log = logging.getLogger(__name__)
-
-
-# Idempotent (flags are reconciled, reminders claimed once a day), so a
-# redelivered message after a lost worker is harmless: acks_late is safe.
-@shared_task(
-    name="partners.partner_daily_task",
-    ignore_result=True,
-    acks_late=True,
-    soft_time_limit=10 * 60,
-    time_limit=15 * 60,
-    max_retries=0,
-)
-def partner_daily_task() -> None:
-    """Raise and clear partner flags for today, then remind each manager."""
-    today = timezone.localdate()
-    result, sent = partner_daily_run(today=today)
-    log.info(
-        "partner flags on %s: %d raised, %d cleared, %d kept; %d reminders sent",
-        today,
-        result.raised,
-        result.cleared,
-        result.kept,
-        sent,
-    )
-
-
-# Idempotent (one open case per fingerprint, enforced by the database; an
-# advisory lock queues a second run on PostgreSQL): acks_late is safe.
-@shared_task(
-    name="partners.conflict_detection_task",
-    ignore_result=True,
-    acks_late=True,
-    soft_time_limit=10 * 60,
-    time_limit=15 * 60,
-    max_retries=0,
-)
-def conflict_detection_task() -> None:
-    """Expire old deal registrations, then run every conflict detection rule."""
-    today = timezone.localdate()
-    result = conflicts_detect(today=today)
-    log.info(
-        "conflict detection on %s: %s opened, %d observations added to open cases, "
-        "%d registrations expired",
-        today,
-        result.opened or "none",
-        result.attached,
-        result.expired_deals,
-    )
+__all__ = ["conflict_detection_task", "partner_daily_task"]

@@ -1,48 +1,75 @@
+"""The partner pages under /partners/: each sub-domain's views, in one table
+because order matters (the partner slug catches what comes after it)."""
+
 from django.urls import include, path
 
-from . import incentive_views, views
+from partners.activity import views as activity_views
+from partners.attention import views as attention_views
+from partners.contracts import views as contracts_views
+from partners.directory import views as directory_views
+from partners.enablement import views as enablement_views
+from partners.profile import views as profile_views
 
 app_name = "partners"
 
 urlpatterns = [
-    path("", views.partner_list, name="list"),
-    path("new/", views.partner_create, name="create"),
-    path("incentives/", include(incentive_views.urlpatterns)),
-    path("reviews/", views.reviews_due, name="reviews-due"),
-    path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
-    path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
-    path("reviews/actions/<int:pk>/toggle/", views.action_item_toggle, name="action-toggle"),
-    path("follow-ups/", views.follow_ups, name="follow-ups"),
-    path("expiring/", views.expiring, name="expiring"),
-    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
-    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact-delete"),
-    path("contacts/steps/<int:pk>/toggle/", views.onboarding_step_toggle, name="step-toggle"),
+    path("", directory_views.partner_list, name="list"),
+    path("new/", directory_views.partner_create, name="create"),
+    path("incentives/", include("partners.incentives.urls")),
+    path("reviews/", attention_views.reviews_due, name="reviews-due"),
+    path("reviews/<int:pk>/", activity_views.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/edit/", activity_views.review_edit, name="review-edit"),
+    path(
+        "reviews/actions/<int:pk>/toggle/", activity_views.action_item_toggle, name="action-toggle"
+    ),
+    path("follow-ups/", attention_views.follow_ups, name="follow-ups"),
+    path("expiring/", attention_views.expiring, name="expiring"),
+    path("contacts/<int:pk>/edit/", directory_views.contact_edit, name="contact-edit"),
+    path("contacts/<int:pk>/delete/", directory_views.contact_delete, name="contact-delete"),
+    path(
+        "contacts/steps/<int:pk>/toggle/",
+        directory_views.onboarding_step_toggle,
+        name="step-toggle",
+    ),
     path(
         "contacts/certifications/<int:pk>/delete/",
-        views.certification_delete,
+        enablement_views.certification_delete,
         name="certification-delete",
     ),
-    path("contracts/<int:pk>/edit/", views.contract_edit, name="contract-edit"),
-    path("contracts/<int:pk>/document/", views.contract_document, name="contract-document"),
+    path("contracts/<int:pk>/edit/", contracts_views.contract_edit, name="contract-edit"),
     path(
-        "contracts/<int:pk>/attestations/new/", views.attestation_create, name="attestation-create"
+        "contracts/<int:pk>/document/", contracts_views.contract_document, name="contract-document"
     ),
-    path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction-edit"),
-    path("interactions/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
-    path("", include("partners.conflict_urls")),
-    path("<slug:slug>/", views.partner_detail, name="detail"),
-    path("<slug:slug>/edit/", views.partner_edit, name="edit"),
-    path("<slug:slug>/status/", views.partner_set_status, name="status"),
-    path("<slug:slug>/contacts/new/", views.contact_create, name="contact-create"),
-    path("<slug:slug>/steps/new/", views.onboarding_step_add, name="step-add"),
-    path("<slug:slug>/training/new/", views.training_completion_create, name="training-create"),
+    path(
+        "contracts/<int:pk>/attestations/new/",
+        contracts_views.attestation_create,
+        name="attestation-create",
+    ),
+    path("interactions/<int:pk>/edit/", activity_views.interaction_edit, name="interaction-edit"),
+    path("interactions/<int:pk>/done/", activity_views.follow_up_done, name="follow-up-done"),
+    path("", include("partners.deals.urls")),
+    path("", include("partners.conflicts.urls")),
+    path("<slug:slug>/", profile_views.partner_detail, name="detail"),
+    path("<slug:slug>/edit/", directory_views.partner_edit, name="edit"),
+    path("<slug:slug>/status/", directory_views.partner_set_status, name="status"),
+    path("<slug:slug>/contacts/new/", directory_views.contact_create, name="contact-create"),
+    path("<slug:slug>/steps/new/", directory_views.onboarding_step_add, name="step-add"),
+    path(
+        "<slug:slug>/training/new/",
+        enablement_views.training_completion_create,
+        name="training-create",
+    ),
     path(
         "<slug:slug>/certifications/new/",
-        views.certification_create,
+        enablement_views.certification_create,
         name="certification-create",
     ),
-    path("<slug:slug>/contracts/new/", views.contract_create, name="contract-create"),
-    path("<slug:slug>/interactions/", views.interaction_list, name="interactions"),
-    path("<slug:slug>/interactions/new/", views.interaction_create, name="interaction-create"),
-    path("<slug:slug>/reviews/new/", views.review_create, name="review-create"),
+    path("<slug:slug>/contracts/new/", contracts_views.contract_create, name="contract-create"),
+    path("<slug:slug>/interactions/", activity_views.interaction_list, name="interactions"),
+    path(
+        "<slug:slug>/interactions/new/",
+        activity_views.interaction_create,
+        name="interaction-create",
+    ),
+    path("<slug:slug>/reviews/new/", activity_views.review_create, name="review-create"),
 ]

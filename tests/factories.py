@@ -9,8 +9,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from channelhub.lib.matching import name_key, normalise_domain
 from channels_app.models import Channel, ChannelObjective
-from partners.matching import name_key, normalise_domain
 from partners.models import (
     Certification,
     ConflictCase,

@@ -30,7 +30,7 @@ from channelhub.services import api_token_create
 from channelhub.wsgi import application
 from channels_app import demo as channels_demo
 from kpis import demo as kpis_demo
-from partners import demo as partners_demo
+from partners.demo import partners as demo_partners
 from tests.api import fresh_throttles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def seeded(db):
     today = timezone.localdate()
     users = seed_users()
     channels = channels_demo.seed(users, today)
-    partners_demo.seed(users, channels, today)
+    demo_partners.seed(users, channels, today)
     kpis_demo.seed(users, today)
     return users
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from channelhub.lib.roles import PARTNER_MANAGER
-from partners import services
+from partners.deals import services as deals_services
 from partners.models import ConflictCase, DealRegistration
 from tests.browser import screenshot, sign_in
 from tests.factories import PASSWORD, ChannelFactory, PartnerFactory, UserFactory
@@ -26,7 +26,7 @@ def test_a_colliding_registration_opens_a_conflict_case_the_manager_sees(live_se
     nordlicht = PartnerFactory(name="Nordlicht Handel", channel=channel, manager=paul)
     alpine = PartnerFactory(name="Alpine Supply", channel=channel, manager=petra)
     today = timezone.localdate()
-    held = services.deal_register(
+    held = deals_services.deal_register(
         partner=alpine,
         customer_name="Acme GmbH",
         customer_domain="acme.de",

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from channelhub.metrics.formulas import rebate_amount
 from kpis.models import IncentiveAccrual
+from partners.incentives import services as services
 from partners.models import IncentiveProgram, MdfClaim
-from partners.services import incentives as services
 from tests.factories import ChannelFactory, PartnerFactory
 
 from .helpers import import_rows, kpi, recompute, row

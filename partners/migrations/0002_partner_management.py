@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import partners.models.contracts
-import partners.models.partner
+import partners.contracts.models
+import partners.directory.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             name='Territory',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10, unique=True, validators=[partners.models.partner.validate_region_code])),
+                ('code', models.CharField(max_length=10, unique=True, validators=[partners.directory.models.validate_region_code])),
                 ('name', models.CharField(blank=True, max_length=80)),
             ],
             options={
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 ('notice_days', models.PositiveSmallIntegerField(default=0, help_text='Days of notice to end or not renew it.', verbose_name='notice period (days)')),
                 ('discount_pct', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='discount %')),
                 ('margin_pct', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='margin %')),
-                ('document', models.FileField(blank=True, max_length=200, upload_to=partners.models.contracts.contract_document_path)),
+                ('document', models.FileField(blank=True, max_length=200, upload_to=partners.contracts.models.contract_document_path)),
                 ('document_name', models.CharField(blank=True, editable=False, max_length=200)),
                 ('document_type', models.CharField(blank=True, editable=False, max_length=100)),
                 ('document_size', models.PositiveIntegerField(blank=True, editable=False, null=True)),

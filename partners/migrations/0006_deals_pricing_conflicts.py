@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import partners.models.deals
+import partners.deals.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('customer_domain', models.CharField(blank=True, help_text="The customer's web domain, e.g. acme.com (a URL or an email address works too).", max_length=253)),
                 ('domain_key', models.CharField(blank=True, db_index=True, editable=False, max_length=253)),
                 ('name_key', models.CharField(db_index=True, editable=False, max_length=160)),
-                ('country', models.CharField(help_text='ISO code, e.g. DE or US.', max_length=2, validators=[partners.models.deals.validate_country])),
+                ('country', models.CharField(help_text='ISO code, e.g. DE or US.', max_length=2, validators=[partners.deals.models.validate_country])),
                 ('estimated_value', models.DecimalField(decimal_places=2, help_text='Expected deal size in the reporting currency.', max_digits=14)),
                 ('product_interest', models.CharField(blank=True, max_length=200)),
                 ('expected_close_on', models.DateField(verbose_name='expected close date')),

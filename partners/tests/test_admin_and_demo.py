@@ -7,7 +7,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
-from partners.models import Partner, PartnerFlag, PartnerReview
+from partners.activity.models import PartnerReview
+from partners.attention.models import PartnerFlag
+from partners.directory.models import Partner
 
 pytestmark = pytest.mark.django_db
 

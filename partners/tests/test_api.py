@@ -16,14 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partners.models import (
-    Contract,
-    Interaction,
-    Partner,
-    PartnerContact,
-    PartnerReview,
-    PartnerStatusChange,
-)
+from partners.activity.models import Interaction, PartnerReview
+from partners.contracts.models import Contract
+from partners.directory.models import Partner, PartnerContact, PartnerStatusChange
 from tests.api import *  # noqa: F403
 from tests.factories import (
     ChannelFactory,

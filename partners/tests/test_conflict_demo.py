@@ -11,8 +11,10 @@ from channels_app import audit_demo
 from channels_app import demo as channels_demo
 from channels_app.models import BrandAudit
 from channels_app.selectors import channels_with_overdue_audits
-from partners import demo as partners_demo
-from partners.models import ConflictCase, ConflictNote, DealRegistration, PriceObservation, Product
+from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
+from partners.deals.models import DealRegistration
+from partners.demo import conflicts as demo_conflicts
+from partners.demo import partners as demo_partners
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +34,8 @@ def test_the_demo_has_deals_conflicts_of_each_kind_prices_and_audits_once():
     today = timezone.localdate()
     users = seed_users()
     channels = channels_demo.seed(users, today)
-    partners_demo.seed(users, channels, today)
-    open_cases = partners_demo.seed_deals_and_conflicts(users, today)
+    demo_partners.seed(users, channels, today)
+    open_cases = demo_conflicts.seed_deals_and_conflicts(users, today)
     audit_demo.seed(users, channels, today)
 
     assert open_cases >= 5
@@ -54,6 +56,6 @@ def test_the_demo_has_deals_conflicts_of_each_kind_prices_and_audits_once():
     assert BrandAudit.objects.filter(channel__slug="web-shop").count() == 8
 
     before = _state()
-    partners_demo.seed_deals_and_conflicts(users, today)
+    demo_conflicts.seed_deals_and_conflicts(users, today)
     audit_demo.seed(users, channels, today)
     assert _state() == before

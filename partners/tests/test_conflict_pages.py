@@ -14,11 +14,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from partners import services
-from partners.charts import build_open_conflicts_figure, build_time_to_resolve_figure
-from partners.conflict_selectors import open_conflicts_frame, resolve_times_frame
-from partners.models import ConflictCase, DealRegistration, PriceObservation, Product
-from partners.selectors import open_conflict_counts, open_conflicts_by_channel
+from partners.conflicts import services as conflicts_services
+from partners.conflicts.charts import build_open_conflicts_figure, build_time_to_resolve_figure
+from partners.conflicts.models import ConflictCase, PriceObservation, Product
+from partners.conflicts.selectors import (
+    open_conflict_counts,
+    open_conflicts_by_channel,
+    open_conflicts_frame,
+    resolve_times_frame,
+)
+from partners.deals import services as deals_services
+from partners.deals.models import DealRegistration
 from tests.auth import password_login
 from tests.factories import (
     ChannelFactory,
@@ -42,7 +48,7 @@ def collision(pauls_partner, indirect_channel, other_partner_user):
     alpine = PartnerFactory(
         name="Alpine Supply", slug="alpine", channel=indirect_channel, manager=other_partner_user
     )
-    held = services.deal_register(
+    held = deals_services.deal_register(
         partner=alpine,
         customer_name="Acme GmbH",
         customer_domain="acme.de",
@@ -50,7 +56,7 @@ def collision(pauls_partner, indirect_channel, other_partner_user):
         estimated_value=Decimal("80000"),
         expected_close_on=_today() + timedelta(days=40),
     )
-    newer = services.deal_register(
+    newer = deals_services.deal_register(
         partner=pauls_partner,
         customer_name="ACME",
         customer_domain="https://www.acme.de",
@@ -209,7 +215,7 @@ def test_the_conflict_list_shows_open_cases_first_to_every_role(
     collision, partner_client, viewer_client, marketing_client, marketing_user
 ):
     closed = ConflictCaseFactory(partners=[collision["alpine"]], title="Old quarrel")
-    services.conflict_close(
+    conflicts_services.conflict_close(
         case=closed, status="dismissed", resolution="No issue", by=marketing_user
     )
     for client in (partner_client, viewer_client, marketing_client):
@@ -256,7 +262,9 @@ def test_the_conflict_list_runs_the_same_queries_for_5_or_30_cases(
                 owner=marketing_user,
             )
             case.channels.add(pauls_partner.channel)
-            services.conflict_add_note(case=case, body="Called them", author=marketing_user)
+            conflicts_services.conflict_add_note(
+                case=case, body="Called them", author=marketing_user
+            )
 
     make(5)
     marketing_client.get(url)
@@ -395,7 +403,7 @@ def history(pauls_partner, marketing_user):
         case = ConflictCaseFactory(
             kind=kind, partners=[pauls_partner], opened_at=now - timedelta(days=30)
         )
-        services.conflict_close(
+        conflicts_services.conflict_close(
             case=case,
             status=status,
             resolution="Done",

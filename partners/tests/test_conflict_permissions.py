@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from partners.models import ConflictCase, ConflictNote, DealRegistration, PriceObservation, Product
+from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
+from partners.deals.models import DealRegistration
 from tests.auth import password_login
 from tests.factories import (
     ConflictCaseFactory,

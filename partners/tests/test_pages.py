@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from partners import services
-from partners.charts import build_review_score_figure
-from partners.models import OnboardingStep, Partner, PartnerStatusChange, Territory, Tier
-from partners.models.activity import REVIEW_CRITERIA
-from partners.selectors import review_score_frame
+from partners.activity.charts import build_review_score_figure
+from partners.activity.models import REVIEW_CRITERIA
+from partners.activity.selectors import review_score_frame
+from partners.attention import services as attention_services
+from partners.directory.models import OnboardingStep, Partner, PartnerStatusChange, Territory, Tier
 from tests.auth import password_login
 from tests.factories import (
     ContactFactory,
@@ -88,7 +88,7 @@ def _many_partners(n, channel, manager):
         OnboardingStep.objects.create(partner=partner, title="Signed", done_on=date(2025, 1, 1))
         OnboardingStep.objects.create(partner=partner, title="Trained")
         InteractionFactory(partner=partner)
-        services.partner_flags_refresh(today=date(2025, 6, 1), partner=partner)
+        attention_services.partner_flags_refresh(today=date(2025, 6, 1), partner=partner)
 
 
 def test_the_directory_runs_the_same_queries_for_5_or_30_partners(

@@ -10,16 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from partners.models import (
-    Certification,
-    Contract,
-    Interaction,
-    OnboardingStep,
-    Partner,
-    PartnerContact,
-    PartnerReview,
-    ReviewActionItem,
-)
+from partners.activity.models import Interaction, PartnerReview, ReviewActionItem
+from partners.contracts.models import Contract
+from partners.directory.models import OnboardingStep, Partner, PartnerContact
+from partners.enablement.models import Certification
 from tests.auth import password_login
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,9 @@ from channels_app import audit_demo
 from channels_app import demo as channels_demo
 from channels_app.models import Channel
 from kpis import demo as kpis_demo
-from partners import demo as partners_demo
-from partners import demo_incentives as incentives_demo
+from partners.demo import conflicts as demo_conflicts
+from partners.demo import incentives as incentives_demo
+from partners.demo import partners as demo_partners
 
 
 class Command(BaseCommand):
@@ -38,9 +39,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = seed_users()
             channels = channels_demo.seed(users, today)
-            partners = partners_demo.seed(users, channels, today)
+            partners = demo_partners.seed(users, channels, today)
             incentives_demo.seed(users, today)
-            open_conflicts = partners_demo.seed_deals_and_conflicts(users, today)
+            open_conflicts = demo_conflicts.seed_deals_and_conflicts(users, today)
             audit_demo.seed(users, channels, today)
             kpis_demo.seed_packs(users)
         # Facts go through the real import and recompute (their own transactions).

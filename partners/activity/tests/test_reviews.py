@@ -1,0 +1,235 @@
+"""Review rules: the computed overall score, the 7-day edit window, the next
+review from the tier's cadence, overdue detection, and the edit history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from partners.activity import selectors as activity_selectors
+from partners.activity import services as activity_services
+from partners.activity.models import PartnerReview
+from partners.directory import services as directory_services
+from partners.directory.models import Partner, Tier
+
+pytestmark = pytest.mark.django_db
+
+
+def _submit(partner, author, **overrides):
+    data = {
+        "partner": partner,
+        "author": author,
+        "period_start": date(2025, 1, 1),
+        "period_end": date(2025, 3, 31),
+        "reviewed_on": date(2025, 4, 10),
+        "score_sales": 4,
+        "score_enablement": 3,
+        "score_brand": 5,
+        "score_satisfaction": 4,
+        "score_collaboration": 2,
+        **overrides,
+    }
+    return activity_services.review_submit(**data)
+
+
+def test_the_overall_score_is_the_mean_of_the_five(pauls_partner, partner_user):
+    review = _submit(pauls_partner, partner_user)
+    assert review.overall == Decimal("3.60")
+    review = _submit(pauls_partner, partner_user, score_collaboration=3)
+    assert review.overall == Decimal("3.80")
+
+
+def test_the_overall_score_is_rounded_to_two_places(pauls_partner, partner_user):
+    review = _submit(
+        pauls_partner,
+        partner_user,
+        score_sales=5,
+        score_enablement=5,
+        score_brand=4,
+        score_satisfaction=4,
+        score_collaboration=4,
+    )
+    assert review.overall == Decimal("4.40")
+
+
+def test_a_score_outside_1_to_5_is_refused(pauls_partner, partner_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        _submit(pauls_partner, partner_user, score_sales=6)
+    assert "score_sales" in exc.value.message_dict
+    assert not PartnerReview.objects.exists()
+
+
+def test_the_next_review_defaults_from_the_tier_cadence(pauls_partner, partner_user, gold):
+    assert gold.review_cadence_days == 90
+    review = _submit(pauls_partner, partner_user, next_review_on=None)
+    assert review.next_review_on == date(2025, 4, 10) + timedelta(days=90)
+    platinum = Tier.objects.get(code="platinum")
+    pauls_partner.tier = platinum
+    pauls_partner.save()
+    review = _submit(pauls_partner, partner_user, reviewed_on=date(2025, 7, 1))
+    assert review.next_review_on == date(2025, 8, 30)  # 60 days
+
+
+def test_the_partner_is_due_when_the_last_review_said(pauls_partner, partner_user):
+    _submit(pauls_partner, partner_user, next_review_on=date(2025, 6, 1))
+    pauls_partner.refresh_from_db()
+    assert pauls_partner.next_review_on == date(2025, 6, 1)
+
+
+def test_a_new_active_partner_is_due_one_cadence_after_activation(
+    indirect_channel, partner_user, gold
+):
+    partner = directory_services.partner_create(
+        channel=indirect_channel,
+        name="Alpine Supply",
+        tier=gold,
+        manager=partner_user,
+        status=Partner.Status.ONBOARDING,
+        created_on=date(2025, 1, 2),
+    )
+    assert partner.next_review_on is None  # onboarding partners are not reviewed yet
+    directory_services.partner_set_status(
+        partner=partner, status=Partner.Status.ACTIVE, changed_on=date(2025, 2, 1)
+    )
+    partner.refresh_from_db()
+    assert partner.next_review_on == date(2025, 5, 2)  # 1 Feb + 90 days
+
+
+def test_overdue_detection_on_a_fixed_date(pauls_partner, partner_user, indirect_channel):
+    _submit(pauls_partner, partner_user, next_review_on=date(2025, 7, 10))
+    partners = Partner.objects.all()
+    assert (
+        list(activity_selectors.reviews_overdue(partners=partners, today=date(2025, 7, 10))) == []
+    )
+    assert list(activity_selectors.reviews_overdue(partners=partners, today=date(2025, 7, 11))) == [
+        pauls_partner
+    ]
+    # Due soon (within 14 days) is listed as due, not overdue.
+    due = activity_selectors.reviews_due(partners=partners, today=date(2025, 6, 30))
+    assert list(due) == [pauls_partner]
+    assert list(activity_selectors.reviews_due(partners=partners, today=date(2025, 6, 1))) == []
+    # A suspended partner is not due for review.
+    directory_services.partner_set_status(partner=pauls_partner, status=Partner.Status.SUSPENDED)
+    assert list(activity_selectors.reviews_overdue(partners=partners, today=date(2025, 8, 1))) == []
+
+
+def test_the_author_edits_within_seven_days_then_only_an_admin(
+    pauls_partner, partner_user, partner_client, admin_client_, marketing_client
+):
+    review = _submit(pauls_partner, partner_user)
+    edit = reverse("partners:review-edit", args=[review.pk])
+    assert partner_client.get(edit).status_code == 200
+    # The marketing manager may edit the partner but is not the author.
+    assert marketing_client.get(edit).status_code == 403
+
+    PartnerReview.objects.filter(pk=review.pk).update(
+        created_at=timezone.now() - timedelta(days=7, minutes=1)
+    )
+    assert partner_client.get(edit).status_code == 403
+    assert admin_client_.get(edit).status_code == 200
+
+
+def test_an_edit_recomputes_the_score_and_keeps_the_history(
+    pauls_partner, partner_user, partner_client
+):
+    review = _submit(pauls_partner, partner_user, strengths="Good pipeline")
+    response = partner_client.post(
+        reverse("partners:review-edit", args=[review.pk]),
+        {
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "reviewed_on": "2025-04-10",
+            "score_sales": "5",
+            "score_enablement": "5",
+            "score_brand": "5",
+            "score_satisfaction": "5",
+            "score_collaboration": "5",
+            "strengths": "Great pipeline",
+            "improvements": "",
+            "next_review_on": "",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Plan Q3 campaign",
+            "actions-0-owner": "Clara",
+            "actions-0-due_on": "2025-05-01",
+        },
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.overall == Decimal("5.00") and review.strengths == "Great pipeline"
+    revisions = list(review.revisions.order_by("number"))
+    assert [r.number for r in revisions] == [1, 2]
+    assert revisions[0].data["strengths"] == "Good pipeline"
+    assert revisions[0].data["overall"] == "3.60"
+    assert revisions[1].data["action_items"][0]["description"] == "Plan Q3 campaign"
+    page = partner_client.get(review.get_absolute_url())
+    assert "Edit history" in page.text and "Good pipeline" not in page.text
+    assert "Plan Q3 campaign" in page.text
+
+
+def test_logging_a_review_with_action_items_through_the_page(pauls_partner, partner_client):
+    response = partner_client.post(
+        reverse("partners:review-create", args=[pauls_partner.slug]),
+        {
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "reviewed_on": "2025-04-10",
+            "score_sales": "3",
+            "score_enablement": "4",
+            "score_brand": "4",
+            "score_satisfaction": "5",
+            "score_collaboration": "4",
+            "strengths": "Loyal customers",
+            "improvements": "Slow quotes",
+            "next_review_on": "",
+            "actions-TOTAL_FORMS": "3",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Speed up quotes",
+            "actions-0-owner": "Partner sales lead",
+            "actions-0-due_on": "2025-05-15",
+            "actions-1-description": "",
+            "actions-2-description": "",
+        },
+    )
+    assert response.status_code == 302
+    review = PartnerReview.objects.get()
+    assert review.overall == Decimal("4.00")
+    assert review.next_review_on == date(2025, 7, 9)  # gold: 90 days
+    assert [(a.description, a.owner) for a in review.action_items.all()] == [
+        ("Speed up quotes", "Partner sales lead")
+    ]
+
+
+def test_bad_review_input_is_shown_next_to_the_fields(pauls_partner, partner_client):
+    response = partner_client.post(
+        reverse("partners:review-create", args=[pauls_partner.slug]),
+        {
+            "period_start": "2025-03-31",
+            "period_end": "2025-01-01",
+            "reviewed_on": "2025-04-10",
+            "score_sales": "9",
+            "score_enablement": "4",
+            "score_brand": "4",
+            "score_satisfaction": "5",
+            "score_collaboration": "4",
+            "strengths": "Kept text",
+            "next_review_on": "2025-04-01",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Half-filled action",
+        },
+    )
+    assert response.status_code == 200
+    form, formset = response.context["form"], response.context["formset"]
+    assert "score_sales" in form.errors
+    assert form.errors["period_end"] == ["The period must end on or after it starts."]
+    assert form.errors["next_review_on"] == ["The next review must be after this one."]
+    assert formset.forms[0].errors["owner"] == ["Needed for an action item."]
+    assert "Kept text" in response.text and "Half-filled action" in response.text
+    assert not PartnerReview.objects.exists()

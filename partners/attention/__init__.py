@@ -1,0 +1,1 @@
+"""What needs a partner manager: daily flags, reminder emails, work lists."""

@@ -1,0 +1,1 @@
+"""Contracts with partners, their signed documents and compliance attestations."""

@@ -1,0 +1,3 @@
+"""Deal registration: partners claim customer opportunities; overlaps open
+conflict cases; the nightly detection job.
+"""

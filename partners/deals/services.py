@@ -1,0 +1,276 @@
+"""Writes to deal registrations: register, edit, approve, reject, expire.
+
+A registration for a customer another partner already holds (an active
+registration with the same normalised domain, or a fuzzy-matched name in the
+same country; see `partners.matching`) opens a deal-overlap conflict case
+the moment it is submitted, and cannot be approved while that case is open.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from channelhub.lib.matching import name_key, names_match, normalise_domain
+from channelhub.metrics.display import money
+from partners.conflicts.models import ConflictCase
+from partners.conflicts.services import default_conflict_owner, open_detected_case
+from partners.directory.models import Partner
+
+from .models import DealRegistration, default_expiry
+
+D = DealRegistration
+
+
+DEAL_FIELDS = (
+    "customer_name",
+    "customer_domain",
+    "country",
+    "estimated_value",
+    "product_interest",
+    "expected_close_on",
+    "notes",
+)
+
+
+# An overlap on a deal this large is a high-severity case.
+HIGH_VALUE_DEAL = Decimal("100000")
+
+
+def active_deals(*, today: date) -> QuerySet[DealRegistration]:
+    """Registrations that hold their customer on `today`."""
+    return D.objects.filter(status__in=D.ACTIVE_STATUSES, expires_on__gte=today)
+
+
+def _apply_keys(deal: DealRegistration) -> None:
+    deal.customer_name = deal.customer_name.strip()
+    deal.country = (deal.country or "").strip().upper()
+    try:
+        deal.domain_key = normalise_domain(deal.customer_domain)
+    except ValidationError as exc:
+        raise ValidationError({"customer_domain": exc.messages}) from None
+    deal.customer_domain = deal.customer_domain.strip()
+    deal.name_key = name_key(deal.customer_name)
+
+
+def same_customer(a: DealRegistration, b: DealRegistration) -> bool:
+    if a.domain_key and a.domain_key == b.domain_key:
+        return True
+    return a.country == b.country and names_match(a.name_key, b.name_key)
+
+
+def deal_overlaps(*, deal: DealRegistration, today: date) -> list[DealRegistration]:
+    """Other partners' active registrations for the same customer, oldest first."""
+    by_domain = Q(domain_key=deal.domain_key) if deal.domain_key else Q(pk__in=[])
+    candidates = (
+        active_deals(today=today)
+        .exclude(partner_id=deal.partner_id)
+        .exclude(pk=deal.pk)
+        .filter(by_domain | Q(country=deal.country))
+        .select_related("partner", "partner__channel", "partner__manager")
+        .order_by("submitted_on", "pk")
+    )
+    return [other for other in candidates if same_customer(deal, other)]
+
+
+def overlap_fingerprint(a: DealRegistration, b: DealRegistration) -> str:
+    low, high = sorted((a.pk, b.pk))
+    return f"deal_overlap:{low}:{high}"
+
+
+def open_overlap_case(
+    *,
+    deal: DealRegistration,
+    other: DealRegistration,
+    opened_by: User | None = None,
+    notify: bool = True,
+) -> tuple[ConflictCase | None, bool]:
+    """The deal-overlap case of two registrations (one per pair, ever: a case
+    closed as resolved or dismissed is not reopened for the same pair)."""
+    first, second = sorted((deal, other), key=lambda d: (d.submitted_on, d.pk))
+    how = (
+        f"the same domain ({first.domain_key})"
+        if first.domain_key and first.domain_key == second.domain_key
+        else f"matching names in {first.country}"
+    )
+    value = max(first.estimated_value, second.estimated_value)
+    partners = [first.partner, second.partner]
+    return open_detected_case(
+        fingerprint=overlap_fingerprint(first, second),
+        reopen_closed=False,
+        kind=ConflictCase.Kind.DEAL_OVERLAP,
+        title=(
+            f"Deal overlap: {second.customer_name} registered by {second.partner.name}, "
+            f"already held by {first.partner.name}"
+        )[:200],
+        description=(
+            f"{second.partner.name} registered “{second.customer_name}” on "
+            f"{second.submitted_on:%Y-%m-%d}; {first.partner.name} registered "
+            f"“{first.customer_name}” on {first.submitted_on:%Y-%m-%d}, active until "
+            f"{first.expires_on:%Y-%m-%d}. They match on {how}. Estimated value up to "
+            f"{money(value)}."
+        ),
+        severity=(
+            ConflictCase.Severity.HIGH if value >= HIGH_VALUE_DEAL else ConflictCase.Severity.MEDIUM
+        ),
+        owner=default_conflict_owner(partners),
+        partners=partners,
+        deals=[first, second],
+        opened_by=opened_by,
+        notify=notify,
+    )
+
+
+def deal_check_overlaps(
+    *, deal: DealRegistration, today: date, opened_by: User | None = None, notify: bool = True
+) -> list[ConflictCase]:
+    """Open (or find) the overlap case of `deal` with each active registration
+    of another partner for the same customer; returns the open cases."""
+    if not deal.is_active_on(today):
+        return []
+    cases = []
+    for other in deal_overlaps(deal=deal, today=today):
+        case, _created = open_overlap_case(
+            deal=deal, other=other, opened_by=opened_by, notify=notify
+        )
+        if case is not None and case.is_open:
+            cases.append(case)
+    return cases
+
+
+@transaction.atomic
+def deal_register(
+    *,
+    partner: Partner,
+    customer_name: str,
+    country: str,
+    estimated_value: Decimal,
+    expected_close_on: date,
+    customer_domain: str = "",
+    product_interest: str = "",
+    notes: str = "",
+    registered_by: User | None = None,
+    submitted_on: date | None = None,
+    notify: bool = True,
+) -> DealRegistration:
+    """Register a deal for a partner; an overlap opens a conflict case at once."""
+    on = submitted_on or timezone.localdate()
+    deal = DealRegistration(
+        partner=partner,
+        customer_name=customer_name,
+        customer_domain=customer_domain,
+        country=country,
+        estimated_value=estimated_value,
+        product_interest=product_interest.strip(),
+        expected_close_on=expected_close_on,
+        notes=notes.strip(),
+        submitted_on=on,
+        expires_on=default_expiry(on),
+        registered_by=registered_by,
+    )
+    _apply_keys(deal)
+    deal.full_clean()
+    deal.save()
+    deal_check_overlaps(deal=deal, today=timezone.localdate(), notify=notify)
+    return deal
+
+
+def _locked(deal: DealRegistration) -> DealRegistration:
+    return D.objects.select_for_update(of=("self",)).select_related("partner").get(pk=deal.pk)
+
+
+@transaction.atomic
+def deal_update(*, deal: DealRegistration, data: dict[str, Any]) -> DealRegistration:
+    """Correct a registration still waiting for a decision."""
+    locked = _locked(deal)
+    if locked.status != D.Status.SUBMITTED:
+        raise ValidationError(
+            f"A registration that is {locked.get_status_display().lower()} cannot be edited."
+        )
+    for field in DEAL_FIELDS:
+        if field in data:
+            setattr(locked, field, data[field])
+    _apply_keys(locked)
+    locked.full_clean()
+    locked.save()
+    deal_check_overlaps(deal=locked, today=timezone.localdate())
+    return locked
+
+
+def open_cases_of(deal: DealRegistration) -> QuerySet[ConflictCase]:
+    return deal.conflicts.filter(status__in=ConflictCase.OPEN_STATUSES).order_by("pk")
+
+
+@transaction.atomic
+def deal_approve(
+    *,
+    deal: DealRegistration,
+    by: User | None,
+    expires_on: date | None = None,
+    note: str = "",
+    on: date | None = None,
+) -> DealRegistration:
+    """Approve a submitted registration: it then holds its customer until
+    `expires_on` (default: 90 days from today). Refused while an overlap case
+    about it is open: a conflict is decided in its case, not by the approval."""
+    today = on or timezone.localdate()
+    locked = _locked(deal)
+    if locked.status != D.Status.SUBMITTED:
+        raise ValidationError(
+            f"Only a submitted registration can be approved; this one is "
+            f"{locked.get_status_display().lower()}."
+        )
+    if locked.expires_on < today:
+        raise ValidationError("This registration has expired; register it again.")
+    # A registration submitted meanwhile by another partner may collide now.
+    deal_check_overlaps(deal=locked, today=today)
+    blocking = list(open_cases_of(locked))
+    if blocking:
+        refs = ", ".join(f"#{c.pk}" for c in blocking)
+        raise ValidationError(
+            f"This registration is in an open conflict case ({refs}): resolve it first."
+        )
+    until = expires_on or default_expiry(today)
+    if until < today:
+        raise ValidationError({"expires_on": "The registration cannot expire in the past."})
+    locked.status = D.Status.APPROVED
+    locked.decided_on, locked.decided_by = today, by
+    locked.decision_note = note.strip()
+    locked.expires_on = until
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def deal_reject(
+    *, deal: DealRegistration, by: User | None, note: str, on: date | None = None
+) -> DealRegistration:
+    locked = _locked(deal)
+    if locked.status != D.Status.SUBMITTED:
+        raise ValidationError(
+            f"Only a submitted registration can be rejected; this one is "
+            f"{locked.get_status_display().lower()}."
+        )
+    if not note.strip():
+        raise ValidationError({"note": "Say why the registration is rejected."})
+    locked.status = D.Status.REJECTED
+    locked.decided_on, locked.decided_by = on or timezone.localdate(), by
+    locked.decision_note = note.strip()
+    locked.save()
+    return locked
+
+
+def deals_expire(*, today: date) -> int:
+    """Mark registrations past their expiry as expired; returns how many.
+    One conditional UPDATE: running it twice, or twice at once, is harmless."""
+    return D.objects.filter(status__in=D.ACTIVE_STATUSES, expires_on__lt=today).update(
+        status=D.Status.EXPIRED, updated_at=timezone.now()
+    )

@@ -1,0 +1,3 @@
+"""The demo business's partners, deals, conflicts and incentive programmes
+(manage.py seed_demo).
+"""

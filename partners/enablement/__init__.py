@@ -1,0 +1,1 @@
+"""Enablement: training modules, completions and certifications."""

@@ -1,0 +1,3 @@
+"""Incentive programmes: rebates, per-unit bonuses, market development funds,
+enrolments, claims and payouts.
+"""

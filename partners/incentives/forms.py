@@ -1,0 +1,103 @@
+"""Forms of the incentive programme pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from channelhub.lib.forms import DateInput
+from partners.directory.models import Partner
+
+from .models import IncentivePayout, IncentiveProgram, MdfClaim
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = IncentiveProgram
+        fields = [
+            "name",
+            "kind",
+            "channel",
+            "tier",
+            "accrual_period",
+            "start_date",
+            "end_date",
+            "rebate_rate",
+            "rebate_threshold",
+            "spiff_per_unit",
+            "mdf_allocation",
+            "description",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "channel": "The partners of this channel may enrol…",
+            "tier": "…or the partners of this tier, in any channel.",
+            "accrual_period": "Rebates and funds accrue per month or fiscal quarter.",
+        }
+
+
+class BracketForm(forms.Form):
+    from_revenue = forms.DecimalField(
+        min_value=Decimal(0), decimal_places=2, max_digits=14, label="From revenue"
+    )
+    rate = forms.DecimalField(
+        min_value=Decimal(0), max_value=Decimal(1), decimal_places=4, max_digits=7,
+        help_text="e.g. 0.05 for 5%",
+    )  # fmt: skip
+
+
+BracketFormSet = forms.formset_factory(BracketForm, extra=3, max_num=8)
+
+
+def brackets_of(formset: Any) -> list[tuple[Decimal, Decimal]]:
+    return [
+        (f.cleaned_data["from_revenue"], f.cleaned_data["rate"])
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class EnrollmentForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none())
+    start_date = forms.DateField(
+        required=False, widget=DateInput(), help_text="Empty: the programme's start."
+    )
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["partner"]
+        field.queryset = partners
+
+
+class ClaimForm(forms.ModelForm):
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none())
+
+    class Meta:
+        model = MdfClaim
+        fields = ["partner", "activity_date", "amount", "description"]
+        widgets = {"activity_date": DateInput()}
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["partner"]
+        field.queryset = partners
+
+
+class PayoutForm(forms.ModelForm):
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none())
+
+    class Meta:
+        model = IncentivePayout
+        fields = ["partner", "period_start", "period_end", "amount", "paid_on", "reference"]
+        widgets = {"period_start": DateInput(), "period_end": DateInput(), "paid_on": DateInput()}
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["partner"]
+        field.queryset = partners

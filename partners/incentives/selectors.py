@@ -1,0 +1,123 @@
+"""Reads of incentive programmes: the list with its totals, per-partner
+accrued, paid and balance.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from channelhub.lib.roles import has_any_role
+from partners.directory.models import Partner
+
+from .models import IncentivePayout, IncentiveProgram, ProgramEnrollment
+
+
+def _accrual_model() -> Any:
+    # Accruals are rows of the KPI engine (kpis.IncentiveAccrual, a layer above):
+    # read through the relation it declares on the program, never by importing it.
+    return IncentiveProgram._meta.get_field("accruals").related_model
+
+
+def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
+    """Programmes with enrolment count, total accrued and total paid (subqueries,
+    so the figures do not multiply each other): one query for the page."""
+    IncentiveAccrual = _accrual_model()
+
+    if not has_any_role(user):
+        return IncentiveProgram.objects.none()
+
+    def total(model: Any, field: str) -> Any:
+        rows = model.objects.filter(program=OuterRef("pk")).order_by().values("program")
+        return Coalesce(Subquery(rows.annotate(t=Sum(field)).values("t")), Value(0))
+
+    return IncentiveProgram.objects.select_related("channel", "tier").annotate(
+        enrolled=Coalesce(
+            Subquery(
+                ProgramEnrollment.objects.filter(program=OuterRef("pk"))
+                .order_by()
+                .values("program")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            Value(0),
+        ),
+        accrued_cents=total(IncentiveAccrual, "amount"),
+        paid_cents=total(IncentivePayout, "amount"),
+    )
+
+
+def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]:
+    """Per enrolled partner: accrued (and how much is provisional), paid, balance."""
+    IncentiveAccrual = _accrual_model()
+
+    accrued = {
+        row["partner_id"]: row
+        for row in IncentiveAccrual.objects.filter(program=program)
+        .values("partner_id")
+        .annotate(total=Sum("amount"), provisional=Sum("amount", filter=Q(provisional=True)))
+    }
+    paid = dict(
+        IncentivePayout.objects.filter(program=program)
+        .values("partner_id")
+        .annotate(total=Sum("amount"))
+        .values_list("partner_id", "total")
+    )
+    rows = []
+    for enrollment in program.enrollments.select_related("partner__manager").order_by(
+        "partner__name"
+    ):
+        a: dict[str, Any] = dict(accrued.get(enrollment.partner_id) or {})
+        total_accrued = a.get("total") or Decimal(0)
+        total_paid = paid.get(enrollment.partner_id) or Decimal(0)
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "partner": enrollment.partner,
+                "accrued": total_accrued,
+                "provisional": a.get("provisional") or Decimal(0),
+                "paid": total_paid,
+                "balance": total_accrued - total_paid,
+            }
+        )
+    return rows
+
+
+def partner_incentives(*, partner: Partner) -> list[dict[str, Any]]:
+    """The programmes a partner is enrolled in, with its accrued and paid totals."""
+    IncentiveAccrual = _accrual_model()
+
+    accrued = dict(
+        IncentiveAccrual.objects.filter(partner=partner)
+        .values("program_id")
+        .annotate(total=Sum("amount"))
+        .values_list("program_id", "total")
+    )
+    paid = dict(
+        IncentivePayout.objects.filter(partner=partner)
+        .values("program_id")
+        .annotate(total=Sum("amount"))
+        .values_list("program_id", "total")
+    )
+    return [
+        {
+            "program": e.program,
+            "enrollment": e,
+            "accrued": accrued.get(e.program_id) or Decimal(0),
+            "paid": paid.get(e.program_id) or Decimal(0),
+        }
+        for e in partner.enrollments.select_related("program").order_by("-program__start_date")
+    ]
+
+    return []

@@ -1,0 +1,1 @@
+"""The partner page and its scorecard, assembled from every sub-domain."""
