@@ -45,7 +45,7 @@ def main() -> None:
     from kpi_engine import write_facts
 
     from channelhub.lib.roles import VIEWER
-    from channels_app.models import Channel
+    from channels_app.channels.models import Channel
     from kpis.models import KpiSnapshot
     from kpis.services import import_create, import_execute, recompute_execute
 

@@ -125,7 +125,7 @@ def write_facts(
 
 
 def create_business(channels: int, per_day: int) -> None:
-    from channels_app.models import Channel
+    from channels_app.channels.models import Channel
     from partners.models import Partner
 
     Channel.objects.bulk_create(

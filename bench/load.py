@@ -240,7 +240,7 @@ def _prepare(channels: int, days: int) -> dict[str, object]:
     from django.core.management import call_command
     from kpi_engine import write_facts
 
-    from channels_app.models import Channel
+    from channels_app.channels.models import Channel
     from kpis.services import import_create, import_execute, recompute_execute
     from partners.activity.models import REVIEW_CRITERIA
     from partners.models import Partner

@@ -22,7 +22,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.paginator import Page, Paginator
 from django.db import models
 
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from partners.models import ConflictCase, Contract, IncentiveProgram, Partner, PartnerReview
 
 PAGE_SIZE = 25

@@ -357,8 +357,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" and a "status": name each choice set.
     "ENUM_NAME_OVERRIDES": {
-        "ChannelKindEnum": "channels_app.models.Channel.Kind",
-        "ChannelStatusEnum": "channels_app.models.Channel.Status",
+        "ChannelKindEnum": "channels_app.channels.models.Channel.Kind",
+        "ChannelStatusEnum": "channels_app.channels.models.Channel.Status",
         "PartnerKindEnum": "partners.directory.models.Partner.Kind",
         "PartnerStatusEnum": "partners.directory.models.Partner.Status",
         "ContractKindEnum": "partners.contracts.models.Contract.Kind",

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import BrandAudit, BrandAuditItem, Channel, ChannelObjective
+from channels_app.audits.models import BrandAudit, BrandAuditItem
+from channels_app.channels.models import Channel, ChannelObjective
 
 
 class ObjectiveInline(admin.TabularInline):
@@ -54,6 +55,6 @@ class BrandAuditAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         # Item scores edited here keep the overall score their mean.
         super().save_related(request, form, formsets, change)
-        from .audit_services import audit_update
+        from channels_app.audits.services import audit_update
 
         audit_update(audit=form.instance, data={})

@@ -16,11 +16,12 @@ from rest_framework.response import Response
 
 from channelhub.lib.api import FormModelSerializer, RulesViewSet, request_user
 from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
+from channels_app.channels import selectors as channels_selectors
+from channels_app.channels.filters import ChannelFilter, ObjectiveFilter
+from channels_app.channels.forms import ChannelForm, ObjectiveForm
+from channels_app.channels.models import Channel, ChannelObjective
 
-from . import selectors, services
-from .filters import ChannelFilter, ObjectiveFilter
-from .forms import ChannelForm, ObjectiveForm
-from .models import Channel, ChannelObjective
+from .channels import services
 
 User = get_user_model()
 
@@ -97,7 +98,7 @@ class ChannelViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Channel]:
-        return selectors.channel_list(user=self.request.user)
+        return channels_selectors.channel_list(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.require("add")
@@ -232,7 +233,7 @@ class ObjectiveViewSet(
     }
 
     def get_queryset(self) -> QuerySet[ChannelObjective]:
-        return selectors.objective_list(user=self.request.user).order_by(
+        return channels_selectors.objective_list(user=self.request.user).order_by(
             "channel__name", "start_date", "metric", "pk"
         )
 

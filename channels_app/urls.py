@@ -1,6 +1,9 @@
+"""The channel pages under /channels/; audits are included ahead of the channel
+slug (a channel may not be called "audits")."""
+
 from django.urls import include, path
 
-from . import views
+from .channels import views
 
 app_name = "channels"
 
@@ -10,7 +13,7 @@ urlpatterns = [
     path("objectives/", views.objective_list, name="objectives"),
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective-delete"),
-    path("", include("channels_app.audit_urls")),
+    path("", include("channels_app.audits.urls")),
     path("<slug:slug>/", views.channel_detail, name="detail"),
     path("<slug:slug>/edit/", views.channel_edit, name="edit"),
     path("<slug:slug>/status/", views.channel_set_status, name="status"),

@@ -39,7 +39,7 @@ from channelhub.lib.api import (
 from channelhub.lib.uploads import read_head
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
-from channels_app import selectors as channel_selectors
+from channels_app.channels import selectors as channels_selectors
 from partners.directory import selectors as directory_selectors
 
 from . import selectors, services
@@ -152,7 +152,7 @@ class KpiSnapshotListView(GenericAPIView):
         if not request.user.has_perm("kpis.view_kpisnapshot"):
             raise exceptions.PermissionDenied()
         query = _query(request)
-        channels = channel_selectors.channel_list(user=request.user)
+        channels = channels_selectors.channel_list(user=request.user)
         if query.get("channel"):
             channels = channels.filter(slug__in=query["channel"])
         by_id = {c.pk: c for c in channels}
@@ -221,7 +221,7 @@ class KpiExportView(APIView):
         channels = None
         if query.get("channel"):
             channels = list(
-                channel_selectors.channel_list(user=request.user).filter(slug__in=query["channel"])
+                channels_selectors.channel_list(user=request.user).filter(slug__in=query["channel"])
             )
         rows = export_rows(
             kind=query["period"], channels=channels, start=query.get("start"), end=query.get("end")
@@ -427,7 +427,7 @@ class RecomputeRunViewSet(
         channel = None
         if data.get("channel"):
             channel = (
-                channel_selectors.channel_list(user=request.user)
+                channels_selectors.channel_list(user=request.user)
                 .filter(slug=data["channel"])
                 .first()
             )

@@ -32,14 +32,10 @@ from channelhub.metrics.formulas import (
     change,
     kpis,
 )
-from channels_app.charts import build_audit_score_figure
-from channels_app.models import Channel, ChannelObjective
-from channels_app.selectors import (
-    audit_score_frame,
-    channel_list,
-    channels_with_overdue_audits,
-    objective_list,
-)
+from channels_app.audits.charts import build_audit_score_figure
+from channels_app.audits.selectors import audit_score_frame, channels_with_overdue_audits
+from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.selectors import channel_list, objective_list
 from partners.conflicts.selectors import open_conflicts_per_channel
 
 from . import charts

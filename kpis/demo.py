@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 from .importing import KNOWN_COLUMNS

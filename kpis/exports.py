@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from channelhub.metrics.formulas import EXPORT_KPIS, rounded
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .selectors import KpiRow, snapshot_rows
 

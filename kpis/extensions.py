@@ -15,8 +15,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from channels_app.channels.models import Channel, ChannelObjective
 from channels_app.extensions import channel_page, objective_changed
-from channels_app.models import Channel, ChannelObjective
 from partners.extensions import incentive_costs_changed, partner_page
 from partners.models import Partner
 

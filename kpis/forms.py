@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from channelhub.lib.uploads import read_head
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .importing import FileProblem
 from .models import PeriodKind, ReviewPack

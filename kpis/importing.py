@@ -27,7 +27,7 @@ from channelhub.lib.tabular import (
     XlsxReader,
     open_reader,
 )
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 from .models import COUNT_COLUMNS, MONEY_COLUMNS

@@ -25,8 +25,8 @@ from django.utils.safestring import mark_safe
 from channelhub.metrics import periods
 from channelhub.metrics.display import metric_value, money, pct
 from channelhub.metrics.formulas import AT_RISK, OFF_TRACK
-from channels_app.models import Channel, ChannelObjective
-from channels_app.selectors import TEAM_SCOPE
+from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.selectors import TEAM_SCOPE
 
 from . import dashboards
 from .dashboards import Filters, Portfolio

@@ -41,8 +41,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from channelhub.lib.queue import send_task
-from channels_app.models import Channel
-from channels_app.selectors import TEAM_SCOPE, visibility_scope
+from channels_app.channels.models import Channel
+from channels_app.channels.selectors import TEAM_SCOPE, visibility_scope
 
 from . import dashboards
 from .dashboards import DASHBOARD_KINDS, Filters
@@ -84,7 +84,7 @@ def code_version() -> str:
     from channelhub.lib import charts as shared_charts
     from channelhub.metrics import display, formulas, periods
     from channelhub.templatetags import channelhub as formatters
-    from channels_app import charts as channel_charts
+    from channels_app.audits import charts as channel_charts
 
     from . import charts
 

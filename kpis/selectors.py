@@ -20,7 +20,7 @@ from channelhub.lib.fields import from_cents
 from channelhub.lib.roles import has_any_role
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import COMPONENT_NAMES, Components, kpis
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 from . import sql

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from channels_app.models import BrandAudit, Channel, ChannelObjective
+from channels_app.audits.models import BrandAudit
+from channels_app.channels.models import Channel, ChannelObjective
 from partners.models import ConflictCase
 
 from .renders import dashboards_changed

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from channelhub.metrics.periods import KINDS
-from channels_app import selectors as channel_selectors
+from channels_app.channels import selectors as channels_selectors
 
 from . import dashboards, renders, selectors, services
 from .exports import HEADER, export_rows, portfolio_table_rows, write_csv
@@ -152,7 +152,7 @@ def run_create(request: AuthedRequest) -> HttpResponse:
     channel = None
     if request.POST.get("channel"):
         channel = get_object_or_404(
-            channel_selectors.channel_list(user=request.user), slug=request.POST["channel"]
+            channels_selectors.channel_list(user=request.user), slug=request.POST["channel"]
         )
     run = services.recompute_request(
         trigger=RecomputeRun.Trigger.MANUAL,
@@ -195,7 +195,7 @@ def export_csv(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     channels = None
     slugs = request.GET.getlist("channel")
     if slugs:
-        channels = list(channel_selectors.channel_list(user=request.user).filter(slug__in=slugs))
+        channels = list(channels_selectors.channel_list(user=request.user).filter(slug__in=slugs))
     rows = export_rows(
         kind=kind,
         channels=channels,
@@ -267,7 +267,7 @@ def portfolio_table_csv(request: AuthedRequest) -> HttpResponse:
 @role_required
 def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
     check_perm(request, "kpis.view_kpisnapshot")
-    channel = get_object_or_404(channel_selectors.channel_list(user=request.user), slug=slug)
+    channel = get_object_or_404(channels_selectors.channel_list(user=request.user), slug=slug)
     form = _filter_form(request)
     state = selectors.channel_data_state(channel)
     view = renders.channel_view(
@@ -309,7 +309,7 @@ def feedback_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "entries": page.object_list,
-            "channels": channel_selectors.channel_list(user=request.user),
+            "channels": channels_selectors.channel_list(user=request.user),
             "channel": channel,
             "summary": selectors.feedback_summary(entries),
         },

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from channelhub.lib.matching import name_key, normalise_domain
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from partners.models import (
     Certification,
     ConflictCase,
@@ -224,8 +224,8 @@ class ConflictCaseFactory(factory.django.DjangoModelFactory):
 
 def make_audit(channel, audited_on, scores=(4, 4, 4, 4, 4), auditor=None, next_audit_on=None):
     """A brand audit with one item per checklist entry, through the service."""
-    from channels_app.audit_services import audit_record
-    from channels_app.models import BRAND_AUDIT_ITEM_KEYS
+    from channels_app.audits.models import BRAND_AUDIT_ITEM_KEYS
+    from channels_app.audits.services import audit_record
 
     items = {key: (score, "") for key, score in zip(BRAND_AUDIT_ITEM_KEYS, scores, strict=True)}
     return audit_record(

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from channelhub.demo import seed_users
 from channelhub.services import api_token_create
 from channelhub.wsgi import application
-from channels_app import demo as channels_demo
+from channels_app.demo import channels as channels_demo
 from kpis import demo as kpis_demo
 from partners.demo import partners as demo_partners
 from tests.api import fresh_throttles  # noqa: F401

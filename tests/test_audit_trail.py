@@ -11,8 +11,8 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from channelhub import history
-from channels_app.models import Channel
-from channels_app.services import channel_set_status
+from channels_app.channels.models import Channel
+from channels_app.channels.services import channel_set_status
 from tests.factories import (
     ChannelFactory,
     ConflictCaseFactory,

@@ -3,7 +3,7 @@
 import pytest
 
 from channelhub.lib.roles import MARKETING_MANAGER
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from tests.browser import screenshot, sign_in
 from tests.factories import PASSWORD, UserFactory
 

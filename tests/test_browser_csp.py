@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from channels_app.models import BrandAudit
+from channels_app.audits.models import BrandAudit
 from partners.models import PartnerReview
 from tests.browser import screenshot, sign_in
 

@@ -24,7 +24,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from kpis.models import DailyFact
 from kpis.tests.helpers import csv_bytes
 from partners.models import Interaction

@@ -8,7 +8,10 @@ from django import forms
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker; the value is always written as ISO (YYYY-MM-DD),
+    the only format a date input accepts, whatever the locale's format."""
+
     input_type = "date"
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str = "%Y-%m-%d") -> None:
+        super().__init__(attrs, format=format)

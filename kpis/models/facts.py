@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from channelhub.lib.fields import CentsField
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .common import NO_PARTNER
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 from .facts import ImportRun

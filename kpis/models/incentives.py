@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from channelhub.lib.fields import CentsField
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 

@@ -7,7 +7,7 @@ from django.db import models
 
 from channelhub.lib.fields import CentsField
 from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 
 from .common import NO_PARTNER, PeriodKind
 from .runs import RecomputeRun

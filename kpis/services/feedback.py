@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channelhub.lib.tabular import FileSpec, open_reader
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.models import Partner
 
 from ..importing import (

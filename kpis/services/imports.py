@@ -33,8 +33,8 @@ from django.utils import timezone
 from channelhub.lib import locks
 from channelhub.lib.queue import send_task
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
-from channels_app.models import Channel
-from channels_app.services import channel_create
+from channels_app.channels.models import Channel
+from channels_app.channels.services import channel_create
 
 from .. import sql
 from ..importing import (

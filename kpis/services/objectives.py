@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from channelhub.lib.fields import from_cents
 from channelhub.metrics.formulas import Components, evaluate_objective, kpis
-from channels_app.models import ChannelObjective
+from channels_app.channels.models import ChannelObjective
 
 from ..models import ObjectiveStatus
 from ..renders import dashboards_changed

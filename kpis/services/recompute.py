@@ -41,7 +41,7 @@ from django.utils import timezone
 from channelhub.lib import locks
 from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .. import sql
 from ..models import KpiSnapshotStage, RecomputeBatch, RecomputeRun

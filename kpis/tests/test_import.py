@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from kpis.models import ChannelDataState, DailyFact, FactBackup, ImportRun, RecomputeRun
 from kpis.services import ImportRefused, import_undo
 from tests.factories import ChannelFactory, PartnerFactory

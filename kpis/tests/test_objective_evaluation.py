@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from channels_app import services
-from channels_app.models import Channel
+from channels_app.channels import services
+from channels_app.channels.models import Channel
 from kpis.models import ObjectiveStatus
 from tests.api import *  # noqa: F403
 from tests.factories import ChannelFactory, ObjectiveFactory

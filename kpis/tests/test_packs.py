@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_app.selectors import TEAM_SCOPE
+from channels_app.channels.selectors import TEAM_SCOPE
 from kpis import dashboards
 from kpis.dashboards import Filters
 from kpis.models import ObjectiveStatus, PackRender, RecomputeRun, ReviewPack

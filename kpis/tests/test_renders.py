@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from channels_app.selectors import TEAM_SCOPE
+from channels_app.channels.selectors import TEAM_SCOPE
 from kpis import dashboards, renders
 from kpis.dashboards import Filters
 from kpis.models import DashboardRender, DashboardState

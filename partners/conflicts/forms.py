@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from channelhub.lib.forms import DateInput
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.directory.forms import partner_choice_field
 from partners.directory.models import Partner
 from partners.directory.roles import edits_all_partners

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.contracts.models import Contract
 from partners.directory.models import Partner
 

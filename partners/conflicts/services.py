@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.contracts.models import Contract
 from partners.directory.models import Partner
 

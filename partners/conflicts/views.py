@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.directory import selectors as directory_selectors
 from partners.directory.models import Partner
 from partners.directory.selectors import visible_partners

@@ -258,7 +258,7 @@ MANUAL_CASE_DESCRIPTIONS = {
 def _seed_manual_cases(users: dict[str, Any], partners: dict[str, Partner], today: date) -> None:
     """Cases opened by hand, some closed long ago (so the dashboard has time
     to resolve), each with a short timeline."""
-    from channels_app.models import Channel
+    from channels_app.channels.models import Channel
     from partners.models import ConflictCase
 
     K, Sev = ConflictCase.Kind, ConflictCase.Severity

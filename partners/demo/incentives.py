@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.directory.models import Partner
 from partners.incentives import services as services
 from partners.incentives.models import IncentiveProgram

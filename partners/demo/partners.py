@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.text import slugify
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.activity import services as activity_services
 from partners.attention import services as attention_services
 from partners.contracts import services as contracts_services

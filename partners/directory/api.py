@@ -22,7 +22,7 @@ from channelhub.lib.api import (
     request_user,
     validate_with_form,
 )
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from . import selectors, services
 from .filters import PartnerFilter

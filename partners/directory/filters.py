@@ -6,7 +6,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .models import Partner, Territory, Tier, related_model
 

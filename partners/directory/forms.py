@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from channelhub.lib.forms import DateInput
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 from .models import Partner, PartnerContact
 from .services import normalise_region_codes, unique_partner_slug

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 
 # Path segments under /partners/ that are pages, not partners.
 RESERVED_SLUGS = frozenset(

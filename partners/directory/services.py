@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.extensions import partner_attention_changed, partner_review_schedule_changed
 
 from .models import (

@@ -18,7 +18,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from channelhub.lib.fields import CentsField
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from partners.directory.models import Partner, Tier
 
 RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from channelhub.demo import seed_users
-from channels_app import audit_demo
-from channels_app import demo as channels_demo
-from channels_app.models import BrandAudit
-from channels_app.selectors import channels_with_overdue_audits
+from channels_app.audits.models import BrandAudit
+from channels_app.audits.selectors import channels_with_overdue_audits
+from channels_app.demo import audits as audit_demo
+from channels_app.demo import channels as channels_demo
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
 from partners.deals.models import DealRegistration
 from partners.demo import conflicts as demo_conflicts

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from channelhub.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
 from channelhub.lib.roles import ROLE_LABELS
-from channels_app import audit_demo
-from channels_app import demo as channels_demo
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
+from channels_app.demo import audits as audit_demo
+from channels_app.demo import channels as channels_demo
 from kpis import demo as kpis_demo
 from partners.demo import conflicts as demo_conflicts
 from partners.demo import incentives as incentives_demo

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from channelhub.metrics.periods import KINDS
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from kpis.exports import export_rows, write_csv
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_app.models import Channel
+from channels_app.channels.models import Channel
 from kpis.models import RecomputeRun
 from kpis.services import recompute_execute
 from kpis.services.recompute import FACT_KINDS, ROLLUP_KINDS

@@ -1,5 +1,5 @@
 """Brand consistency audit pages. Views parse input, call one service or
-selector, render. Audits are fetched through `_get_audit_for_user`, which asks
+selector, render. Audits are fetched through `get_for_user`, which asks
 rules.py: marketing managers and administrators record them, every role reads.
 """
 
@@ -10,16 +10,19 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
+from channelhub.lib.views import AuthedRequest, get_for_user, paginate, role_required
+from channels_app.audits import services as audit_services
+from channels_app.channels import selectors as channels_selectors
+from channels_app.channels.models import Channel
 
-from . import audit_services, selectors
-from .audit_filters import BrandAuditFilter
-from .audit_forms import BrandAuditForm
+from . import selectors
 from .charts import build_audit_score_figure
-from .models import BRAND_AUDIT_ITEMS, BrandAudit, Channel, brand_audit_cadence_days
+from .filters import BrandAuditFilter
+from .forms import BrandAuditForm
+from .models import BRAND_AUDIT_ITEMS, BrandAudit, brand_audit_cadence_days
 
 # Column headers of the checklist in audit tables (the full label is the tooltip).
 SHORT_LABELS = {
@@ -29,20 +32,9 @@ SHORT_LABELS = {
     "customer_service": "Service",
     "visual_identity": "Visual ID",
 }
+
+
 ITEM_COLUMNS = [(key, label, SHORT_LABELS[key]) for key, label in BRAND_AUDIT_ITEMS]
-
-
-def _get_channel_for_user(request: AuthedRequest, slug: str, perm: str) -> Channel:
-    channel = get_object_or_404(selectors.channel_list(user=request.user), slug=slug)
-    check_perm(request, perm, channel)
-    return channel
-
-
-def _get_audit_for_user(request: AuthedRequest, pk: int, perm: str) -> BrandAudit:
-    """The audit, if the user may `perm` it; 404 if it does not exist, 403 if refused."""
-    audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
-    check_perm(request, perm, audit)
-    return audit
 
 
 @role_required
@@ -65,7 +57,12 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
 
 @role_required
 def channel_audits(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.view_brandaudit")
+    channel = get_for_user(
+        request,
+        channels_selectors.channel_list(user=request.user),
+        "channels_app.view_brandaudit",
+        slug=slug,
+    )
     audits = list(selectors.audit_list(user=request.user, channel=channel))
     figure = build_audit_score_figure(
         selectors.audit_score_frame(channel=channel), title="Brand audit score trend"
@@ -87,7 +84,12 @@ def channel_audits(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @role_required
 def audit_create(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.add_brandaudit")
+    channel = get_for_user(
+        request,
+        channels_selectors.channel_list(user=request.user),
+        "channels_app.add_brandaudit",
+        slug=slug,
+    )
     form = BrandAuditForm(request.POST or None, cadence_days=brand_audit_cadence_days())
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +110,9 @@ def audit_create(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @role_required
 def audit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    audit = _get_audit_for_user(request, pk, "channels_app.view_brandaudit")
+    audit = get_for_user(
+        request, selectors.audit_list(user=request.user), "channels_app.view_brandaudit", pk=pk
+    )
     return render(
         request,
         "channels_app/audit_detail.html",
@@ -122,7 +126,9 @@ def audit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @role_required
 def audit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    audit = _get_audit_for_user(request, pk, "channels_app.change_brandaudit")
+    audit = get_for_user(
+        request, selectors.audit_list(user=request.user), "channels_app.change_brandaudit", pk=pk
+    )
     form = BrandAuditForm(
         request.POST or None,
         instance=BrandAudit.objects.get(pk=pk),

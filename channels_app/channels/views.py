@@ -5,29 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
+from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
+from channels_app.channels import services
+from channels_app.extensions import channel_page
 
-from . import selectors, services
-from .extensions import channel_page
+from . import selectors
 from .filters import ChannelFilter, ObjectiveFilter
 from .forms import ChannelForm, ObjectiveForm
 from .models import Channel, ChannelObjective
-
-
-def _get_channel_for_user(request: AuthedRequest, slug: str, perm: str) -> Channel:
-    """The channel, if the user may `perm` it; 404 if it does not exist, 403 if refused."""
-    channel = get_object_or_404(selectors.channel_list(user=request.user), slug=slug)
-    check_perm(request, perm, channel)
-    return channel
-
-
-def _get_objective_for_user(request: AuthedRequest, pk: int, perm: str) -> ChannelObjective:
-    objective = get_object_or_404(selectors.objective_list(user=request.user), pk=pk)
-    check_perm(request, perm, objective)
-    return objective
 
 
 @role_required
@@ -43,7 +31,9 @@ def channel_list(request: AuthedRequest) -> HttpResponse:
 
 @role_required
 def channel_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.view_channel")
+    channel = get_for_user(
+        request, selectors.channel_list(user=request.user), "channels_app.view_channel", slug=slug
+    )
     objectives = selectors.objective_list(user=request.user, channel=channel)
     return render(
         request,
@@ -75,7 +65,9 @@ def channel_create(request: AuthedRequest) -> HttpResponse:
 
 @role_required
 def channel_edit(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    channel = get_for_user(
+        request, selectors.channel_list(user=request.user), "channels_app.change_channel", slug=slug
+    )
     form = ChannelForm(request.POST or None, instance=Channel.objects.get(pk=channel.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,7 +83,9 @@ def channel_edit(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 @role_required
 def channel_set_status(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    channel = get_for_user(
+        request, selectors.channel_list(user=request.user), "channels_app.change_channel", slug=slug
+    )
     status = request.POST.get("status", "")
     if status not in Channel.Status.values:
         messages.error(request, "Unknown status.")
@@ -120,7 +114,9 @@ def objective_list(request: AuthedRequest) -> HttpResponse:
 
 @role_required
 def objective_create(request: AuthedRequest, slug: str) -> HttpResponse:
-    channel = _get_channel_for_user(request, slug, "channels_app.change_channel")
+    channel = get_for_user(
+        request, selectors.channel_list(user=request.user), "channels_app.change_channel", slug=slug
+    )
     check_perm(request, "channels_app.add_channelobjective", channel)
     form = ObjectiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -136,7 +132,12 @@ def objective_create(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @role_required
 def objective_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    objective = _get_objective_for_user(request, pk, "channels_app.change_channelobjective")
+    objective = get_for_user(
+        request,
+        selectors.objective_list(user=request.user),
+        "channels_app.change_channelobjective",
+        pk=pk,
+    )
     form = ObjectiveForm(request.POST or None, instance=ChannelObjective.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +156,12 @@ def objective_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @role_required
 def objective_delete(request: AuthedRequest, pk: int) -> HttpResponse:
-    objective = _get_objective_for_user(request, pk, "channels_app.delete_channelobjective")
+    objective = get_for_user(
+        request,
+        selectors.objective_list(user=request.user),
+        "channels_app.delete_channelobjective",
+        pk=pk,
+    )
     if request.method == "POST":
         services.objective_delete(objective=objective)
         messages.success(request, "Objective deleted.")

@@ -6,7 +6,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from .models import BrandAudit, Channel
+from channels_app.channels.models import Channel
+
+from .models import BrandAudit
 
 User = get_user_model()
 

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .models import Channel, ChannelObjective
-from .services import channel_create, objective_create
+from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.services import channel_create, objective_create
 
 K, R, H, S = Channel.Kind, Channel.Route, Channel.Reach, Channel.Status
+
 
 # slug, name, kind, route, reach, status, owner, segment, value proposition
 DEMO_CHANNELS = [

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from .forms import DateInput
+from channelhub.lib.forms import DateInput
+
 from .models import BRAND_AUDIT_ITEMS, BrandAudit
 
 SCORE_CHOICES = [

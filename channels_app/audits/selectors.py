@@ -1,4 +1,6 @@
-"""Reads of channels and objectives, already limited to what the user may see."""
+"""Reads of brand audits: a channel's latest audit, channels overdue for one,
+the audit list and a channel's score history.
+"""
 
 from __future__ import annotations
 
@@ -6,62 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery
 
 from channelhub.lib.roles import has_any_role
+from channels_app.channels.models import Channel
 
-from .models import (
-    BRAND_AUDIT_ITEM_KEYS,
-    BrandAudit,
-    BrandAuditItem,
-    Channel,
-    ChannelObjective,
-    brand_audit_cadence_days,
-)
-
-# Who sees which channels. Every role of the team sees every channel: one
-# scope, "team". A partner portal would add a scope per partner here; stored
-# dashboard renders are keyed by scope, so they would follow without changes.
-TEAM_SCOPE = "team"
-
-
-def visibility_scope(*, user: Any) -> str | None:
-    """The user's visibility scope (None: sees nothing)."""
-    return TEAM_SCOPE if has_any_role(user) else None
-
-
-def channel_list(*, user: Any = None, scope: str | None = None) -> QuerySet[Channel]:
-    """Channels the user (or, for a worker, a scope) may see."""
-    if (scope or visibility_scope(user=user)) != TEAM_SCOPE:
-        return Channel.objects.none()
-    return (
-        Channel.objects.select_related("owner")
-        .annotate(objective_count=Count("objectives", distinct=True))
-        .order_by("name", "slug")
-    )
-
-
-def objective_list(
-    *, user: Any = None, scope: str | None = None, channel: Channel | None = None
-) -> QuerySet[ChannelObjective]:
-    if (scope or visibility_scope(user=user)) != TEAM_SCOPE:
-        return ChannelObjective.objects.none()
-    qs = ChannelObjective.objects.select_related("channel", "evaluation")
-    if channel is not None:
-        qs = qs.filter(channel=channel)
-    return qs
-
-
-def channel_status_counts(*, user: Any) -> dict[str, int]:
-    qs = channel_list(user=user)
-    counts = qs.aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Channel.Status.values}
-    )
-    counts["total"] = sum(counts.values())
-    return counts
-
-
-# --- brand consistency audits --------------------------------------------------------
+from .models import BRAND_AUDIT_ITEM_KEYS, BrandAudit, BrandAuditItem, brand_audit_cadence_days
 
 # Channels we expect to keep on brand: the ones selling or about to sell again.
 AUDITED_STATUSES = (Channel.Status.ACTIVE, Channel.Status.PAUSED)

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from channelhub.metrics.formulas import default_direction
+from channels_app.extensions import objective_changed
 
-from .extensions import objective_changed
 from .models import RESERVED_SLUGS, Channel, ChannelObjective
 
 # Which status a channel may move to from each status. A retired channel keeps
@@ -24,6 +24,7 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
     Channel.Status.PAUSED: {Channel.Status.ACTIVE, Channel.Status.RETIRED},
     Channel.Status.RETIRED: {Channel.Status.PLANNED},
 }
+
 
 CHANNEL_FIELDS = (
     "name",

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from tests.factories import ChannelFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Demo brand audits: two years of quarterly checklists for the running
 channels, some of them now overdue. Deterministic and idempotent: a channel
-that has any audit is left alone."""
+that has any audit is left alone.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from .audit_services import audit_record
-from .models import BRAND_AUDIT_ITEM_KEYS, BRAND_AUDIT_ITEMS, Channel
+from channels_app.audits.models import BRAND_AUDIT_ITEM_KEYS, BRAND_AUDIT_ITEMS
+from channels_app.audits.services import audit_record
+from channels_app.channels.models import Channel
 
 NOTES = {
     "messaging": ["Taglines match the spring campaign.", "Old claim still on two pages."],
@@ -18,6 +20,8 @@ NOTES = {
     "customer_service": ["Replies within a day.", "Returns policy not linked at checkout."],
     "visual_identity": ["New logo everywhere.", "Old logo on the checkout page."],
 }
+
+
 # Channels audited late: their last audit is older than the cadence.
 OVERDUE = {"amazon", "trade-shows", "resellers"}
 

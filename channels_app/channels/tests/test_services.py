@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from channels_app import services
-from channels_app.models import Channel
+from channels_app.channels import services
+from channels_app.channels.models import Channel
 from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db

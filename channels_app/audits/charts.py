@@ -1,4 +1,4 @@
-"""Pure Plotly figure builders for channel pages: data in, figure out."""
+"""The brand audit score history of a channel: a pure Plotly figure builder."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from channelhub.lib.charts import score_history_figure
 from .models import BRAND_AUDIT_ITEMS
 
 OVERALL_COLOUR = "#2457c5"
+
+
 ITEM_COLOURS = ["#1f8a4c", "#b7791f", "#7c3aed", "#c53030", "#0e7490"]
 
 

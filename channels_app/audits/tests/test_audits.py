@@ -15,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_app import audit_services
-from channels_app.charts import build_audit_score_figure
-from channels_app.models import BRAND_AUDIT_ITEM_KEYS, BRAND_AUDIT_ITEMS, BrandAudit, Channel
-from channels_app.selectors import audit_score_frame, channels_with_overdue_audits
+from channels_app.audits import services as audit_services
+from channels_app.audits.charts import build_audit_score_figure
+from channels_app.audits.models import BRAND_AUDIT_ITEM_KEYS, BRAND_AUDIT_ITEMS, BrandAudit
+from channels_app.audits.selectors import audit_score_frame, channels_with_overdue_audits
+from channels_app.channels.models import Channel
 from tests.factories import ChannelFactory, make_audit
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,12 @@
 """Brand audit pages under /channels/ (included ahead of the channel pages,
-whose slugs may not be "audits"), in the "channels" namespace."""
+whose slugs may not be "audits"), in the "channels" namespace.
+"""
+
+from __future__ import annotations
 
 from django.urls import path
 
-from . import audit_views
+from channels_app.audits import views as audit_views
 
 urlpatterns = [
     path("audits/", audit_views.audit_list, name="audit-list"),

@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from channels_app.channels.models import Channel
+
 from .models import (
     BRAND_AUDIT_ITEM_KEYS,
     BRAND_AUDIT_ITEMS,
     BrandAudit,
     BrandAuditItem,
-    Channel,
     brand_audit_cadence_days,
 )
 

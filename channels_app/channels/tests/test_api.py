@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from tests.api import *  # noqa: F403
 from tests.factories import ChannelFactory, ObjectiveFactory
 

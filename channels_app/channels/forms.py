@@ -1,3 +1,5 @@
+"""Forms of channels and objectives. They parse and check input; services write."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -6,16 +8,13 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 
+from channelhub.lib.forms import DateInput
 from channelhub.metrics.formulas import METRICS, default_direction
 
 from .models import Channel, ChannelObjective
 from .services import unique_channel_slug
 
 User = get_user_model()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ChannelForm(forms.ModelForm):

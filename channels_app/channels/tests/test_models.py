@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from channels_app.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel, ChannelObjective
 from tests.factories import ChannelFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

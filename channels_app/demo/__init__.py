@@ -1,0 +1,1 @@
+"""The demo business's channels, objectives and brand audits (manage.py seed_demo)."""
