@@ -10,11 +10,14 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import QueryDict
-from rest_framework import mixins, serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, serializers
 
-from channelhub.lib.api import FormModelSerializer, RulesViewSet, request_user
+from channelhub.lib.api import (
+    FormModelSerializer,
+    RulesViewSet,
+    ServiceWriteMixin,
+    request_user,
+)
 from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 from channels_app.channels import selectors as channels_selectors
 from channels_app.channels.filters import ChannelFilter, ObjectiveFilter
@@ -77,6 +80,7 @@ class ChannelApiFilter(ChannelFilter):
 
 
 class ChannelViewSet(
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -100,31 +104,25 @@ class ChannelViewSet(
     def get_queryset(self) -> QuerySet[Channel]:
         return channels_selectors.channel_list(user=self.request.user)
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.require("add")
-        data = request.data
+    def create_data(self) -> Any:
+        data = self.request.data
         # As on the page: the owner is whoever creates it, unless they say otherwise.
         if isinstance(data, Mapping) and "owner" not in data:
+            owner = self.request.user.get_username()
             data = (
-                {**data.dict(), "owner": request.user.get_username()}
+                {**data.dict(), "owner": owner}
                 if isinstance(data, QueryDict)
-                else {**data, "owner": request.user.get_username()}
+                else {**data, "owner": owner}
             )
-        serializer = self.get_serializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_create(**serializer.validated_data)
-        return Response(self._read(channel), status=status.HTTP_201_CREATED)
+        return data
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        channel = self.get_object()
-        serializer = self.get_serializer(
-            channel, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_update(channel=channel, data=serializer.validated_data)
-        return Response(self._read(channel))
+    def service_create(self, data: dict[str, Any]) -> Channel:
+        return services.channel_create(**data)
 
-    def _read(self, channel: Channel) -> dict[str, Any]:
+    def service_update(self, obj: Channel, data: dict[str, Any]) -> Channel:
+        return services.channel_update(channel=obj, data=data)
+
+    def read(self, channel: Channel) -> dict[str, Any]:
         return self.get_serializer(self.get_queryset().get(pk=channel.pk)).data
 
 
@@ -213,6 +211,7 @@ class ObjectiveApiFilter(ObjectiveFilter):
 
 
 class ObjectiveViewSet(
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -237,33 +236,21 @@ class ObjectiveViewSet(
             "channel__name", "start_date", "metric", "pk"
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.require("add")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_create(self, data: dict[str, Any]) -> ChannelObjective:
         channel = data.pop("channel")
         # As on the page: whoever may change the channel adds its objectives.
         self.require_perm("channels_app.change_channel", channel)
         self.require("add", channel)
-        objective = services.objective_create(
-            channel=channel, created_by=request_user(request), **data
+        return services.objective_create(
+            channel=channel, created_by=request_user(self.request), **data
         )
-        return Response(self._read(objective), status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        objective = self.get_object()
-        serializer = self.get_serializer(
-            objective, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_update(self, obj: ChannelObjective, data: dict[str, Any]) -> ChannelObjective:
         data.pop("channel", None)
-        objective = services.objective_update(objective=objective, data=data)
-        return Response(self._read(objective))
+        return services.objective_update(objective=obj, data=data)
 
     def perform_destroy(self, instance: ChannelObjective) -> None:
         services.objective_delete(objective=instance)
 
-    def _read(self, objective: ChannelObjective) -> dict[str, Any]:
+    def read(self, objective: ChannelObjective) -> dict[str, Any]:
         return self.get_serializer(self.get_queryset().get(pk=objective.pk)).data

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -213,6 +213,54 @@ class RulesViewSet(GenericViewSet):
     def require_perm(self, perm: str, obj: Model | None = None) -> None:
         if not self.request.user.has_perm(perm, obj):
             raise exceptions.PermissionDenied("You do not have permission to do this.")
+
+
+if TYPE_CHECKING:
+    _ViewSet = RulesViewSet
+else:
+    _ViewSet = object
+
+
+class ServiceWriteMixin(_ViewSet):
+    """The API's create and update, one way for every viewset: check who may
+    create, validate with the serializer (which validates with the page's form),
+    hand the validated data to a service, answer with the stored object.
+
+    A viewset defines `service_create(data)` and `service_update(obj, data)`,
+    each calling one service, and may override `check_create()` (default: the
+    "add" permission), `create_data()` (default: the request's data) and
+    `read(obj)` (default: the object serialized). Put it first in the bases.
+    """
+
+    def check_create(self) -> None:
+        self.require("add")
+
+    def create_data(self) -> Any:
+        return self.request.data
+
+    def read(self, obj: Any) -> Any:
+        return self.get_serializer(obj).data
+
+    def service_create(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def service_update(self, obj: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.check_create()
+        serializer = self.get_serializer(data=self.create_data())
+        serializer.is_valid(raise_exception=True)
+        obj = self.service_create(dict(serializer.validated_data))
+        return Response(self.read(obj), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        serializer = self.get_serializer(
+            obj, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        return Response(self.read(self.service_update(obj, dict(serializer.validated_data))))
 
 
 # --- validating with the page's form -------------------------------------------------

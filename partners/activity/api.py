@@ -10,7 +10,7 @@ from typing import Any, cast
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -99,11 +99,11 @@ class InteractionFilter(PartnerSlugFilter):
 
 
 class InteractionViewSet(
+    PartnerScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PartnerScopedViewSet,
 ):
     """The interaction log (calls, emails, meetings, visits, ...) with partners."""
 
@@ -126,27 +126,15 @@ class InteractionViewSet(
             .order_by("-occurred_on", "-pk")
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.partner_for_create()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_create(self, data: dict[str, Any]) -> Interaction:
         data.pop("partner")
-        interaction = services.interaction_create(
-            partner=partner, logged_by=request_user(request), **data
+        return services.interaction_create(
+            partner=self.create_partner, logged_by=request_user(self.request), **data
         )
-        return Response(self._read(interaction), status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        interaction = self.get_object()
-        serializer = self.get_serializer(
-            interaction, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_update(self, obj: Interaction, data: dict[str, Any]) -> Interaction:
         data.pop("partner")
-        interaction = services.interaction_update(interaction=interaction, data=data)
-        return Response(self._read(interaction))
+        return services.interaction_update(interaction=obj, data=data)
 
     @extend_schema(
         request=FollowUpSerializer,
@@ -161,9 +149,9 @@ class InteractionViewSet(
         interaction = services.follow_up_set_done(
             interaction=interaction, done=serializer.validated_data["done"]
         )
-        return Response(self._read(interaction))
+        return Response(self.read(interaction))
 
-    def _read(self, interaction: Interaction) -> dict[str, Any]:
+    def read(self, interaction: Interaction) -> dict[str, Any]:
         return dict(
             InteractionSerializer(
                 self.get_queryset().get(pk=interaction.pk), context=self.get_serializer_context()
@@ -261,11 +249,11 @@ class ReviewFilter(PartnerSlugFilter):
 
 
 class ReviewViewSet(
+    PartnerScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PartnerScopedViewSet,
 ):
     """Performance reviews of partners. The author may edit a review for 7 days
     after submitting it; after that only an administrator may (rules.py)."""
@@ -288,31 +276,21 @@ class ReviewViewSet(
             .order_by("-reviewed_on", "-pk")
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.partner_for_create()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_create(self, data: dict[str, Any]) -> PartnerReview:
         data.pop("partner")
         data["action_items"] = data.get("action_items") or []
-        review = services.review_submit(partner=partner, author=request_user(request), **data)
-        return Response(self._read(review), status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        review = self.get_object()
-        serializer = self.get_serializer(
-            review, data=request.data, partial=kwargs.pop("partial", False)
+        return services.review_submit(
+            partner=self.create_partner, author=request_user(self.request), **data
         )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+
+    def service_update(self, obj: PartnerReview, data: dict[str, Any]) -> PartnerReview:
         data.pop("partner")
         items = data.pop("action_items")
-        review = services.review_update(
-            review=review, editor=request_user(request), data=data, action_items=items
+        return services.review_update(
+            review=obj, editor=request_user(self.request), data=data, action_items=items
         )
-        return Response(self._read(review))
 
-    def _read(self, review: PartnerReview) -> dict[str, Any]:
+    def read(self, review: PartnerReview) -> dict[str, Any]:
         return dict(
             ReviewSerializer(
                 self.get_queryset().get(pk=review.pk), context=self.get_serializer_context()

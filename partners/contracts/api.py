@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -122,11 +122,11 @@ class ContractFilter(PartnerSlugFilter):
 
 
 class ContractViewSet(
+    PartnerScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PartnerScopedViewSet,
 ):
     """Contracts with partners (metadata as JSON; the signed document through
     GET/PUT `/contracts/{id}/document/`)."""
@@ -151,27 +151,15 @@ class ContractViewSet(
             .order_by("partner__name", "-start_on", "-pk")
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.partner_for_create()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_create(self, data: dict[str, Any]) -> Contract:
         data.pop("partner")
-        contract = services.contract_create(
-            partner=partner, created_by=request_user(request), **data
+        return services.contract_create(
+            partner=self.create_partner, created_by=request_user(self.request), **data
         )
-        return Response(self._read(contract), status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        contract = self.get_object()
-        serializer = self.get_serializer(
-            contract, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_update(self, obj: Contract, data: dict[str, Any]) -> Contract:
         data.pop("partner")
-        contract = services.contract_update(contract=contract, data=data)
-        return Response(self._read(contract))
+        return services.contract_update(contract=obj, data=data)
 
     @extend_schema(
         responses={
@@ -222,9 +210,9 @@ class ContractViewSet(
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"document": list(exc.messages)}) from None
         contract = services.contract_update(contract=contract, data={"document": upload})
-        return Response(self._read(contract))
+        return Response(self.read(contract))
 
-    def _read(self, contract: Contract) -> dict[str, Any]:
+    def read(self, contract: Contract) -> dict[str, Any]:
         return dict(
             ContractSerializer(
                 self.get_queryset().get(pk=contract.pk), context=self.get_serializer_context()

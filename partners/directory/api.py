@@ -11,7 +11,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
+    ServiceWriteMixin,
     request_user,
     validate_with_form,
 )
@@ -35,7 +36,7 @@ User = get_user_model()
 PARTNER_SLUG_HELP = "The partner's slug. Set on creation; it stays with its partner."
 
 
-class PartnerScopedViewSet(RulesViewSet):
+class PartnerScopedViewSet(ServiceWriteMixin, RulesViewSet):
     """Objects kept about a partner: created for a partner named in the body,
     which must be visible (else 400) and changeable by the user (else 403)."""
 
@@ -52,6 +53,9 @@ class PartnerScopedViewSet(RulesViewSet):
         self.require("add", partner)
         self.create_partner = partner
         return partner
+
+    def check_create(self) -> None:
+        self.partner_for_create()
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {
@@ -243,6 +247,7 @@ class PartnerApiFilter(PartnerFilter):
 
 
 class PartnerViewSet(
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -276,28 +281,15 @@ class PartnerViewSet(
             return PartnerStatusSerializer
         return PartnerDetailSerializer
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.require("add")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        partner = services.partner_create(
-            created_by=request_user(request), **serializer.validated_data
-        )
-        return Response(self._read(partner), status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Partner:
+        return services.partner_create(created_by=request_user(self.request), **data)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.get_object()
-        serializer = self.get_serializer(
-            partner, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if not request.user.has_perm("partners.assign_partner_manager"):
+    def service_update(self, obj: Partner, data: dict[str, Any]) -> Partner:
+        if not self.request.user.has_perm("partners.assign_partner_manager"):
             data.pop("manager", None)
-        partner = services.partner_update(
-            partner=partner, data=data, changed_by=request_user(request)
+        return services.partner_update(
+            partner=obj, data=data, changed_by=request_user(self.request)
         )
-        return Response(self._read(partner))
 
     @extend_schema(
         request=PartnerStatusSerializer,
@@ -322,9 +314,9 @@ class PartnerViewSet(
             changed_on=cleaned["changed_on"],
             note=cleaned["note"],
         )
-        return Response(self._read(partner))
+        return Response(self.read(partner))
 
-    def _read(self, partner: Partner) -> dict[str, Any]:
+    def read(self, partner: Partner) -> dict[str, Any]:
         fresh = (
             selectors.partner_detail_queryset(user=self.request.user)
             .prefetch_related("territories", "flags", "contacts__partner")
@@ -351,12 +343,12 @@ class ContactFilter(PartnerSlugFilter):
 
 
 class ContactViewSet(
+    PartnerScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    PartnerScopedViewSet,
 ):
     """People at partners. Filter by `partner` (slug) for one partner's contacts."""
 
@@ -378,25 +370,13 @@ class ContactViewSet(
             .order_by("partner__name", "-is_primary", "name", "pk")
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.partner_for_create()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_create(self, data: dict[str, Any]) -> PartnerContact:
         data.pop("partner")
-        contact = services.contact_create(partner=partner, **data)
-        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
+        return services.contact_create(partner=self.create_partner, **data)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        contact = self.get_object()
-        serializer = self.get_serializer(
-            contact, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def service_update(self, obj: PartnerContact, data: dict[str, Any]) -> PartnerContact:
         data.pop("partner")
-        contact = services.contact_update(contact=contact, data=data)
-        return Response(self.get_serializer(contact).data)
+        return services.contact_update(contact=obj, data=data)
 
     def perform_destroy(self, instance: PartnerContact) -> None:
         services.contact_delete(contact=instance)
