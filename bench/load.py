@@ -11,7 +11,7 @@ What it does:
    import and recompute.
 2. Starts gunicorn (2 x cores + 1 sync workers, DEBUG off) and a Celery worker
    on a private queue, then keeps one full recompute running at all times
-   (one at a time, as RELIABILITY.md asks).
+   (one at a time, as docs/operations.md asks).
 3. Runs locust headless (this same file is the locustfile): viewers and
    marketing managers read the portfolio and channel dashboards (default and
    filtered) and change filters; partner managers read partner pages and

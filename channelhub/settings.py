@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "channelhub.lib.api.exception_handler",
     # Per process and per cache (not atomic): a fair-use limit, not a
-    # brute-force defence (RELIABILITY.md).
+    # brute-force defence (docs/operations.md).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

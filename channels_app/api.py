@@ -171,7 +171,7 @@ class ObjectiveSerializer(FormModelSerializer):
     evaluation = ObjectiveEvaluationSerializer(
         read_only=True,
         allow_null=True,
-        help_text="The stored evaluation (METRICS.md s4), refreshed by every recompute.",
+        help_text="The stored evaluation (docs/metrics.md s4), refreshed by every recompute.",
     )
 
     class Meta:

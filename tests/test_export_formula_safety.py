@@ -1,4 +1,4 @@
-"""Every spreadsheet download defuses formulas in text cells (METRICS.md section 6):
+"""Every spreadsheet download defuses formulas in text cells (docs/metrics.md section 6):
 the dashboard export, the portfolio table and the API export, not only the command."""
 
 from __future__ import annotations

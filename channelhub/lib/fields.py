@@ -1,6 +1,6 @@
 """Money stored as integer cents.
 
-METRICS.md wants money exact to the cent on PostgreSQL *and* SQLite (where a
+docs/metrics.md wants money exact to the cent on PostgreSQL *and* SQLite (where a
 `numeric` column is stored as a float). A bigint of cents is exact on both, so
 the recompute SQL is the same on both, and sums over millions of rows are
 integer sums (faster than numeric ones). Python code only ever sees Decimal.

@@ -88,7 +88,7 @@ def metric_label(metric: str) -> str:
 
 
 def delta_text(value: Any, metric: str) -> str:
-    """A change against the previous range (METRICS.md s3): sums relative (%),
+    """A change against the previous range (docs/metrics.md s3): sums relative (%),
     ratios as the difference of the values, in the ratio's own unit."""
     if value is None or value == "":
         return "—"

@@ -1,4 +1,4 @@
-"""The one definition of every KPI (METRICS.md sections 3 and 4).
+"""The one definition of every KPI (docs/metrics.md sections 3 and 4).
 
 Snapshots store additive *components* (sums and counts); every ratio is derived
 here from components, exactly, and rounded only for output. Pages, exports,
@@ -32,7 +32,7 @@ class Metric:
     label: str
     unit: Unit
     additive: bool
-    # `at_most` is the default objective direction for costs (METRICS.md s4).
+    # `at_most` is the default objective direction for costs (docs/metrics.md s4).
     lower_is_better: bool = False
     help: str = ""
 
@@ -80,10 +80,10 @@ METRIC_CHOICES = [(m.key, m.label) for m in _METRICS]
 ADDITIVE_METRICS = frozenset(m.key for m in _METRICS if m.additive)
 RATIO_METRICS = frozenset(m.key for m in _METRICS if not m.additive)
 MONEY_METRICS = frozenset(m.key for m in _METRICS if m.unit == "money")
-# Targets may be negative only where the KPI itself can be (METRICS.md s4).
+# Targets may be negative only where the KPI itself can be (docs/metrics.md s4).
 NEGATIVE_TARGET_METRICS = frozenset({"roi", "nps"})
 
-# The KPI columns of the export contract, in order (METRICS.md s6).
+# The KPI columns of the export contract, in order (docs/metrics.md s6).
 EXPORT_KPIS = [
     "spend",
     "incentive_cost",
@@ -194,7 +194,7 @@ def revenue_share(c: Components, revenue_total: Decimal | None) -> Decimal | Non
 
 
 def kpis(c: Components, *, revenue_total: Decimal | None = None) -> dict[str, Number | None]:
-    """Every KPI of METRICS.md section 3 from components, exact (unrounded).
+    """Every KPI of docs/metrics.md section 3 from components, exact (unrounded).
 
     `revenue_total` is the revenue of all channels (every status) in the same
     period(s); without it revenue_share is undefined.
@@ -254,7 +254,7 @@ def rounded_kpis(values: Mapping[str, Number | None]) -> dict[str, Number | None
 
 
 def change(metric: str, current: Number | None, previous: Number | None) -> Decimal | None:
-    """Change against the previous period (METRICS.md s3), exact.
+    """Change against the previous period (docs/metrics.md s3), exact.
 
     Ratios: the difference of the two values (a fraction). Sums: relative
     change, undefined when the previous value is 0 or missing.
@@ -266,7 +266,7 @@ def change(metric: str, current: Number | None, previous: Number | None) -> Deci
     return Decimal(current) - Decimal(previous)
 
 
-# --- Incentives (METRICS.md section 5) -------------------------------------------------
+# --- Incentives (docs/metrics.md section 5) -------------------------------------------------
 
 
 def rebate_amount(
@@ -296,7 +296,7 @@ def rebate_amount(
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-# --- Objectives (METRICS.md section 4) ---------------------------------------
+# --- Objectives (docs/metrics.md section 4) ---------------------------------------
 
 NOT_STARTED = "not_started"
 NO_DATA = "no_data"
@@ -354,7 +354,7 @@ def evaluate_objective(
     has_facts_in_window: bool,
     actual: Number | None,
 ) -> ObjectiveEvaluation:
-    """Status, progress and projection of one objective (METRICS.md s4).
+    """Status, progress and projection of one objective (docs/metrics.md s4).
 
     `as_of` is the channel's last day with facts; `actual` is the KPI over
     [start, min(as_of, end)] (a sum for additive KPIs, the ratio of the summed

@@ -1,4 +1,4 @@
-"""Reporting periods (METRICS.md section 2): pure date arithmetic.
+"""Reporting periods (docs/metrics.md section 2): pure date arithmetic.
 
 Weeks are ISO weeks (Monday to Sunday). Quarters and years follow the fiscal
 year starting in `FISCAL_YEAR_START_MONTH`; a fiscal year is named by the

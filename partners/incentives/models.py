@@ -1,7 +1,7 @@
 """Incentive programmes: rebates, per-unit bonuses (SPIFF) and market
 development funds (MDF), who is enrolled, MDF claims, and payouts.
 
-What a programme costs (its accruals, METRICS.md section 5) is computed by the
+What a programme costs (its accruals, docs/metrics.md section 5) is computed by the
 KPI engine from the daily facts and enters the channel's incentive_cost.
 """
 

@@ -1,4 +1,4 @@
-"""Every KPI of METRICS.md section 3 on hand-made components."""
+"""Every KPI of docs/metrics.md section 3 on hand-made components."""
 
 from decimal import Decimal as D
 

@@ -1,4 +1,4 @@
-"""METRICS.md section 4 on the pure function, facts given as plain numbers."""
+"""docs/metrics.md section 4 on the pure function, facts given as plain numbers."""
 
 from __future__ import annotations
 

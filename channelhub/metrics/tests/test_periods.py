@@ -1,4 +1,4 @@
-"""Period rules (METRICS.md s2) in Python (kpis/tests/test_sql.py holds the SQL to them)."""
+"""Period rules (docs/metrics.md s2) in Python (kpis/tests/test_sql.py holds the SQL to them)."""
 
 from datetime import date
 
