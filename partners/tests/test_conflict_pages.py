@@ -1,6 +1,11 @@
 """Deal, conflict, dashboard and price pages for each role: real content, bad
 input, the workflows through the pages, and query counts that do not grow
-with the data."""
+with the data.
+
+One module past 500 lines on purpose: the deal, conflict and price pages are
+one workflow (a registration overlaps, a case opens, a price breaks MAP) and
+share one world of fixtures; the services each have their own tests in
+partners/deals and partners/conflicts."""
 
 from __future__ import annotations
 
