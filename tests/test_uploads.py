@@ -81,7 +81,7 @@ def test_the_price_import_refuses_a_disguised_or_oversized_file(marketing_client
     url = reverse("partners:price-import")
     response = marketing_client.post(url, {"file": SimpleUploadedFile("prices.csv", PDF)})
     assert "not a CSV text file" in str(response.context["form"].errors["file"])
-    monkeypatch.setattr("partners.conflicts.price_import.MAX_FILE_BYTES", len(PRICES) - 1)
+    monkeypatch.setattr("partners.conflicts.forms.MAX_FILE_BYTES", len(PRICES) - 1)
     response = marketing_client.post(url, {"file": SimpleUploadedFile("prices.csv", PRICES)})
     assert "larger than" in str(response.context["form"].errors["file"])
     assert not PriceObservation.objects.exists()
