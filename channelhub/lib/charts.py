@@ -11,6 +11,7 @@ Titles are {"text": ...}: plotly.js 3 ignores plain-string titles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,10 @@ def trace(trace_type: Any, **properties: Any) -> Any:
 def figure(traces: Sequence[Any], layout: dict[str, Any]) -> go.Figure:
     """A figure from traces and a layout given as plain data, unvalidated."""
     return go.Figure(data=list(traces), layout=layout, _validate=False)
+
+
+# Days shown either side of a chart's only date.
+SINGLE_DATE_PAD_DAYS = 45
 
 
 def score_history_figure(
@@ -44,11 +49,25 @@ def score_history_figure(
 
     `frame` has one row per review or audit: `date_column`, `overall` and one
     column per item key (a missing column or score is left out).
+
+    One date alone (a single review or audit) would be autoranged by Plotly
+    to a millisecond around it ("23:59:59.999 Dec 2 ... 00:00:00.0005"): the
+    axis then spans the months around it instead, one tick per month.
     """
     traces = []
+    xaxis: dict[str, Any] = {"type": "date", "gridcolor": "#f0f2f5"}
     if not frame.empty:
         frame = frame.sort_values(date_column)
         x = [d.isoformat() for d in frame[date_column]]
+        days = set(frame[date_column])
+        if len(days) == 1:
+            (day,) = days
+            pad = timedelta(days=SINGLE_DATE_PAD_DAYS)
+            xaxis.update(
+                range=[(day - pad).isoformat(), (day + pad).isoformat()],
+                dtick="M1",
+                tickformat="%b %Y",
+            )
         traces.append(
             trace(
                 go.Scatter,
@@ -94,6 +113,6 @@ def score_history_figure(
                 "title": {"text": "Score (1-5)"},
                 "gridcolor": "#e2e6ec",
             },
-            "xaxis": {"type": "date", "gridcolor": "#f0f2f5"},
+            "xaxis": xaxis,
         },
     )

@@ -4,6 +4,7 @@ They parse and check input; services write.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -96,7 +97,10 @@ class ReviewForm(forms.ModelForm):
             f"Empty: {default_cadence_days} days after this review (the tier's cadence)."
         )
         if not self.instance.pk and not self.is_bound:
-            self.initial.setdefault("reviewed_on", timezone.localdate())
+            today = timezone.localdate()
+            self.initial.setdefault("reviewed_on", today)
+            # The suggested date, by the partner's review cadence.
+            self.initial.setdefault("next_review_on", today + timedelta(days=default_cadence_days))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

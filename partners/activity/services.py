@@ -25,6 +25,9 @@ from .models import SCORE_FIELDS, Interaction, PartnerReview, ReviewActionItem, 
 
 S = Partner.Status
 REVIEWED_STATUSES = (S.ACTIVE, S.AT_RISK)
+# Not reviewed on the tier's cadence yet, but a review held before activation
+# agreed a date: it is kept (the work lists still start at activation).
+NOT_YET_ACTIVE_STATUSES = (S.PROSPECT, S.ONBOARDING)
 
 
 # Without a tier, a partner is reviewed like the lowest tiers: twice a year.
@@ -38,12 +41,15 @@ def review_cadence_days(partner: Partner) -> int:
 def next_review_due(partner: Partner) -> date | None:
     """When the partner's next review is due: the date the last review agreed,
     else the tier's cadence counted from the day the partner became active.
-    None for partners we do not review (prospects, onboarding, suspended, gone)."""
-    if partner.status not in REVIEWED_STATUSES:
+    Before activation (prospect, onboarding) only a date a review agreed; None
+    for partners we do not review (suspended, gone)."""
+    if partner.status not in (*REVIEWED_STATUSES, *NOT_YET_ACTIVE_STATUSES):
         return None
     last = PartnerReview.objects.filter(partner=partner).order_by("-reviewed_on", "-pk").first()
     if last is not None:
         return last.next_review_on
+    if partner.status in NOT_YET_ACTIVE_STATUSES:
+        return None
     activated = (
         PartnerStatusChange.objects.filter(partner=partner, to_status=S.ACTIVE)
         .order_by("changed_on")

@@ -29,6 +29,8 @@ def today_for_user(*, user: Any, today: date) -> dict[str, Any] | None:
         "reviews": due,
         "contracts": contracts,
         "uncovered": uncovered,
+        # One badge over both lists (contracts ending, active without one).
+        "contract_count": len(contracts) + len(uncovered),
         "certifications": certifications,
         "actions": actions,
         "count": len(follow_ups)

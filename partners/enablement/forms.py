@@ -11,7 +11,8 @@ from django.utils import timezone
 from channelhub.lib.forms import DateInput
 from partners.directory.models import Partner, PartnerContact
 
-from .models import TrainingModule
+from .models import Certification, TrainingModule
+from .services import certification_duplicate_message, certification_held, certification_renews
 
 
 def _contacts_field(field: forms.Field, partner: Partner) -> None:
@@ -48,10 +49,20 @@ class CertificationForm(forms.Form):
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _contacts_field(self.fields["contact"], partner)
+        # The certification this one renews (valid longer than the one held).
+        self.renews: Certification | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         issued, expires = data.get("issued_on"), data.get("expires_on")
         if issued and expires and expires <= issued:
             self.add_error("expires_on", "A certification must expire after it is issued.")
+        contact, name = data.get("contact"), data.get("name")
+        if contact and name:
+            # One per person and kind: the same again is a duplicate, not a renewal.
+            held = certification_held(contact=contact, name=name)
+            if held is not None and certification_renews(held, expires):
+                self.renews = held
+            elif held is not None:
+                self.add_error("name", certification_duplicate_message(held))
         return data

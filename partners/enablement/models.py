@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from partners.directory.models import PartnerContact
 
@@ -61,6 +62,9 @@ class TrainingCompletion(models.Model):
 
 
 class Certification(models.Model):
+    """A person's certification of one kind (its name, and the module that
+    grants it, if any): one row per person and kind, renewed in place."""
+
     contact = models.ForeignKey(
         PartnerContact, on_delete=models.CASCADE, related_name="certifications"
     )
@@ -84,7 +88,21 @@ class Certification(models.Model):
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("issued_on")),
                 name="certification_expires_after_issue",
                 violation_error_message="A certification must expire after it is issued.",
-            )
+            ),
+            # One per person and kind: recording the training that grants it
+            # and adding it by hand must not count the person twice.
+            models.UniqueConstraint(
+                F("contact"),
+                Lower("name"),
+                name="certification_once_per_person",
+                violation_error_message="This person already holds this certification.",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "module"],
+                condition=Q(module__isnull=False),
+                name="certification_once_per_person_and_module",
+                violation_error_message="This person already holds this module's certification.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,11 +48,17 @@ def certification_create(request: AuthedRequest, slug: str) -> HttpResponse:
     form = CertificationForm(request.POST or None, partner=partner)
     if request.method == "POST" and form.is_valid():
         try:
-            services.certification_create(**form.cleaned_data)
+            certification = services.certification_create(**form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Certification added.")
+            if form.renews is not None and certification.expires_on:
+                until = f"{certification.expires_on:%Y-%m-%d}"
+                messages.success(request, f"Certification renewed until {until}.")
+            elif form.renews is not None:
+                messages.success(request, "Certification renewed; it no longer expires.")
+            else:
+                messages.success(request, "Certification added.")
             return redirect(f"{partner.get_absolute_url()}#training")
     return partner_form_page(
         request, partner, form=form, title="Add a certification", submit="Add certification"

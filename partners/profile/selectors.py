@@ -12,7 +12,7 @@ from django.db.models import (
 
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem
 from partners.directory.models import Partner
-from partners.directory.selectors import onboarding_percent
+from partners.directory.selectors import ACTIVE_STATUSES, onboarding_percent
 from partners.enablement.models import Certification
 from partners.enablement.selectors import certifications_expiring
 
@@ -34,6 +34,10 @@ def partner_scorecard(*, partner: Partner, today: date) -> dict[str, Any]:
             partners=Partner.objects.filter(pk=partner.pk), today=today
         ).count(),
         "last_review": last_review,
+        # Only partners on the review cadence are overdue (not those onboarding).
+        "review_overdue": partner.status in ACTIVE_STATUSES
+        and partner.next_review_on is not None
+        and partner.next_review_on < today,
         "open_action_items": ReviewActionItem.objects.filter(
             review__partner=partner, done_on__isnull=True
         ).count(),

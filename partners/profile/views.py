@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from channelhub.lib.views import AuthedRequest, get_for_user, role_required
 from partners.activity import selectors as activity_selectors
+from partners.activity import services as activity_services
 from partners.activity.charts import build_review_score_figure
 from partners.contracts import selectors as contracts_selectors
 from partners.directory import selectors as directory_selectors
@@ -43,6 +44,7 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             "certifications", "training_completions__module"
         ).order_by("-is_primary", "name")
     )
+    percent = directory_selectors.onboarding_percent(partner)
     context = {
         "partner": partner,
         "today": today,
@@ -55,7 +57,12 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "status_form": StatusForm(allowed=directory_services.STATUS_TRANSITIONS[partner.status]),
         "contacts": contacts,
         "onboarding_steps": list(partner.onboarding_steps.select_related("done_by")),
-        "onboarding_percent": directory_selectors.onboarding_percent(partner),
+        "onboarding_percent": percent,
+        # Every step done: the page suggests activating the partner.
+        "ready_to_activate": partner.status == Partner.Status.ONBOARDING
+        and percent == 100
+        and Partner.Status.ACTIVE in directory_services.STATUS_TRANSITIONS[partner.status],
+        "review_cadence_days": activity_services.review_cadence_days(partner),
         "step_form": OnboardingStepForm(),
         "contracts": list(
             partner.contracts.prefetch_related("attestations", "exclusive_territories")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from partners.activity.charts import build_review_score_figure
 from partners.activity.models import REVIEW_CRITERIA
 from partners.activity.selectors import review_score_frame
+from partners.attention import selectors as attention_selectors
 from partners.attention import services as attention_services
 from partners.directory.models import OnboardingStep, Partner, PartnerStatusChange, Territory, Tier
 from tests.auth import password_login
@@ -303,3 +304,67 @@ def test_an_empty_review_chart_has_no_traces():
     import pandas as pd
 
     assert build_review_score_figure(pd.DataFrame()).data == ()
+
+
+def test_the_home_panel_counts_every_contract_item_it_lists(
+    pauls_partner, partner_user, partner_client, indirect_channel
+):
+
+    today = timezone.localdate()
+    ContractFactory(
+        partner=pauls_partner,
+        start_on=today - timedelta(days=300),
+        end_on=today + timedelta(days=20),
+    )
+    for n in range(2):  # active, managed by Paul, without a contract
+        PartnerFactory(channel=indirect_channel, manager=partner_user, name=f"Uncovered {n}")
+    panel = attention_selectors.today_for_user(user=partner_user, today=today)
+    assert panel is not None
+    assert (len(panel["contracts"]), len(panel["uncovered"])) == (1, 2)
+    assert panel["contract_count"] == 3
+    text = partner_client.get(reverse("home")).text
+    assert 'Contracts <span class="badge warn">3</span>' in text
+
+
+def test_a_single_review_charts_on_a_date_axis_of_months_not_milliseconds(world):
+    figure = build_review_score_figure(review_score_frame(partner=world["partner"]))
+    assert list(figure.data[0].x) == ["2025-04-10"]
+    xaxis = figure.layout.xaxis
+    assert xaxis.type == "date"
+    # Plotly would autorange one point to a millisecond around it: the axis
+    # spans the months around the review instead, labelled by month.
+    assert list(xaxis.range) == ["2025-02-24", "2025-05-25"]
+    assert (xaxis.tickformat, xaxis.dtick) == ("%b %Y", "M1")
+    go.Figure(figure.to_plotly_json())
+
+
+def test_several_reviews_keep_plotlys_own_date_range(world, partner_user):
+    ReviewFactory(
+        partner=world["partner"],
+        author=partner_user,
+        reviewed_on=date(2025, 7, 10),
+        next_review_on=date(2025, 10, 10),
+    )
+    xaxis = build_review_score_figure(review_score_frame(partner=world["partner"])).layout.xaxis
+    assert xaxis.type == "date" and xaxis.range is None
+
+
+def test_a_partner_whose_onboarding_is_done_prompts_its_activation(
+    world, partner_client, viewer_client
+):
+    partner = world["partner"]
+    Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ONBOARDING)
+    url = partner.get_absolute_url()
+    assert "Onboarding complete" not in partner_client.get(url).text  # one step still open
+    OnboardingStep.objects.filter(partner=partner).update(done_on=date(2025, 3, 1))
+    text = partner_client.get(url).text
+    assert "Onboarding complete" in text
+    assert f'action="{reverse("partners:status", args=[partner.slug])}"' in text
+    assert 'name="status" value="active"' in text and "Activate Nordlicht Handel" in text
+    # A viewer is told, without a button that would answer 403.
+    seen = viewer_client.get(url).text
+    assert "Onboarding complete" in seen and "Activate Nordlicht Handel" not in seen
+    partner_client.post(reverse("partners:status", args=[partner.slug]), {"status": "active"})
+    partner.refresh_from_db()
+    assert partner.status == Partner.Status.ACTIVE
+    assert "Onboarding complete" not in partner_client.get(url).text

@@ -15,6 +15,7 @@ from partners.activity import services as activity_services
 from partners.activity.models import PartnerReview
 from partners.directory import services as directory_services
 from partners.directory.models import Partner, Tier
+from partners.profile import selectors as profile_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,40 @@ def test_bad_review_input_is_shown_next_to_the_fields(pauls_partner, partner_cli
     assert formset.forms[0].errors["owner"] == ["Needed for an action item."]
     assert "Kept text" in response.text and "Half-filled action" in response.text
     assert not PartnerReview.objects.exists()
+
+
+def test_the_date_a_review_agreed_is_shown_while_the_partner_onboards(
+    pauls_partner, partner_user, partner_client
+):
+    Partner.objects.filter(pk=pauls_partner.pk).update(status=Partner.Status.ONBOARDING)
+    pauls_partner.refresh_from_db()
+    today = timezone.localdate()
+    agreed = today + timedelta(days=30)
+    _submit(
+        pauls_partner,
+        partner_user,
+        period_start=today - timedelta(days=40),
+        period_end=today - timedelta(days=10),
+        reviewed_on=today - timedelta(days=5),
+        next_review_on=agreed,
+    )
+    pauls_partner.refresh_from_db()
+    assert pauls_partner.next_review_on == agreed
+    scorecard = partner_client.get(pauls_partner.get_absolute_url()).text
+    assert f'<div class="value value-sm">{agreed:%Y-%m-%d}</div>' in scorecard
+    # Not a review due on the work lists until the partner is active.
+    partners = Partner.objects.all()
+    assert list(activity_selectors.reviews_due(partners=partners, today=agreed)) == []
+    # Once past, an onboarding partner's date is not flagged as overdue.
+    assert not profile_selectors.partner_scorecard(
+        partner=pauls_partner, today=agreed + timedelta(days=1)
+    )["review_overdue"]
+
+
+def test_the_review_form_suggests_the_next_review_by_the_tier_cadence(
+    pauls_partner, partner_client, gold
+):
+    response = partner_client.get(reverse("partners:review-create", args=[pauls_partner.slug]))
+    suggested = timezone.localdate() + timedelta(days=gold.review_cadence_days)
+    assert response.context["form"]["next_review_on"].value() == suggested
+    assert f'name="next_review_on" value="{suggested:%Y-%m-%d}"' in response.text
