@@ -21,10 +21,6 @@ def _partners(request: object) -> QuerySet[Partner]:
     return Partner.objects.order_by("name")
 
 
-def _managers(request: object) -> QuerySet:
-    return User.objects.filter(managed_partners__isnull=False).distinct().order_by("username")
-
-
 def _owners(request: object) -> QuerySet:
     return User.objects.filter(owned_conflicts__isnull=False).distinct().order_by("username")
 

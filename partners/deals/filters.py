@@ -5,7 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from partners.conflicts.filters import _managers, _partners
+from partners.conflicts.filters import _partners
+from partners.directory.filters import partner_managers
 
 from .models import DealRegistration
 
@@ -17,7 +18,7 @@ class DealFilter(django_filters.FilterSet):
     )
     partner = django_filters.ModelChoiceFilter(queryset=_partners, empty_label="Any partner")
     manager = django_filters.ModelChoiceFilter(
-        queryset=_managers, field_name="partner__manager", empty_label="Any manager"
+        queryset=partner_managers, field_name="partner__manager", empty_label="Any manager"
     )
     conflict = django_filters.ChoiceFilter(
         choices=[("yes", "In an open conflict"), ("no", "No open conflict")],

@@ -17,7 +17,8 @@ def _channels(request: object) -> QuerySet[Channel]:
     return Channel.objects.filter(route=Channel.Route.INDIRECT).order_by("name")
 
 
-def _managers(request: object) -> QuerySet:
+def partner_managers(request: object) -> QuerySet:
+    """The users who manage a partner: the choices of every "managed by" filter."""
     return User.objects.filter(managed_partners__isnull=False).distinct().order_by("username")
 
 
@@ -29,7 +30,7 @@ class PartnerFilter(django_filters.FilterSet):
         queryset=Tier.objects.order_by("rank"), empty_label="Any tier"
     )
     status = django_filters.ChoiceFilter(choices=Partner.Status.choices, empty_label="Any status")
-    manager = django_filters.ModelChoiceFilter(queryset=_managers, empty_label="Any manager")
+    manager = django_filters.ModelChoiceFilter(queryset=partner_managers, empty_label="Any manager")
     territory = django_filters.ModelChoiceFilter(
         queryset=Territory.objects.order_by("code"),
         field_name="territories",
