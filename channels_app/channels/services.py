@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 
+from channelhub.lib.text import slugify
 from channelhub.metrics.formulas import default_direction
 from channels_app.extensions import objective_changed
 
@@ -43,7 +43,7 @@ CHANNEL_FIELDS = (
 
 def unique_channel_slug(name: str, *, exclude_pk: int | None = None) -> str:
     """A slug from the name, suffixed -2, -3, ... until no other channel has it."""
-    base = slugify(name)[:70] or "channel"
+    base = slugify(name, max_length=70) or "channel"
     others = Channel.objects.exclude(pk=exclude_pk) if exclude_pk else Channel.objects.all()
     existing = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.text import slugify
 
+from channelhub.lib.text import slugify
 from channels_app.channels.models import Channel
 from partners.activity import services as activity_services
 from partners.attention import services as attention_services

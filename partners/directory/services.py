@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
+from channelhub.lib.text import slugify
 from channels_app.channels.models import Channel
 from partners.extensions import partner_attention_changed, partner_review_schedule_changed
 
@@ -49,7 +49,7 @@ PARTNER_FIELDS = ("channel", "name", "slug", "kind", "tier", "manager", "website
 
 def unique_partner_slug(name: str, *, exclude_pk: int | None = None) -> str:
     """A slug from the name, suffixed -2, -3, ... until no other partner has it."""
-    base = slugify(name)[:70] or "partner"
+    base = slugify(name, max_length=70) or "partner"
     others = Partner.objects.exclude(pk=exclude_pk) if exclude_pk else Partner.objects.all()
     existing = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
