@@ -52,8 +52,11 @@ def follow_ups_overdue(*, partners: QuerySet[Partner], today: date) -> QuerySet[
 
 
 def open_action_items(*, partners: QuerySet[Partner]) -> QuerySet[ReviewActionItem]:
+    """Action items not yet done, of partners still worked with: an offboarded
+    partner's open items are history, not work (as with its follow-ups)."""
     return (
         ReviewActionItem.objects.filter(review__partner__in=partners, done_on__isnull=True)
+        .exclude(review__partner__status=Partner.Status.OFFBOARDED)
         .select_related("review", "review__partner")
         .order_by("due_on", "pk")
     )

@@ -48,6 +48,12 @@ class PartnerFlag(models.Model):
     def short_label(self) -> str:
         return FLAG_SHORT_LABELS.get(self.kind, self.get_kind_display())
 
+    def get_absolute_url(self) -> str:
+        """The section of the partner page where the flagged thing is dealt with."""
+        section = FLAG_SECTIONS.get(self.kind, "")
+        url = self.partner.get_absolute_url()
+        return f"{url}#{section}" if section else url
+
 
 class ReminderLog(models.Model):
     """One reminder email per manager and day, claimed before it is sent."""
@@ -75,4 +81,13 @@ FLAG_SHORT_LABELS: dict[str, str] = {
     PartnerFlag.Kind.NO_VALID_CONTRACT: "No contract",
     PartnerFlag.Kind.CERTIFICATION_EXPIRING: "Cert. expiring",
     PartnerFlag.Kind.FOLLOW_UP_OVERDUE: "Follow-up overdue",
+}
+
+# The partner page's section (its HTML id) that holds each kind's object.
+FLAG_SECTIONS: dict[str, str] = {
+    PartnerFlag.Kind.REVIEW_OVERDUE: "reviews",
+    PartnerFlag.Kind.CONTRACT_EXPIRING: "contracts",
+    PartnerFlag.Kind.NO_VALID_CONTRACT: "contracts",
+    PartnerFlag.Kind.CERTIFICATION_EXPIRING: "training",
+    PartnerFlag.Kind.FOLLOW_UP_OVERDUE: "interactions",
 }

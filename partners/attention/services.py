@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from partners.activity import selectors as activity_selectors
@@ -144,7 +146,14 @@ def reminders_send(*, today: date) -> int:
     sent = 0
     for manager in User.objects.filter(pk__in=by_manager, email__gt="").order_by("pk"):
         items = by_manager[manager.pk]
-        context = {"manager": manager, "flags": items, "today": today}
+        # No request in a job: SITE_URL (no trailing slash) makes links absolute.
+        context = {
+            "manager": manager,
+            "items": [(flag, settings.SITE_URL + flag.get_absolute_url()) for flag in items],
+            "count": len(items),
+            "home_url": settings.SITE_URL + reverse("home"),
+            "today": today,
+        }
         try:
             # The claim and the email succeed or fail together: if the mail
             # server refuses, the claim rolls back and the next run retries.

@@ -159,3 +159,21 @@ def test_a_renewed_certification_is_not_flagged(trouble, pauls_partner):
     )
     attention_services.partner_flags_refresh(today=TODAY)
     assert not PartnerFlag.objects.filter(kind=K.CERTIFICATION_EXPIRING).exists()
+
+
+def test_the_reminder_links_to_each_item_and_to_the_home_page(trouble, pauls_partner, settings):
+    """Issue 21 item 7: every line of the digest carries the link to deal with it."""
+    settings.SITE_URL = "https://hub.example.com"
+    attention_services.partner_daily_run(today=TODAY)
+    body = mail.outbox[0].body
+    page = f"https://hub.example.com{pauls_partner.get_absolute_url()}"
+    lines = body.splitlines()
+    for text, section in [
+        ("Review overdue by 12 days", "reviews"),
+        ("Send price list", "interactions"),
+        ("expires on 2025-06-20", "training"),
+        ("ends on 2025-07-15", "contracts"),
+    ]:
+        (at,) = [i for i, line in enumerate(lines) if text in line]
+        assert lines[at + 1].strip() == f"{page}#{section}", lines[at : at + 2]
+    assert "All of them are on your home page: https://hub.example.com/" in body

@@ -1,0 +1,33 @@
+"""The home panel "What needs you today" lists only work that is still work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from partners.attention.selectors import today_for_user
+from partners.directory.models import Partner
+from partners.directory.services import partner_set_status
+from tests.factories import ActionItemFactory, ReviewFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2025, 6, 1)
+
+
+def test_an_offboarded_partners_open_action_items_leave_the_panel(
+    pauls_partner, partner_user, partner_client
+):
+    """Issue 21 item 8: offboarding ends the work; its items are history."""
+    review = ReviewFactory(partner=pauls_partner, author=partner_user)
+    ActionItemFactory(review=review, description="Send the co-marketing plan")
+    panel = today_for_user(user=partner_user, today=TODAY)
+    assert panel is not None
+    assert [a.description for a in panel["actions"]] == ["Send the co-marketing plan"]
+
+    partner_set_status(partner=pauls_partner, status=Partner.Status.OFFBOARDED, note="Ended")
+    panel = today_for_user(user=partner_user, today=TODAY)
+    assert panel is None or panel["actions"] == []
+    assert "Send the co-marketing plan" not in partner_client.get(reverse("home")).text
