@@ -368,3 +368,11 @@ def test_a_partner_whose_onboarding_is_done_prompts_its_activation(
     partner.refresh_from_db()
     assert partner.status == Partner.Status.ACTIVE
     assert "Onboarding complete" not in partner_client.get(url).text
+
+
+def test_the_partner_breadcrumb_names_the_partner_not_its_slug(pauls_partner, viewer_client):
+    """Issue 21 item 8: a reader sees "Nordlicht Handel", not "nordlicht"."""
+    text = viewer_client.get(pauls_partner.get_absolute_url()).text
+    crumbs = text.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert "Nordlicht Handel" in crumbs
+    assert "nordlicht<" not in crumbs and "/ nordlicht" not in crumbs

@@ -304,3 +304,10 @@ def test_the_objective_list_filters_by_status(viewer_client, web_shop):
         "Sales goal"
         not in viewer_client.get(reverse("channels:objectives"), {"status": "at_risk"}).text
     )
+
+
+def test_the_channel_breadcrumb_names_the_channel_not_its_slug(web_shop, viewer_client):
+    text = viewer_client.get(web_shop.get_absolute_url()).text
+    crumbs = text.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert f"/ {web_shop.name}" in crumbs
+    assert f"/ {web_shop.slug}<" not in crumbs
