@@ -16,12 +16,13 @@ from channelhub.lib.uploads import spreadsheet_content_problem
 from kpis.models import ImportRun
 from partners.models import PriceObservation
 from tests.api import *  # noqa: F403
+from tests.documents import pdf_bytes
 from tests.factories import ChannelFactory, ContractFactory
 
 pytestmark = pytest.mark.django_db
 
 FACTS = b"date,channel,spend,revenue\n2025-01-02,web-shop,100,400\n"
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PDF = pdf_bytes()
 PRICES = b"date,partner,sku,price,where_seen\n"
 
 

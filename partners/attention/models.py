@@ -44,15 +44,15 @@ class PartnerFlag(models.Model):
     def __str__(self) -> str:
         return f"{self.partner}: {self.message}"
 
-    @property
-    def short_label(self) -> str:
-        return FLAG_SHORT_LABELS.get(self.kind, self.get_kind_display())
-
     def get_absolute_url(self) -> str:
         """The section of the partner page where the flagged thing is dealt with."""
         section = FLAG_SECTIONS.get(self.kind, "")
         url = self.partner.get_absolute_url()
         return f"{url}#{section}" if section else url
+
+    @property
+    def short_label(self) -> str:
+        return FLAG_SHORT_LABELS.get(self.kind, self.get_kind_display())
 
 
 class ReminderLog(models.Model):

@@ -1,12 +1,16 @@
-"""What a signed contract document may be: checked by its bytes, not its name.
+"""What a signed contract document may be: checked by its content, not its name.
 
 A file called ``contract.pdf`` that holds HTML would otherwise be stored and
-later handed to a browser; so the extension must be one we accept *and* the
-first bytes must be what that extension promises.
+later handed to a browser; so the extension must be one we accept, the first
+bytes must be what that extension promises, *and* the file must parse as that
+format (pypdf for PDFs, Pillow for images, zipfile for Word). A polyglot (a
+PDF head over an executable, HTML with a script, a PDF that runs JavaScript)
+is refused: a contract document never needs to be anything but a document.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -49,13 +53,51 @@ TYPES_BY_EXTENSION = {".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".d
 ACCEPTED = ", ".join(sorted(TYPES_BY_EXTENSION))
 
 
+# What no contract document holds in the clear: HTML that a browser would run,
+# the signatures of Windows and Linux executables, PDF JavaScript or launch
+# actions. Compressed streams are not searched (their bytes are not content a
+# browser or an OS would run without decompressing them first).
+FORBIDDEN_CONTENT = re.compile(
+    rb"<\s*(?:script|html|iframe|svg|object|embed)\b|<!doctype\s+html"
+    rb"|This program cannot be run in DOS mode|\x7fELF[\x01\x02]|PE\x00\x00[\x4c\x64]"
+    rb"|/(?:JavaScript|JS|Launch|EmbeddedFile)\b",
+    re.IGNORECASE,
+)
+
+
+def _parses_as_pdf(file: IO[bytes]) -> bool:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    file.seek(0)
+    try:
+        reader = PdfReader(file, strict=True)
+        return len(reader.pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return False
+
+
+def _parses_as_image(file: IO[bytes], format_name: str) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            if image.format != format_name:
+                return False
+            image.verify()  # walks the whole file: a truncated or doctored one fails
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+
+
 def _looks_like(kind: DocumentType, head: bytes, file: IO[bytes]) -> bool:
     if kind is PDF:
-        return head.startswith(b"%PDF-")
+        return head.startswith(b"%PDF-") and _parses_as_pdf(file)
     if kind is PNG:
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
+        return head.startswith(b"\x89PNG\r\n\x1a\n") and _parses_as_image(file, "PNG")
     if kind is JPEG:
-        return head.startswith(b"\xff\xd8\xff")
+        return head.startswith(b"\xff\xd8\xff") and _parses_as_image(file, "JPEG")
     if kind is DOCX:
         if not head.startswith(b"PK\x03\x04"):
             return False
@@ -94,6 +136,28 @@ def check_document(upload: Any) -> DocumentType:
                 f"This file is not a real {kind.label}, whatever its name says.",
                 code="bad_content",
             )
+        if kind is not DOCX and _holds_forbidden_content(upload):
+            raise ValidationError(
+                f"This {kind.label} also holds a program, a web page or a script; "
+                "save the signed document again as a plain file and upload that.",
+                code="polyglot",
+            )
     finally:
         upload.seek(0)
     return kind
+
+
+def _holds_forbidden_content(file: IO[bytes]) -> bool:
+    """Whether the raw bytes hold what a document never needs (FORBIDDEN_CONTENT).
+
+    Read in chunks that overlap by more than the longest pattern, so a marker
+    split across two chunks is still found; the file is at most the size limit.
+    """
+    file.seek(0)
+    overlap = 64
+    tail = b""
+    while chunk := file.read(1 << 20):
+        if FORBIDDEN_CONTENT.search(tail + chunk):
+            return True
+        tail = chunk[-overlap:]
+    return False

@@ -20,6 +20,7 @@ from partners.activity.models import Interaction, PartnerReview
 from partners.contracts.models import Contract
 from partners.directory.models import Partner, PartnerContact, PartnerStatusChange
 from tests.api import *  # noqa: F403
+from tests.documents import pdf_bytes
 from tests.factories import (
     ChannelFactory,
     ContactFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()
 REFUSED = ["other_partner_api", "viewer_api", "norole_api", "anon_api"]
 
 

@@ -13,10 +13,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from partners.contracts.models import Contract
+from tests.documents import (
+    EXECUTABLE,
+    HTML,
+    PDF_OVER_EXECUTABLE,
+    PDF_OVER_HTML,
+    image_bytes,
+    pdf_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def _docx() -> bytes:
@@ -55,6 +63,13 @@ def test_a_signed_pdf_is_stored_outside_the_web_root(pauls_partner, partner_clie
     assert [t.code for t in contract.exclusive_territories.all()] == ["AT", "DE"]
 
 
+@pytest.mark.parametrize(("name", "kind"), [("scan.png", "PNG"), ("scan.jpg", "JPEG")])
+def test_a_scanned_image_is_accepted(pauls_partner, partner_client, name, kind):
+    response = _post(partner_client, pauls_partner, SimpleUploadedFile(name, image_bytes(kind)))
+    assert response.status_code == 302
+    assert Contract.objects.get().document_type == f"image/{kind.lower()}"
+
+
 def test_a_word_document_is_accepted(pauls_partner, partner_client):
     response = _post(partner_client, pauls_partner, SimpleUploadedFile("deal.docx", _docx()))
     assert response.status_code == 302
@@ -69,6 +84,14 @@ def test_a_word_document_is_accepted(pauls_partner, partner_client):
         ("deal.pdf", b"<html><script>alert(1)</script>", "not a real PDF"),
         ("deal.png", PDF, "not a real PNG image"),
         ("deal.docx", b"PK\x03\x04not really a zip", "not a real Word document"),
+        # Polyglots (issue 19 item 6): a PDF head over an executable or a web
+        # page does not parse; a real PDF or image carrying one is refused too.
+        ("deal.pdf", PDF_OVER_EXECUTABLE, "not a real PDF"),
+        ("deal.pdf", PDF_OVER_HTML, "not a real PDF"),
+        ("deal.pdf", PDF + HTML, "also holds a program, a web page or a script"),
+        ("deal.pdf", PDF + EXECUTABLE, "also holds a program, a web page or a script"),
+        ("deal.png", image_bytes("PNG") + HTML, "also holds a program, a web page or a script"),
+        ("deal.jpg", b"\xff\xd8\xff\xe0" + EXECUTABLE, "not a real JPEG image"),
     ],
 )
 def test_it_refuses_a_wrong_type(pauls_partner, partner_client, name, content, message):
@@ -135,7 +158,7 @@ def test_replacing_the_document_keeps_one_file(
                 "start_on": "2025-01-01",
                 "end_on": "2026-12-31",
                 "notice_days": "30",
-                "document": SimpleUploadedFile("v2.pdf", PDF + b"%v2"),
+                "document": SimpleUploadedFile("v2.pdf", pdf_bytes(pages=2)),
             },
         )
     assert response.status_code == 302
