@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .lib.ratelimit import RateLimited
 from .lib.roles import role_label
 from .lib.views import AuthedRequest
 from .services import user_invite
@@ -47,6 +48,15 @@ class ChannelHubUserAdmin(UserAdmin):
                 )
             except ValueError:
                 skipped.append(user.get_username())
+            except RateLimited as exc:
+                minutes = max(1, round(exc.retry_after / 60))
+                self.message_user(
+                    request,
+                    f"Invitation limit reached: the others were not sent. "
+                    f"Try again in about {minutes} minute(s).",
+                    messages.ERROR,
+                )
+                break
             else:
                 sent += 1
         if sent:

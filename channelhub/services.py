@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .lib import ratelimit
 from .models import ApiToken, Heartbeat, ScheduledTaskState
 
 
@@ -29,6 +30,7 @@ def user_invite(*, user: User, base_url: str, invited_by: User) -> None:
     email = getattr(user, "email", "")
     if not email:
         raise ValueError(f"{user} has no email address to invite.")
+    ratelimit.hit("invitation", invited_by.pk)  # RateLimited when over the rate
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})

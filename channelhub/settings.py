@@ -243,7 +243,8 @@ MEDIA_URL = "/media/"
 if env_str("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degraded, not down: answers from memory while Redis is away.
+            "BACKEND": "channelhub.lib.cache.FallbackRedisCache",
             "LOCATION": env_str("REDIS_URL"),
             "KEY_PREFIX": "channelhub",
             "TIMEOUT": 3600,
@@ -333,6 +334,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # The per-action limits of RATE_LIMITS (deal registration, imports).
+        "channelhub.lib.ratelimit.ScopedActionThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
@@ -423,6 +426,23 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     },
+}
+
+# Rate limits (channelhub/lib/ratelimit.py): scope -> "count/period". Each can
+# be set in the environment: RATE_LIMIT_PASSWORD_RESET="3/hour", ...
+RATE_LIMITS = {
+    scope: env_str(f"RATE_LIMIT_{scope.upper()}", rate)
+    for scope, rate in {
+        # A reset email goes to someone's inbox: per account asked for, and
+        # per address asking.
+        "password_reset": "5/hour",
+        "password_reset_ip": "20/hour",
+        # Per inviting user, per user registering deals, per user importing
+        # (facts, customer feedback, price lists; pages and API).
+        "invitation": "30/hour",
+        "deal_registration": "60/hour",
+        "import": "30/hour",
+    }.items()
 }
 
 # Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for

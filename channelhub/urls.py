@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/profile/", views.profile, name="profile"),
     path("history/<slug:kind>/<int:pk>/", views.object_history, name="history"),
+    # Before Django's auth URLs: the same name, with its rate limits.
+    path("accounts/password_reset/", views.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("channels/", include("channels_app.urls")),
     path("partners/", include("partners.urls")),

@@ -1,9 +1,10 @@
 """Pages that belong to no single app: home, the user's own profile (with API
-tokens), and the health check."""
+tokens), the rate-limited password reset, and the health check."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from channelhub.lib.ratelimit import rate_limited
+from channelhub.lib.security import client_ip
 from channelhub.lib.views import AuthedRequest, check_perm, role_required
 from kpis.views import portfolio_page
 from partners.attention import selectors as attention_selectors
@@ -19,6 +22,22 @@ from partners.deals import selectors as deals_selectors
 from . import history, selectors, services
 from .forms import ApiTokenForm
 from .health import CHECKS, health_report
+
+
+def _reset_email(request: HttpRequest) -> str | None:
+    email = request.POST.get("email", "").strip().lower()
+    return f"email:{email}" if email else None
+
+
+def _client_address(request: HttpRequest) -> str:
+    return f"ip:{client_ip(request)}"
+
+
+# Django's reset page, counted per account asked for and per address asking:
+# each email lands in someone's inbox (RATE_LIMITS in settings).
+password_reset = rate_limited("password_reset", key=_reset_email)(
+    rate_limited("password_reset_ip", key=_client_address)(auth_views.PasswordResetView.as_view())
+)
 
 
 @role_required

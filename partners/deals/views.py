@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
 from partners.directory import selectors as directory_selectors
 from partners.directory.selectors import visible_partners
@@ -42,6 +43,7 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required
+@rate_limited("deal_registration")
 def deal_create(request: AuthedRequest, slug: str = "") -> HttpResponse:
     """Register a deal: for the partner in the URL, or one picked in the form."""
     partner = (
