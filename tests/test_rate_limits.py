@@ -147,3 +147,15 @@ def test_the_api_and_the_rate_limits_answer_with_redis_down(settings, marketing_
         hit("invitation", "carol")
     with pytest.raises(RateLimited):
         hit("invitation", "carol")
+
+
+def test_price_list_imports_are_limited_per_user(marketing_client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "import": "1/hour"}
+    url = reverse("partners:price-import")
+    header = b"date,partner,sku,price,where_seen\n"
+    first = marketing_client.post(url, {"file": SimpleUploadedFile("p.csv", header)})
+    assert first.status_code != 429
+    second = marketing_client.post(url, {"file": SimpleUploadedFile("p.csv", header)})
+    assert second.status_code == 429

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
 from channels_app.channels.models import Channel
 from partners.directory import selectors as directory_selectors
@@ -360,6 +361,7 @@ def observation_create(request: AuthedRequest, slug: str = "") -> HttpResponse:
 
 
 @role_required
+@rate_limited("import")
 def price_import(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "partners.import_priceobservation")
     form = PriceImportForm(request.POST or None, request.FILES or None)
