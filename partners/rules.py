@@ -201,3 +201,9 @@ rules.add_perm(
     "partners.change_conflictcase",
     edits_all_partners | (is_partner_manager & (is_conflict_owner | manages_a_conflict_party)),
 )
+# Deciding it (resolving, dismissing: either lifts the approval gate of its
+# deals) and handing it to someone else is its owner's or a marketing
+# manager's: a party never closes a case against another party alone.
+decides_conflict = edits_all_partners | (is_partner_manager & is_conflict_owner)
+rules.add_perm("partners.close_conflictcase", decides_conflict)
+rules.add_perm("partners.assign_conflictcase_owner", decides_conflict)
