@@ -20,7 +20,12 @@ from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
 from partners.directory.models import OnboardingStep, Partner, PartnerContact
 from partners.directory.roles import edits_all_partners
-from partners.incentives.models import IncentivePayout, MdfClaim, ProgramEnrollment
+from partners.incentives.models import (
+    IncentivePayout,
+    IncentiveProgram,
+    MdfClaim,
+    ProgramEnrollment,
+)
 
 
 def partner_of(obj: Any) -> Partner | None:
@@ -107,13 +112,46 @@ rules.add_perm("partners.change_reviewactionitem", edits_partner)
 
 
 # Incentive programmes: partner managers and marketing managers define them;
-# a partner manager enrols and claims only for the partners they own; spending
-# a fund (approving claims) and recording payouts is the budget owners' call.
+# a programme is then run by its owner (who created it, unless a marketing
+# manager hands it over) and the marketing managers: only they change its
+# terms, enrol partners or end enrolments. A partner manager enrols only
+# partners they manage, in programmes they own; they claim from a fund for
+# the partners they manage, whoever owns it. Spending a fund (deciding claims)
+# and recording payouts stays the budget owners' call, not the programme
+# owner's, so nobody approves a claim of a partner they manage themselves.
+
+
+def program_of(obj: Any) -> IncentiveProgram | None:
+    """The programme an object belongs to (the programme itself for a programme)."""
+    if isinstance(obj, IncentiveProgram):
+        return obj
+    if isinstance(obj, ProgramEnrollment | MdfClaim | IncentivePayout):
+        return obj.program
+    return None
+
+
+@rules.predicate
+def owns_program(user: Any, obj: Any) -> bool:
+    program = program_of(obj)
+    return program is not None and program.owner_id is not None and program.owner_id == user.pk
+
+
+runs_program = edits_all_partners | (is_partner_manager & owns_program)
+
 rules.add_perm("partners.view_incentiveprogram", has_any_role)
 rules.add_perm("partners.add_incentiveprogram", edits_all_partners | is_partner_manager)
-rules.add_perm("partners.change_incentiveprogram", edits_all_partners | is_partner_manager)
-rules.add_perm("partners.add_programenrollment", edits_partner)
-rules.add_perm("partners.change_programenrollment", edits_partner)
+rules.add_perm("partners.change_incentiveprogram", runs_program)
+rules.add_perm("partners.delete_incentiveprogram", runs_program)
+rules.add_perm("partners.assign_incentiveprogram_owner", edits_all_partners)
+# Asked with the enrolment (an unsaved one to add): its programme and its partner.
+rules.add_perm(
+    "partners.add_programenrollment",
+    edits_all_partners | (is_partner_manager & owns_program & manages_partner),
+)
+rules.add_perm(
+    "partners.change_programenrollment",
+    edits_all_partners | (is_partner_manager & owns_program & manages_partner),
+)
 rules.add_perm("partners.add_mdfclaim", edits_partner)
 rules.add_perm("partners.decide_mdfclaim", edits_all_partners)
 rules.add_perm("partners.add_incentivepayout", edits_all_partners)
@@ -163,3 +201,9 @@ rules.add_perm(
     "partners.change_conflictcase",
     edits_all_partners | (is_partner_manager & (is_conflict_owner | manages_a_conflict_party)),
 )
+# Deciding it (resolving, dismissing: either lifts the approval gate of its
+# deals) and handing it to someone else is its owner's or a marketing
+# manager's: a party never closes a case against another party alone.
+decides_conflict = edits_all_partners | (is_partner_manager & is_conflict_owner)
+rules.add_perm("partners.close_conflictcase", decides_conflict)
+rules.add_perm("partners.assign_conflictcase_owner", decides_conflict)

@@ -8,6 +8,10 @@ viewer (403) and a partner manager who does not own the object ("petra",
 a signed-in caller. A pattern with no entry fails the suite, naming it, so a
 new URL cannot slip through without a decision about who may use it.
 
+This file is over 500 lines because ROUTES must name every URL of the
+project; the second axis (ownership: a user of the owner's role who does not
+own the object) is in test_authorization_ownership.py, which reuses this table.
+
 Exceptions are entries too, each with its reason: PUBLIC pages (sign-in,
 password reset, health of the API docs) and SELF_SERVICE writes (a user's own
 password, session and tokens), where only the anonymous refusal applies.
@@ -93,7 +97,9 @@ def build_world() -> World:
     partner = PartnerFactory(slug="acme", channel=channel, manager=paul)
     contact = ContactFactory(partner=partner)
     review = ReviewFactory(partner=partner, author=paul)
-    program = IncentiveProgramFactory(channel=channel, created_by=maria)
+    # Paul's programme: the ownership axis (test_authorization_ownership.py)
+    # checks that Petra, of his role, may not run it.
+    program = IncentiveProgramFactory(channel=channel, created_by=paul, owner=paul)
     product = ProductFactory()
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     objs = {
@@ -223,11 +229,7 @@ ROUTES: dict[str, Route] = {
         writes=POST, outsider_may="partner managers run incentive programs (partners/rules.py)"
     ),
     "partners:program-detail": Route(kwargs=pk("program")),
-    "partners:program-edit": Route(
-        kwargs=pk("program"),
-        writes=POST,
-        outsider_may="partner managers run incentive programs (partners/rules.py)",
-    ),
+    "partners:program-edit": Route(kwargs=pk("program"), writes=POST),
     "partners:program-enroll": Route(
         post_only=True,
         kwargs=pk("program"),

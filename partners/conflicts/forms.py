@@ -118,7 +118,9 @@ class ConflictForm(forms.ModelForm):
         fields = ["kind", "title", "severity", "owner", "partners", "channels", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, may_assign_owner: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         partners = cast(forms.ModelMultipleChoiceField, self.fields["partners"])
@@ -129,6 +131,12 @@ class ConflictForm(forms.ModelForm):
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
         owner.queryset = conflict_owner_choices()
         owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
+        if not may_assign_owner:
+            # Shown, not changed: handing a case over is its owner's or a
+            # marketing manager's (partners.assign_conflictcase_owner). A
+            # disabled field keeps the stored owner whatever is posted.
+            owner.disabled = True
+            owner.help_text = "Its owner or a marketing manager hands the case over."
         if self.instance.pk and not self.is_bound:
             self.initial["partners"] = list(self.instance.partners.all())
             self.initial["channels"] = list(self.instance.channels.all())

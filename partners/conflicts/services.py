@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -61,43 +62,82 @@ def _name(user: Any) -> str:
 
 def default_conflict_owner(partners: Iterable[Partner]) -> User | None:
     """Who owns a detected case: the owner of the (first) party's channel, who
-    runs the channel's programme; else that partner's manager."""
-    for partner in partners:
+    runs the channel's programme; else the marketing manager with the fewest
+    open cases; else nobody (only marketing managers close an unowned case).
+
+    Never the manager of one of the parties: the owner closes and dismisses a
+    case, and a party must not decide a case against another party alone."""
+    from channelhub.lib.roles import MARKETING_MANAGER
+
+    parties = list(partners)
+    party_managers = {p.manager_id for p in parties if p.manager_id is not None}
+    for partner in parties:
         owner = partner.channel.owner
-        if owner is not None and owner.is_active:
+        if owner is not None and owner.is_active and owner.pk not in party_managers:
             return owner
-    for partner in partners:
-        if partner.manager is not None and partner.manager.is_active:
-            return partner.manager
-    return None
+    still_open = Q(owned_conflicts__status__in=C.OPEN_STATUSES)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=MARKETING_MANAGER)
+        .exclude(pk__in=party_managers)
+        .annotate(open_cases=Count("owned_conflicts", filter=still_open))
+        .order_by("open_cases", "pk")
+        .first()
+    )
 
 
-def notify_owner_soon(case: ConflictCase, *, reason: str) -> None:
-    """Email the case's owner once the write commits."""
-    owner = case.owner
-    if owner is None or not owner.email:
+def _email_soon(
+    case: ConflictCase, *, recipients: dict[Any, str], reason: str, subject_reason: str = ""
+) -> None:
+    """Email each recipient (user -> why they are told) once the write commits."""
+    recipients = {user: why for user, why in recipients.items() if user.email}
+    if not recipients:
         return
 
     def send() -> None:
         # No request here: SITE_URL (no trailing slash) makes the link absolute.
-        base = settings.SITE_URL
-        context = {
-            "case": case,
-            "owner": owner,
-            "reason": reason,
-            "url": base + reverse("partners:conflict-detail", args=[case.pk]),
-        }
-        try:
-            send_mail(
-                subject=f"ChannelHub: conflict #{case.pk} {reason}: {case.title}"[:200],
-                message=render_to_string("partners/conflict_email.txt", context),
-                from_email=None,
-                recipient_list=[owner.email],
-            )
-        except Exception as exc:  # the case stands; the mail server may be down
-            log.warning("could not email the owner of conflict %s: %s", case.pk, exc)
+        url = settings.SITE_URL + reverse("partners:conflict-detail", args=[case.pk])
+        for user, why in recipients.items():
+            context = {"case": case, "owner": user, "reason": reason, "why": why, "url": url}
+            try:
+                send_mail(
+                    subject=(
+                        f"ChannelHub: conflict #{case.pk} {subject_reason or reason}: {case.title}"
+                    )[:200],
+                    message=render_to_string("partners/conflict_email.txt", context),
+                    from_email=None,
+                    recipient_list=[user.email],
+                )
+            except Exception as exc:  # the case stands; the mail server may be down
+                log.warning("could not email %s about conflict %s: %s", user.pk, case.pk, exc)
 
     transaction.on_commit(send)
+
+
+def notify_owner_soon(case: ConflictCase, *, reason: str) -> None:
+    """Email the case's owner once the write commits."""
+    if case.owner is not None:
+        _email_soon(case, recipients={case.owner: "owner"}, reason=reason)
+
+
+def conflict_parties(case: ConflictCase) -> dict[Any, str]:
+    """Everyone a case concerns, with why: its owner, the managers of its
+    partners, the owners of the channels in it or of its partners' channels."""
+    people: dict[Any, str] = {}
+
+    def add(user: Any, why: str) -> None:
+        if user is not None and user.is_active and user not in people:
+            people[user] = why
+
+    add(case.owner, "owner")
+    partners = list(case.partners.select_related("manager", "channel__owner"))
+    for partner in partners:
+        add(partner.manager, f"manager of {partner.name}")
+    for channel in case.channels.select_related("owner"):
+        add(channel.owner, f"owner of the channel {channel.name}")
+    for partner in partners:
+        add(partner.channel.owner, f"owner of the channel {partner.channel.name}")
+    return people
 
 
 def _note(
@@ -299,6 +339,16 @@ def conflict_close(
         author=by,
         at=closed_at,
     )
+    if status == S.DISMISSED:
+        # A dismissal lifts the approval gate of the case's deals: every
+        # party hears of it (the one who dismissed it knows).
+        told = {user: why for user, why in conflict_parties(locked).items() if user != by}
+        _email_soon(
+            locked,
+            recipients=told,
+            reason=f"dismissed by {_name(by)}",
+            subject_reason="dismissed",
+        )
     return locked
 
 

@@ -2,7 +2,8 @@
 
 Views parse input, call one service or selector, render. Cases are fetched
 through `_get_case_for_user`, which asks rules.py: a partner manager works on
-cases they own or that involve a partner they manage; marketing managers and
+cases they own or that involve a partner they manage (but only the owner, or a
+marketing manager, closes a case or hands it over); marketing managers and
 administrators on every case; viewers read.
 """
 
@@ -85,7 +86,10 @@ def conflict_create(request: AuthedRequest) -> HttpResponse:
         initial["kind"] = request.GET["kind"]
     if request.GET.get("title"):
         initial["title"] = request.GET["title"][:200]
-    form = ConflictForm(request.POST or None, user=request.user, initial=initial)
+    # Whoever opens a case names its owner (themselves by default).
+    form = ConflictForm(
+        request.POST or None, user=request.user, initial=initial, may_assign_owner=True
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = services.conflict_open(opened_by=request.user, **form.cleaned_data)
@@ -109,6 +113,7 @@ def conflict_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         request, conflict_detail_queryset(user=request.user), "partners.view_conflictcase", pk=pk
     )
     can_edit = request.user.has_perm("partners.change_conflictcase", case)
+    can_close = request.user.has_perm("partners.close_conflictcase", case)
     return render(
         request,
         "partners/conflict_detail.html",
@@ -117,6 +122,7 @@ def conflict_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
             "notes": list(selectors.timeline(case)),
             "can_edit": can_edit,
+            "can_close": can_close,
             "note_form": NoteForm(),
             "status_form": ConflictStatusForm(case=case),
             "close_form": ConflictCloseForm(),
@@ -130,7 +136,10 @@ def conflict_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         request, conflict_detail_queryset(user=request.user), "partners.change_conflictcase", pk=pk
     )
     form = ConflictForm(
-        request.POST or None, instance=ConflictCase.objects.get(pk=pk), user=request.user
+        request.POST or None,
+        instance=ConflictCase.objects.get(pk=pk),
+        user=request.user,
+        may_assign_owner=request.user.has_perm("partners.assign_conflictcase_owner", case),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -203,8 +212,9 @@ def conflict_status(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @role_required
 def conflict_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    # The owner's or a marketing manager's decision, not any party's.
     case = get_for_user(
-        request, conflict_detail_queryset(user=request.user), "partners.change_conflictcase", pk=pk
+        request, conflict_detail_queryset(user=request.user), "partners.close_conflictcase", pk=pk
     )
     form = ConflictCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from channelhub.lib.forms import DateInput
+from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from partners.directory.models import Partner
 
 from .models import IncentivePayout, IncentiveProgram, MdfClaim
@@ -29,6 +31,7 @@ class ProgramForm(forms.ModelForm):
             "spiff_per_unit",
             "mdf_allocation",
             "description",
+            "owner",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -39,7 +42,25 @@ class ProgramForm(forms.ModelForm):
             "channel": "The partners of this channel may enrol…",
             "tier": "…or the partners of this tier, in any channel.",
             "accrual_period": "Rebates and funds accrue per month or fiscal quarter.",
+            "owner": "Changes the terms and enrols partners, with the marketing managers. "
+            "Empty: only marketing managers.",
         }
+
+    def __init__(self, *args: Any, may_assign_owner: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_assign_owner:
+            # Handing a programme over is a marketing manager's call
+            # (partners.assign_incentiveprogram_owner): the field is not offered.
+            del self.fields["owner"]
+            return
+        owner: Any = self.fields["owner"]
+        owner.queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER])
+            .distinct()
+            .order_by("username")
+        )
+        owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
 class BracketForm(forms.Form):

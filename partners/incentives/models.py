@@ -60,6 +60,18 @@ class IncentiveProgram(models.Model):
     mdf_allocation = CentsField(
         null=True, blank=True, help_text="Fund per partner and accrual period (a budget)."
     )
+    # Who runs the programme: with the marketing managers, the only one who
+    # changes its terms and enrols partners (partners/rules.py). Empty for a
+    # programme whose creator is unknown or was deleted: then only marketing
+    # managers change it (SET_NULL fails closed, and a user can still be deleted).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_incentive_programs",
+        help_text="Who runs the programme: changes its terms and enrols partners.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

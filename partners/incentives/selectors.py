@@ -42,7 +42,7 @@ def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
         rows = model.objects.filter(program=OuterRef("pk")).order_by().values("program")
         return Coalesce(Subquery(rows.annotate(t=Sum(field)).values("t")), Value(0))
 
-    return IncentiveProgram.objects.select_related("channel", "tier").annotate(
+    return IncentiveProgram.objects.select_related("channel", "tier", "owner").annotate(
         enrolled=Coalesce(
             Subquery(
                 ProgramEnrollment.objects.filter(program=OuterRef("pk"))

@@ -70,9 +70,13 @@ def program_create(
     data: dict[str, Any],
     brackets: list[tuple[Decimal, Decimal]] | None = None,
     created_by: User | None = None,
+    owner: User | None = None,
 ) -> IncentiveProgram:
+    """A new programme, owned by `owner` (by default whoever creates it)."""
     program = IncentiveProgram(
-        created_by=created_by, **{f: data[f] for f in PROGRAM_FIELDS if f in data}
+        created_by=created_by,
+        owner=owner or created_by,
+        **{f: data[f] for f in PROGRAM_FIELDS if f in data},
     )
     _check_rebate_terms(program, brackets)
     program.full_clean()
@@ -90,10 +94,13 @@ def program_update(
     brackets: list[tuple[Decimal, Decimal]] | None = None,
     user: User | None = None,
 ) -> IncentiveProgram:
-    """Change the terms; everyone's accruals are recomputed under the new terms."""
+    """Change the terms; everyone's accruals are recomputed under the new terms.
+    An "owner" in `data` hands the programme over (the caller checks who may)."""
     for field in PROGRAM_FIELDS:
         if field in data:
             setattr(program, field, data[field])
+    if "owner" in data:
+        program.owner = data["owner"]
     _check_rebate_terms(program, brackets)
     program.full_clean()
     program.save()

@@ -22,7 +22,7 @@ from .models import IncentiveProgram, MdfClaim, ProgramEnrollment
 
 
 def _partners_i_may_change(request: AuthedRequest, program: IncentiveProgram) -> QuerySet[Partner]:
-    """Eligible partners the user may act for (a partner manager: their own)."""
+    """Eligible partners the user may claim for (a partner manager: their own)."""
     partners = directory_selectors.visible_partners(user=request.user).filter(
         **({"channel_id": program.channel_id} if program.channel_id else {}),
         **({"tier_id": program.tier_id} if program.tier_id else {}),
@@ -30,6 +30,14 @@ def _partners_i_may_change(request: AuthedRequest, program: IncentiveProgram) ->
     if not request.user.has_perm("partners.decide_mdfclaim"):  # not a budget owner
         partners = partners.filter(manager=request.user)
     return partners.order_by("name")
+
+
+def _partners_i_may_enrol(request: AuthedRequest, program: IncentiveProgram) -> QuerySet[Partner]:
+    """Eligible partners the user may enrol: none unless they run the programme
+    (its owner, a marketing manager); a partner manager only their own."""
+    if not request.user.has_perm("partners.change_incentiveprogram", program):
+        return Partner.objects.none()
+    return _partners_i_may_change(request, program)
 
 
 @role_required
@@ -53,7 +61,12 @@ def program_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _save_program(request: AuthedRequest, program: IncentiveProgram | None) -> HttpResponse:
-    form = ProgramForm(request.POST or None, instance=program)
+    form = ProgramForm(
+        request.POST or None,
+        instance=program,
+        initial=None if program else {"owner": request.user.pk},
+        may_assign_owner=request.user.has_perm("partners.assign_incentiveprogram_owner"),
+    )
     initial = (
         [{"from_revenue": b.from_revenue, "rate": b.rate} for b in program.brackets.all()]
         if program
@@ -64,7 +77,10 @@ def _save_program(request: AuthedRequest, program: IncentiveProgram | None) -> H
         try:
             if program is None:
                 program = services.program_create(
-                    data=form.cleaned_data, brackets=brackets_of(brackets), created_by=request.user
+                    data=form.cleaned_data,
+                    brackets=brackets_of(brackets),
+                    created_by=request.user,
+                    owner=form.cleaned_data.get("owner") or request.user,
                 )
                 messages.success(
                     request, f"Programme “{program.name}” created. Enrol partners next."
@@ -116,10 +132,18 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     mine = _partners_i_may_change(request, program)
     enrolled = mine.filter(enrollments__program=program)
+    can_run = request.user.has_perm("partners.change_incentiveprogram", program)
+    rows = selectors.program_partner_totals(program=program)
+    for row in rows:
+        row["can_end"] = can_run and request.user.has_perm(
+            "partners.change_programenrollment", row["enrollment"]
+        )
     context: dict[str, Any] = {
         "program": program,
+        "can_edit": can_run,
+        "can_enrol": can_run,
         "brackets": program.brackets.all(),
-        "partners": selectors.program_partner_totals(program=program),
+        "partners": rows,
         # Rows of the KPI engine (a layer above), through the program's relation.
         "accruals": program.accruals.select_related("partner").order_by(
             "-period_start", "partner__name"
@@ -128,11 +152,19 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             :50
         ],
         "payouts": program.payouts.select_related("partner").order_by("-paid_on")[:50],
-        "enroll_form": EnrollmentForm(partners=mine.exclude(enrollments__program=program)),
+        "enroll_form": EnrollmentForm(
+            partners=_partners_i_may_enrol(request, program).exclude(enrollments__program=program)
+        ),
         "claim_form": ClaimForm(partners=enrolled) if program.kind == program.Kind.MDF else None,
         "payout_form": PayoutForm(partners=enrolled),
     }
     return render(request, "partners/program_detail.html", context)
+
+
+def _posted_partner(request: AuthedRequest) -> Partner | None:
+    """The partner a refused form named, to tell "not yours" (403) from a typo."""
+    value = request.POST.get("partner", "")
+    return Partner.objects.filter(pk=int(value)).first() if value.isdigit() else None
 
 
 def _form_errors(form: Any) -> str:
@@ -144,21 +176,27 @@ def _form_errors(form: Any) -> str:
 @require_POST
 @role_required
 def enrollment_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    # Enrolling is running the programme: its owner's or a marketing manager's.
     program = get_for_user(
-        request, selectors.program_list(user=request.user), "partners.view_incentiveprogram", pk=pk
+        request,
+        selectors.program_list(user=request.user),
+        "partners.change_incentiveprogram",
+        pk=pk,
     )
-    form = EnrollmentForm(request.POST, partners=_partners_i_may_change(request, program))
+    form = EnrollmentForm(request.POST, partners=_partners_i_may_enrol(request, program))
     if not form.is_valid():
-        if "partner" in form.errors and request.POST.get("partner"):
+        asked = _posted_partner(request)
+        if "partner" in form.errors and asked is not None:
             check_perm(
                 request,
                 "partners.add_programenrollment",
-                Partner.objects.filter(pk=request.POST["partner"]).first(),
+                ProgramEnrollment(program=program, partner=asked),
             )
         messages.error(request, _form_errors(form))
         return redirect(program)
     partner = form.cleaned_data["partner"]
-    check_perm(request, "partners.add_programenrollment", partner)
+    enrollment = ProgramEnrollment(program=program, partner=partner)
+    check_perm(request, "partners.add_programenrollment", enrollment)
     try:
         services.enrollment_add(
             program=program,

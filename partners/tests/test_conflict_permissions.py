@@ -36,6 +36,10 @@ PARTNER_WRITES: list[tuple[str, str | None]] = [
     ("partners:conflict-edit", "case"),
     ("partners:conflict-note", "case"),
     ("partners:conflict-status", "case"),
+]
+# Decisions on a case: its owner's (Maria here) or a marketing manager's,
+# never a party's manager's alone (issue 19).
+CASE_DECISIONS: list[tuple[str, str | None]] = [
     ("partners:conflict-close", "case"),
 ]
 # Writes only the programme leads (marketing managers, administrators) make.
@@ -51,7 +55,7 @@ GENERAL_WRITES: list[tuple[str, str | None]] = [
     ("partners:conflict-create", None),
     ("partners:price-import", None),
 ]
-ALL_WRITES = PARTNER_WRITES + PROGRAMME_WRITES + GENERAL_WRITES
+ALL_WRITES = PARTNER_WRITES + CASE_DECISIONS + PROGRAMME_WRITES + GENERAL_WRITES
 POST_ONLY = {"partners:deal-decide", "partners:conflict-note", "partners:conflict-status"}
 
 
@@ -120,7 +124,7 @@ BAD_POST = {
 }
 
 
-@pytest.mark.parametrize(("name", "key"), PARTNER_WRITES + PROGRAMME_WRITES)
+@pytest.mark.parametrize(("name", "key"), PARTNER_WRITES + CASE_DECISIONS + PROGRAMME_WRITES)
 def test_it_refuses_a_foreign_partner(world, other_partner_user, name, key):
     petra = _client(other_partner_user)
     before = _snapshot()
@@ -229,6 +233,6 @@ def test_a_partner_manager_who_owns_a_case_works_on_it(world, other_partner_user
 
 def test_a_partner_manager_does_not_decide_deals_or_edit_the_price_list(world, partner_client):
     before = _snapshot()
-    for name, key in PROGRAMME_WRITES:
+    for name, key in PROGRAMME_WRITES + CASE_DECISIONS:
         assert partner_client.post(_url(world, name, key), BAD_POST).status_code == 403
     assert _snapshot() == before

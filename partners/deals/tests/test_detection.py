@@ -71,7 +71,9 @@ def test_a_price_below_map_opens_one_pricing_case(pauls_partner, desk, partner_u
     assert case.title == "Nordlicht Handel advertises DSK-200 at $449.00, below the $499.00 MAP"
     assert case.severity == "medium"  # 10% below
     assert list(case.price_observations.all()) == [seen]
-    assert case.owner == partner_user  # the channel has no owner: the partner's manager
+    # The channel has no owner and there is no marketing manager: nobody's,
+    # never the partner's own manager (issue 19).
+    assert case.owner is None
 
 
 def test_clean_prices_open_no_case(pauls_partner, desk):

@@ -20,13 +20,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(partner_user, other_partner_user):
+    """Paul's fund (he owns it) for a channel where Paul and Petra manage a partner."""
     channel = ChannelFactory(slug="market", route="indirect", name="Marketplace")
     mine = PartnerFactory(channel=channel, manager=partner_user, name="Mine")
     theirs = PartnerFactory(channel=channel, manager=other_partner_user, name="Theirs")
     fund = services.program_create(data={
         "name": "Co-marketing fund", "kind": "mdf", "channel": channel, "start_date": date(2025, 1, 1),
         "accrual_period": "quarter", "mdf_allocation": D("1000"),
-    })  # fmt: skip
+    }, created_by=partner_user)  # fmt: skip
     return channel, mine, theirs, fund
 
 
