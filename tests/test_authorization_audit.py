@@ -319,6 +319,7 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"status": "investigating"},
     ),
     "partners:conflict-close": Route(kwargs=pk("conflict"), writes=POST),
+    "partners:conflict-close-overlap": Route(kwargs=pk("conflict"), writes=POST),
     "partners:price-list": Route(),
     "partners:product-create": Route(writes=POST),
     "partners:product-edit": Route(kwargs=pk("product"), writes=POST),

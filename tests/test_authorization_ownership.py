@@ -82,6 +82,7 @@ OWNED: dict[str, str] = {
     "partners:conflict-note": "conflict",
     "partners:conflict-status": "conflict",
     "partners:conflict-close": "conflict",
+    "partners:conflict-close-overlap": "conflict",
     # the API
     "api:partner-detail": "partner",
     "api:partner-set-status": "partner",

@@ -79,6 +79,24 @@ def label(kind: str, start: date, fy_start: int | None = None) -> str:
     return f"FY{year}-Q{quarter}"
 
 
+def display_label(kind: str, start: date, fy_start: int | None = None) -> str:
+    """Page labels, in words: 2025-01-15, week of 2025-01-13, January 2025,
+    Q1 2025 (Q1 FY2026 when the fiscal year is not the calendar year), 2025."""
+    if kind == "day":
+        return start.isoformat()
+    if kind == "week":
+        return f"week of {start.isoformat()}"
+    if kind == "month":
+        return f"{start:%B %Y}"
+    fy = fiscal_start_month() if fy_start is None else fy_start
+    year = fiscal_year(start, fy)
+    name = str(year) if fy == 1 else f"FY{year}"
+    if kind == "year":
+        return name
+    quarter = ((start.month - fy) % 12) // 3 + 1
+    return f"Q{quarter} {name}"
+
+
 @dataclass(frozen=True)
 class Period:
     kind: str

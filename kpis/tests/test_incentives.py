@@ -129,9 +129,11 @@ def test_fund_claims_cost_only_once_approved_and_within_the_budget(market, marke
         program=fund,
         partner=nordic,
         activity_date=date(2025, 3, 1),
-        amount=D("400"),
+        amount=D("300"),  # all that is left at submission (a claim over it is refused then)
         description="Flyers",
     )
+    # The fund shrinks after both were submitted: approval checks again.
+    type(fund).objects.filter(pk=fund.pk).update(mdf_allocation=D("900"))
     import_rows(HEADER, [["2025-02-02", "market", "nordic", "0", "100", "0"]])
     recompute()
     assert not IncentiveAccrual.objects.exists()  # submitted claims cost nothing

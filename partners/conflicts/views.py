@@ -216,6 +216,10 @@ def conflict_close(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_for_user(
         request, conflict_detail_queryset(user=request.user), "partners.close_conflictcase", pk=pk
     )
+    if request.method == "GET" and case.kind == case.Kind.DEAL_OVERLAP:
+        # Its registrations are decided in the same step, on the deals' page
+        # (deals build on conflicts; this page only knows its name).
+        return redirect("partners:conflict-close-overlap", pk=case.pk)
     form = ConflictCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

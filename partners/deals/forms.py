@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from channelhub.lib.forms import DateInput
 from channelhub.lib.matching import normalise_domain
+from partners.conflicts.forms import ConflictCloseForm
 from partners.directory.forms import partner_choice_field
 from partners.directory.models import Partner
 
 from .models import DEAL_REGISTRATION_DAYS, DealRegistration, validate_country
+from .services import KEEP_LATER, KEEP_NONE
 
 
 class DealForm(forms.ModelForm):
@@ -103,3 +105,26 @@ class DealDecisionForm(forms.Form):
         if data.get("decision") == "approve" and until and until < timezone.localdate():
             self.add_error("expires_on", "The registration cannot expire in the past.")
         return data
+
+
+class OverlapCloseForm(ConflictCloseForm):
+    """Closing a deal-overlap case: the outcome, and which registration keeps
+    the customer, decided in the same step."""
+
+    keep = forms.ChoiceField(
+        label="Registrations",
+        widget=forms.RadioSelect,
+        help_text="The one kept is approved; the others are rejected with this case's outcome.",
+    )
+
+    def __init__(self, *args: Any, deals: list[DealRegistration], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["keep"]
+        field.choices = [
+            (
+                str(d.pk),
+                f"{d.partner.name} keeps {d.customer_name} (registered {d.submitted_on:%Y-%m-%d})",
+            )
+            for d in deals
+        ] + [(KEEP_NONE, "Reject them all"), (KEEP_LATER, "Decide the registrations later")]
+        field.initial = KEEP_LATER if not deals else None

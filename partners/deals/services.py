@@ -21,7 +21,7 @@ from django.utils import timezone
 from channelhub.lib.matching import name_key, names_match, normalise_domain
 from channelhub.metrics.display import money
 from partners.conflicts.models import ConflictCase
-from partners.conflicts.services import default_conflict_owner, open_detected_case
+from partners.conflicts.services import conflict_close, default_conflict_owner, open_detected_case
 from partners.directory.models import Partner
 
 from .models import DealRegistration, default_expiry
@@ -266,6 +266,59 @@ def deal_reject(
     locked.decision_note = note.strip()
     locked.save()
     return locked
+
+
+KEEP_NONE = "none"  # reject every registration of the case
+KEEP_LATER = "later"  # close the case, decide the registrations later
+
+
+@transaction.atomic
+def overlap_case_close(
+    *,
+    case: ConflictCase,
+    status: str,
+    resolution: str,
+    keep: str,
+    rule_agreed: str = "",
+    by: User | None,
+    on: date | None = None,
+) -> tuple[ConflictCase, list[DealRegistration]]:
+    """Close a deal-overlap case and decide its registrations in the same step.
+
+    `keep` is the pk of the registration that keeps the customer (approved;
+    every other submitted one of the case rejected with the case's outcome as
+    the reason), KEEP_NONE (all rejected) or KEEP_LATER (left submitted).
+    One transaction: if a registration cannot be decided (it sits in another
+    open case, it expired), nothing is closed and the error says why.
+    """
+    closed = conflict_close(
+        case=case, status=status, resolution=resolution, rule_agreed=rule_agreed, by=by
+    )
+    if keep == KEEP_LATER:
+        return closed, []
+    pending = list(closed.deals.filter(status=D.Status.SUBMITTED).order_by("pk"))
+    if keep != KEEP_NONE and not any(str(d.pk) == keep for d in pending):
+        raise ValidationError(
+            {"keep": "Choose one of the case's registrations awaiting a decision."}
+        )
+    winner = next((d for d in pending if str(d.pk) == keep), None)
+    reason = f"Conflict case #{closed.pk}: " + (
+        f"{winner.partner.name} keeps the customer. {closed.resolution}"
+        if winner
+        else closed.resolution
+    )
+    decided = []
+    for deal in pending:
+        try:
+            if deal == winner:
+                decided.append(deal_approve(deal=deal, by=by, note=reason[:500], on=on))
+            else:
+                decided.append(deal_reject(deal=deal, by=by, note=reason[:500], on=on))
+        except ValidationError as exc:
+            raise ValidationError(
+                {"keep": f"{deal.partner.name}'s registration: {' '.join(exc.messages)}"}
+            ) from exc
+    return closed, decided
 
 
 def deals_expire(*, today: date) -> int:

@@ -16,12 +16,13 @@ from django.views.decorators.http import require_POST
 
 from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
+from partners.conflicts.selectors import conflict_detail_queryset
 from partners.directory import selectors as directory_selectors
 from partners.directory.selectors import visible_partners
 
 from . import selectors, services
 from .filters import DealFilter
-from .forms import DealDecisionForm, DealForm
+from .forms import DealDecisionForm, DealForm, OverlapCloseForm
 from .models import DealRegistration
 from .selectors import deal_detail_queryset
 from .services import open_cases_of
@@ -165,3 +166,49 @@ def deal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(deal)
+
+
+@role_required
+def overlap_case_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Close a deal-overlap case and decide its registrations in one step
+    (the case's owner or a marketing manager, as for any case)."""
+    case = get_for_user(
+        request,
+        conflict_detail_queryset(user=request.user),
+        "partners.close_conflictcase",
+        pk=pk,
+    )
+    pending = list(
+        case.deals.filter(status=DealRegistration.Status.SUBMITTED)
+        .select_related("partner")
+        .order_by("submitted_on", "pk")
+    )
+    form = OverlapCloseForm(request.POST or None, deals=pending)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case, decided = services.overlap_case_close(case=case, by=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            approved = [d.partner.name for d in decided if d.status == d.Status.APPROVED]
+            rejected = len(decided) - len(approved)
+            said = f"Case #{case.pk} {case.get_status_display().lower()}."
+            if approved:
+                said += f" {approved[0]}'s registration approved"
+                said += f", {rejected} rejected." if rejected else "."
+            elif rejected:
+                said += f" {rejected} registration{'s' if rejected != 1 else ''} rejected."
+            messages.success(request, said)
+            return redirect(case)
+    return render(
+        request,
+        "partners/conflict_form.html",
+        {
+            "form": form,
+            "title": f"Close case #{case.pk}: {case.title}",
+            "submit": "Close case and decide",
+            "case": case,
+            "back": ("Conflicts", "partners:conflict-list"),
+        },
+    )

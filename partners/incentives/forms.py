@@ -13,6 +13,7 @@ from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from partners.directory.models import Partner
 
 from .models import IncentivePayout, IncentiveProgram, MdfClaim
+from .services import CLAIM_AMOUNT_ABOVE_ZERO
 
 
 class ProgramForm(forms.ModelForm):
@@ -108,6 +109,14 @@ class ClaimForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["partner"]
         field.queryset = partners
+
+    def clean_amount(self) -> Any:
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount <= 0:
+            # The service's rule, said here too so the database's constraint
+            # name never reaches the page.
+            raise forms.ValidationError(CLAIM_AMOUNT_ABOVE_ZERO)
+        return amount
 
 
 class PayoutForm(forms.ModelForm):

@@ -1,9 +1,10 @@
 """Reads of incentive programmes: the list with its totals, per-partner
-accrued, paid and balance.
+accrued, paid and owed, and what is left of a market development fund.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +20,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from channelhub.lib.roles import has_any_role
+from channelhub.metrics import periods
 from partners.directory.models import Partner
 
-from .models import IncentivePayout, IncentiveProgram, ProgramEnrollment
+from .models import IncentivePayout, IncentiveProgram, MdfClaim, ProgramEnrollment
 
 
 def _accrual_model() -> Any:
@@ -58,8 +60,11 @@ def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
     )
 
 
-def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]:
-    """Per enrolled partner: accrued (and how much is provisional), paid, balance."""
+def program_partner_totals(
+    *, program: IncentiveProgram, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Per enrolled partner: accrued (and how much is provisional), paid, owed
+    (accrued minus paid) and, for a fund, what is left of it in `today`'s period."""
     IncentiveAccrual = _accrual_model()
 
     accrued = {
@@ -73,6 +78,11 @@ def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]
         .values("partner_id")
         .annotate(total=Sum("amount"))
         .values_list("partner_id", "total")
+    )
+    left = (
+        mdf_funds_left(program=program, day=today)
+        if today is not None and program.kind == IncentiveProgram.Kind.MDF
+        else {}
     )
     rows = []
     for enrollment in program.enrollments.select_related("partner__manager").order_by(
@@ -89,6 +99,7 @@ def program_partner_totals(*, program: IncentiveProgram) -> list[dict[str, Any]]
                 "provisional": a.get("provisional") or Decimal(0),
                 "paid": total_paid,
                 "balance": total_accrued - total_paid,
+                "fund_left": left.get(enrollment.partner_id),
             }
         )
     return rows
@@ -121,3 +132,47 @@ def partner_incentives(*, partner: Partner) -> list[dict[str, Any]]:
     ]
 
     return []
+
+
+def mdf_period(program: IncentiveProgram, day: date) -> tuple[date, date]:
+    """The accrual period of the fund that holds `day`."""
+    start = periods.period_start(program.accrual_period, day)
+    return start, periods.period_end(program.accrual_period, start)
+
+
+def mdf_period_label(program: IncentiveProgram, day: date) -> str:
+    return periods.display_label(program.accrual_period, mdf_period(program, day)[0])
+
+
+def mdf_funds_left(
+    *,
+    program: IncentiveProgram,
+    day: date,
+    partner_ids: list[int] | None = None,
+    exclude_claim_id: int | None = None,
+) -> dict[int, Decimal]:
+    """Per enrolled partner: the fund left in the period of `day`, that is the
+    allocation minus the claims approved *and* those awaiting a decision
+    (a submitted claim holds its amount until it is decided). One query.
+
+    The one definition used by the claim form, the programme page and the
+    service that accepts a claim.
+    """
+    start, end = mdf_period(program, day)
+    allocation = program.mdf_allocation or Decimal(0)
+    claims = MdfClaim.objects.filter(
+        program=program,
+        status__in=[MdfClaim.Status.APPROVED, MdfClaim.Status.SUBMITTED],
+        activity_date__range=(start, end),
+    )
+    if partner_ids is not None:
+        claims = claims.filter(partner_id__in=partner_ids)
+    if exclude_claim_id is not None:
+        claims = claims.exclude(pk=exclude_claim_id)
+    used = dict(
+        claims.values("partner_id").annotate(total=Sum("amount")).values_list("partner_id", "total")
+    )
+    enrolled = program.enrollments.values_list("partner_id", flat=True)
+    if partner_ids is not None:
+        enrolled = enrolled.filter(partner_id__in=partner_ids)
+    return {pid: allocation - (used.get(pid) or Decimal(0)) for pid in enrolled}

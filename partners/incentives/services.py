@@ -17,11 +17,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from channelhub.metrics import periods
+from channelhub.metrics.display import money
 from partners.directory.models import Partner
 from partners.extensions import incentive_costs_changed
 
 from .models import IncentivePayout, IncentiveProgram, MdfClaim, ProgramEnrollment, RebateBracket
+from .selectors import mdf_funds_left, mdf_period, mdf_period_label
 
 PROGRAM_FIELDS = (
     "name",
@@ -165,11 +166,6 @@ def enrollment_end(
     return enrollment
 
 
-def mdf_period(program: IncentiveProgram, day: date) -> tuple[date, date]:
-    start = periods.period_start(program.accrual_period, day)
-    return start, periods.period_end(program.accrual_period, start)
-
-
 def mdf_remaining(*, program: IncentiveProgram, partner: Partner, day: date) -> Decimal:
     """The partner's fund left in the accrual period of `day` (allocation minus approved claims)."""
     start, end = mdf_period(program, day)
@@ -180,6 +176,15 @@ def mdf_remaining(*, program: IncentiveProgram, partner: Partner, day: date) -> 
         activity_date__range=(start, end),
     ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
     return (program.mdf_allocation or Decimal(0)) - approved
+
+
+CLAIM_AMOUNT_ABOVE_ZERO = "Claim an amount above 0."
+
+
+def check_claim_amount(amount: Decimal | None) -> None:
+    """The rule the database's claim_amount_positive holds, in words."""
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": CLAIM_AMOUNT_ABOVE_ZERO})
 
 
 @transaction.atomic
@@ -200,6 +205,22 @@ def claim_submit(
         program.end_date and activity_date > program.end_date
     ):
         raise ValidationError({"activity_date": "The activity must fall inside the fund's dates."})
+    check_claim_amount(amount)
+    # Refused now, not at approval: the fund left counts the claims still
+    # waiting for a decision, so two claims cannot both spend the same money.
+    left = mdf_funds_left(program=program, day=activity_date, partner_ids=[partner.pk]).get(
+        partner.pk, Decimal(0)
+    )
+    if amount > left:
+        raise ValidationError(
+            {
+                "amount": (
+                    f"Only {money(max(left, Decimal(0)))} of {partner.name}'s fund is left for "
+                    f"{mdf_period_label(program, activity_date)} (claims approved or awaiting "
+                    f"a decision count); claim at most that."
+                )
+            }
+        )
     claim = MdfClaim(
         program=program,
         partner=partner,

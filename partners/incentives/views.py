@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
+from channelhub.metrics import periods
 from partners.directory import selectors as directory_selectors
 from partners.directory.models import Partner
 from partners.incentives import services as services
@@ -130,14 +132,43 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     program = get_for_user(
         request, selectors.program_list(user=request.user), "partners.view_incentiveprogram", pk=pk
     )
+    return _program_page(request, program)
+
+
+def _program_page(
+    request: AuthedRequest, program: IncentiveProgram, *, claim_form: ClaimForm | None = None
+) -> HttpResponse:
+    """The programme page; with `claim_form`, a refused claim shown with its
+    errors next to the fields and what was typed kept."""
+    today = timezone.localdate()
     mine = _partners_i_may_change(request, program)
     enrolled = mine.filter(enrollments__program=program)
     can_run = request.user.has_perm("partners.change_incentiveprogram", program)
-    rows = selectors.program_partner_totals(program=program)
+    rows = selectors.program_partner_totals(program=program, today=today)
     for row in rows:
         row["can_end"] = can_run and request.user.has_perm(
             "partners.change_programenrollment", row["enrollment"]
         )
+    accruals = list(
+        program.accruals.select_related("partner").order_by("-period_start", "partner__name")[:60]
+    )
+    for accrual in accruals:
+        # The period the accrual is for, in words ("Q1 2025"); a bonus is
+        # dated on its day and a fund's claim on its activity.
+        accrual.period_label = periods.display_label(  # type: ignore[attr-defined]
+            program.accrual_period if accrual.period_end != accrual.period_start else "day",
+            accrual.period_start,
+        )
+    is_fund = program.kind == program.Kind.MDF
+    if is_fund and claim_form is None:
+        claim_form = ClaimForm(partners=enrolled)
+    funds_left: list[tuple[Partner, Any]] = []
+    if is_fund and claim_form is not None:
+        claimable = list(claim_form.fields["partner"].queryset)  # type: ignore[attr-defined]
+        left = selectors.mdf_funds_left(
+            program=program, day=today, partner_ids=[p.pk for p in claimable]
+        )
+        funds_left = [(p, left.get(p.pk)) for p in claimable]
     context: dict[str, Any] = {
         "program": program,
         "can_edit": can_run,
@@ -145,9 +176,7 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "brackets": program.brackets.all(),
         "partners": rows,
         # Rows of the KPI engine (a layer above), through the program's relation.
-        "accruals": program.accruals.select_related("partner").order_by(
-            "-period_start", "partner__name"
-        )[:60],
+        "accruals": accruals,
         "claims": program.claims.select_related("partner", "decided_by").order_by("-created_at")[
             :50
         ],
@@ -155,7 +184,9 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "enroll_form": EnrollmentForm(
             partners=_partners_i_may_enrol(request, program).exclude(enrollments__program=program)
         ),
-        "claim_form": ClaimForm(partners=enrolled) if program.kind == program.Kind.MDF else None,
+        "claim_form": claim_form if is_fund else None,
+        "funds_left": funds_left,
+        "period_label": selectors.mdf_period_label(program, today) if is_fund else "",
         "payout_form": PayoutForm(partners=enrolled),
     }
     return render(request, "partners/program_detail.html", context)
@@ -245,18 +276,17 @@ def claim_submit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.claim_submit(program=program, created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)  # each message next to its field
         else:
             messages.success(request, "Claim submitted for approval.")
-    else:
-        if request.POST.get("partner"):
-            check_perm(
-                request,
-                "partners.add_mdfclaim",
-                Partner.objects.filter(pk=request.POST["partner"]).first(),
-            )
-        messages.error(request, _form_errors(form))
-    return redirect(program)
+            return redirect(f"{program.get_absolute_url()}#claims")
+    elif request.POST.get("partner"):
+        # A partner the user may not claim for is refused as such (403), not
+        # as a form error; a value that is no partner at all is a form error.
+        posted = _posted_partner(request)
+        if posted is not None:
+            check_perm(request, "partners.add_mdfclaim", posted)
+    return _program_page(request, program, claim_form=form)
 
 
 @require_POST
