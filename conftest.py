@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
-from tests.auth import password_login
+from tests.auth import signed_in_client
 from tests.factories import UserFactory
 
 
@@ -40,35 +39,29 @@ def norole_user(db):
     return UserFactory(username="nobody")
 
 
-def _client_for(user) -> Client:
-    client = Client()
-    assert password_login(client, user.username)
-    return client
-
-
 @pytest.fixture
 def marketing_client(marketing_user):
-    return _client_for(marketing_user)
+    return signed_in_client(marketing_user)
 
 
 @pytest.fixture
 def partner_client(partner_user):
-    return _client_for(partner_user)
+    return signed_in_client(partner_user)
 
 
 @pytest.fixture
 def viewer_client(viewer_user):
-    return _client_for(viewer_user)
+    return signed_in_client(viewer_user)
 
 
 @pytest.fixture
 def admin_client_(admin_user):
-    return _client_for(admin_user)
+    return signed_in_client(admin_user)
 
 
 @pytest.fixture
 def norole_client(norole_user):
-    return _client_for(norole_user)
+    return signed_in_client(norole_user)
 
 
 @pytest.fixture(autouse=True)

@@ -20,3 +20,10 @@ def password_login(client: Client, username: str, password: str = PASSWORD) -> b
     request = HttpRequest()
     request.META["REMOTE_ADDR"] = "127.0.0.1"
     return client.login(request=request, username=username, password=password)
+
+
+def signed_in_client(user) -> Client:
+    """A test client signed in as `user` with their password."""
+    client = Client()
+    assert password_login(client, user.username)
+    return client

@@ -149,26 +149,25 @@ def mdf_funds_left(
     program: IncentiveProgram,
     day: date,
     partner_ids: list[int] | None = None,
-    exclude_claim_id: int | None = None,
+    counting: tuple[str, ...] = (MdfClaim.Status.APPROVED, MdfClaim.Status.SUBMITTED),
 ) -> dict[int, Decimal]:
     """Per enrolled partner: the fund left in the period of `day`, that is the
-    allocation minus the claims approved *and* those awaiting a decision
-    (a submitted claim holds its amount until it is decided). One query.
+    allocation minus the claims `counting` (by default those approved *and*
+    those awaiting a decision: a submitted claim holds its amount until it is
+    decided; approval counts the approved ones only). One query.
 
     The one definition used by the claim form, the programme page and the
-    service that accepts a claim.
+    services that accept and approve a claim.
     """
     start, end = mdf_period(program, day)
     allocation = program.mdf_allocation or Decimal(0)
     claims = MdfClaim.objects.filter(
         program=program,
-        status__in=[MdfClaim.Status.APPROVED, MdfClaim.Status.SUBMITTED],
+        status__in=counting,
         activity_date__range=(start, end),
     )
     if partner_ids is not None:
         claims = claims.filter(partner_id__in=partner_ids)
-    if exclude_claim_id is not None:
-        claims = claims.exclude(pk=exclude_claim_id)
     used = dict(
         claims.values("partner_id").annotate(total=Sum("amount")).values_list("partner_id", "total")
     )
@@ -176,3 +175,17 @@ def mdf_funds_left(
     if partner_ids is not None:
         enrolled = enrolled.filter(partner_id__in=partner_ids)
     return {pid: allocation - (used.get(pid) or Decimal(0)) for pid in enrolled}
+
+
+def program_accruals(*, program: IncentiveProgram, limit: int = 60) -> list[Any]:
+    """The latest accruals, each with `period_label`: the period it is for, in
+    words ("Q1 2025"); a bonus is dated on its day and a claim on its activity."""
+    accruals = list(
+        program.accruals.select_related("partner").order_by("-period_start", "partner__name")[
+            :limit
+        ]
+    )
+    for accrual in accruals:
+        kind = program.accrual_period if accrual.period_end != accrual.period_start else "day"
+        accrual.period_label = periods.display_label(kind, accrual.period_start)  # type: ignore[attr-defined]
+    return accruals

@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from channelhub.metrics.display import money
@@ -22,7 +21,7 @@ from partners.directory.models import Partner
 from partners.extensions import incentive_costs_changed
 
 from .models import IncentivePayout, IncentiveProgram, MdfClaim, ProgramEnrollment, RebateBracket
-from .selectors import mdf_funds_left, mdf_period, mdf_period_label
+from .selectors import mdf_funds_left, mdf_period_label
 
 PROGRAM_FIELDS = (
     "name",
@@ -167,15 +166,12 @@ def enrollment_end(
 
 
 def mdf_remaining(*, program: IncentiveProgram, partner: Partner, day: date) -> Decimal:
-    """The partner's fund left in the accrual period of `day` (allocation minus approved claims)."""
-    start, end = mdf_period(program, day)
-    approved = MdfClaim.objects.filter(
-        program=program,
-        partner=partner,
-        status=MdfClaim.Status.APPROVED,
-        activity_date__range=(start, end),
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    return (program.mdf_allocation or Decimal(0)) - approved
+    """The partner's fund left in the accrual period of `day` counting approved
+    claims only (what approving one more may spend)."""
+    left = mdf_funds_left(
+        program=program, day=day, partner_ids=[partner.pk], counting=(MdfClaim.Status.APPROVED,)
+    )
+    return left.get(partner.pk, program.mdf_allocation or Decimal(0))
 
 
 CLAIM_AMOUNT_ABOVE_ZERO = "Claim an amount above 0."

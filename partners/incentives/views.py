@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
-from channelhub.metrics import periods
 from partners.directory import selectors as directory_selectors
 from partners.directory.models import Partner
 from partners.incentives import services as services
@@ -149,26 +148,14 @@ def _program_page(
         row["can_end"] = can_run and request.user.has_perm(
             "partners.change_programenrollment", row["enrollment"]
         )
-    accruals = list(
-        program.accruals.select_related("partner").order_by("-period_start", "partner__name")[:60]
-    )
-    for accrual in accruals:
-        # The period the accrual is for, in words ("Q1 2025"); a bonus is
-        # dated on its day and a fund's claim on its activity.
-        accrual.period_label = periods.display_label(  # type: ignore[attr-defined]
-            program.accrual_period if accrual.period_end != accrual.period_start else "day",
-            accrual.period_start,
-        )
     is_fund = program.kind == program.Kind.MDF
     if is_fund and claim_form is None:
         claim_form = ClaimForm(partners=enrolled)
     funds_left: list[tuple[Partner, Any]] = []
     if is_fund and claim_form is not None:
-        claimable = list(claim_form.fields["partner"].queryset)  # type: ignore[attr-defined]
-        left = selectors.mdf_funds_left(
-            program=program, day=today, partner_ids=[p.pk for p in claimable]
-        )
-        funds_left = [(p, left.get(p.pk)) for p in claimable]
+        # The rows computed the fund left of every enrolled partner already.
+        claimable = set(claim_form.fields["partner"].queryset.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        funds_left = [(r["partner"], r["fund_left"]) for r in rows if r["partner"].pk in claimable]
     context: dict[str, Any] = {
         "program": program,
         "can_edit": can_run,
@@ -176,7 +163,7 @@ def _program_page(
         "brackets": program.brackets.all(),
         "partners": rows,
         # Rows of the KPI engine (a layer above), through the program's relation.
-        "accruals": accruals,
+        "accruals": selectors.program_accruals(program=program),
         "claims": program.claims.select_related("partner", "decided_by").order_by("-created_at")[
             :50
         ],

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
 from partners.deals.models import DealRegistration
-from tests.auth import password_login
+from tests.auth import signed_in_client
 from tests.factories import (
     ConflictCaseFactory,
     DealFactory,
@@ -97,12 +96,6 @@ def _snapshot() -> tuple:
     )
 
 
-def _client(user) -> Client:
-    client = Client()
-    assert password_login(client, user.username)
-    return client
-
-
 BAD_POST = {
     "customer_name": "Hijacked",
     "country": "DE",
@@ -126,7 +119,7 @@ BAD_POST = {
 
 @pytest.mark.parametrize(("name", "key"), PARTNER_WRITES + CASE_DECISIONS + PROGRAMME_WRITES)
 def test_it_refuses_a_foreign_partner(world, other_partner_user, name, key):
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     before = _snapshot()
     url = _url(world, name, key)
     assert petra.post(url, BAD_POST).status_code == 403
@@ -225,7 +218,7 @@ def test_a_partner_manager_opens_cases_only_about_their_partners(
 def test_a_partner_manager_who_owns_a_case_works_on_it(world, other_partner_user):
     case = world["case"]
     ConflictCase.objects.filter(pk=case.pk).update(owner=other_partner_user)
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     response = petra.post(reverse("partners:conflict-note", args=[case.pk]), {"body": "On it"})
     assert response.status_code == 302
     assert case.notes.filter(body="On it", author=other_partner_user).exists()

@@ -7,14 +7,13 @@ positive control (so a view that refused everyone would fail here too).
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
 from partners.directory.models import OnboardingStep, Partner, PartnerContact
 from partners.enablement.models import Certification
-from tests.auth import password_login
+from tests.auth import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +61,9 @@ def _snapshot() -> tuple:
     )
 
 
-def _client(user) -> Client:
-    client = Client()
-    assert password_login(client, user.username)
-    return client
-
-
 @pytest.mark.parametrize(("name", "key"), WRITE_URLS)
 def test_it_refuses_a_foreign_partner(world, other_partner_user, name, key):
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     before = _snapshot()
     url = _url(world, name, key)
     assert petra.post(url, {"name": "Hijacked", "status": "suspended"}).status_code == 403

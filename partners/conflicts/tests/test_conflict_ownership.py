@@ -12,22 +12,15 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from partners.conflicts.models import ConflictCase
 from partners.conflicts.services import default_conflict_owner
-from tests.auth import password_login
+from tests.auth import signed_in_client
 from tests.factories import ChannelFactory, ConflictCaseFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    assert password_login(client, user.username)
-    return client
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ def _state(case: ConflictCase) -> tuple:
 
 def test_a_party_who_does_not_own_the_case_cannot_dismiss_it(case, other_partner_user):
     """The report: Petra dismissed the overlap between her partner and Paul's."""
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     url = reverse("partners:conflict-close", args=[case.pk])
     before = _state(case)
     assert petra.get(url).status_code == 403
@@ -79,7 +72,7 @@ def test_a_party_who_does_not_own_the_case_cannot_dismiss_it(case, other_partner
 
 
 def test_a_party_who_does_not_own_the_case_cannot_hand_it_over(case, other_partner_user):
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     url = reverse("partners:conflict-edit", args=[case.pk])
     data = {
         "kind": "deal_overlap",

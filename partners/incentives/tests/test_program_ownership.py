@@ -12,21 +12,14 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.urls import reverse
 
 from partners.incentives import services
 from partners.incentives.models import IncentiveProgram, MdfClaim, ProgramEnrollment
-from tests.auth import password_login
+from tests.auth import signed_in_client
 from tests.factories import ChannelFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    assert password_login(client, user.username)
-    return client
 
 
 @pytest.fixture
@@ -75,7 +68,7 @@ def _row(fund: IncentiveProgram) -> tuple:
 
 def test_the_foreign_incentive_program_edit_is_refused(fund, other_partner_user):
     """The report: Petra rewrote Paul's fund as 'HACKED PROGRAM' with 999,999."""
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     before = _row(fund)
     url = reverse("partners:program-edit", args=[fund.pk])
     assert petra.get(url).status_code == 403
@@ -123,7 +116,7 @@ def test_only_the_owner_or_a_marketing_manager_enrols_partners(
 ):
     mine = fund.channel.partners.get(name="Mine")
     theirs = fund.channel.partners.get(name="Theirs")
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     url = reverse("partners:program-enroll", args=[fund.pk])
     # Petra manages "Theirs", but the fund is Paul's.
     assert petra.post(url, {"partner": theirs.pk}).status_code == 403
@@ -138,7 +131,7 @@ def test_only_the_owner_or_a_marketing_manager_ends_an_enrolment(
 ):
     theirs = fund.channel.partners.get(name="Theirs")
     enrollment = services.enrollment_add(program=fund, partner=theirs)
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     url = reverse("partners:enrollment-end", args=[enrollment.pk])
     assert petra.post(url, {"end_date": "2025-06-30"}).status_code == 403
     enrollment.refresh_from_db()
@@ -150,7 +143,7 @@ def test_a_partner_manager_still_claims_for_their_partner_in_anyone_s_fund(
 ):
     theirs = fund.channel.partners.get(name="Theirs")
     services.enrollment_add(program=fund, partner=theirs)
-    petra = _client(other_partner_user)
+    petra = signed_in_client(other_partner_user)
     response = petra.post(
         reverse("partners:program-claim", args=[fund.pk]),
         {
@@ -182,7 +175,7 @@ def test_the_pages_show_the_owner_and_only_the_buttons_one_may_use(
 ):
     paul = partner_user.get_full_name() or partner_user.username
     edit = reverse("partners:program-edit", args=[fund.pk])
-    petra_page = _client(other_partner_user).get(fund.get_absolute_url())
+    petra_page = signed_in_client(other_partner_user).get(fund.get_absolute_url())
     assert "Owner" in petra_page.text and paul in petra_page.text
     assert edit not in petra_page.text
     assert "Enrol a partner" not in petra_page.text
