@@ -114,3 +114,43 @@ def _reference_data(request):
         request.getfixturevalue("transactional_db")
         for module, function in REFERENCE_DATA:
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated rows (serialized rollback).
+
+    A transactional test without it ends with a flush that re-creates content
+    types and permissions under new ids; the next test that restores the
+    serialized rows then collides with them ("duplicate key ... content_type"),
+    depending on which tests a worker happened to run before. One kind only.
+    """
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "transactional tests must also set serialized_rollback=True: " + ", ".join(offenders)
+        )
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    """A migration executor that always leaves the schema at the latest state,
+
+    even when the test fails half-way (a test left on an old schema would
+    break every test after it on the same worker)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    try:
+        yield executor
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -189,9 +189,11 @@ BEFORE = ("partners", "0009_one_certification_per_person")
 AFTER = ("partners", "0010_incentive_program_owner")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_makes_each_programme_s_creator_its_owner(partner_user, marketing_user):
-    executor = MigrationExecutor(connection)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_makes_each_programme_s_creator_its_owner(
+    migrator, partner_user, marketing_user
+):
+    executor = migrator
     executor.migrate([BEFORE])
     old = executor.loader.project_state([BEFORE]).apps
     Program = old.get_model("partners", "IncentiveProgram")
@@ -223,4 +225,3 @@ def test_the_migration_makes_each_programme_s_creator_its_owner(partner_user, ma
     assert owners[by_paul.pk] == partner_user.pk
     assert owners[by_history.pk] == marketing_user.pk
     assert owners[nobody.pk] is None  # only a marketing manager changes it
-    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
