@@ -80,6 +80,17 @@ def celery_eager(request):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Tests hash passwords with a cheap hasher.
+
+    Production's PBKDF2 costs about 0.3 s a hash on CI's cores, and nearly every
+    test makes users and signs them in: that was half the suite's time. What a
+    test checks (who may sign in, lockout, reset) does not depend on the cost.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     """Uploads of each test land in a folder of its own, and its cache is private."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -12,7 +12,10 @@ rules.add_perm("kpis.view_kpisnapshot", has_any_role)
 rules.add_perm("kpis.add_importrun", is_admin | is_marketing_manager)
 rules.add_perm("kpis.undo_importrun", is_admin | is_marketing_manager)
 rules.add_perm("kpis.view_importrun", is_manager)
-rules.add_perm("kpis.add_recomputerun", is_manager)
+# Recomputes follow every import on their own; starting one by hand is a data
+# operation on channels, which marketing managers own (partner managers read the
+# history of runs, they do not start them).
+rules.add_perm("kpis.add_recomputerun", is_admin | is_marketing_manager)
 rules.add_perm("kpis.view_recomputerun", is_manager)
 
 

@@ -365,11 +365,7 @@ ROUTES: dict[str, Route] = {
     "kpis:import-detail": Route(kwargs=pk("import_run")),
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
     "kpis:runs": Route(),
-    "kpis:run-create": Route(
-        post_only=True,
-        writes=POST,
-        outsider_may="any manager may queue a recompute: it owns nothing and changes no input",
-    ),
+    "kpis:run-create": Route(post_only=True, writes=POST),
     "kpis:run-detail": Route(kwargs=pk("recompute_run")),
     "kpis:export": Route(),
     "kpis:feedback": Route(),
@@ -467,10 +463,7 @@ ROUTES: dict[str, Route] = {
     "api:review-detail": Route(kwargs=pk("review"), writes=CHANGE),
     "api:import-run-list": Route(),
     "api:import-run-detail": Route(kwargs=pk("import_run")),
-    "api:recompute-run-list": Route(
-        writes=POST,
-        outsider_may="any manager may queue a recompute: it owns nothing and changes no input",
-    ),
+    "api:recompute-run-list": Route(writes=POST),
     "api:recompute-run-detail": Route(kwargs=pk("recompute_run")),
     "api:token-list": Route(
         writes=POST,

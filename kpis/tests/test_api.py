@@ -345,19 +345,27 @@ def test_the_import_run_list_costs_the_same_queries_for_1_or_5(marketing_api, sh
     assert len(five) == len(one)
 
 
-def test_a_manager_triggers_a_recompute_and_polls_it(
-    partner_api, january, django_capture_on_commit_callbacks
+def test_a_marketing_manager_triggers_a_recompute_and_polls_it(
+    marketing_api, january, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = partner_api.post(
+        response = marketing_api.post(
             f"{API}/recompute-runs/",
             {"channel": "web-shop", "start": "2025-01-01", "end": "2025-01-31"},
         )
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["status"] == "queued" and body["channels"] == [january.pk]
-    polled = partner_api.get(f"{API}/recompute-runs/{body['id']}/").json()
-    assert polled["status"] == "succeeded" and polled["requested_by"] == "paul"
+    polled = marketing_api.get(f"{API}/recompute-runs/{body['id']}/").json()
+    assert polled["status"] == "succeeded" and polled["requested_by"] == "maria"
+
+
+def test_a_partner_manager_reads_recomputes_but_starts_none(partner_api, shop):
+    refused = partner_api.post(f"{API}/recompute-runs/", {"channel": "web-shop"})
+    assert refused.status_code == 403
+    assert partner_api.post(f"{API}/recompute-runs/", {}).status_code == 403
+    assert not RecomputeRun.objects.exists()
+    assert partner_api.get(f"{API}/recompute-runs/").status_code == 200
 
 
 def test_a_recompute_of_every_channel_and_all_time(marketing_api, shop):

@@ -111,10 +111,16 @@ def test_the_viewer_cannot_see_job_history(viewer_client):
     assert viewer_client.get(reverse("kpis:runs")).status_code == 403
 
 
-def test_managers_recompute_now_and_follow_the_run(partner_client, viewer_client, shop):
+def test_marketing_managers_recompute_now_and_partner_managers_follow_the_run(
+    marketing_client, partner_client, viewer_client, shop
+):
     import_rows(["date", "channel", "spend"], [["2025-01-02", "web-shop", "1"]])
     assert viewer_client.post(reverse("kpis:run-create")).status_code == 403
-    response = partner_client.post(reverse("kpis:run-create"), {"channel": "web-shop"})
+    refused = partner_client.post(reverse("kpis:run-create"), {"channel": "web-shop"})
+    assert refused.status_code == 403
+    assert not RecomputeRun.objects.filter(trigger="manual").exists()
+    assert "Recompute all channels now" not in partner_client.get(reverse("kpis:runs")).text
+    response = marketing_client.post(reverse("kpis:run-create"), {"channel": "web-shop"})
     run = RecomputeRun.objects.get(trigger="manual")
     assert response["Location"] == run.get_absolute_url()
     assert run.channel_ids == [shop.pk]
