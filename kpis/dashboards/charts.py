@@ -5,6 +5,10 @@ the same colour on every chart. Values arrive already aggregated (one point
 per channel, or per channel and period), never one per daily fact. Builders
 do no I/O and no formatting beyond axis units and hover text; they are tested
 by their traces' data.
+
+The module stays long (about 650 lines) on purpose: each builder is short and
+independent, and together they share one theme and colour scheme that a split
+would scatter; a reader looks for a chart by its builder's name.
 """
 
 from __future__ import annotations

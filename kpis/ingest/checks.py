@@ -6,7 +6,8 @@ check is vectorised with Arrow compute, the columnar engine under pandas: no
 Python loop runs per row. A batch comes out as typed columns ready for the
 staging table (money in integer cents), plus the errors it held. Other imports
 (customer feedback) reuse the row checks (`RowErrors`, `parse_date`,
-`resolve_channel_and_partner`, ...).
+`resolve_channel_and_partner`, ...). One module (a little over 500 lines):
+the checks of one file format, each next to the column limits it enforces.
 """
 
 from __future__ import annotations

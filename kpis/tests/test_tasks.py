@@ -50,4 +50,3 @@ def test_every_task_a_beat_schedule_names_is_registered(registered):
 def test_every_kpi_task_keeps_its_name(registered):
     assert registered >= KPI_TASKS, KPI_TASKS - registered
     assert {name for name in registered if name.startswith("kpis.")} == KPI_TASKS
-
