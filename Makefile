@@ -45,7 +45,7 @@ typecheck: install
 
 # Imports go one way (layers) and close no circle: pyproject.toml [tool.importlinter].
 imports: install
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 # pytest exits 5 when it collects nothing: that means a broken test layout,
 # never a pass, so say so plainly.

@@ -46,8 +46,10 @@ def main() -> None:
 
     from channelhub.lib.roles import VIEWER
     from channels_app.channels.models import Channel
+    from kpis.engine.recompute import recompute_execute
+    from kpis.ingest.pipeline import import_execute
+    from kpis.ingest.services import import_create
     from kpis.models import KpiSnapshot
-    from kpis.services import import_create, import_execute, recompute_execute
 
     results: dict[str, float] = {}
     try:
@@ -70,7 +72,7 @@ def main() -> None:
         assert imported is not None and imported.recompute_run_id
         with timed(results, "recompute every period kind"):
             recompute_execute(imported.recompute_run_id, inline=True)
-        from kpis.renders import render_defaults
+        from kpis.dashboards.renders import render_defaults
 
         with timed(results, "render the default dashboard views (worker)"):
             stored = render_defaults()
@@ -133,7 +135,7 @@ def main() -> None:
 def _weeks_back(weeks: int) -> str:
     from datetime import timedelta
 
-    from kpis.dashboards import latest_fact_day
+    from kpis.dashboards.content import latest_fact_day
 
     latest = latest_fact_day()
     assert latest is not None

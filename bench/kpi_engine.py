@@ -204,8 +204,9 @@ def child_import(path: Path) -> None:
     django.setup()
     import pandas  # noqa: F401  (loaded in any worker; keep its import out of the timing)
 
+    from kpis.ingest.pipeline import import_execute
+    from kpis.ingest.services import import_create
     from kpis.models import ImportRun
-    from kpis.services import import_create, import_execute
 
     with open(path, "rb") as handle:
         run = import_create(file=handle, name=path.name, user=None, source=ImportRun.Source.COMMAND)
@@ -227,8 +228,8 @@ def child_import(path: Path) -> None:
 
 
 def recompute(kinds: list[str], **scope: object) -> float:
+    from kpis.engine.recompute import recompute_execute
     from kpis.models import RecomputeRun
-    from kpis.services import recompute_execute
 
     run = RecomputeRun.objects.create(trigger="command", stats={"kinds": kinds}, **scope)
     start = time.perf_counter()
@@ -300,8 +301,9 @@ def main() -> None:
         next_day = FIRST_DAY + timedelta(days=days)
         extra = workdir / "one-more-day.csv"
         write_facts(extra, args.channels, args.channels, first_day=next_day, seed=2)
+        from kpis.ingest.pipeline import import_execute
+        from kpis.ingest.services import import_create
         from kpis.models import ImportRun
-        from kpis.services import import_create, import_execute
 
         with timed(results, "ours: import one more day"), open(extra, "rb") as handle:
             run = import_create(file=handle, name=extra.name, user=None)

@@ -241,7 +241,9 @@ def _prepare(channels: int, days: int) -> dict[str, object]:
     from kpi_engine import write_facts
 
     from channels_app.channels.models import Channel
-    from kpis.services import import_create, import_execute, recompute_execute
+    from kpis.engine.recompute import recompute_execute
+    from kpis.ingest.pipeline import import_execute
+    from kpis.ingest.services import import_create
     from partners.activity.models import REVIEW_CRITERIA
     from partners.models import Partner
 
@@ -287,8 +289,8 @@ def _keep_recomputing(stop: threading.Event) -> None:
     """One full recompute at a time, the next queued as soon as one finishes."""
     from django.db import close_old_connections
 
+    from kpis.engine.recompute import recompute_request
     from kpis.models import RecomputeRun
-    from kpis.services import recompute_request
 
     while not stop.is_set():
         close_old_connections()

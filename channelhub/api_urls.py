@@ -7,7 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from channels_app import api as channels_api
-from kpis import api as kpis_api
+from kpis.engine import api as engine_api
+from kpis.ingest import api as ingest_api
 from partners.activity import api as activity_api
 from partners.contracts import api as contracts_api
 from partners.directory import api as directory_api
@@ -24,15 +25,15 @@ router.register("contacts", directory_api.ContactViewSet, basename="contact")
 router.register("contracts", contracts_api.ContractViewSet, basename="contract")
 router.register("interactions", activity_api.InteractionViewSet, basename="interaction")
 router.register("reviews", activity_api.ReviewViewSet, basename="review")
-router.register("import-runs", kpis_api.ImportRunViewSet, basename="import-run")
-router.register("recompute-runs", kpis_api.RecomputeRunViewSet, basename="recompute-run")
+router.register("import-runs", ingest_api.ImportRunViewSet, basename="import-run")
+router.register("recompute-runs", engine_api.RecomputeRunViewSet, basename="recompute-run")
 router.register("tokens", api.TokenViewSet, basename="token")
 
 urlpatterns = [
     path("", api.ApiRootView.as_view(), name="root"),
-    path("kpis/snapshots/", kpis_api.KpiSnapshotListView.as_view(), name="kpi-snapshot-list"),
-    path("kpis/export/", kpis_api.KpiExportView.as_view(), name="kpi-export"),
-    path("facts/", kpis_api.FactsPushView.as_view(), name="facts-push"),
+    path("kpis/snapshots/", engine_api.KpiSnapshotListView.as_view(), name="kpi-snapshot-list"),
+    path("kpis/export/", engine_api.KpiExportView.as_view(), name="kpi-export"),
+    path("facts/", ingest_api.FactsPushView.as_view(), name="facts-push"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: Swagger UI's setup lives in a static script, not inline,
     # and its assets come from drf-spectacular-sidecar (our static files).

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.security import client_ip
 from channelhub.lib.views import AuthedRequest, check_perm, role_required
-from kpis.views import portfolio_page
+from kpis.dashboards.views import portfolio_page
 from partners.attention import selectors as attention_selectors
 from partners.deals import selectors as deals_selectors
 

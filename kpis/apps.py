@@ -7,7 +7,10 @@ class KPIsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import extensions, signals
+        from . import extensions
+        from .dashboards import signals as dashboards_signals
+        from .feedback import services as feedback
 
-        signals.connect()
+        dashboards_signals.connect()
+        feedback.connect()
         extensions.connect()

@@ -19,9 +19,11 @@ from typing import Any
 from channels_app.channels.models import Channel
 from partners.models import Partner
 
-from .importing import KNOWN_COLUMNS
+from .engine.recompute import recompute_execute
+from .ingest.checks import KNOWN_COLUMNS
+from .ingest.pipeline import import_execute
+from .ingest.services import import_create
 from .models import ImportRun
-from .services import import_create, import_execute, recompute_execute
 
 DAYS = 730
 

@@ -20,8 +20,9 @@ from channels_app.extensions import channel_page, objective_changed
 from partners.extensions import incentive_costs_changed, partner_page
 from partners.models import Partner
 
-from . import selectors
-from .forms import PeriodForm
+from .dashboards.forms import PeriodForm
+from .engine import selectors
+from .feedback.selectors import recent_feedback
 from .models import STORED_PERIOD_KINDS
 
 
@@ -33,7 +34,7 @@ def channel_page_context(*, request: HttpRequest, channel: Channel) -> dict[str,
         "kpi": selectors.channel_kpi_table(
             channel=channel, kind=kind, count=period.cleaned_data.get("periods") or 12
         ),
-        "feedback": selectors.recent_feedback(channel=channel),
+        "feedback": recent_feedback(channel=channel),
         "period_kinds": [(k.value, k.label) for k in STORED_PERIOD_KINDS],
     }
 
@@ -43,7 +44,7 @@ def partner_page_context(*, partner: Partner) -> dict[str, Any]:
 
 
 def _evaluate_objective(sender: Any, *, objective: ChannelObjective, **kwargs: Any) -> None:
-    from .services import objective_evaluate
+    from .engine.objectives import objective_evaluate
 
     objective_evaluate(objective=objective)
 
@@ -57,7 +58,7 @@ def _recompute_incentive_costs(
     requested_by: User | None,
     **kwargs: Any,
 ) -> None:
-    from .services import data_changed
+    from .engine.recompute import data_changed
 
     data_changed(channel_ids=channel_ids, start=start, end=end, requested_by=requested_by)
 

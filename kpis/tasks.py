@@ -1,9 +1,15 @@
-"""Thin Celery tasks: take ids, re-check state, call a service.
+"""The KPI app's Celery tasks, where Celery's autodiscovery looks for them
+(`<app>.tasks`). Each sub-domain's tasks are defined in its package and
+imported here; the two below span sub-domains, so they live here:
 
-Retries are only for named transient errors (a dropped database connection, a
-deadlock victim), with exponential backoff and jitter; anything else marks the
-job failed with its error. Every task is idempotent (claims are conditional
-updates), so acks_late redelivery after a killed worker is safe.
+- the sweeper resends lost imports (kpis.ingest) and recompute runs
+  (kpis.engine);
+- the dashboard render stores the default views (kpis.dashboards), then wakes
+  the review packs that waited for them (kpis.packs).
+
+Task names never change with the code's layout: beat schedules (rows of
+django-celery-beat) and queued messages refer to them by name
+(kpis/tests/test_tasks.py checks them). Retry policy: kpis.jobs.
 """
 
 from __future__ import annotations
@@ -12,78 +18,33 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from channelhub.lib.logs import job_note
 
+from .dashboards import renders
+from .dashboards.renders import DASHBOARDS_RENDER_TASK
+from .engine import recompute
+from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
+from .ingest.tasks import facts_import_task
 from .models import ImportRun, RecomputeRun
-from .renders import DASHBOARDS_RENDER_TASK
-from .services import imports, recompute
-from .services.imports import FACTS_IMPORT_TASK
-from .services.packs import PACK_RENDER_TASK
-from .services.recompute import RECOMPUTE_BATCH_TASK, RECOMPUTE_RUN_TASK
+from .packs import services as packs
+from .packs.tasks import pack_render_task, packs_dispatch_task
+
+__all__ = [
+    "dashboards_render_task",
+    "facts_import_task",
+    "kpis_sweeper_task",
+    "pack_render_task",
+    "packs_dispatch_task",
+    "recompute_all_task",
+    "recompute_batch_task",
+    "recompute_run_task",
+]
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError)
-RETRY = {"max_retries": 3}
-LIMITS = {"soft_time_limit": 50 * 60, "time_limit": 55 * 60}
 QUEUED_RESEND_AFTER = timedelta(minutes=2)
-
-
-def _countdown(retries: int) -> int:
-    # 5 s, 10 s, 20 s ... with full jitter, capped far below the broker's
-    # visibility timeout (a countdown above it would be redelivered early).
-    return get_exponential_backoff_interval(5, retries, 300, full_jitter=True)
-
-
-@shared_task(name=FACTS_IMPORT_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
-def facts_import_task(self, import_run_id: int) -> None:
-    job_note(import_run_id=import_run_id)
-    try:
-        imports.import_execute(import_run_id)
-    except TRANSIENT as exc:
-        # Hand the claim back so the retry (or the sweeper) can take it again.
-        ImportRun.objects.filter(pk=import_run_id).update(status=ImportRun.Status.QUEUED)
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
-
-
-@shared_task(name=RECOMPUTE_RUN_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
-def recompute_run_task(self, run_id: int) -> None:
-    job_note(recompute_run_id=run_id)
-    try:
-        recompute.recompute_execute(run_id)
-    except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
-            recompute.recompute_fail(run_id, exc)
-            raise
-        RecomputeRun.objects.filter(pk=run_id).update(status=RecomputeRun.Status.QUEUED)
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
-
-
-@shared_task(name=RECOMPUTE_BATCH_TASK, bind=True, acks_late=True, **LIMITS, **RETRY)
-def recompute_batch_task(self, run_id: int, index: int) -> None:
-    job_note(recompute_run_id=run_id)
-    try:
-        recompute.batch_execute(run_id, index)
-    except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
-            recompute.recompute_fail(run_id, exc)
-            raise
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
-    except Exception as exc:
-        recompute.recompute_fail(run_id, exc)
-        raise
-
-
-@shared_task(name="kpis.recompute_all", ignore_result=True, **LIMITS)
-def recompute_all_task() -> None:
-    """The scheduled full recompute (beat; default nightly, editable in the admin)."""
-    run = recompute.recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
-    job_note(recompute_run_id=run.pk)
-    log.info("scheduled recompute queued as run %s", run.pk)
 
 
 @shared_task(name="kpis.sweeper", ignore_result=True, soft_time_limit=60, time_limit=90)
@@ -133,32 +94,8 @@ def dashboards_render_task(self) -> None:
     """After a recompute landed: render and store the default dashboard views
     (later, while other recomputes are still pending), then wake the review
     packs that waited for it."""
-    from .renders import render_defaults
-    from .services.packs import resume_waiting
-
-    stored = render_defaults()
-    woken = resume_waiting()
+    stored = renders.render_defaults()
+    woken = packs.resume_waiting()
     log.info("dashboard renders stored: %s; review packs woken: %s", stored, woken)
     if stored is None and not self.request.is_eager:
         raise self.retry(countdown=RENDER_DEFER_SECONDS)
-
-
-@shared_task(name=PACK_RENDER_TASK, bind=True, acks_late=True, max_retries=10, **LIMITS)
-def pack_render_task(self, render_id: int) -> None:
-    from .services.packs import RetryLater, pack_render_execute
-
-    job_note(pack_render_id=render_id)
-    try:
-        pack_render_execute(render_id)
-    except (RetryLater, *TRANSIENT) as exc:
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
-
-
-@shared_task(name="kpis.packs_dispatch", ignore_result=True, soft_time_limit=60, time_limit=90)
-def packs_dispatch_task() -> None:
-    """Beat, every few minutes: render the packs whose cadence slot has come."""
-    from .services.packs import packs_dispatch
-
-    created = packs_dispatch()
-    if created:
-        log.info("review packs queued: %s", [r.pk for r in created])

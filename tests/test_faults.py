@@ -30,8 +30,8 @@ from django.utils import timezone
 from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.models import Heartbeat
 from channelhub.tasks import heartbeat_task
+from kpis.engine.recompute import PAUSE_BEFORE_COMMIT_ENV, orphaned_run_ids
 from kpis.models import DailyFact, ImportRun, KpiSnapshot, RecomputeRun
-from kpis.services.recompute import PAUSE_BEFORE_COMMIT_ENV, orphaned_run_ids
 from kpis.tasks import kpis_sweeper_task, recompute_run_task
 from kpis.tests.helpers import csv_bytes, import_rows, snapshot_state
 from tests.factories import PASSWORD, ChannelFactory, UserFactory

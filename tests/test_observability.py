@@ -14,8 +14,8 @@ from django_celery_beat.models import PeriodicTask
 from channelhub.lib.logs import JsonFormatter
 from channelhub.lib.sentry import sentry_init
 from channelhub.models import ScheduledTaskState
+from kpis.engine import recompute
 from kpis.models import RecomputeRun
-from kpis.services import recompute
 from kpis.tasks import recompute_all_task, recompute_run_task
 from tests.worker import running_worker, wait_for
 

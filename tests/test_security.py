@@ -105,7 +105,7 @@ def test_no_template_holds_inline_script_style_or_event_handler():
     inline_script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
     # A review pack is a standalone file that must open offline: its CSS and
     # scripts are inlined on purpose. The app serves it only in a sandbox with
-    # a policy of its own (kpis/pack_views.py, PACK_CSP), never as a page.
+    # a policy of its own (kpis/packs/views.py, PACK_CSP), never as a page.
     standalone = {ROOT / "templates" / "kpis" / "pack" / "pack.html"}
     for path in (ROOT / "templates").rglob("*.html"):
         if path in standalone:

@@ -2,7 +2,7 @@
 
 Weeks are ISO weeks (Monday to Sunday). Quarters and years follow the fiscal
 year starting in `FISCAL_YEAR_START_MONTH`; a fiscal year is named by the
-calendar year in which it ends. kpis/sql.py writes the same rules in SQL; the
+calendar year in which it ends. kpis/engine/sql.py writes the same rules in SQL; the
 tests hold the two together.
 """
 

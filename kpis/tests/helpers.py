@@ -10,10 +10,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from kpis.engine.recompute import recompute_execute, recompute_request
+from kpis.engine.selectors import KpiRow, snapshot_rows
+from kpis.ingest.pipeline import import_execute
+from kpis.ingest.services import import_create
 from kpis.models import ImportRun, KpiSnapshot, PackRender, RecomputeRun, ReviewPack
-from kpis.selectors import KpiRow, snapshot_rows
-from kpis.services import import_create, import_execute, packs, recompute_execute
-from kpis.services.recompute import recompute_request
+from kpis.packs import services as packs
 
 
 def csv_bytes(header: list[str], rows: list[list[Any]], *, bom: bool = False) -> bytes:

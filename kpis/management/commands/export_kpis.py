@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from channelhub.metrics.periods import KINDS
 from channels_app.channels.models import Channel
-from kpis.exports import export_rows, write_csv
+from kpis.engine.exports import export_rows, write_csv
 
 
 def _date(text: str) -> date:

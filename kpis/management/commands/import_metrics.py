@@ -9,9 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.importing import FileProblem
+from kpis.engine.recompute import recompute_execute
+from kpis.ingest.checks import FileProblem
+from kpis.ingest.pipeline import import_execute
+from kpis.ingest.services import import_create
 from kpis.models import ImportRun, RecomputeRun
-from kpis.services import import_create, import_execute, recompute_execute
 
 
 class Command(BaseCommand):

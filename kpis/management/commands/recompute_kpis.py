@@ -9,9 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_app.channels.models import Channel
+from kpis.engine.recompute import FACT_KINDS, ROLLUP_KINDS, recompute_execute
 from kpis.models import RecomputeRun
-from kpis.services import recompute_execute
-from kpis.services.recompute import FACT_KINDS, ROLLUP_KINDS
 
 
 def _date(text: str) -> date:

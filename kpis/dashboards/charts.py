@@ -1,0 +1,654 @@
+"""Pure Plotly figure builders: a pandas frame in, a Figure out.
+
+One theme for every chart; colours fixed per channel kind, so a channel has
+the same colour on every chart. Values arrive already aggregated (one point
+per channel, or per channel and period), never one per daily fact. Builders
+do no I/O and no formatting beyond axis units and hover text; they are tested
+by their traces' data.
+
+The module stays long (about 650 lines) on purpose: each builder is short and
+independent, and together they share one theme and colour scheme that a split
+would scatter; a reader looks for a chart by its builder's name.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from django.conf import settings
+
+from channelhub.lib.charts import figure, trace
+from channelhub.metrics.display import CURRENCY_SYMBOLS
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+GRID = "#e2e6ec"
+INK = "#1d2330"
+MUTED = "#5f6b7a"
+GOOD = "#1f8a4c"
+BAD = "#c53030"
+WARN = "#b7791f"
+BRAND = "#2457c5"
+
+# Fixed colour per channel kind (Channel.Kind values).
+KIND_COLOURS = {
+    "direct_sales": "#2457c5",
+    "ecommerce": "#0e7490",
+    "retail_store": "#7c3aed",
+    "social_media": "#db2777",
+    "marketplace": "#ea580c",
+    "distributor": "#65a30d",
+    "affiliate": "#ca8a04",
+    "email": "#0891b2",
+    "paid_search": "#4f46e5",
+    "events": "#9f1239",
+    "other": "#64748b",
+}
+# Channels of one kind get shades of the kind's colour, in a stable order.
+_SHADES = [1.0, 0.72, 1.25, 0.55, 1.45, 0.85, 1.15]
+
+
+def _shade(hex_colour: str, factor: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    if factor >= 1:
+        r, g, b = (int(c + (255 - c) * (factor - 1)) for c in (r, g, b))
+    else:
+        r, g, b = (int(c * factor) for c in (r, g, b))
+    return f"#{min(r, 255):02x}{min(g, 255):02x}{min(b, 255):02x}"
+
+
+def channel_colours(channels: pd.DataFrame) -> dict[str, str]:
+    """slug -> colour: the kind's colour, shaded per channel of that kind (by slug)."""
+    colours: dict[str, str] = {}
+    if channels.empty:
+        return colours
+    for kind, group in channels.sort_values("slug").groupby("kind", sort=True):
+        base = KIND_COLOURS.get(str(kind), KIND_COLOURS["other"])
+        for i, slug in enumerate(group["slug"]):
+            colours[slug] = _shade(base, _SHADES[i % len(_SHADES)])
+    return colours
+
+
+def currency_prefix() -> str:
+    code = settings.REPORTING_CURRENCY
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def _money_hover(field: str = "y") -> str:
+    return f"{currency_prefix()}%{{{field}:,.2f}}"
+
+
+# The parts of Plotly's default "plotly" template that cartesian charts use
+# (its axis spacing, hover and colour defaults), and nothing else: the full
+# template is ~7 KB of 3D, map and polar defaults in every figure's JSON.
+COLORWAY = [
+    "#636efa",
+    "#EF553B",
+    "#00cc96",
+    "#ab63fa",
+    "#FFA15A",
+    "#19d3f3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
+]
+_TEMPLATE_AXIS = {
+    "ticks": "",
+    "title": {"standoff": 15},
+    "zerolinecolor": "white",
+    "automargin": True,
+    "zerolinewidth": 2,
+}
+TEMPLATE: dict[str, Any] = {
+    "layout": {
+        "autotypenumbers": "strict",
+        "colorway": COLORWAY,
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": _TEMPLATE_AXIS,
+        "yaxis": _TEMPLATE_AXIS,
+        "shapedefaults": {"line": {"color": "#2a3f5f"}},
+        "annotationdefaults": {"arrowcolor": "#2a3f5f", "arrowhead": 0, "arrowwidth": 1},
+    },
+    "data": {"bar": [{"type": "bar", "marker": {"line": {"color": "#E5ECF6", "width": 0.5}}}]},
+}
+X_AXIS = {"gridcolor": "#f0f2f5", "linecolor": GRID, "zeroline": False}
+Y_AXIS = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False}
+
+
+def _hline(y: float, line: dict[str, Any], text: str = "") -> tuple[dict[str, Any], list[Any]]:
+    """A horizontal line across the plot at `y` (and its label at the right
+    end): what Figure.add_hline draws, as layout data."""
+    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y}
+    label = {
+        "text": text, "showarrow": False, "xref": "x domain", "x": 1, "xanchor": "right",
+        "yref": "y", "y": y, "yanchor": "bottom",
+    }  # fmt: skip
+    return {**shape, "line": line}, [label] if text else []
+
+
+def _figure(
+    traces: list[Any],
+    *,
+    title: str,
+    height: int = 360,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    hlines: list[tuple[dict[str, Any], list[Any]]] | None = None,
+    **layout: Any,
+) -> go.Figure:
+    """A figure in the house theme (channelhub.lib.charts: assembled from
+    plain data, unvalidated); `hlines` from _hline."""
+    data: dict[str, Any] = {
+        "template": copy.deepcopy(TEMPLATE),
+        "title": {"text": title, "x": 0, "font": {"size": 15, "color": INK}},
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 16},  # axes and legend push it (automargin)
+        "height": height,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "hoverlabel": {"font": {"family": FONT}},
+        # At the foot of the chart, not of the plot: slanted period labels
+        # never run into it, and the plot shrinks to make room.
+        "legend": {
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "font": {"size": 11},
+        },
+        "xaxis": {**X_AXIS, **(xaxis or {})},
+        "yaxis": {**Y_AXIS, **(yaxis or {})},
+        **layout,
+    }
+    if hlines:
+        data["shapes"] = [shape for shape, _ in hlines]
+        data["annotations"] = [note for _, notes in hlines for note in notes]
+    return figure(traces, data)
+
+
+def _axis_title(text: str) -> dict[str, str]:
+    return {"text": text}
+
+
+@functools.lru_cache(maxsize=512)
+def _empty_figure_json(title: str, message: str, currency: str) -> str:
+    note = {
+        "text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+        "y": 0.5, "font": {"size": 14, "color": MUTED},
+    }  # fmt: skip
+    empty = _figure(
+        [],
+        title=title,
+        height=240,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[note],
+    )
+    return str(empty.to_json())
+
+
+def empty_figure(title: str, message: str = "No data for these filters yet") -> go.Figure:
+    """A titled chart saying why it is empty (kept per title, message and
+    currency: a dashboard may show several)."""
+    text = _empty_figure_json(title, message, settings.REPORTING_CURRENCY)
+    return go.Figure(json.loads(text), _validate=False)
+
+
+def _floats(series: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else round(float(v), 6) for v in series]
+
+
+# --- Portfolio -----------------------------------------------------------------------
+
+
+def build_roi_by_channel_figure(
+    frame: pd.DataFrame, *, targets: Mapping[str, float] | None = None
+) -> go.Figure:
+    """Sorted bars of each channel's ROI over the range, a break-even line at
+    0 and a diamond at each channel's ROI target. Channels whose ROI is
+    undefined (no cost) are left out: there is nothing to draw.
+
+    frame: slug, name, kind, roi (fraction).
+    """
+    title = "ROI by channel"
+    data = (
+        frame.dropna(subset=["roi"]).sort_values("roi", ascending=False)
+        if not frame.empty
+        else frame
+    )
+    if data.empty:
+        return empty_figure(title)
+    names = list(data["name"])
+    rois = _floats(data["roi"])
+    colours = [GOOD if (r or 0) >= 0 else BAD for r in rois]
+    traces = [
+        trace(
+            go.Bar,
+            x=names,
+            y=rois,
+            marker={"color": colours},
+            name="ROI",
+            customdata=list(data["slug"]),
+            hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+        )
+    ]
+    if targets:
+        with_target = [
+            (n, targets[s]) for n, s in zip(names, data["slug"], strict=True) if s in targets
+        ]
+        if with_target:
+            traces.append(
+                trace(
+                    go.Scatter,
+                    x=[n for n, _ in with_target],
+                    y=[float(t) for _, t in with_target],
+                    mode="markers",
+                    name="ROI target",
+                    marker={
+                        "symbol": "diamond",
+                        "size": 11,
+                        "color": INK,
+                        "line": {"color": "#fff", "width": 1},
+                    },
+                    hovertemplate="%{x}<br>Target %{y:.1%}<extra></extra>",
+                )
+            )
+    return _figure(
+        traces,
+        title=title,
+        showlegend=bool(targets),
+        # Above the plot: below it the legend would sit on the slanted names.
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        xaxis={"tickangle": -30},
+        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
+        hlines=[_hline(0, {"color": MUTED, "width": 1.5, "dash": "dash"}, "Break-even")],
+    )
+
+
+def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
+    """Bubbles: x total cost, y revenue, size gross profit, colour the channel
+    kind; a ROAS = 1 diagonal (revenue equals cost). A channel whose gross
+    profit is negative is drawn as a hollow bubble of its loss's size.
+
+    frame: slug, name, kind, kind_label, total_cost, revenue, gross_profit.
+    """
+    title = "Cost vs revenue per channel"
+    if frame.empty:
+        return empty_figure(title)
+    traces = []
+    biggest = max(float(frame["gross_profit"].abs().max() or 0), 1.0)
+    for kind, group in frame.groupby("kind", sort=True):
+        profits = [float(v) for v in group["gross_profit"]]
+        traces.append(
+            trace(
+                go.Scatter,
+                x=_floats(group["total_cost"]),
+                y=_floats(group["revenue"]),
+                mode="markers",
+                name=str(group["kind_label"].iloc[0]),
+                text=list(group["name"]),
+                customdata=[[p] for p in profits],
+                marker={
+                    "size": [max(8.0, 60 * (abs(p) / biggest) ** 0.5) for p in profits],
+                    "color": KIND_COLOURS.get(str(kind), KIND_COLOURS["other"]),
+                    "opacity": 0.75,
+                    "symbol": ["circle" if p >= 0 else "circle-open" for p in profits],
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+                hovertemplate=(
+                    "<b>%{text}</b><br>Total cost "
+                    + _money_hover("x")
+                    + "<br>Revenue "
+                    + _money_hover("y")
+                    + "<br>Gross profit "
+                    + _money_hover("customdata[0]")
+                    + "<extra></extra>"
+                ),
+            )
+        )
+    top = float(max(frame["total_cost"].max(), frame["revenue"].max(), 1))
+    traces.append(
+        trace(
+            go.Scatter,
+            x=[0, top * 1.05],
+            y=[0, top * 1.05],
+            mode="lines",
+            name="ROAS = 1",
+            line={"color": MUTED, "dash": "dash", "width": 1},
+            hoverinfo="skip",
+        )
+    )
+    currency = settings.REPORTING_CURRENCY
+    return _figure(
+        traces,
+        title=title,
+        height=400,
+        xaxis={
+            "title": _axis_title(f"Total cost ({currency})"),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
+        yaxis={
+            "title": _axis_title(f"Revenue ({currency})"),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
+    )
+
+
+def build_roi_trend_figure(
+    frame: pd.DataFrame,
+    *,
+    top_n: int = 5,
+    legend: int = 20,
+    colours: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """ROI per period, one line per channel: the `top_n` channels by total
+    cost are shown, the next ones up to `legend` in all start hidden (a click
+    in the legend shows them); channels past that are left out (a legend of
+    two hundred names is unreadable; the filters narrow the choice).
+
+    frame: slug, name, period_start, label, roi, total_cost.
+    """
+    title = "ROI trend"
+    if frame.empty or frame["roi"].dropna().empty:
+        return empty_figure(title)
+    ranking = frame.groupby("slug")["total_cost"].sum().sort_values(ascending=False)
+    kept = list(ranking.index[:legend])
+    points: dict[str, tuple[list[str], list[float | None]]] = {slug: ([], []) for slug in kept}
+    names: dict[str, str] = {}
+    columns = frame[frame["slug"].isin(kept)].sort_values("period_start")
+    for slug, name, label, roi in columns[["slug", "name", "label", "roi"]].itertuples(index=False):
+        labels, rois = points[slug]
+        labels.append(label)
+        rois.append(None if pd.isna(roi) else round(float(roi), 6))
+        names[slug] = name
+    traces = [
+        trace(
+            go.Scatter,
+            x=points[slug][0],
+            y=points[slug][1],
+            mode="lines+markers",
+            name=str(names[slug]),
+            visible=True if rank < top_n else "legendonly",
+            line={"width": 2, "color": (colours or {}).get(slug)},
+            marker={"size": 5},
+            connectgaps=False,
+            hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
+        )
+        for rank, slug in enumerate(kept)
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=380,
+        hovermode="closest",
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
+        hlines=[_hline(0, {"color": MUTED, "width": 1, "dash": "dash"})],
+    )
+
+
+def build_revenue_share_figure(
+    frame: pd.DataFrame, *, colours: Mapping[str, str] | None = None, limit: int = 12
+) -> go.Figure:
+    """Each channel's share of all channels' revenue per period, stacked: the
+    market penetration view. The `limit` largest channels get an area each,
+    the rest one "Other channels" area (a stack of 200 slivers reads as noise).
+    Shares of the shown channels add up to less than 100% when filters hide
+    channels.
+
+    frame: slug, name, period_start, label, revenue_share.
+    """
+    title = "Share of revenue by channel"
+    if frame.empty or frame["revenue_share"].dropna().empty:
+        return empty_figure(title)
+    ordered = frame.sort_values("period_start")
+    labels = list(ordered["label"].drop_duplicates())
+    shares: dict[str, dict[str, float | None]] = {}
+    names: dict[str, str] = {}
+    totals: dict[str, float] = {}
+    columns = ordered[["slug", "name", "label", "revenue_share"]]
+    for slug, name, label, share in columns.itertuples(index=False):
+        value = None if pd.isna(share) else round(float(share), 6)
+        shares.setdefault(slug, {})[label] = value
+        names[slug] = name
+        totals[slug] = totals.get(slug, 0.0) + (value or 0.0)
+    ranked = sorted(totals, key=lambda s: -totals[s])  # biggest at the bottom
+    series: list[tuple[str, list[float | None], str | None]] = [
+        (names[slug], [shares[slug].get(label) for label in labels], (colours or {}).get(slug))
+        for slug in ranked[:limit]
+    ]
+    if len(ranked) > limit:
+        rest: list[float | None] = [
+            round(sum(shares[slug].get(label) or 0.0 for slug in ranked[limit:]), 6)
+            for label in labels
+        ]
+        series.append((f"Other channels ({len(ranked) - limit})", rest, "#cbd5e1"))
+    traces = [
+        trace(
+            go.Scatter,
+            x=labels,
+            y=values,
+            mode="lines",
+            stackgroup="share",
+            name=name,
+            line={"width": 0.5, "color": colour},
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.1%}<extra></extra>",
+        )
+        for name, values, colour in series
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=380,
+        hovermode="x unified",
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title("Share of revenue"),
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+        },
+    )
+
+
+# --- One channel -------------------------------------------------------------------------
+
+
+def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
+    """Total cost and revenue bars per period, ROI as a line on a second axis.
+
+    frame: label, period_start, total_cost, revenue, roi.
+    """
+    title = "Cost, revenue and ROI"
+    if frame.empty:
+        return empty_figure(title)
+    rows = frame.sort_values("period_start")
+    labels = list(rows["label"])
+    traces = [
+        trace(
+            go.Bar,
+            x=labels,
+            y=_floats(rows["total_cost"]),
+            name="Total cost",
+            marker={"color": "#94a3b8"},
+            hovertemplate="%{x}<br>Total cost " + _money_hover() + "<extra></extra>",
+        ),
+        trace(
+            go.Bar,
+            x=labels,
+            y=_floats(rows["revenue"]),
+            name="Revenue",
+            marker={"color": BRAND},
+            hovertemplate="%{x}<br>Revenue " + _money_hover() + "<extra></extra>",
+        ),
+        trace(
+            go.Scatter,
+            x=labels,
+            y=_floats(rows["roi"]),
+            name="ROI",
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": WARN, "width": 2.5},
+            hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+        ),
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=380,
+        barmode="group",
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title(settings.REPORTING_CURRENCY),
+            "tickprefix": currency_prefix(),
+        },
+        yaxis2={
+            **Y_AXIS,
+            "title": _axis_title("ROI"),
+            "overlaying": "y",
+            "side": "right",
+            "tickformat": ".0%",
+            "showgrid": False,
+            "zeroline": True,
+            "zerolinecolor": MUTED,
+        },
+    )
+
+
+FUNNEL_STEPS = [
+    ("impressions", "Impressions"),
+    ("clicks", "Clicks"),
+    ("leads", "Leads"),
+    ("orders", "Orders"),
+    ("new_customers", "New customers"),
+]
+
+
+def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
+    """The acquisition funnel over the range; steps the channel does not track
+    (0) are left out rather than drawn as a cliff."""
+    title = "Funnel"
+    steps = [(label, int(totals.get(key) or 0)) for key, label in FUNNEL_STEPS if totals.get(key)]
+    if not steps:
+        return empty_figure(title, "No funnel data tracked for this range")
+    funnel = trace(
+        go.Funnel,
+        y=[label for label, _ in steps],
+        x=[value for _, value in steps],
+        texttemplate="%{value:,}<br>%{percentPrevious:.1%} of previous",
+        marker={"color": [BRAND, "#3b82f6", "#60a5fa", GOOD, "#34d399"][: len(steps)]},
+        hovertemplate="%{y}: %{x:,}<extra></extra>",
+    )
+    return _figure([funnel], title=title, height=340)
+
+
+def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
+    """Customer acquisition cost and cost per lead per period.
+
+    frame: label, period_start, cac, cpl.
+    """
+    title = "CAC and CPL"
+    if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
+        return empty_figure(title, "No leads or new customers in this range")
+    rows = frame.sort_values("period_start")
+    traces = [
+        trace(
+            go.Scatter,
+            x=list(rows["label"]),
+            y=_floats(rows[column]),
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "width": 2},
+            hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
+        )
+        for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN))
+    ]
+    return _figure(
+        traces,
+        title=title,
+        height=320,
+        xaxis={"type": "category"},
+        yaxis={
+            "title": _axis_title(settings.REPORTING_CURRENCY),
+            "tickprefix": currency_prefix(),
+            "rangemode": "tozero",
+        },
+    )
+
+
+def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
+    """COGS / average daily inventory per period (not annualised).
+
+    frame: label, period_start, inventory_turnover.
+    """
+    title = "Inventory turnover"
+    if frame.empty or frame["inventory_turnover"].dropna().empty:
+        return empty_figure(title, "This channel reports no inventory")
+    rows = frame.sort_values("period_start")
+    bars = trace(
+        go.Bar,
+        x=list(rows["label"]),
+        y=_floats(rows["inventory_turnover"]),
+        marker={"color": "#7c3aed"},
+        name="Turnover",
+        hovertemplate="%{x}<br>Turnover %{y:.2f}×<extra></extra>",
+    )
+    return _figure(
+        [bars],
+        title=title,
+        height=320,
+        showlegend=False,
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title("Times per period"), "ticksuffix": "×"},
+    )
+
+
+def build_objective_history_figure(
+    frame: pd.DataFrame, *, metric_label: str, target: float, unit: str
+) -> go.Figure:
+    """One objective's metric to date, period by period, against its target
+    (a dashed line): a sum accumulates over the window, a ratio is the ratio of
+    the accumulated components.
+
+    frame: label, period_start, value. `unit` is money / percent / count /
+    multiple / score, for the axis format.
+    """
+    title = f"{metric_label} to date against its target"
+    if frame.empty or frame["value"].dropna().empty:
+        return empty_figure(title, "No data in the objective's window yet")
+    rows = frame.sort_values("period_start")
+    tick = {"percent": {"tickformat": ".0%"}, "money": {"tickprefix": currency_prefix()}}.get(
+        unit, {}
+    )
+    hover = {"percent": "%{y:.1%}", "money": _money_hover()}.get(unit, "%{y:,.2f}")
+    line = trace(
+        go.Scatter,
+        x=list(rows["label"]),
+        y=_floats(rows["value"]),
+        mode="lines+markers",
+        name=metric_label,
+        line={"color": BRAND, "width": 2},
+        hovertemplate="%{x}<br>" + hover + "<extra></extra>",
+    )
+    return _figure(
+        [line],
+        title=title,
+        height=300,
+        showlegend=False,
+        xaxis={"type": "category"},
+        yaxis={"title": _axis_title(metric_label), **tick},
+        hlines=[_hline(float(target), {"color": WARN, "dash": "dash"}, "Target")],
+    )
+
+
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """A figure as plain data for json_script (the page draws it with Plotly.js)."""
+    return figure.to_plotly_json()

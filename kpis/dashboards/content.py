@@ -1,0 +1,421 @@
+"""What the dashboards show: the portfolio and one channel's dashboard, for a
+set of filters (`Filters`). The attention list is kpis.dashboards.attention.
+
+Everything here reads stored snapshots (never daily facts), aggregates in the
+database where it can, and runs a fixed number of queries whatever the number
+of channels and periods. Figures are built by kpis.dashboards.charts from the
+frames made here; every KPI value comes from channelhub.metrics.formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import pandas as pd
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from channelhub.metrics import formulas, periods
+from channelhub.metrics.formulas import (
+    COMPONENT_NAMES,
+    Components,
+    change,
+    kpis,
+)
+from channels_app.audits.charts import build_audit_score_figure
+from channels_app.audits.selectors import audit_score_frame
+from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.selectors import channel_list, objective_list
+from kpis.models import NO_PARTNER, ChannelDataState, KpiSnapshot
+
+from . import charts
+
+DASHBOARD_KINDS = ("week", "month", "quarter")
+DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
+HEADLINE_METRICS = ("total_cost", "revenue", "gross_profit", "roi", "roas", "cac")
+TOP_N = 5  # channels the ROI trend shows
+TREND_LEGEND = 20  # channels in its legend (the costliest)
+# The components a chart point needs (ROI, revenue share, total cost).
+SERIES_COMPONENTS = ("spend", "incentive_cost", "revenue", "cogs")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard shows; lives in the URL so a view can be bookmarked."""
+
+    kind: str = "month"
+    start: date | None = None
+    end: date | None = None
+    channel_kind: str = ""
+    route: str = ""
+    status: str = ""
+    owner: int | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self == Filters(kind=self.kind)
+
+    def query(self, **overrides: Any) -> str:
+        values = {
+            "period": self.kind,
+            "start": self.start.isoformat() if self.start else "",
+            "end": self.end.isoformat() if self.end else "",
+            "kind": self.channel_kind,
+            "route": self.route,
+            "status": self.status,
+            "owner": self.owner or "",
+            **overrides,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+    def snapped(self, latest: date | None) -> Filters:
+        """Whole periods: the range widened to period bounds, defaults filled in
+        (the last DEFAULT_PERIODS periods up to the latest data)."""
+        end_day = self.end or latest or timezone.localdate()
+        end = periods.period_end(self.kind, periods.period_start(self.kind, end_day))
+        if self.start:
+            start = periods.period_start(self.kind, min(self.start, end))
+        else:
+            start = periods.period_start(self.kind, end)
+            for _ in range(DEFAULT_PERIODS[self.kind] - 1):
+                start = periods.previous_start(self.kind, start)
+        return replace(self, start=start, end=end)
+
+    def previous(self) -> Filters:
+        """The range of the same number of periods just before this one."""
+        assert self.start and self.end
+        count = len(list(periods.periods_between(self.kind, self.start, self.end)))
+        start = self.start
+        for _ in range(count):
+            start = periods.previous_start(self.kind, start)
+        return replace(self, start=start, end=self.start - timedelta(days=1))
+
+
+def _channel_filter(filters: Filters, prefix: str = "") -> Q:
+    q = Q()
+    if filters.channel_kind:
+        q &= Q(**{f"{prefix}kind": filters.channel_kind})
+    if filters.route:
+        q &= Q(**{f"{prefix}route": filters.route})
+    if filters.status:
+        q &= Q(**{f"{prefix}status": filters.status})
+    if filters.owner:
+        q &= Q(**{f"{prefix}owner_id": filters.owner})
+    return q
+
+
+def _float(value: Any) -> float | None:
+    """Chart data is floats (exact Decimals stay in tables and exports)."""
+    return None if value is None else float(value)
+
+
+def latest_fact_day() -> date | None:
+    return ChannelDataState.objects.aggregate(latest=Max("last_fact_day"))["latest"]
+
+
+def _snapshots(filters: Filters, channel_q: Q) -> QuerySet[KpiSnapshot]:
+    return KpiSnapshot.objects.filter(
+        channel_q,
+        period_kind=filters.kind,
+        partner_key=NO_PARTNER,
+        period_start__gte=filters.start,
+        period_start__lte=filters.end,
+    )
+
+
+def revenue_totals(filters: Filters) -> dict[date, Decimal]:
+    """Revenue of every channel (every status, whatever the filters) per period."""
+    rows = (
+        _snapshots(filters, Q())
+        .order_by()  # no join to channels for Meta.ordering
+        .values("period_start")
+        .annotate(total=Sum("revenue"))
+        .values_list("period_start", "total")
+    )
+    return dict(rows)
+
+
+@dataclass
+class ChannelTotal:
+    channel: Channel
+    components: Components
+    values: dict[str, Any]
+    periods: int
+    complete: bool  # the channel has facts up to the end of the range
+
+
+@dataclass
+class Portfolio:
+    filters: Filters
+    headline: dict[str, Any]
+    headline_change: dict[str, Any]
+    table: list[ChannelTotal]
+    objectives: list[ChannelObjective]
+    figures: dict[str, dict[str, Any]]
+    period_labels: list[str]
+    has_data: bool
+    complete_through: date | None = None
+    notes: list[str] = field(default_factory=list)
+    # For the ROI trend's caption.
+    trend_shown: ClassVar[int] = TOP_N
+    trend_kept: ClassVar[int] = TREND_LEGEND
+
+
+def portfolio(
+    *,
+    user: Any = None,
+    scope: str | None = None,
+    filters: Filters,
+    channel_ids: Collection[int] | None = None,
+) -> Portfolio:
+    """The portfolio dashboard for `filters` (already snapped to whole periods),
+    of the channels the user (or the scope) sees, optionally only `channel_ids`
+    (a review pack's selection; revenue share still counts every channel)."""
+    start, end = filters.start, filters.end
+    assert start is not None and end is not None, "snap the filters first"
+    channel_q = _channel_filter(filters, "channel__")
+    visible = channel_list(user=user, scope=scope).filter(_channel_filter(filters))
+    if channel_ids is not None:
+        visible = visible.filter(pk__in=channel_ids)
+    channels = {c.pk: c for c in visible}
+    shown = _snapshots(filters, channel_q).filter(channel_id__in=channels)
+    # One point per channel and period for the charts: only what they plot.
+    rows = list(
+        shown.values("channel_id", "period_start", *SERIES_COMPONENTS).order_by(
+            "channel_id", "period_start"
+        )
+    )
+    # Each channel's components over the whole range, summed in the database.
+    sums = {name: Sum(name) for name in COMPONENT_NAMES}
+    per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
+    totals = revenue_totals(filters)
+    all_revenue = sum(totals.values(), Decimal(0))
+    previous = filters.previous()
+    prev = _snapshots(previous, channel_q).filter(channel_id__in=channels).aggregate(**sums)
+    prev_totals = revenue_totals(previous)
+
+    series = []
+    for row in rows:
+        channel = channels[row["channel_id"]]
+        components = Components(**{n: row[n] for n in SERIES_COMPONENTS})
+        revenue_total = totals.get(row["period_start"])
+        series.append(
+            {
+                "slug": channel.slug,
+                "name": channel.name,
+                "period_start": row["period_start"],
+                "label": periods.label(filters.kind, row["period_start"]),
+                "roi": _float(formulas.roi(components)),
+                "revenue_share": _float(formulas.revenue_share(components, revenue_total)),
+                "total_cost": _float(formulas.total_cost(components)),
+            }
+        )
+    by_channel = {row["channel_id"]: row for row in per_channel}
+    last_days = dict(
+        ChannelDataState.objects.filter(channel_id__in=by_channel).values_list(
+            "channel_id", "last_fact_day"
+        )
+    )
+    table = []
+    for channel_id, row in by_channel.items():
+        last = last_days.get(channel_id)
+        total = Components.from_mapping(row)
+        table.append(
+            ChannelTotal(
+                channel=channels[channel_id],
+                components=total,
+                values=kpis(total, revenue_total=all_revenue),
+                periods=row["periods"],
+                complete=last is not None and filters.end is not None and filters.end <= last,
+            )
+        )
+    table.sort(key=lambda t: t.values["revenue"], reverse=True)
+    everything = Components.total([t.components for t in table])
+    headline = kpis(everything, revenue_total=all_revenue)
+    prev_components = Components.from_mapping(prev)
+    prev_values = kpis(prev_components, revenue_total=sum(prev_totals.values(), Decimal(0)))
+    has_prev = any(prev[n] for n in prev)
+    headline_change = {
+        m: change(m, headline[m], prev_values[m]) if has_prev else None for m in HEADLINE_METRICS
+    }
+    objectives = list(
+        objective_list(user=user, scope=scope)
+        .filter(_channel_filter(filters, "channel__"), channel_id__in=channels)
+        .filter(start_date__lte=filters.end, end_date__gte=filters.start)
+        .order_by("evaluation__status", "end_date")
+    )
+    roi_targets = {o.channel.slug: float(o.target) for o in objectives if o.metric == "roi"}
+    channel_frame = pd.DataFrame(
+        [{"slug": c.slug, "kind": c.kind} for c in channels.values()], columns=["slug", "kind"]
+    )
+    colours = charts.channel_colours(channel_frame)
+    table_frame = pd.DataFrame(
+        [
+            {
+                "slug": t.channel.slug,
+                "name": t.channel.name,
+                "kind": t.channel.kind,
+                "kind_label": t.channel.get_kind_display(),
+                "roi": _float(t.values["roi"]),
+                "total_cost": _float(t.values["total_cost"]),
+                "revenue": _float(t.values["revenue"]),
+                "gross_profit": _float(t.values["gross_profit"]),
+            }
+            for t in table
+        ],
+        columns=[
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "roi",
+            "total_cost",
+            "revenue",
+            "gross_profit",
+        ],
+    )
+    series_frame = pd.DataFrame(
+        series,
+        columns=["slug", "name", "period_start", "label", "roi", "revenue_share", "total_cost"],
+    )
+    figures = {
+        "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
+        "cost_revenue": charts.build_cost_revenue_figure(table_frame),
+        "roi_trend": charts.build_roi_trend_figure(
+            series_frame, top_n=TOP_N, legend=TREND_LEGEND, colours=colours
+        ),
+        "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
+    }
+    return Portfolio(
+        filters=filters,
+        headline=headline,
+        headline_change=headline_change,
+        table=table,
+        objectives=objectives,
+        figures={k: charts.figure_json(f) for k, f in figures.items()},
+        period_labels=[p.label for p in periods.periods_between(filters.kind, start, end)],
+        has_data=bool(rows),
+    )
+
+
+# --- One channel ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChannelDashboard:
+    channel: Channel
+    filters: Filters
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    objectives: list[ChannelObjective]
+    figures: dict[str, dict[str, Any]]
+    objective_figures: list[tuple[ChannelObjective, dict[str, Any]]]
+    state: ChannelDataState | None
+
+
+def _audit_figure(channel: Channel) -> Any:
+    """The brand audit score trend (every audit, whatever the date range: they
+    come a few times a year). Two small queries."""
+    frame = audit_score_frame(channel=channel)
+    if frame.empty:
+        return charts.empty_figure("Brand audit scores", "No brand audit recorded yet")
+    return build_audit_score_figure(frame)
+
+
+def channel_dashboard(
+    *,
+    user: Any = None,
+    scope: str | None = None,
+    channel: Channel,
+    filters: Filters,
+    totals_by_period: Mapping[date, Decimal] | None = None,
+) -> ChannelDashboard:
+    """One channel's dashboard for snapped `filters`. `totals_by_period`, the
+    revenue of every channel per period (revenue_totals), may be passed by a
+    caller that builds many channels' dashboards over the same range."""
+    snapshots = list(
+        _snapshots(filters, Q(channel_id=channel.pk))
+        .values("period_start", "period_end", *COMPONENT_NAMES)
+        .order_by("period_start")
+    )
+    if totals_by_period is None:
+        totals_by_period = revenue_totals(filters)
+    state = ChannelDataState.objects.filter(channel=channel).first()
+    last = state.last_fact_day if state else None
+    rows = []
+    for snap in snapshots:
+        components = Components(**{n: snap[n] for n in COMPONENT_NAMES})
+        rows.append(
+            {
+                "period_start": snap["period_start"],
+                "period_end": snap["period_end"],
+                "label": periods.label(filters.kind, snap["period_start"]),
+                "complete": last is not None and snap["period_end"] <= last,
+                "components": components,
+                **kpis(components, revenue_total=totals_by_period.get(snap["period_start"])),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "label",
+            "period_start",
+            "total_cost",
+            "revenue",
+            "roi",
+            "cac",
+            "cpl",
+            "inventory_turnover",
+        ],
+    )
+    total = Components.total([r["components"] for r in rows])
+    totals = kpis(total, revenue_total=sum(totals_by_period.values(), Decimal(0)))
+    objectives = list(objective_list(user=user, scope=scope, channel=channel).order_by("-end_date"))
+    objective_figures = []
+    for objective in objectives:
+        # To date inside the window: sums accumulate, ratios come from the
+        # accumulated components, so the line ends where the status is judged.
+        running = Components()
+        running_total = Decimal(0)
+        history_rows = []
+        for r in sorted(rows, key=lambda r: r["period_start"]):
+            if r["period_end"] < objective.start_date or r["period_start"] > objective.end_date:
+                continue
+            running = running + r["components"]
+            running_total += totals_by_period.get(r["period_start"]) or Decimal(0)
+            value = kpis(running, revenue_total=running_total)[objective.metric]
+            history_rows.append(
+                {"label": r["label"], "period_start": r["period_start"], "value": value}
+            )
+        history = pd.DataFrame(history_rows, columns=["label", "period_start", "value"])
+        figure = charts.build_objective_history_figure(
+            history,
+            metric_label=objective.metric_label,
+            target=float(objective.target),
+            unit=objective.unit,
+        )
+        objective_figures.append((objective, charts.figure_json(figure)))
+    figures = {
+        "trend": charts.build_channel_trend_figure(frame),
+        "funnel": charts.build_funnel_figure(
+            {k: int(totals[k] or 0) for k, _ in charts.FUNNEL_STEPS}
+        ),
+        "cac_cpl": charts.build_cac_cpl_figure(frame),
+        "inventory": charts.build_inventory_turnover_figure(frame),
+        "audits": _audit_figure(channel),
+    }
+    return ChannelDashboard(
+        channel=channel,
+        filters=filters,
+        rows=list(reversed(rows)),
+        totals=totals,
+        objectives=objectives,
+        figures={k: charts.figure_json(f) for k, f in figures.items()},
+        objective_figures=objective_figures,
+        state=state,
+    )

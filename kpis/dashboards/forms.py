@@ -1,0 +1,75 @@
+"""The period chooser of KPI tables and the dashboards' filters, read from the URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from channels_app.channels.models import Channel
+from kpis.models import PeriodKind
+
+from .content import Filters
+
+
+class PeriodForm(forms.Form):
+    """The period selector of KPI tables (read from the URL)."""
+
+    period = forms.ChoiceField(
+        choices=[(k, label) for k, label in PeriodKind.choices if k != "day"],
+        required=False,
+        initial="month",
+    )
+    periods = forms.IntegerField(required=False, min_value=1, max_value=60, initial=12)
+
+
+class DashboardFilterForm(forms.Form):
+    """Dashboard filters from the URL; anything invalid falls back to defaults."""
+
+    period = forms.ChoiceField(
+        choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")], required=False
+    )
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(required=False)
+    route = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False)
+    owner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Channel.objects.none(), required=False, empty_label="Any owner"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["kind"].choices = [("", "Any kind"), *Channel.Kind.choices]
+        fields["route"].choices = [("", "Any route"), *Channel.Route.choices]
+        fields["status"].choices = [("", "Any status"), *Channel.Status.choices]
+        fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(owned_channels__isnull=False)
+            .distinct()
+            .order_by("username")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end is before the start.")
+        return data
+
+    def filters(self) -> Any:
+        self.is_valid()  # invalid fields drop out of cleaned_data: their defaults apply
+        data = self.cleaned_data
+        owner = data.get("owner")
+        return Filters(
+            kind=data.get("period") or "month",
+            start=data.get("start"),
+            end=data.get("end"),
+            channel_kind=data.get("kind") or "",
+            route=data.get("route") or "",
+            status=data.get("status") or "",
+            owner=owner.pk if owner else None,
+        )

@@ -1,0 +1,283 @@
+"""Chart builders, tested by their traces' data, not by HTML."""
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpis.dashboards import charts
+
+
+def channels():
+    return pd.DataFrame(
+        [
+            {
+                "slug": "shop",
+                "name": "Shop",
+                "kind": "ecommerce",
+                "kind_label": "E-commerce",
+                "roi": 0.5,
+                "total_cost": 100.0,
+                "revenue": 300.0,
+                "gross_profit": 150.0,
+            },
+            {
+                "slug": "ads",
+                "name": "Ads",
+                "kind": "paid_search",
+                "kind_label": "Paid search",
+                "roi": -0.2,
+                "total_cost": 200.0,
+                "revenue": 180.0,
+                "gross_profit": -20.0,
+            },
+            {
+                "slug": "new",
+                "name": "New",
+                "kind": "ecommerce",
+                "kind_label": "E-commerce",
+                "roi": None,
+                "total_cost": 0.0,
+                "revenue": 10.0,
+                "gross_profit": 5.0,
+            },
+        ]
+    )
+
+
+def series():
+    rows = []
+    for i, label in enumerate(["2025-01", "2025-02", "2025-03"]):
+        rows.append(
+            {
+                "slug": "shop",
+                "name": "Shop",
+                "period_start": date(2025, i + 1, 1),
+                "label": label,
+                "roi": 0.1 * i,
+                "revenue_share": 0.6,
+                "total_cost": 10.0,
+            }
+        )
+        rows.append(
+            {
+                "slug": "ads",
+                "name": "Ads",
+                "period_start": date(2025, i + 1, 1),
+                "label": label,
+                "roi": -0.1,
+                "revenue_share": 0.4,
+                "total_cost": 50.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_roi_by_channel_is_sorted_with_break_even_and_targets():
+    figure = charts.build_roi_by_channel_figure(channels(), targets={"ads": 0.1})
+    bars, targets = figure.data
+    assert list(bars.x) == ["Shop", "Ads"]  # "New" has no cost: no ROI to draw
+    assert list(bars.y) == [0.5, -0.2]
+    assert list(bars.marker.color) == [charts.GOOD, charts.BAD]
+    assert (list(targets.x), list(targets.y)) == (["Ads"], [0.1])
+    assert figure.layout.shapes[0].y0 == 0  # break-even line
+    assert figure.layout.yaxis.tickformat == ".0%"
+    assert figure.layout.title.text == "ROI by channel"
+
+
+def test_cost_revenue_bubbles_by_kind_with_a_roas_diagonal():
+    figure = charts.build_cost_revenue_figure(channels())
+    by_name = {t.name: t for t in figure.data}
+    assert set(by_name) == {"E-commerce", "Paid search", "ROAS = 1"}
+    ecommerce = by_name["E-commerce"]
+    assert list(ecommerce.x) == [100.0, 0.0] and list(ecommerce.y) == [300.0, 10.0]
+    assert ecommerce.marker.color == charts.KIND_COLOURS["ecommerce"]
+    assert list(by_name["Paid search"].marker.symbol) == ["circle-open"]  # a loss
+    diagonal = by_name["ROAS = 1"]
+    assert diagonal.x[0] == diagonal.y[0] == 0 and diagonal.x[1] == diagonal.y[1]
+    assert figure.layout.xaxis.title.text == "Total cost (USD)"
+
+
+def test_roi_trend_shows_the_top_channels_by_cost_and_hides_the_rest():
+    figure = charts.build_roi_trend_figure(series(), top_n=1)
+    assert [t.name for t in figure.data] == ["Ads", "Shop"]
+    assert [t.visible for t in figure.data] == [True, "legendonly"]
+    assert list(figure.data[1].y) == [0.0, 0.1, 0.2]
+    assert list(figure.data[1].x) == ["2025-01", "2025-02", "2025-03"]
+
+
+def test_revenue_share_is_a_stacked_area():
+    figure = charts.build_revenue_share_figure(series())
+    assert {t.stackgroup for t in figure.data} == {"share"}
+    assert [t.name for t in figure.data] == ["Shop", "Ads"]
+    assert list(figure.data[0].y) == [0.6, 0.6, 0.6]
+
+
+def test_channel_trend_has_cost_and_revenue_bars_and_roi_on_a_second_axis():
+    frame = pd.DataFrame(
+        [
+            {
+                "label": "2025-01",
+                "period_start": date(2025, 1, 1),
+                "total_cost": 10.0,
+                "revenue": 30.0,
+                "roi": 1.0,
+            }
+        ]
+    )
+    figure = charts.build_channel_trend_figure(frame)
+    assert [t.name for t in figure.data] == ["Total cost", "Revenue", "ROI"]
+    assert figure.data[2].yaxis == "y2" and list(figure.data[2].y) == [1.0]
+    assert figure.layout.yaxis.tickprefix == "$"
+
+
+def test_funnel_leaves_out_untracked_steps():
+    figure = charts.build_funnel_figure(
+        {"impressions": 1000, "clicks": 50, "leads": 0, "orders": 5, "new_customers": 2}
+    )
+    assert list(figure.data[0].y) == ["Impressions", "Clicks", "Orders", "New customers"]
+    assert list(figure.data[0].x) == [1000, 50, 5, 2]
+
+
+def test_objective_history_draws_the_target_line():
+    frame = pd.DataFrame([{"label": "2025-01", "period_start": date(2025, 1, 1), "value": 0.2}])
+    figure = charts.build_objective_history_figure(
+        frame, metric_label="ROI", target=0.3, unit="percent"
+    )
+    assert list(figure.data[0].y) == [0.2]
+    assert figure.layout.shapes[0].y0 == 0.3
+    assert figure.layout.yaxis.tickformat == ".0%"
+
+
+def test_every_builder_has_an_empty_state():
+    empty = pd.DataFrame(
+        columns=[
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "roi",
+            "total_cost",
+            "revenue",
+            "gross_profit",
+            "period_start",
+            "label",
+            "revenue_share",
+            "cac",
+            "cpl",
+            "inventory_turnover",
+            "value",
+        ]
+    )
+    figures = [
+        charts.build_roi_by_channel_figure(empty),
+        charts.build_cost_revenue_figure(empty),
+        charts.build_roi_trend_figure(empty),
+        charts.build_revenue_share_figure(empty),
+        charts.build_channel_trend_figure(empty),
+        charts.build_funnel_figure({}),
+        charts.build_cac_cpl_figure(empty),
+        charts.build_inventory_turnover_figure(empty),
+        charts.build_objective_history_figure(
+            empty, metric_label="ROI", target=0.1, unit="percent"
+        ),
+    ]
+    for figure in figures:
+        assert len(figure.data) == 0
+        assert figure.layout.annotations[0].text  # says why it is empty
+
+
+def test_a_channel_keeps_its_colour_whatever_else_is_shown():
+    frame = pd.DataFrame(
+        [
+            {"slug": "a", "kind": "ecommerce"},
+            {"slug": "b", "kind": "ecommerce"},
+            {"slug": "c", "kind": "email"},
+        ]
+    )
+    colours = charts.channel_colours(frame)
+    assert colours["a"] == charts.channel_colours(frame[frame.slug != "c"])["a"]
+    assert colours["c"] == charts.KIND_COLOURS["email"]
+    assert colours["a"] != colours["b"]
+
+
+def test_revenue_share_folds_the_smallest_channels_into_one_area():
+    rows = [
+        {
+            "slug": f"c{i}",
+            "name": f"C{i}",
+            "period_start": date(2025, 1, 1),
+            "label": "2025-01",
+            "revenue_share": 0.01 * (i + 1),
+        }
+        for i in range(5)
+    ]
+    figure = charts.build_revenue_share_figure(pd.DataFrame(rows), limit=3)
+    assert [t.name for t in figure.data] == ["C4", "C3", "C2", "Other channels (2)"]
+    assert list(figure.data[3].y) == [0.03]  # 0.01 + 0.02
+
+
+def every_builder_with_data():
+    per_period = pd.DataFrame(
+        [
+            {
+                "label": "2025-01",
+                "period_start": date(2025, 1, 1),
+                "total_cost": 10.0,
+                "revenue": 30.0,
+                "roi": 1.0,
+                "cac": 5.0,
+                "cpl": 2.0,
+                "inventory_turnover": 1.5,
+                "value": 0.2,
+            }
+        ]
+    )
+    return [
+        charts.build_roi_by_channel_figure(channels(), targets={"ads": 0.1}),
+        charts.build_cost_revenue_figure(channels()),
+        charts.build_roi_trend_figure(series(), top_n=1, colours={"shop": "#123456"}),
+        charts.build_revenue_share_figure(series(), limit=1),
+        charts.build_channel_trend_figure(per_period),
+        charts.build_funnel_figure({"impressions": 1000, "clicks": 50}),
+        charts.build_cac_cpl_figure(per_period),
+        charts.build_inventory_turnover_figure(per_period),
+        charts.build_objective_history_figure(
+            per_period, metric_label="Revenue", target=100.0, unit="money"
+        ),
+        charts.empty_figure("Nothing", "No data"),
+    ]
+
+
+def test_every_figure_passes_plotlys_own_validation():
+    """Builders assemble figures with validation off (it costs more than the
+    rest of a dashboard request); here Plotly validates every property of
+    every builder's output, so a misspelt or invalid one still fails."""
+    for figure in every_builder_with_data():
+        data = figure.to_plotly_json()
+        go.Figure(data)  # raises ValueError on any invalid property or value
+        for axis in ("xaxis", "yaxis", "yaxis2"):
+            title = data["layout"].get(axis, {}).get("title")
+            # plotly.js 3 ignores plain-string titles: they must be {"text": ...}.
+            assert title is None or isinstance(title, dict), (axis, title)
+        assert isinstance(data["layout"]["title"], dict)
+
+
+def test_roi_trend_legend_keeps_the_channels_with_the_highest_cost():
+    rows = [
+        {
+            "slug": f"c{c}",
+            "name": f"C{c}",
+            "period_start": date(2025, m, 1),
+            "label": f"2025-{m:02d}",
+            "roi": 0.1 * c if m != 2 else None,
+            "total_cost": float(c),
+        }
+        for c in range(30)
+        for m in (3, 1, 2)
+    ]
+    figure = charts.build_roi_trend_figure(pd.DataFrame(rows), top_n=2, legend=4)
+    assert [t.name for t in figure.data] == ["C29", "C28", "C27", "C26"]
+    assert [t.visible for t in figure.data] == [True, True, "legendonly", "legendonly"]
+    assert list(figure.data[0].x) == ["2025-01", "2025-02", "2025-03"]  # in period order
+    assert list(figure.data[0].y) == [2.9, None, 2.9]  # a gap stays a gap

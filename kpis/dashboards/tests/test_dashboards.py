@@ -1,0 +1,250 @@
+"""Portfolio, channel dashboard and attention list pages."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kpis.dashboards.attention import attention_items
+from kpis.dashboards.content import TREND_LEGEND, Filters
+from kpis.tests.helpers import import_rows, recompute
+from tests.factories import ChannelFactory, ObjectiveFactory, make_audit
+
+pytestmark = pytest.mark.django_db
+HEADER = ["date", "channel", "spend", "revenue", "cogs", "orders", "new_customers"]
+
+
+@pytest.fixture
+def portfolio_data():
+    shop = ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
+    ads = ChannelFactory(name="Google Ads", slug="google-ads", kind="paid_search")
+    import_rows(HEADER, [
+        ["2025-01-10", "web-shop", "100", "500", "200", "5", "2"],
+        ["2025-02-10", "web-shop", "100", "300", "100", "3", "1"],
+        ["2025-01-10", "google-ads", "200", "150", "50", "2", "2"],
+        ["2025-02-10", "google-ads", "200", "100", "50", "1", "1"],
+        ["2024-12-10", "web-shop", "50", "50", "25", "1", "1"],
+    ])  # fmt: skip
+    recompute()
+    return shop, ads
+
+
+URL = reverse("kpis:portfolio")
+RANGE = {"period": "month", "start": "2025-01-01", "end": "2025-02-28"}
+
+
+def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portfolio_data):
+    response = viewer_client.get(URL, RANGE)
+    assert response.status_code == 200
+    data = response.context["data"]
+    # Jan + Feb of both channels: cost 600, revenue 1050, COGS 400.
+    assert data.headline["total_cost"] == D("600")
+    assert data.headline["revenue"] == D("1050")
+    assert round(data.headline["roi"], 4) == D("0.0833")  # (650 - 600) / 600
+    # the range before (Nov + Dec 2024): cost 50, revenue 50
+    assert round(data.headline_change["revenue"], 4) == D("20")  # (1050 - 50) / 50
+    assert "$1,050.00" in response.text and "8.3%" in response.text
+    assert [t.channel.slug for t in data.table] == ["web-shop", "google-ads"]
+    assert data.table[0].values["revenue"] == D("800")
+
+
+def test_the_range_is_described_in_plain_words(viewer_client, portfolio_data):
+    two = viewer_client.get(URL, RANGE).text
+    assert "(2 months)" in two and "Change against the 2 months before." in two
+    one = viewer_client.get(URL, {**RANGE, "start": "2025-02-01"}).text
+    assert "(1 month)" in one and "Change against the month before." in one
+
+
+def test_filters_live_in_the_url_and_narrow_the_channels(marketing_client, portfolio_data):
+    response = marketing_client.get(URL, {**RANGE, "kind": "paid_search"})
+    data = response.context["data"]
+    assert [t.channel.slug for t in data.table] == ["google-ads"]
+    assert data.headline["revenue"] == D("250")
+    # Revenue share keeps every channel in its denominator.
+    assert round(data.table[0].values["revenue_share"], 4) == D("0.2381")  # 250 / 1050
+
+
+def test_the_default_range_ends_at_the_latest_data(viewer_client, portfolio_data):
+    filters = viewer_client.get(URL).context["filters"]
+    assert filters.end == date(2025, 2, 28)
+    assert filters.start == date(2024, 3, 1)  # 12 months
+
+
+def test_a_filter_change_by_htmx_returns_only_the_body(viewer_client, portfolio_data):
+    response = viewer_client.get(URL, RANGE, HTTP_HX_REQUEST="true")
+    assert "<html" not in response.text and 'data-figure="fig-roi-by-channel"' in response.text
+
+
+def test_invalid_filters_fall_back_to_defaults_and_say_so(viewer_client, portfolio_data):
+    response = viewer_client.get(
+        URL, {"period": "decade", "start": "2025-03-01", "end": "2025-01-01"}
+    )
+    assert response.status_code == 200
+    assert response.context["filters"].kind == "month"
+    assert "The end is before the start." in response.text
+
+
+def test_the_charts_carry_the_table_numbers(viewer_client, portfolio_data):
+    figures = viewer_client.get(URL, RANGE).context["data"].figures
+    roi_bars = figures["roi_by_channel"]["data"][0]
+    assert list(roi_bars["x"]) == ["Web Shop", "Google Ads"]
+    # Web Shop (800 - 300 - 200) / 200; Google Ads (250 - 100 - 400) / 400
+    assert [round(v, 4) for v in roi_bars["y"]] == [1.5, -0.625]
+
+
+def test_the_home_page_is_the_portfolio(viewer_client, portfolio_data):
+    response = viewer_client.get(reverse("home"))
+    assert "Channel portfolio" in response.text
+
+
+def test_the_channel_table_downloads_as_csv(viewer_client, portfolio_data):
+    response = viewer_client.get(reverse("kpis:portfolio-csv"), RANGE)
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("channel,channel_name,period,period_start,period_end,complete,spend")
+    assert lines[1].startswith(
+        "web-shop,Web Shop,2025-01..2025-02,2025-01-01,2025-02-28,false,200.00,0.00,200.00,800.00"
+    )
+
+
+def test_anonymous_and_roleless_users_are_kept_out(client, norole_client):
+    assert client.get(URL).status_code == 302
+    assert norole_client.get(URL).status_code == 403
+    assert norole_client.get(reverse("kpis:attention")).status_code == 403
+
+
+def test_the_number_of_queries_does_not_grow_with_channels(viewer_client):
+    def queries_with(count: int) -> int:
+        for i in range(count):
+            ChannelFactory(slug=f"c{count}-{i}", kind=["ecommerce", "email", "events"][i % 3])
+        import_rows(
+            HEADER,
+            [
+                [f"2025-0{m}-10", f"c{count}-{i}", "10", "20", "5", "1", "1"]
+                for i in range(count)
+                for m in (1, 2, 3)
+            ],
+        )
+        recompute()
+        with CaptureQueriesContext(connection) as ctx:
+            assert viewer_client.get(URL, RANGE).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries_with(3) == queries_with(15)
+
+
+def test_the_roi_trend_caption_says_when_its_legend_leaves_channels_out(viewer_client):
+    def caption(count: int, kind: str) -> str:
+        for i in range(count):
+            ChannelFactory(slug=f"t{count}-{i}", kind=kind)
+        import_rows(
+            HEADER,
+            [["2025-01-10", f"t{count}-{i}", "10", "20", "5", "1", "1"] for i in range(count)],
+        )
+        recompute()
+        response = viewer_client.get(URL, {**RANGE, "kind": kind})
+        trend = response.context["data"].figures["roi_trend"]["data"]
+        assert len(trend) == min(count, TREND_LEGEND)
+        return response.text
+
+    assert "of the 20 with the highest cost" not in caption(3, "ecommerce")
+    assert "of the 20 with the highest cost" in caption(TREND_LEGEND + 2, "email")
+
+
+def test_the_channel_dashboard_shows_trends_and_objectives(viewer_client, portfolio_data):
+    shop, _ = portfolio_data
+    ObjectiveFactory(
+        channel=shop,
+        metric="revenue",
+        target=D("1000"),
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+    )
+    response = viewer_client.get(reverse("kpis:channel-dashboard", args=["web-shop"]), RANGE)
+    data = response.context["data"]
+    assert data.totals["revenue"] == D("800") and data.totals["roi"] == D("1.5")
+    assert [r["label"] for r in data.rows] == ["2025-02", "2025-01"]
+    trend = data.figures["trend"]["data"]
+    assert [t["name"] for t in trend] == ["Total cost", "Revenue", "ROI"]
+    assert list(trend[1]["y"]) == [500.0, 300.0]
+    ((_objective, figure),) = data.objective_figures
+    assert list(figure["data"][0]["y"]) == [500.0, 800.0]  # revenue to date in the window
+    assert "Revenue to date against its target" in str(figure["layout"]["title"])
+    assert viewer_client.get(reverse("kpis:channel-dashboard", args=["nope"])).status_code == 404
+
+
+def test_the_attention_list_flags_low_and_falling_roi_stale_data_and_objectives(
+    portfolio_data, viewer_user, settings
+):
+    _shop, ads = portfolio_data
+    settings.ATTENTION_ROI_DROP_POINTS = 10
+    ObjectiveFactory(
+        channel=ads,
+        metric="roas",
+        target=D("5"),
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+    )
+    recompute()  # evaluates the objective: ROAS 0.5 against 5, off track
+    ChannelFactory(slug="silent", name="Silent", status="active")
+    items = attention_items(user=viewer_user, today=date(2025, 3, 1))
+    titles = [i.title for i in items]
+    # Only complete months count: both channels' last facts are on Feb 10, so
+    # January is the last complete month.
+    assert "Google Ads: ROI -50.0% in 2025-01" in titles
+    assert "Web Shop: ROI fell" not in " ".join(titles)
+    assert "Silent: no facts yet" in titles
+    assert "Google Ads: no facts for 19 days" in titles
+    assert any(i.kind == "objective" and "ROAS objective off track" in i.title for i in items)
+    assert all(i.url for i in items)
+
+
+def test_the_attention_page_renders_the_items(viewer_client, portfolio_data):
+    response = viewer_client.get(reverse("kpis:attention"))
+    assert response.status_code == 200 and "Google Ads: ROI" in response.text
+
+
+def test_previous_range_has_the_same_number_of_periods():
+    filters = Filters(kind="month", start=date(2025, 1, 1), end=date(2025, 3, 31))
+    previous = filters.previous()
+    assert (previous.start, previous.end) == (date(2024, 10, 1), date(2024, 12, 31))
+    assert Filters(kind="week").snapped(date(2025, 1, 1)).end == date(2025, 1, 5)
+
+
+def test_the_channel_dashboard_shows_the_brand_audit_trend(viewer_client, portfolio_data):
+    shop, _ads = portfolio_data
+    url = reverse("kpis:channel-dashboard", args=["web-shop"])
+    empty = viewer_client.get(url, RANGE).context["data"].figures["audits"]
+    assert "No brand audit recorded yet" in str(empty["layout"]["annotations"])
+    make_audit(shop, date(2025, 1, 15), scores=(3, 3, 3, 3, 3))
+    make_audit(shop, date(2025, 4, 15), scores=(5, 4, 4, 4, 3))
+    response = viewer_client.get(url, RANGE)
+    overall = response.context["data"].figures["audits"]["data"][0]
+    assert list(overall["x"]) == ["2025-01-15", "2025-04-15"]
+    assert list(overall["y"]) == [3.0, 4.0]
+    assert 'data-figure="fig-audits"' in response.text
+
+
+def test_the_channel_dashboard_queries_do_not_grow_with_history(viewer_client, portfolio_data):
+    shop, _ads = portfolio_data
+    url = reverse("kpis:channel-dashboard", args=["web-shop"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert viewer_client.get(url, RANGE).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_audit(shop, date(2024, 6, 1))
+    ObjectiveFactory(channel=shop, metric="revenue", target=D("10"))
+    few = count()
+    for month in range(1, 10):
+        make_audit(shop, date(2024, month, 20))
+    ObjectiveFactory(channel=shop, metric="roi", target=D("0.5"))
+    ObjectiveFactory(channel=shop, metric="orders", target=D("3"))
+    import_rows(
+        HEADER, [[f"2024-0{m}-10", "web-shop", "10", "20", "5", "1", "1"] for m in range(1, 10)]
+    )
+    recompute()
+    assert count() == few

@@ -1,0 +1,95 @@
+"""The dashboards: the portfolio (the home page of managers and viewers), a
+channel's dashboard, and the attention list."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from channelhub.lib.views import AuthedRequest, check_perm, role_required
+from channels_app.channels import selectors as channels_selectors
+from kpis.engine.exports import portfolio_table_rows, write_csv
+from kpis.engine.selectors import channel_data_state
+
+from . import attention, content, renders
+from .content import Filters
+from .forms import DashboardFilterForm
+
+
+def _filter_form(request: AuthedRequest) -> DashboardFilterForm:
+    data = request.GET.copy()
+    data.setdefault("period", "month")
+    return DashboardFilterForm(data)
+
+
+def _dashboard_filters(request: AuthedRequest) -> tuple[DashboardFilterForm, Filters]:
+    form = _filter_form(request)
+    filters = form.filters().snapped(content.latest_fact_day())
+    return form, filters
+
+
+def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpResponse:
+    """The portfolio dashboard: the home page of managers and viewers. The
+    default view is read from the store (kpis.dashboards.renders); a filtered one is
+    computed."""
+    check_perm(request, "kpis.view_kpisnapshot")
+    form = _filter_form(request)
+    view = renders.portfolio_view(user=request.user, filters=form.filters())
+    context = {
+        "form": form,
+        "filters": view.filters,
+        "parts": view.parts,
+        "has_data": view.has_data,
+        "attention": renders.attention_preview(user=request.user),
+        **(extra or {}),
+    }
+    if request.htmx:
+        return render(request, "kpis/_portfolio_body.html", context)
+    return render(request, "kpis/portfolio.html", context)
+
+
+@role_required
+def portfolio_view(request: AuthedRequest) -> HttpResponse:
+    return portfolio_page(request)
+
+
+@role_required
+def portfolio_table_csv(request: AuthedRequest) -> HttpResponse:
+    """The dashboard's channel table as CSV: the same numbers, one row per channel."""
+    check_perm(request, "kpis.view_kpisnapshot")
+    _, filters = _dashboard_filters(request)
+    data = content.portfolio(user=request.user, filters=filters)
+    out = HttpResponse(content_type="text/csv; charset=utf-8")
+    write_csv(out, portfolio_table_rows(data.table, filters))
+    out["Content-Disposition"] = (
+        f'attachment; filename="portfolio-{filters.kind}-{filters.start}-{filters.end}.csv"'
+    )
+    return out
+
+
+@role_required
+def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
+    check_perm(request, "kpis.view_kpisnapshot")
+    channel = get_object_or_404(channels_selectors.channel_list(user=request.user), slug=slug)
+    form = _filter_form(request)
+    state = channel_data_state(channel)
+    view = renders.channel_view(
+        user=request.user, channel=channel, filters=form.filters(), state=state
+    )
+    context = {
+        "form": form,
+        "channel": channel,
+        "state": state,
+        "filters": view.filters,
+        "parts": view.parts,
+    }
+    if request.htmx:
+        return render(request, "kpis/_channel_dashboard_body.html", context)
+    return render(request, "kpis/channel_dashboard.html", context)
+
+
+@role_required
+def attention_view(request: AuthedRequest) -> HttpResponse:
+    check_perm(request, "kpis.view_kpisnapshot")
+    items = attention.attention_items(user=request.user)
+    return render(request, "kpis/attention.html", {"items": items})

@@ -1,0 +1,685 @@
+"""Recompute KPI snapshots from daily facts: the main job (docs/architecture.md, data flow).
+
+Shape of a run
+--------------
+1. A run row is written (queued) in the requester's transaction; the Celery
+   message only wakes a worker (`recompute_request`).
+2. A worker claims it with a conditional UPDATE. A small run (or the command)
+   is computed and published in one transaction. A big run is split into
+   channel batches for several workers: each aggregates its channels' facts
+   into the staging table, and the batch that finishes last publishes the run
+   in one transaction. Either way the run's snapshots become visible together,
+   or not at all, and a failure leaves the previous snapshots untouched.
+3. Aggregation is set-based SQL: one scan of the facts per batch, GROUP BY
+   channel (and partner), ISO week and month; weeks and months are upserted,
+   quarters and years are rolled up from the published months under the
+   publish lock (so they always agree with them), objectives are evaluated.
+4. Rows are tagged with the channel's facts version read *before* the scan; an
+   upsert never replaces a row computed from newer facts, so two runs of the
+   same scope, or an old run finishing late, cannot leave stale numbers.
+
+Ratios are never stored: snapshots hold additive components (METRICS.md s3),
+and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
+read too, so it is right after any run whatever its scope.
+
+This module stays long (about 680 lines) on purpose: claiming, batching,
+publishing and the SQL they run share one set of invariants (the versions,
+the run and publish locks, one publish per run), which are checked more
+easily in one place than across modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from channelhub.lib import locks
+from channelhub.lib.queue import send_task
+from channelhub.metrics import periods
+from channels_app.channels.models import Channel
+from kpis.models import KpiSnapshotStage, RecomputeBatch, RecomputeRun
+
+from . import sql
+from .accruals import accruals_recompute
+from .objectives import objectives_evaluate
+from .signals import figures_changed
+from .sources import union_sql
+
+log = logging.getLogger(__name__)
+
+# Channels per batch task when a run is split across workers. Measured on 2
+# cores at 1M facts over 1,000 channels: one batch scans in ~0.5 s; 250-channel
+# batches let 2 workers share the scan, and smaller ones only add task overhead.
+BATCH_CHANNELS = 250
+# Celery task names (kpis.tasks registers them; services queue by name).
+RECOMPUTE_RUN_TASK = "kpis.recompute_run"
+RECOMPUTE_BATCH_TASK = "kpis.recompute_batch"
+LEASE = timedelta(minutes=55)  # above the tasks' soft time limit
+PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
+# pg_try_advisory_lock(RUN_LOCK, run id): held by the worker computing a run,
+# from before its claim until it ends. A RUNNING run whose lock is free lost
+# its worker (SIGKILL, OOM): it may be claimed again at once instead of after
+# its lease, whether by a redelivered message (acks_late) or the sweeper.
+RUN_LOCK = 7_302
+# Fault tests only: when set, a run about to commit writes its id to this file
+# and waits while the file exists, so a test can kill the worker at that point.
+PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
+FACT_KINDS = ("week", "month")  # aggregated from facts
+ROLLUP_KINDS = ("quarter", "year")  # rolled up from published months
+ALL_KINDS = (*FACT_KINDS, *ROLLUP_KINDS)
+
+SUM_COLUMNS = (
+    "spend",
+    "revenue",
+    "cogs",
+    "incentive_cost",
+    "orders",
+    "units",
+    "leads",
+    "new_customers",
+    "impressions",
+    "clicks",
+    "inventory_sum",
+    "inventory_days",
+    "nps_promoters",
+    "nps_detractors",
+    "nps_responses",
+    "rating_sum",
+    "rating_count",
+)
+ROW_COLUMNS = (*SUM_COLUMNS, "last_fact_day", "facts_version")
+KEY_COLUMNS = ("channel_id", "partner_key", "period_kind", "period_start", "period_end")
+
+
+@dataclass(frozen=True)
+class Scope:
+    channel_ids: tuple[int, ...]
+    all_channels: bool
+    start: date | None
+    end: date | None
+    kinds: tuple[str, ...]
+
+    def kind_range(self, kind: str) -> tuple[date, date] | None:
+        if self.start is None or self.end is None:
+            return None
+        return periods.snap_range(kind, self.start, self.end)
+
+    @property
+    def fact_kinds(self) -> tuple[str, ...]:
+        kinds = [k for k in FACT_KINDS if k in self.kinds]
+        if any(k in self.kinds for k in ROLLUP_KINDS) and "month" not in kinds:
+            kinds.append("month")
+        return tuple(kinds)
+
+    def fact_range(self) -> tuple[date, date] | None:
+        ranges = [r for r in (self.kind_range(k) for k in self.fact_kinds) if r]
+        if not ranges:
+            return None
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    def only(self, channel_ids: list[int]) -> Scope:
+        return Scope(tuple(channel_ids), False, self.start, self.end, self.kinds)
+
+
+def _lit(d: date) -> str:
+    return f"'{d.isoformat()}'"
+
+
+def _range_filter(column: str, bounds: tuple[date, date] | None) -> str:
+    return f"AND {column} BETWEEN {_lit(bounds[0])} AND {_lit(bounds[1])}" if bounds else ""
+
+
+# --- Requesting and claiming runs -----------------------------------------------------
+
+
+def recompute_request(
+    *,
+    trigger: str,
+    channel_ids: list[int] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    requested_by: User | None = None,
+    kinds: list[str] | None = None,
+) -> RecomputeRun:
+    """Write a queued run; a worker is woken once the transaction commits."""
+    run = RecomputeRun.objects.create(
+        trigger=trigger,
+        channel_ids=sorted(set(channel_ids)) if channel_ids is not None else None,
+        start_date=start,
+        end_date=end,
+        requested_by=requested_by,
+        stats={"kinds": list(kinds or ALL_KINDS)},
+    )
+    transaction.on_commit(lambda: send_run(run.pk))
+    return run
+
+
+def bump_versions(channel_ids: list[int]) -> None:
+    """Mark the channels' KPI inputs as changed, in the writer's transaction.
+
+    Every write that changes what a snapshot would hold (facts, incentive
+    terms, claims, customer feedback) bumps the version, so a run that read
+    older inputs can never overwrite rows computed from newer ones.
+    """
+    if not channel_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO kpis_channeldatastate (channel_id, facts_version, published_version) "
+            "SELECT id, 1, 0 FROM channels_app_channel "
+            f"WHERE id IN ({sql.placeholders(channel_ids)}) "
+            "ON CONFLICT (channel_id) DO UPDATE SET "
+            "facts_version = kpis_channeldatastate.facts_version + 1"
+        )
+
+
+def data_changed(
+    *,
+    channel_ids: list[int],
+    start: date | None = None,
+    end: date | None = None,
+    requested_by: User | None = None,
+) -> RecomputeRun | None:
+    """Call inside the transaction that changed KPI inputs of these channels
+    over [start, end] (None = all dates): bumps their versions and queues an
+    incremental recompute that runs once the transaction commits."""
+    channel_ids = sorted(set(channel_ids))
+    if not channel_ids:
+        return None
+    bump_versions(channel_ids)
+    return recompute_request(
+        trigger=RecomputeRun.Trigger.DATA,
+        channel_ids=channel_ids,
+        start=start if end else None,
+        end=end if start else None,
+        requested_by=requested_by,
+    )
+
+
+def send_run(run_id: int) -> bool:
+    """Wake a worker for a run. If the broker is down the run stays queued and
+    the sweeper sends it again later: the request that queued it still succeeds."""
+    return send_task(RECOMPUTE_RUN_TASK, run_id, what=f"recompute run {run_id}")
+
+
+def _claim(run_id: int, *, holder_lost: bool = False) -> RecomputeRun | None:
+    """Take the run if it is queued, or running with an expired lease (killed
+    worker), or running in one piece while nobody holds its RUN_LOCK (holder_lost)."""
+    now = timezone.now()
+    claimable = Q(status=RecomputeRun.Status.QUEUED) | Q(
+        status=RecomputeRun.Status.RUNNING, lease_expires_at__lt=now
+    )
+    if holder_lost:
+        # Split runs (batches_total > 0) are carried on by their batch tasks.
+        claimable |= Q(status=RecomputeRun.Status.RUNNING, batches_total=0)
+    claimed = RecomputeRun.objects.filter(claimable, pk=run_id).update(
+        status=RecomputeRun.Status.RUNNING,
+        started_at=now,
+        lease_expires_at=now + LEASE,
+        attempts=F("attempts") + 1,
+        publish_claimed_at=None,
+        error="",
+    )
+    return RecomputeRun.objects.get(pk=run_id) if claimed else None
+
+
+def _scope(run: RecomputeRun) -> Scope:
+    if run.channel_ids is None:
+        ids = tuple(Channel.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = tuple(
+            Channel.objects.filter(pk__in=run.channel_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    kinds = tuple(run.stats.get("kinds") or ALL_KINDS)
+    return Scope(ids, run.channel_ids is None, run.start_date, run.end_date, kinds)
+
+
+def recompute_fail(run_id: int, exc: BaseException | str) -> None:
+    """Mark a run failed and drop its staging rows: published snapshots stay."""
+    with transaction.atomic():
+        KpiSnapshotStage.objects.filter(run_id=run_id).delete()
+        RecomputeRun.objects.filter(pk=run_id).exclude(status=RecomputeRun.Status.SUCCEEDED).update(
+            status=RecomputeRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=(str(exc) or exc.__class__.__name__)[:4000],
+            lease_expires_at=None,
+        )
+
+
+# --- Running ---------------------------------------------------------------------------
+
+
+def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | None:
+    """Claim and run `run_id`. Returns None if another worker has it.
+
+    Inline (the command, tests) or small: computed and published here, in one
+    transaction. Otherwise split into batch tasks; the last batch publishes.
+    """
+    if not locks.try_advisory_lock(RUN_LOCK, run_id):
+        return None  # a live worker is on it (a duplicate delivery)
+    try:
+        run = _claim(run_id, holder_lost=sql.is_postgres())
+        if run is None:
+            return None
+        scope = _scope(run)
+        try:
+            if inline or len(scope.channel_ids) <= BATCH_CHANNELS:
+                _run_in_one_transaction(run, scope)
+            else:
+                with transaction.atomic():
+                    scope = _with_accruals(run, scope)
+                _split(run, scope)
+        except Exception as exc:
+            recompute_fail(run.pk, exc)
+            raise
+        return RecomputeRun.objects.get(pk=run.pk)
+    finally:
+        _release_run_lock(run_id)
+
+
+def _release_run_lock(run_id: int) -> None:
+    try:
+        locks.advisory_unlock(RUN_LOCK, run_id)
+    except Exception:  # the connection is gone, and the lock with it
+        log.warning("recompute run %s: lock already released with its connection", run_id)
+
+
+def orphaned_run_ids() -> list[int]:
+    """Runs marked running in one piece whose worker is gone (PostgreSQL only:
+    elsewhere the lease expiry is the only sign of a dead worker)."""
+    if not sql.is_postgres():
+        return []
+    orphans = []
+    running = RecomputeRun.objects.filter(
+        status=RecomputeRun.Status.RUNNING, batches_total=0, lease_expires_at__gte=timezone.now()
+    ).values_list("pk", flat=True)
+    for run_id in running:
+        if locks.try_advisory_lock(RUN_LOCK, run_id):
+            locks.advisory_unlock(RUN_LOCK, run_id)
+            orphans.append(run_id)
+    return orphans
+
+
+def _pause_point(run_id: int) -> None:
+    """See PAUSE_BEFORE_COMMIT_ENV: a no-op unless a fault test set it."""
+    path = os.environ.get(PAUSE_BEFORE_COMMIT_ENV)
+    if not path:
+        return
+    marker = Path(path)
+    marker.write_text(str(run_id))
+    deadline = time.monotonic() + 600
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
+    """Recompute the scope's incentive accruals first; a rebate changed by a
+    January fact is dated at the end of its quarter, so the snapshot scope
+    widens to the days the accruals are dated on (and stays recorded on the run)."""
+    span = accruals_recompute(channel_ids=list(scope.channel_ids), start=scope.start, end=scope.end)
+    if span is None or scope.start is None or scope.end is None:
+        return scope
+    start, end = min(scope.start, span[0]), max(scope.end, span[1])
+    if (start, end) != (scope.start, scope.end):
+        RecomputeRun.objects.filter(pk=run.pk).update(start_date=start, end_date=end)
+    return Scope(scope.channel_ids, scope.all_channels, start, end, scope.kinds)
+
+
+def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
+    started = time.monotonic()
+    with transaction.atomic():
+        locks.advisory_xact_lock(PUBLISH_LOCK)
+        _session_tuning()
+        timings: dict[str, Any] = {}
+        scope = _with_accruals(run, scope)
+        with connection.cursor() as cursor:
+            _create_versions(cursor, scope)
+            multi = _channels_with_partner_inventory(cursor, scope)
+            for kind in scope.fact_kinds:
+                t0 = time.monotonic()
+                _write_kind(cursor, run.pk, kind, scope, _rows_from_facts(kind, scope, multi))
+                timings[kind] = round(time.monotonic() - t0, 4)
+        _finish(run, scope, timings, started)
+        _pause_point(run.pk)
+
+
+def _split(run: RecomputeRun, scope: Scope) -> None:
+    chunks = [
+        list(scope.channel_ids[i : i + BATCH_CHANNELS])
+        for i in range(0, len(scope.channel_ids), BATCH_CHANNELS)
+    ]
+    with transaction.atomic():
+        RecomputeBatch.objects.filter(run=run).delete()
+        KpiSnapshotStage.objects.filter(run_id=run.pk).delete()
+        RecomputeBatch.objects.bulk_create(
+            RecomputeBatch(run=run, index=i, channel_ids=chunk) for i, chunk in enumerate(chunks)
+        )
+        RecomputeRun.objects.filter(pk=run.pk).update(batches_total=len(chunks))
+        transaction.on_commit(
+            lambda: [
+                send_task(RECOMPUTE_BATCH_TASK, run.pk, i, what=f"recompute run {run.pk} batch {i}")
+                for i in range(len(chunks))
+            ]
+        )
+
+
+def batch_execute(run_id: int, index: int) -> None:
+    """Compute one batch of a split run into staging; the last batch publishes.
+
+    Idempotent: a redelivered batch that is done does nothing, and two
+    deliveries at once are serialized by the lock on the batch row.
+    """
+    with transaction.atomic():
+        batch = (
+            RecomputeBatch.objects.select_for_update()
+            .filter(run_id=run_id, index=index, status=RecomputeBatch.Status.PENDING)
+            .first()
+        )
+        run = RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).first()
+        if batch is None or run is None:
+            return
+        scope = _scope(run).only(batch.channel_ids)
+        _session_tuning()
+        with connection.cursor() as cursor:
+            started = time.monotonic()
+            batch.versions = _create_versions(cursor, scope)
+            multi = _channels_with_partner_inventory(cursor, scope)
+            columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
+            for kind in scope.fact_kinds:
+                cursor.execute(
+                    f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+                    f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
+                    [],
+                )
+                batch.rows += max(cursor.rowcount, 0)
+            cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+            scan = time.monotonic() - started
+        batch.status = RecomputeBatch.Status.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["rows", "versions", "status", "finished_at"])
+        RecomputeRun.objects.filter(pk=run_id).update(lease_expires_at=timezone.now() + LEASE)
+    log.info("recompute run %s batch %s: %s rows, scan %.3fs", run_id, index, batch.rows, scan)
+    if RecomputeBatch.objects.filter(run_id=run_id, status=RecomputeBatch.Status.PENDING).exists():
+        return
+    claimed = RecomputeRun.objects.filter(
+        pk=run_id, status=RecomputeRun.Status.RUNNING, publish_claimed_at__isnull=True
+    ).update(publish_claimed_at=timezone.now())
+    if claimed:
+        publish(run_id)
+
+
+def publish(run_id: int) -> None:
+    """Make a split run's staged rows the current snapshots, atomically."""
+    started = time.monotonic()
+    try:
+        with transaction.atomic():
+            locks.advisory_xact_lock(PUBLISH_LOCK)
+            run = RecomputeRun.objects.select_for_update().get(pk=run_id)
+            if run.status != RecomputeRun.Status.RUNNING:
+                return
+            scope = _scope(run)
+            versions: dict[int, int] = {}
+            for batch_versions in run.batches.values_list("versions", flat=True):
+                versions.update({int(k): int(v) for k, v in batch_versions.items()})
+            timings: dict[str, Any] = {}
+            with connection.cursor() as cursor:
+                _load_versions(cursor, scope, versions)
+                sql.analyze("kpis_kpisnapshotstage")
+                for kind in scope.fact_kinds:
+                    t0 = time.monotonic()
+                    _write_kind(cursor, run_id, kind, scope, _rows_from_stage(kind, run_id))
+                    timings[kind] = round(time.monotonic() - t0, 4)
+            KpiSnapshotStage.objects.filter(run_id=run_id).delete()
+            _finish(run, scope, timings, started)
+    except Exception as exc:
+        recompute_fail(run_id, exc)
+        raise
+
+
+def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: float) -> None:
+    """Roll up quarters and years, refresh data states and objectives, close the run."""
+    with connection.cursor() as cursor:
+        for kind in (k for k in ROLLUP_KINDS if k in scope.kinds):
+            t0 = time.monotonic()
+            _rollup(cursor, run.pk, kind, scope)
+            timings[kind] = round(time.monotonic() - t0, 4)
+        _refresh_data_states(cursor)
+        cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+    t0 = time.monotonic()
+    evaluated = objectives_evaluate(
+        channel_ids=list(scope.channel_ids), start=scope.start, end=scope.end
+    )
+    timings["objectives"] = round(time.monotonic() - t0, 4)
+    timings["total"] = round(time.monotonic() - started, 4)
+    # Stored dashboard renders go stale when this commits; a worker renders
+    # the default views of the new data right after (kpis.dashboards listens).
+    figures_changed.send(sender=RecomputeRun, run_id=run.pk)
+    run.status = RecomputeRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.lease_expires_at = None
+    run.stats = {**run.stats, "timings": timings, "objectives_evaluated": evaluated}
+    run.save(update_fields=["status", "finished_at", "lease_expires_at", "stats"])
+    log.info("recompute run %s done in %.3fs %s", run.pk, timings["total"], timings)
+
+
+# --- The SQL -----------------------------------------------------------------------------
+
+
+def _session_tuning() -> None:
+    if sql.is_postgres():
+        with connection.cursor() as cursor:
+            # The scan groups ~1M rows; the default 4 MB spills to disk.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+
+
+def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
+    """Read the channels' facts versions BEFORE scanning the facts."""
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+    cursor.execute(
+        "CREATE TEMP TABLE kpis_run_versions AS "
+        "SELECT c.id AS channel_id, COALESCE(s.facts_version, 0) AS facts_version "
+        "FROM channels_app_channel c LEFT JOIN kpis_channeldatastate s ON s.channel_id = c.id "
+        f"WHERE c.id IN ({sql.placeholders(list(scope.channel_ids)) or 'NULL'})"
+    )
+    cursor.execute("SELECT channel_id, facts_version FROM kpis_run_versions")
+    versions = {str(channel_id): int(version) for channel_id, version in cursor.fetchall()}
+    sql.analyze("kpis_run_versions")
+    return versions
+
+
+def _load_versions(cursor: Any, scope: Scope, versions: dict[int, int]) -> None:
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+    cursor.execute(
+        "CREATE TEMP TABLE kpis_run_versions (channel_id bigint PRIMARY KEY, facts_version bigint)"
+    )
+    cursor.executemany(
+        "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES (%s, %s)",
+        [(channel_id, versions.get(channel_id, 0)) for channel_id in scope.channel_ids],
+    )
+    sql.analyze("kpis_run_versions")
+
+
+_SUMS = ", ".join(
+    [
+        *(
+            f"CAST(SUM({c}) AS BIGINT) AS {c}"
+            for c in ("spend", "revenue", "cogs", "incentive_cost", "orders", "units", "leads",
+                      "new_customers", "impressions", "clicks")
+        ),
+        "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum",
+        "{inventory_days} AS inventory_days",
+        *(
+            f"CAST(SUM({c}) AS BIGINT) AS {c}"
+            for c in (
+                "nps_promoters", "nps_detractors", "nps_responses", "rating_sum", "rating_count"
+            )
+        ),
+        "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day",
+    ]
+)  # fmt: skip
+# A channel's day counts once in its average inventory, however many of its rows
+# reported stock that day. Only channels whose partners report inventory can
+# have several rows a day: just they pay for COUNT(DISTINCT), which cannot hash.
+_DAYS_COUNTED = _SUMS.format(inventory_days="COUNT(inventory_value)")
+_DAYS_DISTINCT = _SUMS.format(
+    inventory_days="COUNT(DISTINCT CASE WHEN inventory_value IS NOT NULL THEN day END)"
+)
+
+
+def _fact_filter(scope: Scope) -> str:
+    channel_list = sql.placeholders(list(scope.channel_ids)) or "NULL"
+    where = "1=1" if scope.all_channels else f"channel_id IN ({channel_list})"
+    fact_range = scope.fact_range()
+    if fact_range:
+        where += f" AND day BETWEEN {_lit(fact_range[0])} AND {_lit(fact_range[1])}"
+    return where
+
+
+def _channels_with_partner_inventory(cursor: Any, scope: Scope) -> str:
+    """Channels of the scope where partners report inventory (see _DAYS_DISTINCT)."""
+    cursor.execute(
+        "SELECT DISTINCT channel_id FROM kpis_dailyfact "
+        f"WHERE {_fact_filter(scope)} AND partner_key <> 0 AND inventory_value IS NOT NULL"
+    )
+    return sql.placeholders([row[0] for row in cursor.fetchall()])
+
+
+def _rows_from_facts(kind: str, scope: Scope, multi: str) -> str:
+    """One statement over the scope's facts: KEY + ROW columns of every channel
+    (partner_key 0 = all its rows) and every partner, per period of `kind`."""
+    fy = periods.fiscal_start_month()
+    start = sql.period_start_sql(kind, "day", fy)
+    base = _fact_filter(scope)
+    bounds = scope.kind_range(kind)
+    if bounds:
+        # Only whole periods of this kind (the day range may cover more).
+        base += f" AND day BETWEEN {_lit(bounds[0])} AND {_lit(bounds[1])}"
+    branches = []
+    single = base
+    if multi:
+        branches.append(
+            f"SELECT channel_id, 0 AS partner_key, {start} AS period_start, {_DAYS_DISTINCT} "
+            f"FROM ({union_sql(f'{base} AND channel_id IN ({multi})')}) src GROUP BY 1, 3"
+        )
+        single = f"{base} AND channel_id NOT IN ({multi})"
+    branches.append(
+        f"SELECT channel_id, 0 AS partner_key, {start} AS period_start, {_DAYS_COUNTED} "
+        f"FROM ({union_sql(single)}) src GROUP BY 1, 3"
+    )
+    branches.append(
+        f"SELECT channel_id, partner_key, {start} AS period_start, {_DAYS_COUNTED} "
+        f"FROM ({union_sql(base + ' AND partner_key <> 0')}) src GROUP BY 1, 2, 3"
+    )
+    sums = ", ".join(f"g.{c}" for c in SUM_COLUMNS)
+    return (
+        f"SELECT g.channel_id, g.partner_key, '{kind}' AS period_kind, g.period_start, "
+        f"{sql.period_end_sql(kind, 'g.period_start')} AS period_end, {sums}, g.last_fact_day, "
+        "v.facts_version FROM (" + " UNION ALL ".join(branches) + ") g "
+        "JOIN kpis_run_versions v ON v.channel_id = g.channel_id"
+    )
+
+
+def _rows_from_stage(kind: str, run_id: int) -> str:
+    columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
+    return (
+        f"SELECT {columns} FROM kpis_kpisnapshotstage "
+        f"WHERE run_id = {int(run_id)} AND period_kind = '{kind}'"
+    )
+
+
+_UPDATE_SET = ", ".join(
+    f"{c} = excluded.{c}" for c in ("period_end", *ROW_COLUMNS, "run_id", "computed_at")
+)
+_TARGET = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS, "run_id", "computed_at"))
+_CHANGED = " OR ".join(
+    sql.distinct(f"kpis_kpisnapshot.{c}", f"excluded.{c}")
+    for c in ("period_end", *SUM_COLUMNS, "last_fact_day")
+)
+
+
+def _write_kind(
+    cursor: Any, run_id: int, kind: str, scope: Scope, rows_sql: str, *, guard_version: bool = True
+) -> None:
+    """Make the scope's rows of `kind` equal to `rows_sql` (KEY + ROW columns).
+
+    Rows of the scope the new set lacks are deleted (a period with no data any
+    more); rows whose values did not change are not rewritten, so a nightly
+    recompute of unchanged data writes almost nothing. With `guard_version`,
+    a row computed from newer facts (by a later run) is left alone.
+    """
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
+    cursor.execute(f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", [])
+
+    # (Joins, not a correlated subquery per row: the planner hashes them.)
+    version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
+    cursor.execute(
+        "DELETE FROM kpis_kpisnapshot WHERE period_kind = %s "
+        "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
+        f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
+        f"{_range_filter('period_start', scope.kind_range(kind))} "
+        "AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r "
+        "WHERE r.channel_id = kpis_kpisnapshot.channel_id "
+        "AND r.partner_key = kpis_kpisnapshot.partner_key "
+        "AND r.period_start = kpis_kpisnapshot.period_start)",
+        [kind],
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    newer_wins = (
+        "kpis_kpisnapshot.facts_version <= excluded.facts_version AND" if guard_version else ""
+    )
+    cursor.execute(
+        f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
+        "SELECT r.*, %s, %s FROM kpis_run_rows r WHERE true "
+        "ON CONFLICT (channel_id, period_kind, partner_key, period_start) DO UPDATE SET "
+        f"{_UPDATE_SET} WHERE {newer_wins} ({_CHANGED} "
+        "OR kpis_kpisnapshot.facts_version <> excluded.facts_version)",
+        [run_id, now],
+    )
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
+
+
+def _rollup(cursor: Any, run_id: int, kind: str, scope: Scope) -> None:
+    """Quarters and years as sums of the published months (fiscal calendar)."""
+    fy = periods.fiscal_start_month()
+    start_expr = sql.period_start_sql(kind, "period_start", fy)
+    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    months = (
+        f"SELECT channel_id, partner_key, '{kind}' AS period_kind, {start_expr} AS period_start, "
+        f"{sql.period_end_sql(kind, start_expr)} AS period_end, {sums}, "
+        "MAX(last_fact_day) AS last_fact_day, MAX(facts_version) AS facts_version "
+        "FROM kpis_kpisnapshot WHERE period_kind = 'month' "
+        "AND channel_id IN (SELECT channel_id FROM kpis_run_versions) "
+        f"{_range_filter('period_start', scope.kind_range(kind))} "
+        f"GROUP BY channel_id, partner_key, {start_expr}"
+    )
+    _write_kind(cursor, run_id, kind, scope, months, guard_version=False)
+
+
+def _refresh_data_states(cursor: Any) -> None:
+    """Each scope channel's last day with facts, from its published months."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    cursor.execute(
+        "INSERT INTO kpis_channeldatastate "
+        "(channel_id, facts_version, last_fact_day, published_version, published_at) "
+        "SELECT v.channel_id, v.facts_version, "
+        "(SELECT MAX(s.last_fact_day) FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
+        "AND s.period_kind = 'month' AND s.partner_key = 0), v.facts_version, %s "
+        "FROM kpis_run_versions v WHERE true "
+        "ON CONFLICT (channel_id) DO UPDATE SET last_fact_day = excluded.last_fact_day, "
+        "published_at = excluded.published_at, published_version = CASE WHEN "
+        "kpis_channeldatastate.published_version > excluded.published_version "
+        "THEN kpis_channeldatastate.published_version ELSE excluded.published_version END",
+        [now],
+    )

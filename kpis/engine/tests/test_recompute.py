@@ -1,0 +1,312 @@
+"""The recompute job: exact KPIs from hand-made facts, incremental scopes,
+atomicity, idempotency, concurrency and a constant number of queries."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from channelhub.metrics.formulas import rounded
+from kpis.engine import recompute as recompute_module
+from kpis.engine.recompute import recompute_execute, recompute_request
+from kpis.models import ChannelDataState, KpiSnapshot, ObjectiveStatus, RecomputeRun
+from kpis.tasks import kpis_sweeper_task
+from kpis.tests.helpers import import_rows, kpi, recompute, row, snapshot_state
+from tests.factories import ChannelFactory, ObjectiveFactory, PartnerFactory
+
+pytestmark = pytest.mark.django_db
+HEADER = ["date", "channel", "partner", "spend", "revenue", "cogs", "orders", "leads",
+          "new_customers", "impressions", "clicks", "inventory_value"]  # fmt: skip
+
+
+@pytest.fixture
+def shop():
+    return ChannelFactory(name="Web Shop", slug="web-shop")
+
+
+@pytest.fixture
+def market():
+    return ChannelFactory(name="Marketplace", slug="market", route="indirect")
+
+
+def test_week_month_quarter_and_year_kpis_are_exact(shop):
+    import_rows(HEADER, [
+        ["2024-12-30", "web-shop", "", "100", "500", "200", "5", "50", "2", "10000", "200", ""],
+        ["2025-01-01", "web-shop", "", "300", "700", "300", "7", "30", "2", "10000", "100", ""],
+        ["2025-01-05", "web-shop", "", "0", "0", "0", "0", "0", "0", "0", "0", ""],
+        ["2025-02-10", "web-shop", "", "50", "0", "0", "0", "0", "0", "0", "0", ""],
+    ])  # fmt: skip
+    recompute()
+    # ISO week 2025-W01 runs from Monday 2024-12-30: it holds both years' days.
+    week = row(shop.pk, "week", date(2024, 12, 30))
+    assert (week.label, week.end) == ("2025-W01", date(2025, 1, 5))
+    assert week.values["spend"] == D("400") and week.values["revenue"] == D("1200")
+    assert week.values["roi"] == D("0.75")  # (1200 - 500 - 400) / 400
+    assert week.values["cac"] == D("100") and week.values["cpl"] == D("5")
+    assert week.values["conversion_rate"] == D("0.15") and week.values["ctr"] == D("0.015")
+    assert week.values["aov"] == D("100") and week.values["inventory_turnover"] is None
+    assert week.values["nps"] is None and week.values["avg_rating"] is None
+    assert kpi(shop.pk, "month", date(2024, 12, 1), "revenue") == D("500")
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("700")
+    # February: spend without revenue: ROI -1, ROAS 0, AOV undefined.
+    feb = row(shop.pk, "month", date(2025, 2, 1))
+    assert (feb.values["roi"], feb.values["roas"], feb.values["aov"]) == (D("-1"), D("0"), None)
+    q1 = row(shop.pk, "quarter", date(2025, 1, 1))
+    assert (q1.label, q1.values["spend"], q1.values["revenue"]) == ("FY2025-Q1", D("350"), D("700"))
+    # A year's ratio comes from summed components, not averaged monthly ratios.
+    assert rounded("roi", kpi(shop.pk, "year", date(2025, 1, 1), "roi")) == D("0.1429")  # 50 / 350
+    assert kpi(shop.pk, "year", date(2024, 1, 1), "roi") == D("2")
+
+
+def test_a_period_is_complete_only_up_to_the_last_day_with_facts(shop):
+    import_rows(
+        HEADER[:5],
+        [["2025-01-31", "web-shop", "", "1", "1"], ["2025-02-03", "web-shop", "", "1", "1"]],
+    )
+    recompute()
+    assert row(shop.pk, "month", date(2025, 1, 1)).complete is True
+    assert row(shop.pk, "month", date(2025, 2, 1)).complete is False
+    assert ChannelDataState.objects.get(channel=shop).last_fact_day == date(2025, 2, 3)
+
+
+def test_inventory_is_averaged_over_days_with_a_report(market):
+    a = PartnerFactory(channel=market, slug="a")
+    b = PartnerFactory(channel=market, slug="b")
+    import_rows(["date", "channel", "partner", "cogs", "inventory_value"], [
+        ["2025-03-03", "market", "", "100", "1000"],   # day 1: channel row reports
+        ["2025-03-04", "market", "", "100", ""],       # day 2: nobody reports
+        ["2025-03-05", "market", "", "100", ""],       # day 3: two partners report
+        ["2025-03-05", "market", "a", "0", "300"],
+        ["2025-03-05", "market", "b", "0", "500"],
+    ])  # fmt: skip
+    recompute()
+    month = row(market.pk, "month", date(2025, 3, 1))
+    # Day inventories 1000 and 800 (300 + 500): average 900 over 2 days, not 3.
+    assert (month.components.inventory_days, month.components.inventory_sum) == (2, D("1800"))
+    assert rounded("inventory_turnover", month.values["inventory_turnover"]) == D("0.3333")
+    partner_a = row(market.pk, "month", date(2025, 3, 1), partner_key=a.pk)
+    assert partner_a.components.inventory_days == 1 and partner_a.values["cogs"] == D("0")
+    assert row(market.pk, "week", date(2025, 3, 3), partner_key=b.pk).components.inventory_sum == D(
+        "500"
+    )
+
+
+def test_partner_rows_count_towards_the_channel_and_get_their_own_snapshots(market):
+    partner = PartnerFactory(channel=market, slug="reseller")
+    import_rows(
+        HEADER[:5],
+        [
+            ["2025-01-02", "market", "", "100", "0"],
+            ["2025-01-02", "market", "reseller", "0", "400"],
+        ],
+    )
+    recompute()
+    assert kpi(market.pk, "month", date(2025, 1, 1), "revenue") == D("400")
+    assert kpi(market.pk, "month", date(2025, 1, 1), "roi") == D("3")
+    assert kpi(market.pk, "month", date(2025, 1, 1), "revenue", partner_key=partner.pk) == D("400")
+
+
+def test_an_incremental_recompute_refreshes_every_channels_revenue_share(shop, market):
+    import_rows(
+        HEADER[:5],
+        [["2025-01-02", "web-shop", "", "0", "100"], ["2025-01-02", "market", "", "0", "100"]],
+    )
+    recompute()
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue_share") == D("0.5")
+    run = import_rows(HEADER[:5], [["2025-01-03", "market", "", "0", "200"]])
+    assert run.recompute_run.channel_ids == [market.pk]  # only the channel that changed
+    recompute_execute(run.recompute_run_id, inline=True)
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue_share") == D("0.25")
+    assert kpi(market.pk, "month", date(2025, 1, 1), "revenue_share") == D("0.75")
+
+
+def test_an_incremental_run_touches_only_its_periods(shop):
+    import_rows(
+        HEADER[:5],
+        [["2025-01-02", "web-shop", "", "10", "100"], ["2025-03-02", "web-shop", "", "10", "100"]],
+    )
+    recompute()
+    january = KpiSnapshot.objects.get(
+        channel=shop, period_kind="month", period_start=date(2025, 1, 1)
+    )
+    run = import_rows(HEADER[:5], [["2025-03-03", "web-shop", "", "10", "50"]])
+    recompute_execute(run.recompute_run_id, inline=True)
+    january.refresh_from_db()
+    assert january.run_id != run.recompute_run_id  # untouched
+    assert kpi(shop.pk, "month", date(2025, 3, 1), "revenue") == D("150")
+    assert kpi(shop.pk, "quarter", date(2025, 1, 1), "revenue") == D("250")
+    assert kpi(shop.pk, "year", date(2025, 1, 1), "revenue") == D("250")
+
+
+def test_running_the_same_recompute_twice_gives_the_same_snapshots(shop, market):
+    import_rows(
+        HEADER[:5],
+        [["2025-01-02", "web-shop", "", "10", "100"], ["2025-02-02", "market", "", "5", "7"]],
+    )
+    recompute()
+    first = snapshot_state()
+    recompute()
+    assert snapshot_state() == first
+
+
+def test_a_redelivered_run_is_not_run_twice(shop):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    run = recompute_request(trigger="manual")
+    assert recompute_execute(run.pk, inline=True).status == "succeeded"
+    assert recompute_execute(run.pk, inline=True) is None  # the claim fails
+
+
+def test_a_failed_run_leaves_the_previous_snapshots_intact(shop, monkeypatch):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    recompute()
+    before = snapshot_state()
+    import_rows(HEADER[:5], [["2025-01-03", "web-shop", "", "10", "900"]])
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(recompute_module, "objectives_evaluate", boom)
+    run = recompute_request(trigger="manual")
+    with pytest.raises(RuntimeError):
+        recompute_execute(run.pk, inline=True)
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("failed", "disk full")
+    assert snapshot_state() == before
+
+
+def test_rows_computed_from_newer_facts_are_never_overwritten(shop):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    recompute()
+    # A late run that read an older facts version than the published rows.
+    KpiSnapshot.objects.filter(channel=shop).update(facts_version=99, revenue=D("12345"))
+    recompute()
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("12345")
+
+
+def test_a_split_run_gives_the_same_snapshots_as_one_transaction(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    channels = [ChannelFactory(slug=f"c{i}") for i in range(5)]
+    import_rows(
+        HEADER[:5],
+        [[f"2025-01-0{i + 1}", c.slug, "", str(i), str(10 * i)] for i, c in enumerate(channels)],
+    )
+    recompute()
+    inline = snapshot_state()
+    KpiSnapshot.objects.all().delete()
+    monkeypatch.setattr(recompute_module, "BATCH_CHANNELS", 2)
+    run = recompute_request(trigger="manual")
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_execute(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.batches_total) == ("succeeded", 3)
+    assert run.batches.filter(status="done").count() == 3
+    # Same components; only the tags (run) differ.
+    assert snapshot_state() == inline
+
+
+def test_the_number_of_queries_does_not_grow_with_the_facts(shop, market):
+    def queries_for(days: int) -> int:
+        start = date(2024, 1, 1)
+        rows = [
+            [(start + timedelta(days=d)).isoformat(), slug, "", "1", "2"]
+            for d in range(days)
+            for slug in ("web-shop", "market")
+        ]
+        import_rows(HEADER[:5], rows)
+        run = recompute_request(trigger="manual")
+        with CaptureQueriesContext(connection) as ctx:
+            recompute_execute(run.pk, inline=True)
+        return len(ctx.captured_queries)
+
+    assert queries_for(10) == queries_for(400)
+
+
+def test_objective_status_uses_real_kpis_after_a_recompute(shop, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2025, 6, 1))
+    objective = ObjectiveFactory(
+        channel=shop,
+        metric="revenue",
+        target=D("1000"),
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 1, 10),
+    )
+    spend_cap = ObjectiveFactory(
+        channel=shop,
+        metric="spend",
+        direction="at_most",
+        target=D("100"),
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 1, 10),
+    )
+    import_rows(
+        HEADER[:5],
+        [["2025-01-01", "web-shop", "", "30", "150"], ["2025-01-04", "web-shop", "", "25", "210"]],
+    )
+    recompute()
+    status = ObjectiveStatus.objects.get(objective=objective)
+    # 360 in 4 of 10 days: projected 900, within 10% of 1000.
+    assert (status.status, status.actual, status.projected) == ("at_risk", D("360"), D("900"))
+    assert status.progress == D("0.36") and status.as_of == date(2025, 1, 4)
+    cap = ObjectiveStatus.objects.get(objective=spend_cap)
+    # 55 spent in 4 days: projected 137.5 against a cap of 100: off track.
+    assert (cap.status, cap.projected) == ("off_track", D("137.5"))
+
+
+def test_the_sweeper_resends_runs_whose_message_was_lost(shop):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    lost = RecomputeRun.objects.create(trigger="manual")
+    RecomputeRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    dead = RecomputeRun.objects.create(
+        trigger="manual", status="running", lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    kpis_sweeper_task()
+    lost.refresh_from_db()
+    dead.refresh_from_db()
+    assert (lost.status, dead.status) == ("succeeded", "succeeded")
+    assert dead.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_recomputes_of_one_scope_at_once_give_the_same_snapshots_as_one():
+    shop = ChannelFactory(slug="web-shop")
+    ChannelFactory(slug="market")
+    import_rows(
+        HEADER[:5],
+        [
+            [f"2025-0{m}-0{d}", s, "", str(m + d), str(10 * m)]
+            for m in range(1, 4)
+            for d in range(1, 6)
+            for s in ("web-shop", "market")
+        ],
+    )
+    recompute()
+    expected = snapshot_state()
+    KpiSnapshot.objects.filter(channel=shop).update(revenue=D("0"))
+    runs = [RecomputeRun.objects.create(trigger="manual") for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def work(run_id: int) -> None:
+        try:
+            recompute_execute(run_id, inline=True)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(r.pk,)) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert {r.status for r in RecomputeRun.objects.filter(pk__in=[r.pk for r in runs])} == {
+        "succeeded"
+    }
+    assert snapshot_state() == expected

@@ -1,0 +1,32 @@
+"""The SQL period rules of the KPI engine (kpis.engine.sql) agree with channelhub.metrics.periods."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+
+from channelhub.metrics import periods
+from kpis.engine import sql
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fy", [1, 4, 7, 10])
+@pytest.mark.parametrize("kind", ["week", "month", "quarter", "year"])
+def test_the_sql_period_rules_agree_with_python(kind, fy):
+    days = [date(2023, 12, 25) + timedelta(days=n * 11) for n in range(80)]
+    expr = sql.period_start_sql(kind, "d", fy)
+    values = " UNION ALL ".join(
+        f"SELECT {'DATE ' if connection.vendor == 'postgresql' else ''}'{d.isoformat()}' AS d"
+        for d in days
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d, {expr}, {sql.period_end_sql(kind, expr)} FROM ({values}) t ORDER BY d", []
+        )
+        rows = cursor.fetchall()
+    for day, start, end in rows:
+        day = day if isinstance(day, date) else date.fromisoformat(day)
+        start = start if isinstance(start, date) else date.fromisoformat(start)
+        end = end if isinstance(end, date) else date.fromisoformat(end)
+        expected = periods.period_start(kind, day, fy)
+        assert (start, end) == (expected, periods.period_end(kind, expected)), day

@@ -1,0 +1,413 @@
+"""The import of daily facts, one way through five stages:
+
+1. read    the file streams in batches (channelhub.lib.tabular, through
+           `checks.open_facts_reader`);
+2. check   every row and column of a batch, vectorised (`checks.validate_batch`);
+           one bad row rejects the whole file, every bad line is reported;
+3. stage   clean batches go into a session-private staging table
+           (`staging.Stage`; PostgreSQL: binary COPY on a background thread);
+4. merge   in one transaction under IMPORT_WRITE_LOCK, replaced values are
+           backed up for undo and the facts upserted (`Stage.write_facts`);
+           a first load into empty keys COPYs straight into the facts instead;
+5. publish the channels' input versions are bumped and a recompute queued in
+           the same transaction (kpis.engine), then the import's row records
+           the outcome (`_finish`).
+
+Each stage only hands its output to the next. Storing an upload, handing it to
+a worker and undoing an import are in kpis.ingest.services. Another kind of
+file (customer feedback) reuses stages 1-2 (`scan_file`, `reject_scan`) and
+plugs its own writing in with `register_kind`, so this module never imports it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from channelhub.lib import locks
+from channels_app.channels.models import Channel
+from channels_app.channels.services import channel_create
+from kpis.engine import sql
+from kpis.engine.recompute import bump_versions, recompute_request
+from kpis.models import VALUE_COLUMNS, ImportRun, RecomputeRun
+
+from .checks import (
+    MAX_DETAILED_BAD_ROWS,
+    BatchResult,
+    CsvReader,
+    FileProblem,
+    Lookups,
+    NewChannels,
+    XlsxReader,
+    open_facts_reader,
+    validate_batch,
+)
+from .progress import clear_progress, set_progress
+from .staging import FACT_COLUMNS, CopyPipe, Stage, table_to_pg_binary
+
+# One import writes at a time: an import's backup of "previous values" must
+# not interleave with another import replacing the same rows.
+IMPORT_WRITE_LOCK = 7_302_002
+LEASE_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """How an import of another kind than daily facts is written and undone."""
+
+    # Given the claimed run; validates with `scan_file` and records its outcome.
+    execute: Callable[[ImportRun], ImportRun]
+    # Inside the undo's transaction; removes what the run wrote, returns the message.
+    undo: Callable[[ImportRun], str]
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register_kind(
+    kind: str,
+    *,
+    execute: Callable[[ImportRun], ImportRun],
+    undo: Callable[[ImportRun], str],
+) -> None:
+    """Plug in an import kind (called from KPIsConfig.ready; replacing is harmless)."""
+    _KINDS[kind] = ImportKind(execute=execute, undo=undo)
+
+
+def import_kind(kind: str) -> ImportKind:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise LookupError(f"No import of kind {kind!r} is registered.") from None
+
+
+def _claim(run_id: int) -> ImportRun | None:
+    now = timezone.now()
+    claimed = ImportRun.objects.filter(
+        Q(status=ImportRun.Status.QUEUED)
+        | Q(status=ImportRun.Status.RUNNING, lease_expires_at__lt=now),
+        pk=run_id,
+    ).update(
+        status=ImportRun.Status.RUNNING,
+        started_at=now,
+        lease_expires_at=now + timedelta(minutes=LEASE_MINUTES),
+        attempts=F("attempts") + 1,
+        rows_processed=0,
+    )
+    return ImportRun.objects.get(pk=run_id) if claimed else None
+
+
+def import_execute(run_id: int) -> ImportRun | None:
+    """Validate and write one import. Returns None if another worker has it."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        if run.kind != ImportRun.Kind.FACTS:
+            return import_kind(run.kind).execute(run)
+        return _execute(run)
+    except FileProblem as problem:
+        return _reject(
+            run, problem.errors, error_count=len(problem.errors), bad_rows=1, message=str(problem)
+        )
+    except Exception as exc:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"The import failed: {exc}"[:2000],
+            lease_expires_at=None,
+        )
+        raise
+    finally:
+        clear_progress(run.pk)
+
+
+@dataclass
+class _Scan:
+    """What a pass over the file found."""
+
+    rows: int = 0
+    bad_rows: int = 0
+    rounded: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    first_day: date | None = None
+    last_day: date | None = None
+    channel_ids: set[int] = field(default_factory=set)
+    seconds: float = 0.0
+
+
+class _Rejected(Exception):
+    """Leave the direct-load transaction without writing: the file has errors."""
+
+    def __init__(self, scan: _Scan) -> None:
+        self.scan = scan
+
+
+Validator = Callable[..., BatchResult]
+
+
+def scan_file(
+    run: ImportRun,
+    reader: CsvReader | XlsxReader,
+    sink: Callable[[pa.Table], None],
+    new_channels: NewChannels | None,
+    validate: Validator = validate_batch,
+) -> _Scan:
+    """Validate every row; hand each batch to `sink` while the file is clean so far."""
+    started = time.monotonic()
+    lookups = Lookups.load()
+    scan = _Scan()
+    estimate = _estimate_rows(Path(run.file.path), run.file_size)
+    for lines, batch in reader.batches():
+        budget = max(0, MAX_DETAILED_BAD_ROWS - len({e["line"] for e in scan.errors}))
+        result = validate(
+            batch,
+            lines,
+            header=reader.header,
+            lookups=lookups,
+            new_channels=new_channels,
+            error_budget=budget,
+        )
+        scan.rows += result.rows
+        scan.rounded += result.rounded
+        if result.bad_rows:
+            scan.bad_rows += result.bad_rows
+            scan.errors.extend(result.errors)
+        elif not scan.bad_rows and result.table is not None and result.table.num_rows:
+            sink(result.table)
+            scan.channel_ids |= result.channel_ids
+            scan.first_day = min(filter(None, [scan.first_day, result.first_day]), default=None)
+            scan.last_day = max(filter(None, [scan.last_day, result.last_day]), default=None)
+        set_progress(run.pk, processed=scan.rows, total=max(estimate, scan.rows))
+    if reader.invalid:
+        scan.bad_rows += len(reader.invalid)
+        scan.errors = sorted(
+            [*scan.errors, *reader.invalid[:MAX_DETAILED_BAD_ROWS]], key=lambda e: e["line"]
+        )
+    scan.seconds = time.monotonic() - started
+    return scan
+
+
+def _execute(run: ImportRun) -> ImportRun:
+    reader = open_facts_reader(Path(run.file.path), run.original_name)
+    ImportRun.objects.filter(pk=run.pk).update(
+        columns=reader.header.columns, ignored_columns=reader.header.ignored
+    )
+    if sql.is_postgres() and not run.create_channels:
+        try:
+            return _execute_direct(run, reader)
+        except _Rejected as rejected:
+            return reject_scan(run, rejected.scan)
+        except _unique_violations():
+            # Some key already exists (or repeats in the file): the general
+            # path below stages the file and merges it.
+            reader = open_facts_reader(Path(run.file.path), run.original_name)
+    return _execute_staged(run, reader)
+
+
+def _unique_violations() -> tuple[type[Exception], ...]:
+    """IntegrityError as Django raises it, and as psycopg2 raises it from COPY
+    (which Django's cursor wrapper passes through unwrapped)."""
+    import psycopg2
+
+    return (IntegrityError, psycopg2.IntegrityError)
+
+
+def _execute_direct(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun:
+    """The first-load fast path: COPY validated batches straight into the facts.
+
+    One transaction: any bad row rolls everything back; an existing or
+    repeated key raises IntegrityError and the staged path takes over."""
+    with transaction.atomic():
+        locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
+        columns = ", ".join((*FACT_COLUMNS, "import_run_id"))
+        pipe = CopyPipe(f"COPY kpis_dailyfact ({columns}) FROM STDIN WITH (FORMAT binary)")
+
+        def copy_into_facts(table: pa.Table) -> None:
+            rows = table.drop_columns(["line_no"]).append_column(
+                "import_run_id", pa.array(np.full(table.num_rows, run.pk, dtype=np.int64))
+            )
+            pipe.put(table_to_pg_binary(rows))
+
+        try:
+            scan = scan_file(run, reader, copy_into_facts, None)
+        finally:
+            pipe.close()
+        if scan.bad_rows or not scan.rows:
+            raise _Rejected(scan)
+        t0 = time.monotonic()
+        return _finish(
+            run,
+            scan,
+            added=scan.rows,
+            replaced=0,
+            created={},
+            method="copy-direct",
+            write_s=time.monotonic() - t0,
+        )
+
+
+def _execute_staged(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun:
+    """The general path: stage the file, check it whole, then merge it."""
+    stage = Stage()
+    try:
+        stage.create()
+        new_channels = NewChannels() if run.create_channels else None
+        scan = scan_file(run, reader, stage.write, new_channels)
+        stage.flush()
+        if scan.bad_rows or not scan.rows:
+            return reject_scan(run, scan)
+        duplicates = stage.duplicates()
+        if duplicates:
+            return _reject(
+                run,
+                duplicates,
+                error_count=len(duplicates),
+                bad_rows=len(duplicates),
+                rows=scan.rows,
+                message=(
+                    "The same date, channel and partner appear more than once; "
+                    "nothing was imported."
+                ),
+            )
+        value_columns = [c for c in VALUE_COLUMNS if c in reader.header.columns]
+        t0 = time.monotonic()
+        with transaction.atomic():
+            locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
+            created = _create_channels(stage, new_channels)
+            scan.channel_ids = {c for c in scan.channel_ids if c > 0} | set(created.values())
+            replaced, written = stage.write_facts(run.pk, value_columns)
+            return _finish(
+                run,
+                scan,
+                added=written - replaced,
+                replaced=replaced,
+                created=created,
+                method=stage.method,
+                write_s=time.monotonic() - t0,
+            )
+    finally:
+        stage.drop()
+
+
+def _finish(
+    run: ImportRun,
+    scan: _Scan,
+    *,
+    added: int,
+    replaced: int,
+    created: dict[str, int],
+    method: str,
+    write_s: float,
+) -> ImportRun:
+    """Record a successful import and queue its recompute (in the write's transaction)."""
+    written = added + replaced
+    channel_ids = sorted(scan.channel_ids)
+    recompute = None
+    if written:
+        bump_versions(channel_ids)
+        recompute = recompute_request(
+            trigger=RecomputeRun.Trigger.IMPORT,
+            channel_ids=channel_ids,
+            start=scan.first_day,
+            end=scan.last_day,
+            requested_by=run.created_by,
+        )
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        rows_total=scan.rows,
+        rows_processed=scan.rows,
+        rows_added=added,
+        rows_replaced=replaced,
+        rows_unchanged=scan.rows - written,
+        values_rounded=scan.rounded,
+        first_day=scan.first_day,
+        last_day=scan.last_day,
+        channel_ids=channel_ids,
+        channels_created=sorted(created),
+        recompute_run=recompute,
+        message=_summary(added, replaced, scan.rows - written, scan.rounded),
+        stats={
+            "load": method,
+            "parse_and_stage_s": round(scan.seconds, 3),
+            "write_s": round(write_s, 3),
+        },
+    )
+    return ImportRun.objects.get(pk=run.pk)
+
+
+def reject_scan(run: ImportRun, scan: _Scan) -> ImportRun:
+    if not scan.bad_rows:
+        raise FileProblem("The file has a header but no data rows.")
+    return _reject(
+        run,
+        scan.errors,
+        error_count=len(scan.errors),
+        bad_rows=scan.bad_rows,
+        rows=scan.rows,
+        message=f"{scan.bad_rows} row(s) have problems; nothing was imported.",
+    )
+
+
+def _summary(added: int, replaced: int, unchanged: int, rounded: int) -> str:
+    text = f"{added:,} row(s) added, {replaced:,} replaced, {unchanged:,} unchanged."
+    if rounded:
+        text += f" {rounded:,} amount(s) had more than 2 decimals and were rounded to cents."
+    return text
+
+
+def _estimate_rows(path: Path, size: int) -> int:
+    """Rows in the file, estimated from its first 64 KB (for the progress bar)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    lines = head.count(b"\n")
+    if path.suffix.lower() == ".xlsx" or not lines:
+        return 0
+    return max(1, int(size / (len(head) / lines)) - 1)
+
+
+def _reject(
+    run: ImportRun,
+    errors: list[dict[str, Any]],
+    *,
+    error_count: int,
+    bad_rows: int,
+    message: str,
+    rows: int = 0,
+) -> ImportRun:
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.REJECTED,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        errors=errors,
+        error_count=error_count,
+        bad_rows=bad_rows,
+        rows_total=rows,
+        rows_processed=rows,
+        message=message,
+    )
+    return ImportRun.objects.get(pk=run.pk)
+
+
+def _create_channels(stage: Stage, new_channels: NewChannels | None) -> dict[str, int]:
+    """Channels named in the file that do not exist yet (--create-channels)."""
+    if new_channels is None or not new_channels.names:
+        return {}
+    created: dict[str, int] = {}
+    for _key, (provisional, name) in new_channels.names.items():
+        channel = channel_create(name=name, kind=Channel.Kind.OTHER, status=Channel.Status.ACTIVE)
+        stage.remap_channel(provisional, channel.pk)
+        created[channel.slug] = channel.pk
+    return created

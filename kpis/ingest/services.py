@@ -1,0 +1,168 @@
+"""Import runs: store an upload, hand it to a worker (or do it in the request
+when the job queue is down), and undo a finished import. What a worker does
+with the file is kpis.ingest.pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channelhub.lib import locks
+from channelhub.lib.queue import send_task
+from channelhub.lib.uploads import read_head, spreadsheet_content_problem
+from kpis.engine.recompute import bump_versions, recompute_request
+from kpis.models import VALUE_COLUMNS, DailyFact, ImportRun, RecomputeRun
+
+from .checks import FileProblem
+from .pipeline import IMPORT_WRITE_LOCK, import_execute, import_kind
+
+FACTS_IMPORT_TASK = "kpis.facts_import"  # registered by kpis.ingest.tasks
+ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+
+
+class ImportRefused(Exception):
+    """An action on an import that its state does not allow (with the reason)."""
+
+
+def check_upload(*, name: str, size: int, head: bytes) -> None:
+    """The limits every upload path applies before anything is stored: the
+    extension, the size and whether the first bytes (`head`) agree with the
+    extension (a renamed PDF is refused here, not by the worker)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        raise FileProblem("Upload a .csv or .xlsx file.")
+    if size == 0:
+        raise FileProblem("The file is empty.")
+    if size > settings.MAX_UPLOAD_BYTES:
+        limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise FileProblem(f"The file is larger than the {limit_mb} MB limit.")
+    problem = spreadsheet_content_problem(suffix, head)
+    if problem:
+        raise FileProblem(problem)
+
+
+def import_create(
+    *,
+    file: Any,
+    name: str,
+    user: User | None,
+    source: str = ImportRun.Source.PAGE,
+    create_channels: bool = False,
+    kind: str = ImportRun.Kind.FACTS,
+) -> ImportRun:
+    """Store the uploaded file and a queued import row (the worker does the rest)."""
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, 2)
+        size = file.tell()
+        file.seek(0)
+    check_upload(name=name, size=size, head=read_head(file))
+    run = ImportRun(
+        kind=kind,
+        original_name=Path(name).name[:255],
+        file_size=size,
+        source=source,
+        create_channels=create_channels,
+        created_by=user,
+    )
+    run.file.save(Path(name).name, File(file), save=False)
+    run.save()
+    return run
+
+
+def import_enqueue(run: ImportRun) -> None:
+    # Broker down: the import stays stored and the sweeper sends it later.
+    transaction.on_commit(lambda: send_task(FACTS_IMPORT_TASK, run.pk, what=f"import {run.pk}"))
+
+
+class ImportStart:
+    """How `import_start` handed an import over."""
+
+    QUEUED = "queued"  # a worker will do it
+    IMPORTED = "imported"  # broker down: done in the request
+    STORED = "stored"  # broker down, too big for the request: the sweeper sends it later
+
+
+def import_start(run: ImportRun) -> str:
+    """Hand a stored import to a worker; if the broker is down, do it right here.
+
+    Called after the upload's row is committed (a page request). With the
+    broker unreachable, a file up to IMPORT_INLINE_MAX_BYTES is imported in the
+    request, so the user's data still commits (its recompute stays queued until
+    the sweeper can send it); a bigger one waits for the sweeper.
+    """
+    if transaction.get_connection().in_atomic_block:
+        import_enqueue(run)
+        return ImportStart.QUEUED
+    if send_task(FACTS_IMPORT_TASK, run.pk, what=f"import {run.pk}"):
+        return ImportStart.QUEUED
+    if run.file_size > settings.IMPORT_INLINE_MAX_BYTES:
+        return ImportStart.STORED
+    import_execute(run.pk)
+    run.refresh_from_db()
+    return ImportStart.IMPORTED
+
+
+# --- Undo -----------------------------------------------------------------------------------
+
+
+def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
+    """Restore the values an import replaced and remove the rows it added.
+
+    Refused when a later import replaced any of its rows: undoing then would
+    silently undo part of the later import too.
+    """
+    with transaction.atomic():
+        locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ImportRun.Status.SUCCEEDED:
+            raise ImportRefused("Only a successful import can be undone.")
+        if run.kind != ImportRun.Kind.FACTS:
+            message = import_kind(run.kind).undo(run)
+            run.status = ImportRun.Status.UNDONE
+            run.undone_at = timezone.now()
+            run.undone_by = user
+            run.message = message
+            run.save(update_fields=["status", "undone_at", "undone_by", "message"])
+            return run
+        still_ours = DailyFact.objects.filter(import_run_id=run.pk).count()
+        if still_ours != run.rows_written:
+            raise ImportRefused(
+                f"A later import replaced {run.rows_written - still_ours:,} of this import's rows; "
+                "undo that import first."
+            )
+        with connection.cursor() as cursor:
+            if run.rows_replaced:
+                assignments = ", ".join(f"{c} = b.{c}" for c in VALUE_COLUMNS)
+                cursor.execute(
+                    f"UPDATE kpis_dailyfact SET {assignments}, "
+                    "import_run_id = b.previous_import_id "
+                    "FROM kpis_factbackup b WHERE b.import_run_id = %s "
+                    "AND kpis_dailyfact.channel_id = b.channel_id AND kpis_dailyfact.day = b.day "
+                    "AND kpis_dailyfact.partner_key = b.partner_key",
+                    [run.pk],
+                )
+            cursor.execute("DELETE FROM kpis_dailyfact WHERE import_run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM kpis_factbackup WHERE import_run_id = %s", [run.pk])
+        channel_ids = list(run.channel_ids)
+        if channel_ids:
+            bump_versions(channel_ids)
+            recompute_request(
+                trigger=RecomputeRun.Trigger.UNDO,
+                channel_ids=channel_ids,
+                start=run.first_day,
+                end=run.last_day,
+                requested_by=user,
+            )
+        run.status = ImportRun.Status.UNDONE
+        run.undone_at = timezone.now()
+        run.undone_by = user
+        run.message = f"Undone: {run.rows_added:,} row(s) removed, {run.rows_replaced:,} restored."
+        run.save(update_fields=["status", "undone_at", "undone_by", "message"])
+    return run
