@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole request and logs even what later ones refuse.
     "channelhub.middleware.RequestLogMiddleware",
+    # A NUL in a query string never reaches a view (the database refuses it).
+    "channelhub.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -242,3 +242,19 @@ def test_a_nul_in_a_field_name_is_a_400(marketing_api, partner):
 def test_long_words_wrap_in_tables_and_text():
     css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
     assert "overflow-wrap: anywhere" in css
+
+
+# --- the address ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "partner=x%00", "sort=%1b[31m", "a%00=1"])
+def test_a_control_character_in_an_api_query_is_a_400(marketing_api, partner, query):
+    response = marketing_api.get(f"/api/v1/contacts/?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_a_control_character_in_a_page_query_is_a_400(marketing_client, partner):
+    response = marketing_client.get(reverse("partners:list") + "?q=a%00b")
+    assert response.status_code == 400
+    assert "control character" in response.content.decode()
