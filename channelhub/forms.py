@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
+from channelhub.lib.forms import ModelForm
 
 from .models import ApiToken
 
 
-class ApiTokenForm(forms.ModelForm):
+class ApiTokenForm(ModelForm):
     class Meta:
         model = ApiToken
         fields = ["name"]

@@ -1,4 +1,5 @@
-"""One structured log line per request (channelhub.lib.logs formats it as JSON)."""
+"""One structured log line per request (channelhub.lib.logs formats it as JSON), and
+no control characters in an address."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from .lib.logs import REDACTED
+from .lib.text import text_problem
 
 log = logging.getLogger("channelhub.request")
 
@@ -66,3 +68,37 @@ class RequestLogMiddleware:
                     "request_id": request_id,
                 },
             )
+
+
+class RefuseControlCharactersMiddleware:
+    """Answers 400 to a query string holding a control character (`?q=a%00b`).
+
+    A NUL in a search or filter reached the database, which refused it with a
+    500 (PostgreSQL cannot store or compare it). Form fields and API bodies are
+    checked by the forms and parsers (channelhub/lib/forms.py, parsers.py); the
+    address is checked here, once for pages and API alike.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            problem = text_problem(name, name=False) or next(
+                (p for p in (text_problem(v, name=False) for v in values) if p), None
+            )
+            if problem:
+                return _bad_query(request, name, problem)
+        return self.get_response(request)
+
+
+def _bad_query(request: HttpRequest, name: str, problem: str) -> HttpResponse:
+    shown = name.encode("unicode_escape").decode("ascii")[:60]
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": f"{shown}: {problem}", "code": "invalid", "errors": {shown: [problem]}},
+            status=400,
+        )
+    return HttpResponseBadRequest(
+        f"The address is not valid: “{shown}”: {problem}", content_type="text/plain; charset=utf-8"
+    )

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole request and logs even what later ones refuse.
     "channelhub.middleware.RequestLogMiddleware",
+    # A NUL in a query string never reaches a view (the database refuses it).
+    "channelhub.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -325,6 +327,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "channelhub.lib.api.ApiSchema",
+    # DRF's parsers, refusing control characters in any text (channelhub/lib/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "channelhub.lib.parsers.JSONParser",
+        "channelhub.lib.parsers.FormParser",
+        "channelhub.lib.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "channelhub.lib.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -398,6 +406,24 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # request (keep it small enough to finish well inside the web server timeout);
 # a bigger one waits for the queue and the sweeper.
 IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 10 * 1024 * 1024)
+# What reading one uploaded spreadsheet (facts, feedback, price list) may cost,
+# checked while it is read, never after (channelhub/lib/uploads.py, tabular.py).
+# A 1.6 MB workbook unpacked to 472 MB and kept a worker busy for 8 minutes.
+UPLOAD_LIMITS = {
+    # Data rows of a file (the largest import so far: 300,000 rows).
+    "rows": env_int("UPLOAD_MAX_ROWS", 1_000_000),
+    # Cells read, blank ones included (a workbook can declare 16,384 columns).
+    "cells": env_int("UPLOAD_MAX_CELLS", 20_000_000),
+    # All parts of an .xlsx workbook, unpacked, as the workbook itself declares them
+    # (the zip reader never unpacks past what a part declares).
+    "xlsx_unpacked_bytes": env_int("UPLOAD_MAX_XLSX_UNPACKED_MB", 300) * 1024 * 1024,
+    # The shared strings are held in memory whole while a workbook is read.
+    "xlsx_shared_strings_bytes": env_int("UPLOAD_MAX_XLSX_STRINGS_MB", 30) * 1024 * 1024,
+    # Parts of a workbook: a real one has a few dozen.
+    "xlsx_parts": env_int("UPLOAD_MAX_XLSX_PARTS", 1_000),
+    # Wall-clock seconds to read a file through (a 300,000-row file takes ~30 s).
+    "seconds": env_int("UPLOAD_MAX_SECONDS", 600),
+}
 
 # One JSON object per line (LOG_FORMAT=json, the default): a line per request
 # (channelhub.request), per job (channelhub.jobs) and for everything else.

@@ -5,21 +5,31 @@ must and may have) and yields the rows as batches of string columns with their
 line numbers: the facts import, the feedback import and the price import each
 validate those batches their own way. Memory stays bounded whatever the size
 of the file.
+
+What reading a file may cost is capped by settings.UPLOAD_LIMITS and checked
+as it is read, never after: an .xlsx workbook's declared unpacked size before
+anything is unpacked (`xlsx_cost_problem`), then rows, cells and seconds batch
+by batch (`ReadBudget`). Going past a cap stops the read with a `FileProblem`
+that says which cap and how to get under it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import struct
+import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
+from django.conf import settings
 
 XLSX_BATCH_ROWS = 20_000
 # CSV is read in chunks of this size, cut at line ends.
@@ -32,6 +42,103 @@ class FileProblem(Exception):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or [{"line": 1, "column": "", "value": "", "reason": message}]
+
+
+# --- what a read may cost ------------------------------------------------------------
+
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_END_RECORD = struct.Struct("<4s4H2LH")  # the zip's last record: entries, directory size
+# The central directory lists each part in ~46 bytes plus its name.
+_DIRECTORY_BYTES_PER_PART = 1024
+_MB = 1024 * 1024
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:,.0f} MB"
+
+
+def xlsx_cost_problem(file: IO[bytes]) -> str | None:
+    """Why unpacking this .xlsx workbook would cost more than UPLOAD_LIMITS allow, or None.
+
+    Reads only the zip's directory: the parts' unpacked sizes as the file declares
+    them. Python's zip reader never unpacks a part past its declared size (and a
+    part that lies fails its checksum), so these sizes bound what any reader of the
+    workbook will unpack. Leaves the file at its start.
+    """
+    limits = settings.UPLOAD_LIMITS
+    try:
+        file.seek(0, io.SEEK_END)
+        size = file.tell()
+        tail_size = min(size, _END_RECORD.size + 0xFFFF)
+        file.seek(size - tail_size)
+        tail = file.read(tail_size)
+        at = tail.rfind(_END_OF_DIRECTORY)
+        if at < 0 or len(tail) - at < _END_RECORD.size:
+            return None  # not a zip: the reader says so in its own words
+        record = _END_RECORD.unpack_from(tail, at)
+        parts, directory_bytes = record[4], record[5]
+        if parts > limits["xlsx_parts"] or parts == 0xFFFF:
+            return (
+                f"This workbook has more than {limits['xlsx_parts']:,} parts inside; "
+                "a spreadsheet has a few dozen. Save it again from your spreadsheet program."
+            )
+        if directory_bytes > parts * _DIRECTORY_BYTES_PER_PART:
+            return "This file is not a real .xlsx workbook, whatever its name says."
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            infos = archive.infolist()
+    except (OSError, zipfile.BadZipFile, struct.error):
+        return None  # the reader reports an unreadable workbook
+    finally:
+        file.seek(0)
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > limits["xlsx_unpacked_bytes"]:
+        return (
+            f"This workbook unpacks to {_mb(unpacked)}, more than the "
+            f"{_mb(limits['xlsx_unpacked_bytes'])} limit. Split it into smaller files "
+            "or save it as CSV."
+        )
+    strings = sum(
+        info.file_size for info in infos if info.filename.lower().endswith("sharedstrings.xml")
+    )
+    if strings > limits["xlsx_shared_strings_bytes"]:
+        return (
+            f"This workbook's text cells unpack to {_mb(strings)}, more than the "
+            f"{_mb(limits['xlsx_shared_strings_bytes'])} limit. Save it as CSV instead."
+        )
+    return None
+
+
+class ReadBudget:
+    """Rows, cells and seconds one read of a file has spent, against UPLOAD_LIMITS."""
+
+    def __init__(self) -> None:
+        self.limits = settings.UPLOAD_LIMITS
+        self.started = time.monotonic()
+        self.rows = 0
+        self.cells = 0
+
+    def spend(self, *, rows: int, cells: int) -> None:
+        self.rows += rows
+        self.cells += cells
+        limit = self.limits["rows"]
+        if self.rows > limit:
+            raise FileProblem(
+                f"The file has more than {limit:,} rows, the most one import may have. "
+                "Split it into smaller files."
+            )
+        limit = self.limits["cells"]
+        if self.cells > limit:
+            raise FileProblem(
+                f"The file has more than {limit:,} cells (rows × columns, empty ones "
+                "included), the most one import may have. Remove unused columns or split it."
+            )
+        limit = self.limits["seconds"]
+        if time.monotonic() - self.started > limit:
+            raise FileProblem(
+                f"Reading the file took longer than {limit:,} seconds, the most one import "
+                "may take. Split it into smaller files."
+            )
 
 
 @dataclass
@@ -108,6 +215,7 @@ class CsvReader:
             quoted_strings_can_be_null=False,
         )
         first_line = 2  # line 1 is the header
+        budget = ReadBudget()
         with open(self.path, "rb") as handle:
             handle.readline()
             carry = b""
@@ -125,6 +233,7 @@ class CsvReader:
                 else:
                     chunk, carry = data, b""
                 lines_in_chunk = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+                budget.spend(rows=lines_in_chunk, cells=lines_in_chunk * len(names))
                 yield from self._parse_chunk(chunk, names, convert, first_line)
                 first_line += lines_in_chunk
 
@@ -200,6 +309,10 @@ class XlsxReader:
     def __init__(self, path: Path, spec: FileSpec) -> None:
         from openpyxl import load_workbook
 
+        with open(path, "rb") as handle:
+            problem = xlsx_cost_problem(handle)
+        if problem:
+            raise FileProblem(problem)
         try:
             self.workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception:
@@ -222,8 +335,10 @@ class XlsxReader:
         buffer: dict[str, list[str]] = {c: [] for c in columns}
         lines: list[int] = []
         line = 1
+        budget = ReadBudget()
         for row in self.rows:
             line += 1
+            budget.spend(rows=1, cells=len(row))
             if not any(v not in (None, "") for v in row):
                 continue
             for column in columns:

@@ -4,11 +4,18 @@ The import forms accept files by extension; these checks make sure the first
 bytes agree, so that a renamed PDF or executable is refused at once with a
 clear form error instead of failing later in the worker (or being stored).
 Contract documents have their own, stricter check (partners/documents.py).
+
+Every spreadsheet upload path (the facts and feedback import pages, the facts
+API, the price list) reads the head through `read_head` before it stores
+anything, so that is where a workbook that would unpack past UPLOAD_LIMITS (a
+zip bomb) is refused: from the zip's directory, in milliseconds, unpacking nothing.
 """
 
 from __future__ import annotations
 
 from typing import IO
+
+from .tabular import FileProblem, xlsx_cost_problem
 
 HEAD_BYTES = 8192
 
@@ -27,11 +34,20 @@ BINARY_MAGIC = (
 
 
 def read_head(file: IO[bytes]) -> bytes:
-    """The first bytes of an upload, leaving it at its start for the real reader."""
+    """The first bytes of an upload, leaving it at its start for the real reader.
+
+    Raises FileProblem for an .xlsx workbook that would unpack past UPLOAD_LIMITS.
+    """
     file.seek(0)
     head = file.read(HEAD_BYTES)
     file.seek(0)
-    return head if isinstance(head, bytes) else head.encode()
+    head = head if isinstance(head, bytes) else head.encode()
+    name = str(getattr(file, "name", "") or "")
+    if head.startswith(b"PK\x03\x04") and name.lower().endswith(".xlsx"):
+        problem = xlsx_cost_problem(file)
+        if problem:
+            raise FileProblem(problem)
+    return head
 
 
 def spreadsheet_content_problem(suffix: str, head: bytes) -> str | None:

@@ -43,7 +43,7 @@ class BrandAudit(models.Model):
     )
     # The mean of the item scores, computed by the service (never typed in).
     overall = models.DecimalField(max_digits=3, decimal_places=2, editable=False)
-    summary = models.TextField("notes", blank=True)
+    summary = models.TextField("notes", blank=True, max_length=5000)
     next_audit_on = models.DateField("next audit")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, ModelForm
 from channelhub.metrics.formulas import METRICS, default_direction
 
 from .models import Channel, ChannelObjective
@@ -17,7 +17,7 @@ from .services import unique_channel_slug
 User = get_user_model()
 
 
-class ChannelForm(forms.ModelForm):
+class ChannelForm(ModelForm):
     class Meta:
         model = Channel
         fields = [
@@ -56,7 +56,7 @@ class ChannelForm(forms.ModelForm):
         return slug
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(ModelForm):
     target = forms.CharField(
         help_text="A number. For percentages (ROI, CTR, share, margin) you may type 25% or 0.25.",
     )

@@ -57,9 +57,9 @@ class Channel(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     target_segment = models.CharField(max_length=200, blank=True)
-    value_proposition = models.TextField(blank=True)
+    value_proposition = models.TextField(blank=True, max_length=2000)
     start_date = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -26,7 +26,7 @@ class CustomerFeedback(models.Model):
         "recommend score", null=True, blank=True, help_text="0-10: how likely to recommend us"
     )
     rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5 stars")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=4000)
     source = models.CharField(
         max_length=80, blank=True, help_text="Survey, review site, support, ..."
     )

@@ -45,7 +45,7 @@ class ReviewPack(models.Model):
         LINK = "link", "Link to the pack in the app"
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000)
     is_active = models.BooleanField(
         "active", default=True, help_text="Inactive packs are not rendered on their cadence."
     )
@@ -84,7 +84,10 @@ class ReviewPack(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="review_packs"
     )
     extra_emails = models.TextField(
-        "other email addresses", blank=True, help_text="One per line or separated by commas."
+        "other email addresses",
+        blank=True,
+        max_length=2000,
+        help_text="One per line or separated by commas.",
     )
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.ATTACH)
     created_by = models.ForeignKey(

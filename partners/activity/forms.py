@@ -10,14 +10,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, Form, ModelForm
 from partners.directory.models import Partner
 from partners.enablement.forms import _contacts_field
 
 from .models import REVIEW_CRITERIA, Interaction, PartnerReview
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(ModelForm):
     class Meta:
         model = Interaction
         fields = [
@@ -64,7 +64,7 @@ SCORE_CHOICES = [
 ]
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(ModelForm):
     class Meta:
         model = PartnerReview
         fields = [
@@ -119,7 +119,7 @@ class ReviewForm(forms.ModelForm):
         pass
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(Form):
     description = forms.CharField(max_length=300, required=False, label="Action")
     owner = forms.CharField(max_length=120, required=False)
     due_on = forms.DateField(widget=DateInput(), required=False, label="Due")

@@ -39,8 +39,8 @@ class Interaction(models.Model):
     participants = models.CharField(
         "other people", max_length=200, blank=True, help_text="Anyone else who took part."
     )
-    summary = models.TextField()
-    outcome = models.TextField(blank=True)
+    summary = models.TextField(max_length=5000)
+    outcome = models.TextField(blank=True, max_length=5000)
     next_step = models.CharField(max_length=300, blank=True)
     follow_up_on = models.DateField("follow-up date", null=True, blank=True)
     follow_up_done_on = models.DateField(null=True, blank=True, editable=False)
@@ -102,8 +102,8 @@ class PartnerReview(models.Model):
     score_collaboration = _score_field("Communication and collaboration")
     # The mean of the five scores, computed by the service (never typed in).
     overall = models.DecimalField(max_digits=3, decimal_places=2, editable=False)
-    strengths = models.TextField(blank=True)
-    improvements = models.TextField("areas to improve", blank=True)
+    strengths = models.TextField(blank=True, max_length=5000)
+    improvements = models.TextField("areas to improve", blank=True, max_length=5000)
     next_review_on = models.DateField("next review")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, Form, ModelForm
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.channels.models import Channel
 from partners.directory.forms import partner_choice_field
@@ -25,7 +25,7 @@ from .services import conflict_owner_choices
 C = ConflictCase
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(ModelForm):
     class Meta:
         model = Product
         fields = ["sku", "name", "list_price", "map_price", "is_active"]
@@ -42,7 +42,7 @@ class ProductForm(forms.ModelForm):
         return data
 
 
-class ObservationForm(forms.ModelForm):
+class ObservationForm(ModelForm):
     class Meta:
         model = PriceObservation
         fields = ["partner", "product", "price", "observed_on", "where_seen"]
@@ -76,7 +76,7 @@ class ObservationForm(forms.ModelForm):
         pass  # the service validates the model, including "already recorded"
 
 
-class PriceImportForm(forms.Form):
+class PriceImportForm(Form):
     file = forms.FileField(
         label="CSV of observed prices",
         help_text="UTF-8 CSV with a header row: date, partner, sku, price, where_seen.",
@@ -99,7 +99,7 @@ class PriceImportForm(forms.Form):
         return upload
 
 
-class ConflictForm(forms.ModelForm):
+class ConflictForm(ModelForm):
     partners = forms.ModelMultipleChoiceField(
         queryset=Partner.objects.none(),
         required=False,
@@ -162,7 +162,7 @@ class ConflictForm(forms.ModelForm):
         pass
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     body = forms.CharField(
         label="Add a note",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened, what was agreed…"}),
@@ -170,7 +170,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ConflictStatusForm(forms.Form):
+class ConflictStatusForm(Form):
     status = forms.ChoiceField(choices=[(C.Status.INVESTIGATING, "Investigating")])
     note = forms.CharField(max_length=300, required=False, label="Why")
 
@@ -183,7 +183,7 @@ class ConflictStatusForm(forms.Form):
         status.choices = [(s, label) for s, label in C.Status.choices if s in allowed]
 
 
-class ConflictCloseForm(forms.Form):
+class ConflictCloseForm(Form):
     status = forms.ChoiceField(
         choices=[(C.Status.RESOLVED, "Resolved"), (C.Status.DISMISSED, "Dismissed")],
         widget=forms.RadioSelect,

@@ -55,7 +55,7 @@ class ConflictCase(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
@@ -81,7 +81,9 @@ class ConflictCase(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution = models.TextField(blank=True, help_text="What was decided and done.")
+    resolution = models.TextField(
+        blank=True, max_length=5000, help_text="What was decided and done."
+    )
     rule_agreed = models.CharField(
         "rule agreed",
         max_length=300,
@@ -162,7 +164,7 @@ class ConflictNote(models.Model):
 
     case = models.ForeignKey(ConflictCase, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
-    body = models.TextField()
+    body = models.TextField(max_length=5000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

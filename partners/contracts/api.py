@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +21,7 @@ from channelhub.lib.api import (
     FormModelSerializer,
     request_user,
 )
+from channelhub.lib.parsers import FormParser, MultiPartParser
 from partners.directory import selectors as directory_selectors
 from partners.directory.api import (
     PartnerScopedViewSet,

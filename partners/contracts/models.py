@@ -70,7 +70,7 @@ class Contract(models.Model):
     document_type = models.CharField(max_length=100, blank=True, editable=False)
     document_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
     signed_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -68,7 +68,7 @@ class DealRegistration(models.Model):
     )
     product_interest = models.CharField(max_length=200, blank=True)
     expected_close_on = models.DateField("expected close date")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_on = models.DateField()
     expires_on = models.DateField(

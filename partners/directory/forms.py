@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, Form, ModelForm
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from channels_app.channels.models import Channel
 
@@ -47,7 +47,7 @@ class RegionCodesField(forms.CharField):
             raise forms.ValidationError(exc.messages) from None
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(ModelForm):
     territories = RegionCodesField()
 
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
@@ -109,7 +109,7 @@ class PartnerForm(forms.ModelForm):
         return slug
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(choices=Partner.Status.choices)
     changed_on = forms.DateField(label="Since", widget=DateInput(), required=False)
     note = forms.CharField(max_length=300, required=False, label="Why")
@@ -127,13 +127,13 @@ class StatusForm(forms.Form):
         return value
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(ModelForm):
     class Meta:
         model = PartnerContact
         fields = ["name", "role", "email", "phone", "is_primary"]
 
 
-class OnboardingStepForm(forms.Form):
+class OnboardingStepForm(Form):
     title = forms.CharField(max_length=120, label="New step")
 
 

@@ -56,7 +56,7 @@ class Tier(models.Model):
     review_cadence_days = models.PositiveSmallIntegerField(
         default=90, help_text="Days between two performance reviews of a partner in this tier."
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
 
     class Meta:
         ordering = ["rank", "name"]
@@ -123,7 +123,7 @@ class Partner(models.Model):
         related_name="managed_partners",
     )
     website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     # Kept by the review services (last review's next date, else the tier's
     # cadence from activation) so "due / overdue" is a plain indexed filter.
     next_review_on = models.DateField(null=True, blank=True, editable=False)

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, Form
 from partners.directory.models import Partner, PartnerContact
 
 from .models import Certification, TrainingModule
@@ -21,7 +21,7 @@ def _contacts_field(field: forms.Field, partner: Partner) -> None:
     choice.label_from_instance = lambda c: f"{c.name} ({c.role})" if c.role else c.name  # type: ignore[method-assign,assignment]
 
 
-class TrainingCompletionForm(forms.Form):
+class TrainingCompletionForm(Form):
     contact = forms.ModelChoiceField(queryset=PartnerContact.objects.none(), label="Person")
     module = forms.ModelChoiceField(
         queryset=TrainingModule.objects.filter(is_active=True), label="Training module"
@@ -40,7 +40,7 @@ class TrainingCompletionForm(forms.Form):
         return value
 
 
-class CertificationForm(forms.Form):
+class CertificationForm(Form):
     contact = forms.ModelChoiceField(queryset=PartnerContact.objects.none(), label="Person")
     name = forms.CharField(max_length=120, label="Certification")
     issued_on = forms.DateField(widget=DateInput())

@@ -13,7 +13,7 @@ from partners.directory.models import PartnerContact
 class TrainingModule(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     duration_hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     certification_valid_days = models.PositiveSmallIntegerField(
         null=True,

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from channelhub.lib.forms import DateInput
+from channelhub.lib.forms import DateInput, Form, ModelForm
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from partners.directory.models import Partner
 
@@ -16,7 +16,7 @@ from .models import IncentivePayout, IncentiveProgram, MdfClaim
 from .services import CLAIM_AMOUNT_ABOVE_ZERO
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(ModelForm):
     class Meta:
         model = IncentiveProgram
         fields = [
@@ -64,7 +64,7 @@ class ProgramForm(forms.ModelForm):
         owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
-class BracketForm(forms.Form):
+class BracketForm(Form):
     from_revenue = forms.DecimalField(
         min_value=Decimal(0), decimal_places=2, max_digits=14, label="From revenue"
     )
@@ -85,7 +85,7 @@ def brackets_of(formset: Any) -> list[tuple[Decimal, Decimal]]:
     ]
 
 
-class EnrollmentForm(forms.Form):
+class EnrollmentForm(Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
     start_date = forms.DateField(
         required=False, widget=DateInput(), help_text="Empty: the programme's start."
@@ -97,7 +97,7 @@ class EnrollmentForm(forms.Form):
         field.queryset = partners
 
 
-class ClaimForm(forms.ModelForm):
+class ClaimForm(ModelForm):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
 
     class Meta:
@@ -119,7 +119,7 @@ class ClaimForm(forms.ModelForm):
         return amount
 
 
-class PayoutForm(forms.ModelForm):
+class PayoutForm(ModelForm):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
 
     class Meta:

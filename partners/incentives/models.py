@@ -36,7 +36,7 @@ class IncentiveProgram(models.Model):
 
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     # For the partners of a channel, or for the partners of a tier (any channel).
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="incentive_programs"

@@ -232,3 +232,10 @@ def test_only_marketing_managers_write_objectives(who, request, shop):
     assert api.patch(url, {"target": "1"}).status_code in (401, 403)
     assert api.delete(url).status_code in (401, 403)
     assert list(ChannelObjective.objects.values_list("target", flat=True)) == [Decimal("100")]
+
+
+@pytest.mark.parametrize("size", ["null", "abc", "0", "-1", "1.5", " 2"])
+def test_a_page_size_that_is_not_a_whole_number_is_a_400(viewer_api, size):
+    response = viewer_api.get(CHANNELS, {"page_size": size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
