@@ -103,9 +103,12 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
     page.wait_for_selector("text=Message sent.")
     assert "Can we get demo units for ACME?" in page.inner_text(".message-thread")
 
-    # An internal page is not hers.
+    # An internal page is not hers (the browser notes the 403 it answers).
+    assert page.console_errors == []
     page.goto(f"{live_server.url}/partners/")
     page.wait_for_selector("text=This page is not part of the partner portal")
+    assert [e for e in page.console_errors if "403" not in e] == []
+    page.console_errors.clear()
     page.click("button:has-text('Sign out')")
 
     # Paul reads it inside, and answers.
