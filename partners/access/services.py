@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from channelhub.lib import ratelimit
 from channelhub.lib.roles import PARTNER_USER
 from partners.activity.models import Interaction, ReviewActionItem
 from partners.activity.services import action_item_set_done, interaction_create
+from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact
 
 from .models import (
@@ -279,3 +281,27 @@ def action_item_done_by_partner(
     if item.done_on is not None:
         raise ValidationError("This action item is already done.")
     return action_item_set_done(item=item, done=True, note=note, by=account.user)
+
+
+def _on_deal_decided(sender: object, *, deal: DealRegistration, **kwargs: object) -> None:
+    """Email the partner's portal users that a registration was approved or rejected.
+
+    A decision taken in a conflict case carries the other partner's name in
+    its note: then the note is left out, as on the portal's deal page.
+    """
+    accounts = PortalAccount.objects.select_related("user", "contact", "partner").filter(
+        partner_id=deal.partner_id
+    )
+    recipients = [a.user.email for a in accounts if a.is_open]
+    if not recipients:
+        return
+    _notify(
+        subject=f"Your deal registration for {deal.customer_name}: {deal.get_status_display()}",
+        template="portal/email/deal_decided.txt",
+        context={
+            "deal": deal,
+            "note": "" if deal.conflicts.exists() else deal.decision_note,
+            "link": settings.SITE_URL + reverse("portal:deal-detail", kwargs={"pk": deal.pk}),
+        },
+        to=recipients,
+    )

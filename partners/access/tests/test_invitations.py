@@ -16,7 +16,8 @@ from django.utils import timezone
 from channelhub.lib.ratelimit import RateLimited
 from channelhub.lib.roles import PARTNER_MANAGER, PARTNER_USER, VIEWER
 from partners.access import services
-from partners.models import Partner, PortalAccount, PortalInvitation
+from partners.access.models import PortalAccount, PortalInvitation
+from partners.directory.models import Partner
 from tests.auth import password_login, signed_in_client
 from tests.factories import ContactFactory, PartnerFactory, UserFactory
 from tests.test_authorization_audit import database_state
