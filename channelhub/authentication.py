@@ -14,6 +14,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from .lib.roles import is_partner_user
+
 KEYWORDS = (b"bearer", b"token")
 
 
@@ -40,6 +42,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             # One message for unknown, revoked and inactive-user tokens alike:
             # the answer must not tell which tokens exist.
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if is_partner_user(token.user):
+            # Partner users work in the portal only; their sessions are kept
+            # out of the API by PortalGateMiddleware, their tokens here.
+            raise exceptions.PermissionDenied("The API is not open to partner-portal accounts.")
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Keeps partner users in the portal and shuts a closed account at once.
+    "channelhub.portal.middleware.PortalGateMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -466,6 +468,8 @@ RATE_LIMITS = {
         # Per inviting user, per user registering deals, per user importing
         # (facts, customer feedback, price lists; pages and API).
         "invitation": "30/hour",
+        # Partner-portal invitation links tried, per client address.
+        "invitation_accept": "20/hour",
         "deal_registration": "60/hour",
         "import": "30/hour",
     }.items()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("channels/", include("channels_app.urls")),
     path("partners/", include("partners.urls")),
     path("kpis/", include("kpis.urls")),
+    path("portal/", include("channelhub.portal.urls")),
     path("api/v1/", include("channelhub.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from partners.access.models import PortalAccount, PortalInvitation, PortalMessage
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem, ReviewRevision
 from partners.attention.models import PartnerFlag, ReminderLog
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
@@ -44,7 +45,7 @@ class TerritoryAdmin(admin.ModelAdmin):
 class ContactInline(admin.TabularInline):
     model = PartnerContact
     extra = 0
-    fields = ("name", "role", "email", "phone", "is_primary")
+    fields = ("name", "role", "email", "phone", "is_primary", "is_active")
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -427,3 +428,39 @@ class ConflictNoteAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("body", "case__title")
     list_select_related = ("case", "author")
+
+
+# --- the partner portal: accounts are made by accepting an invitation, never here -----
+
+
+@admin.register(PortalAccount)
+class PortalAccountAdmin(admin.ModelAdmin):
+    list_display = ("contact", "partner", "user", "created_at")
+    list_select_related = ("contact", "partner", "user")
+    search_fields = ("contact__name", "partner__name", "user__username")
+    readonly_fields = ("user", "partner", "contact", "invited_by", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # only an accepted invitation makes a partner user
+
+
+@admin.register(PortalInvitation)
+class PortalInvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "contact", "created_at", "expires_at", "used_at", "revoked_at")
+    list_select_related = ("contact",)
+    search_fields = ("email", "contact__name")
+    # The token hash is never shown; an invitation is revoked by sending a new one.
+    exclude = ("token_hash",)
+    readonly_fields = ("contact", "email", "invited_by", "created_at", "used_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # sent from the partner page (it emails the link)
+
+
+@admin.register(PortalMessage)
+class PortalMessageAdmin(admin.ModelAdmin):
+    list_display = ("partner", "direction", "sender", "created_at")
+    list_select_related = ("partner", "sender")
+    list_filter = ("direction",)
+    search_fields = ("partner__name", "body")
+    readonly_fields = ("partner", "direction", "sender", "body", "interaction", "created_at")

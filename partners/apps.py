@@ -9,9 +9,14 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         # The sub-domains that react to writes of the ones below them
         # (partners.extensions says why it is a signal).
+        from .access.services import _on_deal_decided
         from .activity.services import _on_partner_review_schedule_changed
         from .attention.services import _on_partner_attention_changed
-        from .extensions import partner_attention_changed, partner_review_schedule_changed
+        from .extensions import (
+            deal_decided,
+            partner_attention_changed,
+            partner_review_schedule_changed,
+        )
 
         partner_review_schedule_changed.connect(
             _on_partner_review_schedule_changed, dispatch_uid="partners.review_schedule"
@@ -19,3 +24,4 @@ class PartnersConfig(AppConfig):
         partner_attention_changed.connect(
             _on_partner_attention_changed, dispatch_uid="partners.attention_flags"
         )
+        deal_decided.connect(_on_deal_decided, dispatch_uid="partners.portal_deal_decided")

@@ -29,3 +29,8 @@ partner_attention_changed = Signal()
 # Sent inside the transaction that created a partner or changed its status or
 # tier (keyword `partner`); activity sets its next review date.
 partner_review_schedule_changed = Signal()
+
+# Sent inside the transaction that approved or rejected a deal registration
+# (keyword `deal`); the partner portal (partners.access) emails the partner's
+# users once it commits.
+deal_decided = Signal()

@@ -10,8 +10,10 @@ sub-domain's package:
 - incentives: rebate, per-unit bonus and fund programmes, claims, payouts
 - deals: deal registrations
 - conflicts: conflict cases and their timeline; the price list and observed prices
+- access: partner users' portal accounts, their invitations, the message thread
 """
 
+from partners.access.models import PortalAccount, PortalInvitation, PortalMessage
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem, ReviewRevision
 from partners.attention.models import PartnerFlag, ReminderLog
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
@@ -55,6 +57,9 @@ __all__ = [
     "PartnerFlag",
     "PartnerReview",
     "PartnerStatusChange",
+    "PortalAccount",
+    "PortalInvitation",
+    "PortalMessage",
     "PriceObservation",
     "Product",
     "ProgramEnrollment",

@@ -110,6 +110,14 @@ rules.add_perm(
 # Ticking off an agreed action item is ongoing work, not an edit of the review.
 rules.add_perm("partners.change_reviewactionitem", edits_partner)
 
+# The partner portal, seen from inside (asked with the contact or the partner):
+# whoever may change the partner invites its people and answers its messages.
+# Partner users are granted nothing here: has_any_role excludes them, and the
+# portal (channelhub/portal) fetches their objects through their own partner.
+rules.add_perm("partners.invite_partnercontact", edits_partner)
+rules.add_perm("partners.view_portalmessage", has_any_role)
+rules.add_perm("partners.add_portalmessage", edits_partner)
+
 
 # Incentive programmes: partner managers and marketing managers define them;
 # a programme is then run by its owner (who created it, unless a marketing

@@ -3,6 +3,7 @@ because order matters (the partner slug catches what comes after it)."""
 
 from django.urls import include, path
 
+from partners.access import views as access_views
 from partners.activity import views as activity_views
 from partners.attention import views as attention_views
 from partners.contracts import views as contracts_views
@@ -26,6 +27,7 @@ urlpatterns = [
     path("expiring/", attention_views.expiring, name="expiring"),
     path("contacts/<int:pk>/edit/", directory_views.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/delete/", directory_views.contact_delete, name="contact-delete"),
+    path("contacts/<int:pk>/invite/", access_views.contact_invite, name="contact-invite"),
     path(
         "contacts/steps/<int:pk>/toggle/",
         directory_views.onboarding_step_toggle,
@@ -72,4 +74,5 @@ urlpatterns = [
         name="interaction-create",
     ),
     path("<slug:slug>/reviews/new/", activity_views.review_create, name="review-create"),
+    path("<slug:slug>/messages/", access_views.portal_messages, name="portal-messages"),
 ]

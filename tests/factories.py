@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from channelhub.lib.matching import name_key, normalise_domain
+from channelhub.lib.roles import PARTNER_USER
 from channels_app.channels.models import Channel, ChannelObjective
 from partners.models import (
     Certification,
@@ -20,6 +21,7 @@ from partners.models import (
     Partner,
     PartnerContact,
     PartnerReview,
+    PortalAccount,
     PriceObservation,
     Product,
     ReviewActionItem,
@@ -291,3 +293,14 @@ class RecomputeRunFactory(factory.django.DjangoModelFactory):
         model = "kpis.RecomputeRun"
 
     status = "succeeded"
+
+
+def make_partner_user(partner, username, *, contact=None, **contact_fields):
+    """A partner user of `partner` (role, contact and portal account), as an
+    accepted invitation leaves them; signs in with PASSWORD."""
+    contact = contact or ContactFactory(
+        partner=partner, email=f"{username}@partner.example", **contact_fields
+    )
+    user = UserFactory(username=username, email=contact.email, role=PARTNER_USER)
+    PortalAccount.objects.create(user=user, partner=partner, contact=contact)
+    return user

@@ -178,6 +178,15 @@ POST = ("POST",)
 DETAIL = ("PUT", "PATCH", "DELETE")
 CHANGE = ("PUT", "PATCH")
 
+# A deal a partner user could register (the portal names no partner: it is theirs).
+PORTAL_DEAL = {
+    "customer_name": "Initech AG",
+    "customer_domain": "initech.de",
+    "country": "DE",
+    "estimated_value": "40000",
+    "expected_close_on": "2099-01-31",
+}
+
 ROUTES: dict[str, Route] = {
     # --- channelhub ---
     "home": Route(),
@@ -270,6 +279,7 @@ ROUTES: dict[str, Route] = {
     "partners:expiring": Route(),
     "partners:contact-edit": Route(kwargs=pk("contact"), writes=POST),
     "partners:contact-delete": Route(kwargs=pk("contact"), writes=POST),
+    "partners:contact-invite": Route(post_only=True, kwargs=pk("contact"), writes=POST),
     "partners:step-toggle": Route(post_only=True, kwargs=pk("step"), writes=POST),
     "partners:certification-delete": Route(post_only=True, kwargs=pk("certification"), writes=POST),
     "partners:contract-edit": Route(kwargs=pk("contract"), writes=POST),
@@ -358,6 +368,24 @@ ROUTES: dict[str, Route] = {
     "partners:interactions": Route(kwargs=slug("partner")),
     "partners:interaction-create": Route(kwargs=slug("partner"), writes=POST),
     "partners:review-create": Route(kwargs=slug("partner"), writes=POST),
+    "partners:portal-messages": Route(
+        kwargs=slug("partner"), writes=POST, data=lambda w: {"body": "Hello"}
+    ),
+    # --- the partner portal: every internal role is refused (403); a partner
+    # user of another partner gets 404 (tests/test_authorization_portal.py) ---
+    "portal:home": Route(),
+    "portal:action-done": Route(
+        post_only=True, kwargs=pk("action"), writes=POST, data=lambda w: {"note": "Done"}
+    ),
+    "portal:deal-list": Route(),
+    "portal:deal-create": Route(writes=POST, data=lambda w: PORTAL_DEAL),
+    "portal:deal-detail": Route(kwargs=pk("deal")),
+    "portal:messages": Route(writes=POST, data=lambda w: {"body": "Hello"}),
+    "portal:accept": Route(
+        kwargs=lambda w: {"token": "not-a-token"},
+        writes=POST,
+        public="an invitation link: its token is the only key (partners/access/tests/test_invitations.py)",
+    ),
     # --- kpis ---
     "kpis:import": Route(writes=POST),
     "kpis:import-template": Route(),

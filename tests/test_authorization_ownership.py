@@ -51,6 +51,7 @@ OWNED: dict[str, str] = {
     "partners:contact-create": "partner",
     "partners:contact-edit": "contact",
     "partners:contact-delete": "contact",
+    "partners:contact-invite": "contact",
     "partners:step-add": "partner",
     "partners:step-toggle": "step",
     "partners:training-create": "partner",
@@ -63,6 +64,7 @@ OWNED: dict[str, str] = {
     "partners:interaction-edit": "interaction",
     "partners:follow-up-done": "interaction",
     "partners:review-create": "partner",
+    "partners:portal-messages": "partner",
     "partners:review-edit": "review",
     "partners:action-toggle": "action",
     "partners:deal-create": "partner (named in the form)",
@@ -100,6 +102,10 @@ OWNED: dict[str, str] = {
 }
 
 ROLE_AXIS = "no partner manager may, owner or not: the role axis refuses them"
+PORTAL_AXIS = (
+    "a partner user's write on their own partner; another partner's user is refused "
+    "in tests/test_authorization_portal.py"
+)
 NOT_OWNED: dict[str, str] = {
     "partners:create": "creates a partner, owned by whoever creates it",
     "api:partner-list": "creates a partner, owned by whoever creates it",
@@ -132,6 +138,9 @@ NOT_OWNED: dict[str, str] = {
     "api:objective-list": ROLE_AXIS,
     "api:objective-detail": ROLE_AXIS,
     "api:facts-push": ROLE_AXIS,
+    "portal:action-done": PORTAL_AXIS,
+    "portal:deal-create": PORTAL_AXIS,
+    "portal:messages": PORTAL_AXIS,
 }
 
 WRITE_ROUTES = sorted(

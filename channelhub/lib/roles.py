@@ -14,29 +14,37 @@ import rules
 MARKETING_MANAGER = "marketing_manager"
 PARTNER_MANAGER = "partner_manager"
 VIEWER = "viewer"
-ROLES = (MARKETING_MANAGER, PARTNER_MANAGER, VIEWER)
+# A person at a partner, signed in to the partner portal (/portal/) only.
+PARTNER_USER = "partner_user"
+ROLES = (MARKETING_MANAGER, PARTNER_MANAGER, VIEWER, PARTNER_USER)
 ROLE_LABELS = {
     MARKETING_MANAGER: "Marketing manager",
     PARTNER_MANAGER: "Partner manager",
     VIEWER: "Viewer",
+    PARTNER_USER: "Partner user",
 }
 
 is_marketing_manager = rules.is_group_member(MARKETING_MANAGER)
 is_partner_manager = rules.is_group_member(PARTNER_MANAGER)
 is_viewer = rules.is_group_member(VIEWER)
+is_partner_user: rules.Predicate = rules.is_group_member(PARTNER_USER)  # type: ignore[assignment]
 is_admin = rules.is_superuser
 
-# Anyone with a role (or an administrator) may read the business's data.
-has_any_role = is_admin | is_marketing_manager | is_partner_manager | is_viewer
+# Anyone with a role (or an administrator) may read the business's data; a
+# partner user never, whatever else they were given: every internal rule is
+# built on this, so the portal role is granted nothing inside.
+has_any_role = (is_admin | is_marketing_manager | is_partner_manager | is_viewer) & ~is_partner_user
 
 
 def role_label(user: Any) -> str:
     """The user's main role for display: the most powerful one they hold."""
     if not getattr(user, "is_authenticated", False):
         return ""
+    names = {group.name for group in user.groups.all()}
+    if PARTNER_USER in names:
+        return ROLE_LABELS[PARTNER_USER]
     if user.is_superuser:
         return "Administrator"
-    names = {group.name for group in user.groups.all()}
     for role in ROLES:
         if role in names:
             return ROLE_LABELS[role]

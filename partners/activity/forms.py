@@ -5,7 +5,7 @@ They parse and check input; services write.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -42,6 +42,12 @@ class InteractionForm(ModelForm):
         super().__init__(*args, **kwargs)
         _contacts_field(self.fields["contacts"], partner)
         self.fields["contacts"].help_text = "Ctrl-click (⌘-click) to choose several."
+        # Portal messages are written in the partner's thread (partners.access),
+        # never logged by hand; one already logged keeps its kind when edited.
+        if self.instance.kind != Interaction.Kind.PORTAL:
+            kind = cast(forms.ChoiceField, self.fields["kind"])
+            offered: list[Any] = list(cast(Any, kind.choices))
+            kind.choices = [c for c in offered if c[0] != Interaction.Kind.PORTAL]
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("occurred_on", timezone.localdate())
 

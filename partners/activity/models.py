@@ -29,6 +29,8 @@ class Interaction(models.Model):
         MEETING = "meeting", "Meeting"
         TRAINING = "training", "Training session"
         VISIT = "visit", "Visit"
+        # Written in the partner portal's message thread (partners.access).
+        PORTAL = "portal", "Portal message"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -178,6 +180,11 @@ class ReviewActionItem(models.Model):
     )
     due_on = models.DateField("due date")
     done_on = models.DateField(null=True, blank=True)
+    # What was done, when it was ticked off (the partner says so in the portal).
+    done_note = models.CharField("note", max_length=300, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["review", "due_on", "pk"]

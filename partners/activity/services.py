@@ -290,10 +290,18 @@ def review_update(
 
 @transaction.atomic
 def action_item_set_done(
-    *, item: ReviewActionItem, done: bool, on: date | None = None
+    *,
+    item: ReviewActionItem,
+    done: bool,
+    on: date | None = None,
+    note: str = "",
+    by: User | None = None,
 ) -> ReviewActionItem:
     item.done_on = (on or timezone.localdate()) if done else None
-    item.save(update_fields=["done_on"])
+    item.done_note = note.strip() if done else ""
+    item.done_by = by if done else None
+    item.full_clean()
+    item.save(update_fields=["done_on", "done_note", "done_by"])
     return item
 
 

@@ -23,6 +23,7 @@ from channelhub.metrics.display import money
 from partners.conflicts.models import ConflictCase
 from partners.conflicts.services import conflict_close, default_conflict_owner, open_detected_case
 from partners.directory.models import Partner
+from partners.extensions import deal_decided
 
 from .models import DealRegistration, default_expiry
 
@@ -246,6 +247,7 @@ def deal_approve(
     locked.expires_on = until
     locked.full_clean()
     locked.save()
+    deal_decided.send(sender=DealRegistration, deal=locked)
     return locked
 
 
@@ -265,6 +267,7 @@ def deal_reject(
     locked.decided_on, locked.decided_by = on or timezone.localdate(), by
     locked.decision_note = note.strip()
     locked.save()
+    deal_decided.send(sender=DealRegistration, deal=locked)
     return locked
 
 

@@ -133,6 +133,14 @@ class ContactForm(ModelForm):
         fields = ["name", "role", "email", "phone", "is_primary"]
 
 
+class ContactPageForm(ContactForm):
+    """The contact form of the pages: also says whether the person still works
+    with the partner (the API keeps ContactForm's fields)."""
+
+    class Meta(ContactForm.Meta):
+        fields = [*ContactForm.Meta.fields, "is_active"]
+
+
 class OnboardingStepForm(Form):
     title = forms.CharField(max_length=120, label="New step")
 

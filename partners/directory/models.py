@@ -181,6 +181,12 @@ class PartnerContact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     is_primary = models.BooleanField("main contact", default=False)
+    # Unticked when the person leaves the partner: their portal account shuts.
+    is_active = models.BooleanField(
+        "still works with the partner",
+        default=True,
+        help_text="Untick when this person leaves: their partner-portal account stops working.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

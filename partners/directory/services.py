@@ -204,7 +204,7 @@ def partner_set_status(
     return locked
 
 
-CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
+CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary", "is_active")
 
 
 @transaction.atomic

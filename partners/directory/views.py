@@ -18,7 +18,7 @@ from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, pagina
 
 from . import selectors, services
 from .filters import PartnerFilter
-from .forms import ContactForm, OnboardingStepForm, PartnerForm, StatusForm
+from .forms import ContactForm, ContactPageForm, OnboardingStepForm, PartnerForm, StatusForm
 from .models import OnboardingStep, Partner, PartnerContact
 from .selectors import contact_queryset, partner_detail_queryset
 
@@ -165,7 +165,7 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = get_for_user(
         request, contact_queryset(user=request.user), "partners.change_partnercontact", pk=pk
     )
-    form = ContactForm(request.POST or None, instance=PartnerContact.objects.get(pk=pk))
+    form = ContactPageForm(request.POST or None, instance=PartnerContact.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(contact=contact, data=form.cleaned_data)

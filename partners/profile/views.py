@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from channelhub.lib.views import AuthedRequest, get_for_user, role_required
+from partners.access import selectors as access_selectors
 from partners.activity import selectors as activity_selectors
 from partners.activity import services as activity_services
 from partners.activity.charts import build_review_score_figure
@@ -79,6 +80,15 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "expiring_cert_ids": set(
             enablement_selectors.certifications_expiring(partners=only, today=today).values_list(
                 "pk", flat=True
+            )
+        ),
+        # Who of the partner's people uses the partner portal.
+        "portal_accounts": {
+            a.contact_id: a for a in access_selectors.portal_accounts(partner=partner)
+        },
+        "invited_contact_ids": set(
+            access_selectors.pending_invitations(partner=partner, now=timezone.now()).values_list(
+                "contact_id", flat=True
             )
         ),
         "reviews": reviews,

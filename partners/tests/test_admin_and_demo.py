@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
+from channelhub.demo import DEMO_PASSWORD
+from partners.access.models import PortalAccount
 from partners.activity.models import PartnerReview
 from partners.attention.models import PartnerFlag
 from partners.directory.models import Partner
+from tests.auth import password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +67,18 @@ def test_the_demo_has_partners_with_history_and_loads_only_once():
     assert Partner.objects.filter(status="onboarding").exists()
     assert PartnerFlag.objects.filter(kind="contract_expiring").exists()
     flags = PartnerFlag.objects.count()
+    # Two partner users (README's demo accounts), one of Paul's partners, one of Petra's.
+    portal = {a.user.username: a for a in PortalAccount.objects.select_related("user", "partner")}
+    assert {u: a.partner.manager.username for u, a in portal.items()} == {
+        "nina": "paul",
+        "axel": "petra",
+    }
+    assert all(a.is_open for a in portal.values())
+    client = Client()
+    assert password_login(client, "nina", DEMO_PASSWORD)
+    assert "Nordlicht Handel" in client.get(reverse("portal:home")).text
     call_command("seed_demo", verbosity=0)
     assert Partner.objects.count() == partners
     assert PartnerReview.objects.count() == reviews
     assert PartnerFlag.objects.count() == flags
+    assert PortalAccount.objects.count() == 2

@@ -18,6 +18,7 @@ from kpis import demo as kpis_demo
 from partners.demo import conflicts as demo_conflicts
 from partners.demo import incentives as incentives_demo
 from partners.demo import partners as demo_partners
+from partners.demo import portal as demo_portal
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             users = seed_users()
             channels = channels_demo.seed(users, today)
             partners = demo_partners.seed(users, channels, today)
+            demo_portal.seed(DEMO_PASSWORD)
             incentives_demo.seed(users, today)
             open_conflicts = demo_conflicts.seed_deals_and_conflicts(users, today)
             audit_demo.seed(users, channels, today)
@@ -62,3 +64,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {ROLE_LABELS.get(role or '', 'Administrator')}")
+        for username, _first, _last, _role, partner in demo_portal.DEMO_PORTAL_USERS:
+            self.stdout.write(f"  {username:<8} Partner user of {partner} (partner portal)")

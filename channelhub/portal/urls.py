@@ -1,0 +1,18 @@
+"""The partner portal's URLs, under /portal/ (PortalGateMiddleware keeps
+partner users inside this prefix)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("actions/<int:pk>/done/", views.action_item_done, name="action-done"),
+    path("deals/", views.deal_list, name="deal-list"),
+    path("deals/new/", views.deal_create, name="deal-create"),
+    path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("messages/", views.message_thread, name="messages"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept"),
+]

@@ -1,0 +1,233 @@
+"""The partner portal's pages. Every view takes the signed-in partner user's
+account (set by PortalGateMiddleware, checked open on this very request) and
+reads only through its partner: an object of another partner is not in the
+queryset, so it answers 404 and its existence is not revealed.
+
+Writes go through the same services as inside (deal registration with its
+overlap rules and conflict cases, action items, messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from channelhub.lib.ratelimit import rate_limited
+from channelhub.lib.security import client_ip
+from channelhub.lib.views import paginate
+from partners.access import selectors, services
+from partners.access.forms import AcceptInvitationForm, ActionItemDoneForm, MessageForm
+from partners.access.models import PortalAccount
+from partners.deals import services as deals_services
+from partners.deals.forms import DealForm
+from partners.deals.services import open_cases_of
+
+from .kpi import partner_figures
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
+
+
+class PortalRequest(HttpRequest):
+    portal_account: PortalAccount
+
+
+def portal_required(view: V) -> V:
+    """Signed in as a partner user whose account is open; anyone else: 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request, "portal_account", None) is None:
+            raise PermissionDenied(
+                "The partner portal is for our partners' people. Your account works inside."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _home(request: PortalRequest, *, bound: tuple[int, ActionItemDoneForm] | None = None):
+    account = request.portal_account
+    partner = account.partner
+    today = timezone.localdate()
+    data = selectors.portal_home(partner=partner, today=today)
+    items = [
+        (
+            item,
+            bound[1] if bound and bound[0] == item.pk else ActionItemDoneForm(prefix=str(item.pk)),
+        )
+        for item in data.pop("action_items")
+    ]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "account": account,
+            "partner": partner,
+            "today": today,
+            "figures": partner_figures(partner=partner),
+            "action_items": items,
+            **data,
+        },
+        status=400 if bound else 200,
+    )
+
+
+@portal_required
+def home(request: PortalRequest) -> HttpResponse:
+    """The partner's scorecard: tier, sales and ROI, last review, what is open."""
+    return _home(request)
+
+
+@require_POST
+@portal_required
+def action_item_done(request: PortalRequest, pk: int) -> HttpResponse:
+    partner = request.portal_account.partner
+    item = get_object_or_404(selectors.portal_open_action_items(partner=partner), pk=pk)
+    form = ActionItemDoneForm(request.POST, prefix=str(item.pk))
+    if not form.is_valid():
+        return _home(request, bound=(item.pk, form))
+    try:
+        services.action_item_done_by_partner(
+            item=item, account=request.portal_account, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _home(request, bound=(item.pk, form))
+    messages.success(request, f"Marked done: {item.description}.")
+    return redirect("portal:home")
+
+
+@portal_required
+def deal_list(request: PortalRequest) -> HttpResponse:
+    partner = request.portal_account.partner
+    page = paginate(request, selectors.portal_deals(partner=partner))
+    return render(
+        request,
+        "portal/deal_list.html",
+        {"partner": partner, "page": page, "deals": page.object_list},
+    )
+
+
+@portal_required
+@rate_limited("deal_registration")
+def deal_create(request: PortalRequest) -> HttpResponse:
+    """Register a deal for the partner, with the same rules as inside."""
+    account = request.portal_account
+    form = DealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = deals_services.deal_register(
+                partner=account.partner, registered_by=account.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if open_cases_of(deal).exists():
+                # Never who holds it: another partner's name is not ours to show.
+                messages.warning(
+                    request,
+                    f"Registered, but “{deal.customer_name}” is already protected by another "
+                    "registration. Yours waits while the programme team decides.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Deal for “{deal.customer_name}” registered; it waits for approval.",
+                )
+            return redirect("portal:deal-detail", pk=deal.pk)
+    return render(request, "portal/deal_form.html", {"partner": account.partner, "form": form})
+
+
+@portal_required
+def deal_detail(request: PortalRequest, pk: int) -> HttpResponse:
+    partner = request.portal_account.partner
+    deal = get_object_or_404(selectors.portal_deals(partner=partner), pk=pk)
+    conflicts = list(deal.conflicts.values_list("status", flat=True))
+    return render(
+        request,
+        "portal/deal_detail.html",
+        {
+            "partner": partner,
+            "deal": deal,
+            "today": timezone.localdate(),
+            "in_conflict": bool(conflicts),
+            # A decision taken in a conflict case names the partner that keeps
+            # the customer: shown only for decisions outside any case.
+            "show_note": not conflicts and bool(deal.decision_note),
+        },
+    )
+
+
+@portal_required
+def message_thread(request: PortalRequest) -> HttpResponse:
+    """The thread with the partner manager; each message also lands on the
+    partner's log inside, and the other side gets an email."""
+    account = request.portal_account
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_send(
+                partner=account.partner,
+                sender=account.user,
+                body=form.cleaned_data["body"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Message sent.")
+            return redirect("portal:messages")
+    return render(
+        request,
+        "portal/messages.html",
+        {
+            "partner": account.partner,
+            "thread": list(selectors.portal_messages(partner=account.partner)),
+            "form": form,
+        },
+    )
+
+
+def _client_address(request: HttpRequest) -> str:
+    return f"ip:{client_ip(request)}"
+
+
+@rate_limited("invitation_accept", key=_client_address)
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an invitation email: choose a password, then sign in.
+    Public (the invitee has no account yet); the token is the only key."""
+    invitation = services.invitation_for_token(token)
+    problem = services.invitation_problem(invitation)
+    if problem or invitation is None:
+        return render(request, "portal/accept.html", {"problem": problem}, status=404)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                raw_token=token, password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Your password is set. Sign in as {user.get_username()} with the password "
+                "you chose.",
+            )
+            return redirect("login")
+    return render(
+        request,
+        "portal/accept.html",
+        {"invitation": invitation, "partner": invitation.contact.partner, "form": form},
+    )

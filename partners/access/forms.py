@@ -1,0 +1,49 @@
+"""Forms of the partner portal: choosing a password, a message, an action item
+ticked off. They parse and check input; services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from channelhub.lib.forms import Form
+
+
+class AcceptInvitationForm(Form):
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Type it again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class MessageForm(Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ActionItemDoneForm(Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=300,
+        required=False,
+        help_text="Optional: a short note for your partner manager.",
+    )

@@ -1,0 +1,93 @@
+"""Reads for the partner portal, every one limited to one partner: the portal's
+views pass the signed-in partner user's partner and nothing else, so another
+partner's object is simply not in the queryset (404)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from partners.activity.models import PartnerReview, ReviewActionItem
+from partners.contracts.models import Contract
+from partners.deals.models import DealRegistration
+from partners.directory.models import Partner, Tier
+from partners.enablement.models import Certification
+
+from .models import PortalAccount, PortalInvitation, PortalMessage
+
+
+def portal_account_for(*, user: Any) -> PortalAccount | None:
+    """The user's portal account with its partner and contact (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        PortalAccount.objects.select_related("user", "partner", "partner__tier", "contact")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
+def portal_deals(*, partner: Partner) -> QuerySet[DealRegistration]:
+    return DealRegistration.objects.filter(partner=partner).order_by("-submitted_on", "-pk")
+
+
+def portal_open_action_items(*, partner: Partner) -> QuerySet[ReviewActionItem]:
+    return (
+        ReviewActionItem.objects.filter(review__partner=partner, done_on__isnull=True)
+        .select_related("review")
+        .order_by("due_on", "pk")
+    )
+
+
+def portal_messages(*, partner: Partner) -> QuerySet[PortalMessage]:
+    return (
+        PortalMessage.objects.filter(partner=partner)
+        .select_related("sender")
+        .order_by("created_at", "pk")
+    )
+
+
+def next_tier(*, partner: Partner) -> Tier | None:
+    """The tier above the partner's (the lowest one when it has none)."""
+    tiers = Tier.objects.order_by("rank", "name")
+    if partner.tier is None:
+        return tiers.first()
+    return tiers.filter(rank__gt=partner.tier.rank).first()
+
+
+def portal_home(*, partner: Partner, today: date) -> dict[str, Any]:
+    """What the portal's home page shows: a fixed number of queries."""
+    last_review = (
+        PartnerReview.objects.filter(partner=partner).order_by("-reviewed_on", "-pk").first()
+    )
+    return {
+        "next_tier": next_tier(partner=partner),
+        "last_review": last_review,
+        "action_items": list(portal_open_action_items(partner=partner)),
+        "certifications": list(
+            Certification.objects.filter(contact__partner=partner)
+            .select_related("contact")
+            .order_by("expires_on", "name")
+        ),
+        "contracts": list(
+            Contract.objects.filter(partner=partner).order_by("end_on", "start_on", "pk")
+        ),
+        "open_deals": portal_deals(partner=partner)
+        .filter(status__in=DealRegistration.ACTIVE_STATUSES, expires_on__gte=today)
+        .count(),
+    }
+
+
+def portal_accounts(*, partner: Partner) -> QuerySet[PortalAccount]:
+    """The partner's portal accounts, for the partner page inside (who signed in when)."""
+    return PortalAccount.objects.filter(partner=partner).select_related(
+        "user", "contact", "partner"
+    )
+
+
+def pending_invitations(*, partner: Partner, now: Any) -> QuerySet[PortalInvitation]:
+    return PortalInvitation.objects.filter(
+        contact__partner=partner, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).select_related("contact")
