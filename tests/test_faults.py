@@ -25,6 +25,7 @@ import pytest
 import redis
 import requests
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from channelhub.lib.roles import MARKETING_MANAGER
@@ -204,7 +205,10 @@ def test_with_redis_down_an_import_still_commits_and_its_recompute_runs_once_red
 ):
     assert _port_free(PRIVATE_REDIS_PORT) and _port_free(WEB_PORT), "ports 8077/8078 are busy"
     ChannelFactory(name="Web Shop", slug="web-shop")
-    UserFactory(username="maria", role=MARKETING_MANAGER)
+    maria = UserFactory(username="maria", role=MARKETING_MANAGER)
+    # gunicorn checks the password with production's hasher, not the tests' cheap one.
+    maria.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    maria.save(update_fields=["password"])
     broker_url = f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0"
     env = process_env(queue, {"REDIS_URL": broker_url, "DJANGO_DEBUG": "1"})
     private_redis = _start_redis(PRIVATE_REDIS_PORT, tmp_path)
