@@ -120,10 +120,28 @@ def partner_flags_refresh(*, today: date, partner: Partner | None = None) -> Fla
 
 def refresh_partner_flags_soon(partner: Partner) -> None:
     """After a write that may raise or clear a flag, refresh that partner's
-    flags once the write commits (the page then shows the truth at once)."""
-    transaction.on_commit(
-        lambda: partner_flags_refresh(today=timezone.localdate(), partner=partner)
+    flags once the write commits (the page then shows the truth at once).
+
+    A transaction that writes one partner many times (a review with its
+    scores, the demo) refreshes it once: a refresh that started after a write
+    on this connection has seen that write, so the later callbacks skip. The
+    clock lives on the connection (one per thread), never shared between
+    connections: another connection's refresh may predate our commit.
+    """
+    clock = transaction.get_connection().__dict__.setdefault(
+        "_partner_flags_clock", {"now": 0, "refreshed": {}}
     )
+    clock["now"] += 1
+    written = clock["now"]
+
+    def refresh() -> None:
+        if clock["refreshed"].get(partner.pk, 0) > written:
+            return
+        clock["now"] += 1
+        clock["refreshed"][partner.pk] = clock["now"]
+        partner_flags_refresh(today=timezone.localdate(), partner=partner)
+
+    transaction.on_commit(refresh)
 
 
 def reminders_send(*, today: date) -> int:
