@@ -85,7 +85,6 @@ def _home(request: PortalRequest, *, bound: tuple[int, ActionItemDoneForm] | Non
             "action_items": items,
             **data,
         },
-        status=400 if bound else 200,
     )
 
 
