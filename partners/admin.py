@@ -343,6 +343,8 @@ class MdfClaimAdmin(admin.ModelAdmin):
     search_fields = ("partner__name", "description")
     list_select_related = ("program", "partner", "decided_by")
     date_hierarchy = "activity_date"
+    # Proof is uploaded through the portal's content checks only.
+    readonly_fields = ("proof", "proof_name", "proof_type")
 
 
 @admin.register(IncentivePayout)

@@ -280,6 +280,7 @@ ROUTES: dict[str, Route] = {
     "partners:contact-edit": Route(kwargs=pk("contact"), writes=POST),
     "partners:contact-delete": Route(kwargs=pk("contact"), writes=POST),
     "partners:contact-invite": Route(post_only=True, kwargs=pk("contact"), writes=POST),
+    "partners:claim-proof": Route(kwargs=pk("claim")),
     "partners:step-toggle": Route(post_only=True, kwargs=pk("step"), writes=POST),
     "partners:certification-delete": Route(post_only=True, kwargs=pk("certification"), writes=POST),
     "partners:contract-edit": Route(kwargs=pk("contract"), writes=POST),
@@ -381,6 +382,17 @@ ROUTES: dict[str, Route] = {
     "portal:deal-create": Route(writes=POST, data=lambda w: PORTAL_DEAL),
     "portal:deal-detail": Route(kwargs=pk("deal")),
     "portal:messages": Route(writes=POST, data=lambda w: {"body": "Hello"}),
+    "portal:funds": Route(),
+    "portal:claim-create": Route(
+        kwargs=pk("program"),
+        writes=POST,
+        data=lambda w: {
+            "activity_date": "2025-03-01",
+            "amount": "100",
+            "description": "Trade fair booth",
+        },
+    ),
+    "portal:claim-proof": Route(kwargs=pk("claim")),
     "portal:accept": Route(
         kwargs=lambda w: {"token": "not-a-token"},
         writes=POST,

@@ -141,6 +141,7 @@ NOT_OWNED: dict[str, str] = {
     "portal:action-done": PORTAL_AXIS,
     "portal:deal-create": PORTAL_AXIS,
     "portal:messages": PORTAL_AXIS,
+    "portal:claim-create": PORTAL_AXIS,
 }
 
 WRITE_ROUTES = sorted(

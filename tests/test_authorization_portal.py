@@ -16,12 +16,16 @@ URL is on this axis the moment it is in that table.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from channelhub.portal.middleware import ACCOUNT_URL_NAMES
+from partners.models import IncentiveProgram
+from tests.documents import pdf_bytes
 from tests.factories import PASSWORD, DealFactory, PartnerFactory, make_partner_user
 from tests.test_authorization_audit import (
     PATTERNS,
@@ -37,7 +41,12 @@ pytestmark = pytest.mark.django_db
 
 PORTAL = sorted(p.key for p in PATTERNS if p.key.startswith("portal:") and not ROUTES[p.key].public)
 # Portal URLs that name an object in their path: another partner's answers 404.
-PORTAL_OBJECT_ROUTES = ("portal:action-done", "portal:deal-detail")
+PORTAL_OBJECT_ROUTES = (
+    "portal:action-done",
+    "portal:claim-create",
+    "portal:claim-proof",
+    "portal:deal-detail",
+)
 # Every URL but the portal's, the public ones and the account pages a partner
 # user keeps (their own password: ACCOUNT_URL_NAMES of the gate).
 INTERNAL = sorted(
@@ -55,6 +64,14 @@ def _portal_world() -> tuple[World, Any, Any]:
     globex = PartnerFactory(slug="globex", channel=world.channel, manager=world.petra)
     bob = make_partner_user(globex, "bob")
     DealFactory(partner=globex, customer_name="Bob's own customer")
+    # Acme's claim carries proof (Alice may download it, Bob may not); the
+    # fund takes claims for Alice's positive control.
+    world.claim.proof.save("proof.pdf", ContentFile(pdf_bytes()), save=False)
+    world.claim.proof_name, world.claim.proof_type = "proof.pdf", "application/pdf"
+    world.claim.save()
+    IncentiveProgram.objects.filter(pk=world.program.pk).update(
+        kind="mdf", mdf_allocation=Decimal("100000"), start_date="2025-01-01", end_date=None
+    )
     return world, alice, bob
 
 
@@ -70,6 +87,8 @@ def test_another_partners_user_gets_404_and_changes_nothing(key):
     world, alice, bob = _portal_world()
     url = reverse(key, kwargs=entry.kwargs(world))
     data = entry.data(world) if entry.data else None
+    if key == "portal:claim-create":
+        data = {**(data or {}), "proof": ContentFile(pdf_bytes(), name="invoice.pdf")}
     methods = entry.writes or ("GET",)
 
     for method in methods:

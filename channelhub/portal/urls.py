@@ -14,5 +14,8 @@ urlpatterns = [
     path("deals/new/", views.deal_create, name="deal-create"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
     path("messages/", views.message_thread, name="messages"),
+    path("funds/", views.fund_list, name="funds"),
+    path("funds/<int:pk>/claim/", views.claim_create, name="claim-create"),
+    path("claims/<int:pk>/proof/", views.claim_proof, name="claim-proof"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept"),
 ]

@@ -26,8 +26,14 @@ from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.security import client_ip
 from channelhub.lib.views import paginate
 from partners.access import selectors, services
-from partners.access.forms import AcceptInvitationForm, ActionItemDoneForm, MessageForm
+from partners.access.forms import (
+    AcceptInvitationForm,
+    ActionItemDoneForm,
+    MessageForm,
+    PortalClaimForm,
+)
 from partners.access.models import PortalAccount
+from partners.access.views import claim_proof_response
 from partners.deals import services as deals_services
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
@@ -79,7 +85,6 @@ def _home(request: PortalRequest, *, bound: tuple[int, ActionItemDoneForm] | Non
             "action_items": items,
             **data,
         },
-        status=400 if bound else 200,
     )
 
 
@@ -197,6 +202,61 @@ def message_thread(request: PortalRequest) -> HttpResponse:
             "form": form,
         },
     )
+
+
+@portal_required
+def fund_list(request: PortalRequest) -> HttpResponse:
+    """The partner's market development funds, what is left, and its claims."""
+    partner = request.portal_account.partner
+    page = paginate(request, selectors.portal_claims(partner=partner))
+    return render(
+        request,
+        "portal/funds.html",
+        {
+            "partner": partner,
+            "funds": selectors.portal_fund_rows(partner=partner, today=timezone.localdate()),
+            "page": page,
+            "claims": page.object_list,
+        },
+    )
+
+
+@portal_required
+def claim_create(request: PortalRequest, pk: int) -> HttpResponse:
+    """Claim from one of the partner's funds, with proof of the activity."""
+    account = request.portal_account
+    program = get_object_or_404(selectors.portal_funds(partner=account.partner), pk=pk)
+    form = PortalClaimForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_submit_by_partner(
+                account=account, program=program, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Claim of {claim.amount} sent: it waits for a decision.")
+            return redirect("portal:funds")
+    left = selectors.portal_fund_rows(partner=account.partner, today=timezone.localdate())
+    return render(
+        request,
+        "portal/claim_form.html",
+        {
+            "partner": account.partner,
+            "program": program,
+            "form": form,
+            "fund": next((row for row in left if row["program"].pk == program.pk), None),
+        },
+    )
+
+
+@portal_required
+def claim_proof(request: PortalRequest, pk: int) -> HttpResponse:
+    """The proof of one of the partner's claims (uploads live where no URL serves them)."""
+    claim = get_object_or_404(
+        selectors.portal_claims(partner=request.portal_account.partner), pk=pk
+    )
+    return claim_proof_response(claim)
 
 
 def _client_address(request: HttpRequest) -> str:

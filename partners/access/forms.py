@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 
-from channelhub.lib.forms import Form
+from channelhub.lib.forms import DateInput, Form
+from partners.contracts.documents import ACCEPTED, max_document_bytes
+from partners.incentives.forms import ClaimForm
 
 
 class AcceptInvitationForm(Form):
@@ -47,3 +49,22 @@ class ActionItemDoneForm(Form):
         required=False,
         help_text="Optional: a short note for your partner manager.",
     )
+
+
+class PortalClaimForm(ClaimForm):
+    """A fund claim from the portal: the partner is the user's own; proof is required."""
+
+    proof = forms.FileField(label="Proof of the activity")
+
+    class Meta(ClaimForm.Meta):
+        fields = ["activity_date", "amount", "description"]
+        widgets = {"activity_date": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partners=None, **kwargs)
+        del self.fields["partner"]
+        self.fields[
+            "proof"
+        ].help_text = (
+            f"An invoice or a photo: {ACCEPTED} up to {max_document_bytes() // 1_048_576} MB."
+        )

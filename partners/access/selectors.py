@@ -14,6 +14,8 @@ from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, Tier
 from partners.enablement.models import Certification
+from partners.incentives.models import IncentiveProgram, MdfClaim
+from partners.incentives.selectors import mdf_funds_left, mdf_period_label
 
 from .models import PortalAccount, PortalInvitation, PortalMessage
 
@@ -91,3 +93,33 @@ def pending_invitations(*, partner: Partner, now: Any) -> QuerySet[PortalInvitat
     return PortalInvitation.objects.filter(
         contact__partner=partner, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).select_related("contact")
+
+
+def portal_funds(*, partner: Partner) -> QuerySet[IncentiveProgram]:
+    """The market development funds the partner is enrolled in."""
+    return (
+        IncentiveProgram.objects.filter(
+            kind=IncentiveProgram.Kind.MDF, enrollments__partner=partner
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def portal_fund_rows(*, partner: Partner, today: date) -> list[dict[str, Any]]:
+    """Each fund with what is left for the partner in today's period (one
+    query per fund: a partner is enrolled in a handful)."""
+    return [
+        {
+            "program": program,
+            "period": mdf_period_label(program, today),
+            "left": mdf_funds_left(program=program, day=today, partner_ids=[partner.pk]).get(
+                partner.pk
+            ),
+        }
+        for program in portal_funds(partner=partner)
+    ]
+
+
+def portal_claims(*, partner: Partner) -> QuerySet[MdfClaim]:
+    return MdfClaim.objects.filter(partner=partner).select_related("program")

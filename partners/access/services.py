@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -27,8 +30,11 @@ from channelhub.lib import ratelimit
 from channelhub.lib.roles import PARTNER_USER
 from partners.activity.models import Interaction, ReviewActionItem
 from partners.activity.services import action_item_set_done, interaction_create
+from partners.contracts.documents import check_document
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact
+from partners.incentives.models import IncentiveProgram, MdfClaim
+from partners.incentives.services import claim_submit
 
 from .models import (
     INVITATION_DAYS,
@@ -305,3 +311,39 @@ def _on_deal_decided(sender: object, *, deal: DealRegistration, **kwargs: object
         },
         to=recipients,
     )
+
+
+@transaction.atomic
+def claim_submit_by_partner(
+    *,
+    account: PortalAccount,
+    program: IncentiveProgram,
+    activity_date: date,
+    amount: Decimal,
+    description: str,
+    proof: Any,
+) -> MdfClaim:
+    """A partner user claims from a fund their partner is enrolled in, with proof.
+
+    The claim goes through the same service (and fund-left rules) as inside;
+    the proof passes the same content checks as a signed contract.
+    """
+    if proof is None:
+        raise ValidationError({"proof": "Attach the proof of the activity (invoice, photo)."})
+    try:
+        kind = check_document(proof)
+    except ValidationError as exc:
+        raise ValidationError({"proof": exc.messages}) from None
+    claim = claim_submit(
+        program=program,
+        partner=account.partner,
+        activity_date=activity_date,
+        amount=amount,
+        description=description,
+        created_by=account.user,
+    )
+    claim.proof_name = PurePath(proof.name).name[:200]
+    claim.proof_type = kind.content_type
+    claim.proof.save(proof.name, proof, save=False)
+    claim.save(update_fields=["proof", "proof_name", "proof_type"])
+    return claim

@@ -4,15 +4,22 @@ see) is channelhub/portal, above the KPI engine."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.ratelimit import RateLimited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, role_required
-from partners.directory.selectors import contact_queryset, partner_detail_queryset
+from partners.directory.selectors import (
+    contact_queryset,
+    partner_detail_queryset,
+    visible_partners,
+)
+from partners.incentives.models import MdfClaim
 
 from . import selectors, services
 from .forms import MessageForm
@@ -82,3 +89,35 @@ def portal_messages(request: AuthedRequest, slug: str) -> HttpResponse:
             "accounts": list(selectors.portal_accounts(partner=partner)),
         },
     )
+
+
+def claim_proof_response(claim: MdfClaim) -> HttpResponse:
+    """A claim's proof as a download that no browser runs (the portal uses it too)."""
+    if not claim.proof:
+        raise Http404("This claim has no proof attached.")
+    try:
+        handle = claim.proof.open("rb")
+    except FileNotFoundError:
+        raise Http404("The proof file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=claim.proof_name or "proof",
+        content_type=claim.proof_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return cast(HttpResponse, response)
+
+
+@role_required
+def claim_proof(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The proof a partner attached to a fund claim, for whoever sees the partner.
+    Uploads live under MEDIA_ROOT, which no URL serves."""
+    claim = get_for_user(
+        request,
+        MdfClaim.objects.filter(partner__in=visible_partners(user=request.user)),
+        "partners.view_mdfclaim_proof",
+        pk=pk,
+    )
+    return claim_proof_response(claim)

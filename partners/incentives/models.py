@@ -7,7 +7,9 @@ KPI engine from the daily facts and enters the channel's incentive_cost.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -181,6 +183,13 @@ class ProgramEnrollment(models.Model):
         return f"{self.partner} in {self.program}"
 
 
+def claim_proof_path(instance: MdfClaim, filename: str) -> str:
+    # A random name: the original is kept in `proof_name` for download; on
+    # disk nothing a user typed reaches the path.
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"claims/{instance.partner_id}/{uuid.uuid4().hex}{suffix}"
+
+
 class MdfClaim(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "Submitted"
@@ -198,6 +207,11 @@ class MdfClaim(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
+    # Proof of the activity (an invoice, a photo), checked by its content like
+    # a signed contract; served only through permission-checked views.
+    proof = models.FileField(upload_to=claim_proof_path, blank=True, max_length=200)
+    proof_name = models.CharField(max_length=200, blank=True, editable=False)
+    proof_type = models.CharField(max_length=100, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
