@@ -207,8 +207,9 @@ def test_with_redis_down_an_import_still_commits_and_its_recompute_runs_once_red
     ChannelFactory(name="Web Shop", slug="web-shop")
     maria = UserFactory(username="maria", role=MARKETING_MANAGER)
     # gunicorn checks the password with production's hasher, not the tests' cheap one.
-    maria.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
-    maria.save(update_fields=["password"])
+    type(maria).objects.filter(pk=maria.pk).update(
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
     broker_url = f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0"
     env = process_env(queue, {"REDIS_URL": broker_url, "DJANGO_DEBUG": "1"})
     private_redis = _start_redis(PRIVATE_REDIS_PORT, tmp_path)
