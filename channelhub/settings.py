@@ -4,6 +4,9 @@ Every setting that differs between a laptop and production is read from the
 environment through the small typed helpers below; `.env.example` lists them.
 With nothing set, the app runs embedded: SQLite in `var/` and a filesystem
 Celery broker, so `make run` needs nothing but Python.
+
+It stays one module past 500 lines on purpose: an operator reads every
+setting in one place, in the order docs/operations.md lists them.
 """
 
 from __future__ import annotations
