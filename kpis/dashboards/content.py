@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -24,7 +24,6 @@ from channelhub.metrics import formulas, periods
 from channelhub.metrics.formulas import (
     COMPONENT_NAMES,
     Components,
-    change,
     kpis,
 )
 from channels_app.audits.charts import build_audit_score_figure
@@ -34,6 +33,7 @@ from channels_app.channels.selectors import channel_list, objective_list
 from kpis.models import NO_PARTNER, ChannelDataState, KpiSnapshot
 
 from . import charts
+from .comparisons import ScopeComparison, compare_scope
 
 DASHBOARD_KINDS = ("week", "month", "quarter")
 DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
@@ -85,15 +85,6 @@ class Filters:
             for _ in range(DEFAULT_PERIODS[self.kind] - 1):
                 start = periods.previous_start(self.kind, start)
         return replace(self, start=start, end=end)
-
-    def previous(self) -> Filters:
-        """The range of the same number of periods just before this one."""
-        assert self.start and self.end
-        count = len(list(periods.periods_between(self.kind, self.start, self.end)))
-        start = self.start
-        for _ in range(count):
-            start = periods.previous_start(self.kind, start)
-        return replace(self, start=start, end=self.start - timedelta(days=1))
 
 
 def _channel_filter(filters: Filters, prefix: str = "") -> Q:
@@ -153,7 +144,7 @@ class ChannelTotal:
 class Portfolio:
     filters: Filters
     headline: dict[str, Any]
-    headline_change: dict[str, Any]
+    comparison: ScopeComparison
     table: list[ChannelTotal]
     objectives: list[ChannelObjective]
     figures: dict[str, dict[str, Any]]
@@ -172,10 +163,12 @@ def portfolio(
     scope: str | None = None,
     filters: Filters,
     channel_ids: Collection[int] | None = None,
+    channel_changes: bool = False,
 ) -> Portfolio:
     """The portfolio dashboard for `filters` (already snapped to whole periods),
     of the channels the user (or the scope) sees, optionally only `channel_ids`
-    (a review pack's selection; revenue share still counts every channel)."""
+    (a review pack's selection; revenue share still counts every channel).
+    `channel_changes` adds each channel's change against before (packs)."""
     start, end = filters.start, filters.end
     assert start is not None and end is not None, "snap the filters first"
     channel_q = _channel_filter(filters, "channel__")
@@ -195,9 +188,6 @@ def portfolio(
     per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
     totals = revenue_totals(filters)
     all_revenue = sum(totals.values(), Decimal(0))
-    previous = filters.previous()
-    prev = _snapshots(previous, channel_q).filter(channel_id__in=channels).aggregate(**sums)
-    prev_totals = revenue_totals(previous)
 
     series = []
     for row in rows:
@@ -217,7 +207,7 @@ def portfolio(
         )
     by_channel = {row["channel_id"]: row for row in per_channel}
     last_days = dict(
-        ChannelDataState.objects.filter(channel_id__in=by_channel).values_list(
+        ChannelDataState.objects.filter(channel_id__in=channels).values_list(
             "channel_id", "last_fact_day"
         )
     )
@@ -237,12 +227,16 @@ def portfolio(
     table.sort(key=lambda t: t.values["revenue"], reverse=True)
     everything = Components.total([t.components for t in table])
     headline = kpis(everything, revenue_total=all_revenue)
-    prev_components = Components.from_mapping(prev)
-    prev_values = kpis(prev_components, revenue_total=sum(prev_totals.values(), Decimal(0)))
-    has_prev = any(prev[n] for n in prev)
-    headline_change = {
-        m: change(m, headline[m], prev_values[m]) if has_prev else None for m in HEADLINE_METRICS
-    }
+    comparison = compare_scope(
+        kind=filters.kind,
+        start=start,
+        end=end,
+        last_day=max((d for d in last_days.values() if d), default=None),
+        current={t.channel.pk: t.components for t in table},
+        channel_ids=list(channels),
+        metrics=HEADLINE_METRICS,
+        per_channel=channel_changes,
+    )
     objectives = list(
         objective_list(user=user, scope=scope)
         .filter(_channel_filter(filters, "channel__"), channel_id__in=channels)
@@ -294,7 +288,7 @@ def portfolio(
     return Portfolio(
         filters=filters,
         headline=headline,
-        headline_change=headline_change,
+        comparison=comparison,
         table=table,
         objectives=objectives,
         figures={k: charts.figure_json(f) for k, f in figures.items()},
@@ -316,6 +310,7 @@ class ChannelDashboard:
     figures: dict[str, dict[str, Any]]
     objective_figures: list[tuple[ChannelObjective, dict[str, Any]]]
     state: ChannelDataState | None
+    comparison: ScopeComparison
 
 
 def _audit_figure(channel: Channel) -> Any:
@@ -375,6 +370,15 @@ def channel_dashboard(
     )
     total = Components.total([r["components"] for r in rows])
     totals = kpis(total, revenue_total=sum(totals_by_period.values(), Decimal(0)))
+    comparison = compare_scope(
+        kind=filters.kind,
+        start=filters.start,  # type: ignore[arg-type]
+        end=filters.end,  # type: ignore[arg-type]
+        last_day=last,
+        current={channel.pk: total},
+        channel_ids=[channel.pk],
+        metrics=HEADLINE_METRICS,
+    )
     objectives = list(objective_list(user=user, scope=scope, channel=channel).order_by("-end_date"))
     objective_figures = []
     for objective in objectives:
@@ -418,4 +422,5 @@ def channel_dashboard(
         figures={k: charts.figure_json(f) for k, f in figures.items()},
         objective_figures=objective_figures,
         state=state,
+        comparison=comparison,
     )

@@ -44,8 +44,16 @@ def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portf
     assert data.headline["total_cost"] == D("600")
     assert data.headline["revenue"] == D("1050")
     assert round(data.headline["roi"], 4) == D("0.0833")  # (650 - 600) / 600
-    # the range before (Nov + Dec 2024): cost 50, revenue 50
-    assert round(data.headline_change["revenue"], 4) == D("20")  # (1050 - 50) / 50
+    # Facts end on 10 February: Jan 1 - Feb 10 (2 days with facts in 41) is
+    # compared with Nov 1 - Dec 10 (1 day in 40): too thin for a percentage.
+    before = data.comparison.before
+    assert (data.comparison.spans.before.start, data.comparison.spans.before.end) == (
+        date(2024, 11, 1),
+        date(2024, 12, 10),
+    )
+    assert before.changes == {} and before.earlier["revenue"] == D("50")
+    assert "not comparable: the earlier span holds 1 day of data" in response.text
+    assert data.comparison.last_year.reason == "no earlier data"
     assert "$1,050.00" in response.text and "8.3%" in response.text
     assert [t.channel.slug for t in data.table] == ["web-shop", "google-ads"]
     assert data.table[0].values["revenue"] == D("800")
@@ -53,9 +61,12 @@ def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portf
 
 def test_the_range_is_described_in_plain_words(viewer_client, portfolio_data):
     two = viewer_client.get(URL, RANGE).text
-    assert "(2 months)" in two and "Change against the 2 months before." in two
+    assert (
+        "(2 months)" in two
+        and "Change against the 2 months before and against the same dates last year." in two
+    )
     one = viewer_client.get(URL, {**RANGE, "start": "2025-02-01"}).text
-    assert "(1 month)" in one and "Change against the month before." in one
+    assert "(1 month)" in one and "Change against the month before and against" in one
 
 
 def test_filters_live_in_the_url_and_narrow_the_channels(marketing_client, portfolio_data):
@@ -206,10 +217,7 @@ def test_the_attention_page_renders_the_items(viewer_client, portfolio_data):
     assert response.status_code == 200 and "Google Ads: ROI" in response.text
 
 
-def test_previous_range_has_the_same_number_of_periods():
-    filters = Filters(kind="month", start=date(2025, 1, 1), end=date(2025, 3, 31))
-    previous = filters.previous()
-    assert (previous.start, previous.end) == (date(2024, 10, 1), date(2024, 12, 31))
+def test_a_week_view_ends_with_the_week_of_the_latest_data():
     assert Filters(kind="week").snapped(date(2025, 1, 1)).end == date(2025, 1, 5)
 
 
