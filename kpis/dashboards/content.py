@@ -281,7 +281,11 @@ def portfolio(
         "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
         "cost_revenue": charts.build_cost_revenue_figure(table_frame),
         "roi_trend": charts.build_roi_trend_figure(
-            series_frame, top_n=TOP_N, legend=TREND_LEGEND, colours=colours
+            series_frame,
+            top_n=TOP_N,
+            legend=TREND_LEGEND,
+            colours=colours,
+            partial=partial_period(comparison),
         ),
         "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
     }
@@ -294,6 +298,20 @@ def portfolio(
         figures={k: charts.figure_json(f) for k, f in figures.items()},
         period_labels=[p.label for p in periods.periods_between(filters.kind, start, end)],
         has_data=bool(rows),
+    )
+
+
+def partial_period(comparison: ScopeComparison) -> charts.PartialPeriod | None:
+    """The charts' partial last period: the one the compared span ends in,
+    when the scope's facts stop before its end."""
+    spans = comparison.spans
+    if not spans.is_partial:
+        return None
+    start = periods.period_start(spans.current.kind, spans.current.end)
+    return charts.PartialPeriod(
+        label=periods.label(spans.current.kind, start),
+        days=spans.last_period_days,
+        length=spans.last_period_length,
     )
 
 
@@ -404,13 +422,14 @@ def channel_dashboard(
             unit=objective.unit,
         )
         objective_figures.append((objective, charts.figure_json(figure)))
+    partial = partial_period(comparison)
     figures = {
-        "trend": charts.build_channel_trend_figure(frame),
+        "trend": charts.build_channel_trend_figure(frame, partial=partial),
         "funnel": charts.build_funnel_figure(
             {k: int(totals[k] or 0) for k, _ in charts.FUNNEL_STEPS}
         ),
-        "cac_cpl": charts.build_cac_cpl_figure(frame),
-        "inventory": charts.build_inventory_turnover_figure(frame),
+        "cac_cpl": charts.build_cac_cpl_figure(frame, partial=partial),
+        "inventory": charts.build_inventory_turnover_figure(frame, partial=partial),
         "audits": _audit_figure(channel),
     }
     return ChannelDashboard(

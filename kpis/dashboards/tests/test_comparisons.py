@@ -59,6 +59,9 @@ def test_a_partial_december_is_compared_with_the_same_days_before(viewer_client,
     assert "+25.0% vs before" in text and "+50.0 pts vs before" in text
     assert "the last month holds 2 of 31 days so far" in text
     assert "2026-09-01 → 2026-10-02 (before)" in text
+    roi_trend = response.context["data"].figures["roi_trend"]["data"]
+    assert [t["name"] for t in roi_trend] == ["Web Shop", "Web Shop", "partial (2 of 31 days)"]
+    assert roi_trend[1]["x"] == ["2026-11", "2026-12"] and roi_trend[1]["line"]["dash"] == "dash"
     # The same dates of 2025 hold nothing.
     assert comparison.last_year.reason == "no earlier data"
     assert "vs last year: not comparable" in text
@@ -73,6 +76,10 @@ def test_the_channel_dashboard_shows_the_same_change_as_the_portfolio(
     assert comparison.before.changes["revenue"] == D("0.25")
     assert comparison.before.changes["roi"] == D("0.5")
     assert "+25.0% vs before" in response.text and "+50.0 pts vs before" in response.text
+    # Its charts draw December apart.
+    trend = response.context["data"].figures["trend"]["data"]
+    assert [t["name"] for t in trend][-1] == "partial (2 of 31 days)"
+    assert trend[0]["marker"]["opacity"] == [1.0, 0.4]  # November, December's 2 days
 
 
 def test_last_year_compares_the_same_dates_a_year_earlier(viewer_client):

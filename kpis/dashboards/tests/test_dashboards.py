@@ -157,7 +157,10 @@ def test_the_roi_trend_caption_says_when_its_legend_leaves_channels_out(viewer_c
         recompute()
         response = viewer_client.get(URL, {**RANGE, "kind": kind})
         trend = response.context["data"].figures["roi_trend"]["data"]
-        assert len(trend) == min(count, TREND_LEGEND)
+        # January holds facts up to the 10th: each line ends dashed (a trace
+        # of the same name), and one legend entry says so.
+        assert len({t["name"] for t in trend}) == min(count, TREND_LEGEND) + 1
+        assert trend[-1]["name"] == "partial (10 of 31 days)"
         return response.text
 
     assert "of the 20 with the highest cost" not in caption(3, "ecommerce")
@@ -178,8 +181,11 @@ def test_the_channel_dashboard_shows_trends_and_objectives(viewer_client, portfo
     assert data.totals["revenue"] == D("800") and data.totals["roi"] == D("1.5")
     assert [r["label"] for r in data.rows] == ["2025-02", "2025-01"]
     trend = data.figures["trend"]["data"]
-    assert [t["name"] for t in trend] == ["Total cost", "Revenue", "ROI"]
+    # Facts end on 10 February: February is drawn as partial.
+    names = ["Total cost", "Revenue", "ROI", "ROI", "partial (10 of 28 days)"]
+    assert [t["name"] for t in trend] == names
     assert list(trend[1]["y"]) == [500.0, 300.0]
+    assert trend[1]["marker"]["opacity"] == [1.0, 0.4]
     ((_objective, figure),) = data.objective_figures
     assert list(figure["data"][0]["y"]) == [500.0, 800.0]  # revenue to date in the window
     assert "Revenue to date against its target" in str(figure["layout"]["title"])
