@@ -262,3 +262,21 @@ def test_the_channel_dashboard_queries_do_not_grow_with_history(viewer_client, p
     )
     recompute()
     assert count() == few
+
+
+def test_filter_errors_name_the_fields_by_their_labels(viewer_client, portfolio_data):
+    response = viewer_client.get(URL, {"start": "2025-13-01", "end": "2025-01-01", "kind": "x"})
+    assert response.status_code == 200
+    text = response.text
+    assert "From: Enter a valid date. (you typed “2025-13-01”)" in text
+    assert "Channel kind: Select a valid choice." in text
+    assert "<li>start:" not in text and "<li>kind:" not in text
+
+
+def test_the_owner_filter_lists_people_by_name(viewer_client, marketing_user):
+    marketing_user.first_name, marketing_user.last_name = "Maria", "Lopez"
+    marketing_user.save()
+    ChannelFactory(slug="owned", owner=marketing_user)
+    form = viewer_client.get(URL).context["form"]
+    labels = [label for _value, label in form.fields["owner"].choices]
+    assert labels == ["Any owner", "Maria Lopez"]
