@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from kpis.dashboards import content
 from kpis.dashboards.content import Filters
+from kpis.packs.content import summary_sentences
 from kpis.tests.helpers import import_rows, recompute
 from tests.factories import ChannelFactory
 
@@ -160,3 +161,26 @@ def test_the_channel_dashboard_queries_do_not_grow_with_channels_or_periods(
     with django_assert_max_num_queries(17):
         response = viewer_client.get(url, {**TWO_MONTHS, "start": "2026-01-01"})
     assert response.context["data"].comparison.before.earlier_days == 0
+
+
+def test_a_pack_summary_says_when_the_span_before_is_too_thin_to_compare():
+    ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
+    import_rows(
+        HEADER,
+        [
+            ["2025-01-10", "web-shop", "10", "5", "0"],
+            *facts("web-shop", date(2025, 3, 1), date(2025, 4, 30), "10", "20"),
+        ],
+    )
+    recompute()
+    filters = Filters(kind="month", start=date(2025, 3, 1), end=date(2025, 4, 30))
+    data = content.portfolio(scope="team", filters=filters, channel_changes=True)
+    summary = summary_sentences(data=data, previous_statuses=None)
+    assert summary[0] == (
+        "1 channel, 2025-03 to 2025-04: revenue $1,220.00 on a total cost of $610.00, "
+        "ROI 100.0% (against the 2 months before: not comparable: the earlier span holds "
+        "1 day of data)."
+    )
+    assert summary[1] == (
+        "No channel has an ROI in the 2 months before with enough days of data to compare with."
+    )
