@@ -1,10 +1,12 @@
 """What the dashboards show: the portfolio and one channel's dashboard, for a
 set of filters (`Filters`). The attention list is kpis.dashboards.attention.
 
-Everything here reads stored snapshots (never daily facts), aggregates in the
-database where it can, and runs a fixed number of queries whatever the number
-of channels and periods. Figures are built by kpis.dashboards.charts from the
-frames made here; every KPI value comes from channelhub.metrics.formulas.
+Everything here reads stored snapshots (only the comparisons, in
+kpis.dashboards.comparisons, sum the days of a cut period from the day-level
+data), aggregates in the database where it can, and runs a fixed number of
+queries whatever the number of channels and periods. Figures are built by
+kpis.dashboards.charts from the frames made here; every KPI value comes from
+channelhub.metrics.formulas.
 """
 
 from __future__ import annotations
