@@ -275,7 +275,6 @@ def _line_traces(
         x=labels[-tail:],
         y=values[-tail:],
         name=name,
-        showlegend=False,
         line={**line, "dash": "dash"},
         marker={
             **marker,
@@ -283,7 +282,7 @@ def _line_traces(
             "size": [size] * (tail - 1) + [size + 4],
         },
         hovertemplate=hovertemplate.replace("<extra>", f" ({partial.legend})<extra>"),
-        **common,
+        **{**common, "showlegend": False},
     )
     return [solid, dashed]
 
@@ -509,13 +508,17 @@ def build_roi_trend_figure(
 
 
 def build_revenue_share_figure(
-    frame: pd.DataFrame, *, colours: Mapping[str, str] | None = None, limit: int = 12
+    frame: pd.DataFrame,
+    *,
+    colours: Mapping[str, str] | None = None,
+    limit: int = 12,
+    partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """Each channel's share of all channels' revenue per period, stacked: the
     market penetration view. The `limit` largest channels get an area each,
     the rest one "Other channels" area (a stack of 200 slivers reads as noise).
     Shares of the shown channels add up to less than 100% when filters hide
-    channels.
+    channels. A `partial` last period is shaded, with a legend entry.
 
     frame: slug, name, period_start, label, revenue_share.
     """
@@ -557,11 +560,24 @@ def build_revenue_share_figure(
         )
         for name, values, colour in series
     ]
+    shade: dict[str, Any] = {}
+    if _is_partial(labels, partial):
+        traces += _partial_legend(labels, partial)
+        # Category positions are 0, 1, ...: the band covers the last one.
+        last = len(labels) - 1
+        shade["shapes"] = [
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "x0": last - 0.5, "x1": last + 0.5,
+                "y0": 0, "y1": 1, "fillcolor": "#e2e6ec", "opacity": 0.5, "layer": "below",
+                "line": {"width": 0},
+            }
+        ]  # fmt: skip
     return _figure(
         traces,
         title=title,
         height=380,
         hovermode="x unified",
+        **shade,
         xaxis={"type": "category"},
         yaxis={
             "title": _axis_title("Share of revenue"),
@@ -742,7 +758,12 @@ def build_inventory_turnover_figure(
 
 
 def build_objective_history_figure(
-    frame: pd.DataFrame, *, metric_label: str, target: float, unit: str
+    frame: pd.DataFrame,
+    *,
+    metric_label: str,
+    target: float,
+    unit: str,
+    partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """One objective's metric to date, period by period, against its target
     (a dashed line): a sum accumulates over the window, a ratio is the ratio of
@@ -759,20 +780,21 @@ def build_objective_history_figure(
         unit, {}
     )
     hover = {"percent": "%{y:.1%}", "money": _money_hover()}.get(unit, "%{y:,.2f}")
-    line = trace(
-        go.Scatter,
-        x=list(rows["label"]),
-        y=_floats(rows["value"]),
-        mode="lines+markers",
+    labels = list(rows["label"])
+    lines = _line_traces(
+        labels,
+        _floats(rows["value"]),
+        partial=partial,
         name=metric_label,
+        showlegend=False,
         line={"color": BRAND, "width": 2},
+        marker={"size": 6},
         hovertemplate="%{x}<br>" + hover + "<extra></extra>",
     )
     return _figure(
-        [line],
+        [*lines, *_partial_legend(labels, partial)],
         title=title,
         height=300,
-        showlegend=False,
         xaxis={"type": "category"},
         yaxis={"title": _axis_title(metric_label), **tick},
         hlines=[_hline(float(target), {"color": WARN, "dash": "dash"}, "Target")],

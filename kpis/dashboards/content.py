@@ -289,7 +289,9 @@ def portfolio(
             colours=colours,
             partial=partial_period(comparison),
         ),
-        "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
+        "revenue_share": charts.build_revenue_share_figure(
+            series_frame, colours=colours, partial=partial_period(comparison)
+        ),
     }
     return Portfolio(
         filters=filters,
@@ -399,6 +401,7 @@ def channel_dashboard(
         channel_ids=[channel.pk],
         metrics=HEADLINE_METRICS,
     )
+    partial = partial_period(comparison)
     objectives = list(objective_list(user=user, scope=scope, channel=channel).order_by("-end_date"))
     objective_figures = []
     for objective in objectives:
@@ -422,9 +425,9 @@ def channel_dashboard(
             metric_label=objective.metric_label,
             target=float(objective.target),
             unit=objective.unit,
+            partial=partial,
         )
         objective_figures.append((objective, charts.figure_json(figure)))
-    partial = partial_period(comparison)
     figures = {
         "trend": charts.build_channel_trend_figure(frame, partial=partial),
         "funnel": charts.build_funnel_figure(

@@ -251,6 +251,14 @@ def every_builder_with_data():
         charts.build_channel_trend_figure(two_months(), partial=MARCH_SO_FAR),
         charts.build_cac_cpl_figure(two_months(), partial=MARCH_SO_FAR),
         charts.build_inventory_turnover_figure(two_months(), partial=MARCH_SO_FAR),
+        charts.build_revenue_share_figure(series(), partial=MARCH_SO_FAR),
+        charts.build_objective_history_figure(
+            two_months().assign(value=[0.5, 0.6]),
+            metric_label="ROI",
+            target=0.4,
+            unit="percent",
+            partial=MARCH_SO_FAR,
+        ),
     ]
 
 
@@ -380,3 +388,22 @@ def test_a_partial_first_and_only_point_is_a_hollow_marker_alone():
     figure = charts.build_cac_cpl_figure(one, partial=MARCH_SO_FAR)
     dashed = figure.data[1]
     assert list(dashed.x) == ["2025-03"] and list(dashed.marker.symbol) == ["circle-open"]
+
+
+def test_revenue_share_shades_a_partial_month():
+    figure = charts.build_revenue_share_figure(series(), partial=MARCH_SO_FAR)
+    assert [t.name for t in figure.data] == ["Shop", "Ads", "partial (2 of 31 days)"]
+    (band,) = figure.layout.shapes
+    assert (band.x0, band.x1, band.layer) == (1.5, 2.5, "below")  # around "2025-03"
+    assert not charts.build_revenue_share_figure(series()).layout.shapes
+
+
+def test_an_objective_to_date_ends_dashed_in_a_partial_month():
+    history = two_months().assign(value=[0.5, 0.6])
+    figure = charts.build_objective_history_figure(
+        history, metric_label="ROI", target=0.4, unit="percent", partial=MARCH_SO_FAR
+    )
+    solid, dashed, legend = figure.data
+    assert list(solid.y) == [0.5, None] and solid.showlegend is False
+    assert list(dashed.y) == [0.5, 0.6] and dashed.line.dash == "dash"
+    assert dashed.showlegend is False and legend.name == "partial (2 of 31 days)"

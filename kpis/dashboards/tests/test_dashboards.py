@@ -187,7 +187,10 @@ def test_the_channel_dashboard_shows_trends_and_objectives(viewer_client, portfo
     assert list(trend[1]["y"]) == [500.0, 300.0]
     assert trend[1]["marker"]["opacity"] == [1.0, 0.4]
     ((_objective, figure),) = data.objective_figures
-    assert list(figure["data"][0]["y"]) == [500.0, 800.0]  # revenue to date in the window
+    # Revenue to date in the window; February (10 of 28 days) is the dashed end.
+    assert list(figure["data"][0]["y"]) == [500.0, None]
+    assert list(figure["data"][1]["y"]) == [500.0, 800.0]
+    assert figure["data"][1]["line"]["dash"] == "dash"
     assert "Revenue to date against its target" in str(figure["layout"]["title"])
     assert viewer_client.get(reverse("kpis:channel-dashboard", args=["nope"])).status_code == 404
 
