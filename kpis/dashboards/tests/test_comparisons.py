@@ -65,7 +65,7 @@ def test_a_partial_december_is_compared_with_the_same_days_before(viewer_client,
     assert roi_trend[1]["x"] == ["2026-11", "2026-12"] and roi_trend[1]["line"]["dash"] == "dash"
     # The same dates of 2025 hold nothing.
     assert comparison.last_year.reason == "no earlier data"
-    assert "vs last year: not comparable" in text
+    assert "vs last year: no earlier data" in text and "Against last year: no earlier data." in text
 
 
 def test_the_channel_dashboard_shows_the_same_change_as_the_portfolio(
