@@ -171,7 +171,8 @@ class ObjectiveSerializer(FormModelSerializer):
     evaluation = ObjectiveEvaluationSerializer(
         read_only=True,
         allow_null=True,
-        help_text="The stored evaluation (docs/metrics.md s4), refreshed by every recompute.",
+        help_text="The stored evaluation (the metrics guide, section 4), refreshed by every "
+        "recompute.",
     )
 
     class Meta:

@@ -88,20 +88,21 @@ def metric_label(metric: str) -> str:
 
 
 def delta_text(value: Any, metric: str) -> str:
-    """A change against the previous range (docs/metrics.md s3): sums relative (%),
-    ratios as the difference of the values, in the ratio's own unit."""
+    """A change against an earlier span (docs/metrics.md s3 and s7): sums
+    relative (%), ratios as the difference of the values, in the ratio's own
+    unit. The page says against what ("vs before", "vs last year")."""
     if value is None or value == "":
         return "—"
     d = Decimal(str(value))
     sign = "+" if d > 0 else ("−" if d < 0 else "±")
     m = METRICS[metric]
     if m.additive:
-        return f"{sign}{_group(abs(d) * 100, 1)}% vs before"
+        return f"{sign}{_group(abs(d) * 100, 1)}%"
     if m.unit == "percent":
-        return f"{sign}{_group(abs(d) * 100, 1)} pts vs before"
+        return f"{sign}{_group(abs(d) * 100, 1)} pts"
     if m.unit == "money":
-        return f"{sign}{money(abs(d))} vs before"
-    return f"{sign}{_group(abs(d), 2)} vs before"
+        return f"{sign}{money(abs(d))}"
+    return f"{sign}{_group(abs(d), 2)}"
 
 
 def delta_class(value: Any, metric: str) -> str:

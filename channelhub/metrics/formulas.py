@@ -10,7 +10,7 @@ database.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -254,7 +254,8 @@ def rounded_kpis(values: Mapping[str, Number | None]) -> dict[str, Number | None
 
 
 def change(metric: str, current: Number | None, previous: Number | None) -> Decimal | None:
-    """Change against the previous period (docs/metrics.md s3), exact.
+    """Change against an earlier span (docs/metrics.md s3 and s7), exact; pages
+    call it through compare(), which first checks that the spans are comparable.
 
     Ratios: the difference of the two values (a fraction). Sums: relative
     change, undefined when the previous value is 0 or missing.
@@ -264,6 +265,62 @@ def change(metric: str, current: Number | None, previous: Number | None) -> Deci
     if METRICS[metric].additive:
         return ratio(Decimal(current) - Decimal(previous), previous)
     return Decimal(current) - Decimal(previous)
+
+
+# The earlier span's coverage (share of its days with facts) must reach this
+# share of the current span's for a change to be shown (docs/metrics.md s7).
+COMPARABLE_COVERAGE = Decimal("0.9")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A span's change against an earlier span, or why there is none.
+
+    `changes` holds `change()` of every compared metric; it is empty when the
+    spans are not comparable, and `reason` says why in words for the page.
+    """
+
+    against: str  # "before", "last year"
+    changes: dict[str, Decimal | None]
+    earlier: dict[str, Number | None]
+    earlier_days: int  # days of the earlier span with facts
+    reason: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        return not self.reason
+
+
+def compare(
+    metrics: Collection[str],
+    current: Mapping[str, Number | None],
+    earlier: Mapping[str, Number | None],
+    *,
+    against: str,
+    current_days: int,
+    current_span_days: int,
+    earlier_days: int,
+    earlier_span_days: int,
+) -> Comparison:
+    """The one comparison rule (docs/metrics.md s7): `current` and `earlier` are
+    KPI values of two spans; `*_days` count the days with facts, `*_span_days`
+    the days of each span. Coverage is their quotient; an earlier coverage
+    below COMPARABLE_COVERAGE of the current one gives no change, only a reason.
+    """
+    earlier_values = {m: earlier.get(m) for m in metrics}
+    if not current_days or not current_span_days:
+        reason = "no data in this range"
+    elif not earlier_days or not earlier_span_days:
+        reason = "no earlier data"
+    elif Decimal(earlier_days) * current_span_days < (
+        COMPARABLE_COVERAGE * current_days * earlier_span_days
+    ):
+        days = f"{earlier_days} day{'s' if earlier_days != 1 else ''}"
+        reason = f"not comparable: the earlier span holds {days} of data"
+    else:
+        changes = {m: change(m, current.get(m), earlier.get(m)) for m in metrics}
+        return Comparison(against, changes, earlier_values, earlier_days)
+    return Comparison(against, {}, earlier_values, earlier_days, reason)
 
 
 # --- Incentives (docs/metrics.md section 5) -------------------------------------------------

@@ -124,3 +124,103 @@ def snap_range(
 ) -> tuple[date, date]:
     """[first, last] widened to whole periods of `kind`."""
     return period_start(kind, first, fy_start), period_end(kind, period_start(kind, last, fy_start))
+
+
+# --- Comparison spans (docs/metrics.md section 7) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """The days [start, end] read as periods of `kind`, starting on a period's
+    first day: whole periods, the last one possibly cut short (`is_cut`)."""
+
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def last_start(self) -> date:
+        return period_start(self.kind, self.end)
+
+    @property
+    def is_cut(self) -> bool:
+        return self.end < period_end(self.kind, self.last_start)
+
+    @property
+    def whole(self) -> tuple[date, date] | None:
+        """First and last day of the span's whole periods (None when it has none)."""
+        end = self.last_start - timedelta(days=1) if self.is_cut else self.end
+        return (self.start, end) if self.start <= end else None
+
+    @property
+    def cut(self) -> tuple[date, date] | None:
+        """First and last day of the cut last period (None when it is whole)."""
+        return (max(self.start, self.last_start), self.end) if self.is_cut else None
+
+
+@dataclass(frozen=True)
+class ComparisonSpans:
+    """What a range is compared on: its days up to the scope's last day with
+    facts, the same days of the span just before, and the same dates a year earlier."""
+
+    current: Span
+    before: Span
+    last_year: Span
+    # Days of the current span's last period so far, and the period's length
+    # (a partial period: 2 of 31 days).
+    last_period_days: int
+    last_period_length: int
+
+    @property
+    def is_partial(self) -> bool:
+        return self.last_period_days < self.last_period_length
+
+
+def year_earlier(kind: str, day: date) -> date:
+    """The same date a year earlier (29 February: the 28th); for weeks, the
+    same ISO week number and weekday (week 53: week 52)."""
+    if kind == "week":
+        year, week, weekday = day.isocalendar()
+        try:
+            return date.fromisocalendar(year - 1, week, weekday)
+        except ValueError:
+            return date.fromisocalendar(year - 1, 52, weekday)
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def comparison_spans(kind: str, start: date, end: date, last_day: date | None) -> ComparisonSpans:
+    """The spans a range of whole periods [start, end] is compared on, when the
+    scope's facts end on `last_day` (docs/metrics.md section 7).
+
+    A range ending after `last_day` is compared on its days up to `last_day`;
+    the span before holds as many periods, its period at the same place cut to
+    the same number of days (12 months ending with 2 days of December: the 12
+    months before, ending on 2 December).
+    """
+    starts = [p.start for p in periods_between(kind, start, end)]
+    current_end = end if last_day is None or not start <= last_day < end else last_day
+    index = max(i for i, s in enumerate(starts) if s <= current_end)
+    offset = (current_end - starts[index]).days
+    before_start = start
+    for _ in range(len(starts)):
+        before_start = previous_start(kind, before_start)
+    cut_start = before_start
+    for _ in range(index):
+        cut_start = next_start(kind, cut_start)
+    before_end = period_end(kind, cut_start)
+    if current_end < period_end(kind, starts[index]):  # a whole period stays whole
+        before_end = min(cut_start + timedelta(days=offset), before_end)
+    return ComparisonSpans(
+        current=Span(kind, start, current_end),
+        before=Span(kind, before_start, before_end),
+        last_year=Span(kind, year_earlier(kind, start), year_earlier(kind, current_end)),
+        last_period_days=offset + 1,
+        last_period_length=(period_end(kind, starts[index]) - starts[index]).days + 1,
+    )

@@ -47,7 +47,11 @@ class ChannelForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
-        owner.queryset = User.objects.filter(is_active=True).order_by("username")
+        owner.queryset = User.objects.filter(is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
+        # People by name, as every page shows them.
+        owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""

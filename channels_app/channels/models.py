@@ -142,6 +142,26 @@ class ChannelObjective(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+        complete = None not in (self.target, self.start_date, self.end_date)
+        if self.channel_id and self.metric in METRICS and complete and self._identical().exists():
+            raise ValidationError(
+                f"{self.channel.name} already has this objective: {self.metric_label} "
+                f"{self.direction_symbol} {self.target.normalize():f} from "
+                f"{self.start_date:%Y-%m-%d} to {self.end_date:%Y-%m-%d}. "
+                "Change the target, the dates or the metric, or edit the one it has."
+            )
+
+    def _identical(self) -> models.QuerySet[ChannelObjective]:
+        """Other objectives of the channel with the same metric, direction,
+        target and window (what makes two objectives one)."""
+        return ChannelObjective.objects.filter(
+            channel_id=self.channel_id,
+            metric=self.metric,
+            direction=self.direction,
+            target=self.target,
+            start_date=self.start_date,
+            end_date=self.end_date,
+        ).exclude(pk=self.pk)
 
     @property
     def metric_label(self) -> str:

@@ -17,6 +17,7 @@ import copy
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -205,6 +206,112 @@ def _floats(series: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else round(float(v), 6) for v in series]
 
 
+# --- Partial periods (docs/metrics.md section 7) -------------------------------------------
+
+PARTIAL_OPACITY = 0.4  # a partial period's bar, against 1 for the others
+
+
+@dataclass(frozen=True)
+class PartialPeriod:
+    """The last period of a chart when it is not over: drawn apart (a dashed
+    segment to a hollow marker, a lighter bar) with its own legend entry."""
+
+    label: str
+    days: int
+    length: int
+
+    @property
+    def legend(self) -> str:
+        return f"partial ({self.days} of {self.length} days)"
+
+
+def _is_partial(labels: list[str], partial: PartialPeriod | None) -> bool:
+    return partial is not None and bool(labels) and labels[-1] == partial.label
+
+
+def _line_traces(
+    labels: list[str],
+    values: list[float | None],
+    *,
+    partial: PartialPeriod | None,
+    name: str,
+    line: dict[str, Any],
+    marker: dict[str, Any],
+    hovertemplate: str,
+    **properties: Any,
+) -> list[Any]:
+    """A line with markers; when its last point is a partial period, the
+    segment to it is dashed and its marker hollow (a trace of its own in the
+    same legend group, so a legend click shows or hides both)."""
+    common = {"mode": "lines+markers", "legendgroup": name, **properties}
+    if not _is_partial(labels, partial) or values[-1] is None:
+        return [
+            trace(
+                go.Scatter,
+                x=labels,
+                y=values,
+                name=name,
+                line=line,
+                marker=marker,
+                hovertemplate=hovertemplate,
+                **common,
+            )
+        ]
+    assert partial is not None
+    size = marker.get("size", 6)
+    solid = trace(
+        go.Scatter,
+        x=labels,
+        y=[*values[:-1], None],
+        name=name,
+        line=line,
+        marker=marker,
+        hovertemplate=hovertemplate,
+        **common,
+    )
+    tail = 2 if len(values) > 1 and values[-2] is not None else 1
+    dashed = trace(
+        go.Scatter,
+        x=labels[-tail:],
+        y=values[-tail:],
+        name=name,
+        line={**line, "dash": "dash"},
+        marker={
+            **marker,
+            "symbol": ["circle"] * (tail - 1) + ["circle-open"],
+            "size": [size] * (tail - 1) + [size + 4],
+        },
+        hovertemplate=hovertemplate.replace("<extra>", f" ({partial.legend})<extra>"),
+        **{**common, "showlegend": False},
+    )
+    return [solid, dashed]
+
+
+def _bar_marker(labels: list[str], partial: PartialPeriod | None, colour: str) -> dict[str, Any]:
+    """A bar colour, lighter for a partial last period."""
+    if not _is_partial(labels, partial):
+        return {"color": colour}
+    return {"color": colour, "opacity": [1.0] * (len(labels) - 1) + [PARTIAL_OPACITY]}
+
+
+def _partial_legend(labels: list[str], partial: PartialPeriod | None) -> list[Any]:
+    """The legend entry saying what the hollow marker and lighter bar mean."""
+    if not _is_partial(labels, partial):
+        return []
+    assert partial is not None
+    return [
+        trace(
+            go.Scatter,
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=partial.legend,
+            marker={"symbol": "circle-open", "size": 10, "color": MUTED},
+            hoverinfo="skip",
+        )
+    ]
+
+
 # --- Portfolio -----------------------------------------------------------------------
 
 
@@ -349,13 +456,15 @@ def build_roi_trend_figure(
     top_n: int = 5,
     legend: int = 20,
     colours: Mapping[str, str] | None = None,
+    partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """ROI per period, one line per channel: the `top_n` channels by total
     cost are shown, the next ones up to `legend` in all start hidden (a click
     in the legend shows them); channels past that are left out (a legend of
     two hundred names is unreadable; the filters narrow the choice).
 
-    frame: slug, name, period_start, label, roi, total_cost.
+    frame: slug, name, period_start, label, roi, total_cost. A `partial` last
+    period ends each line with a dashed segment to a hollow marker.
     """
     title = "ROI trend"
     if frame.empty or frame["roi"].dropna().empty:
@@ -371,11 +480,12 @@ def build_roi_trend_figure(
         rois.append(None if pd.isna(roi) else round(float(roi), 6))
         names[slug] = name
     traces = [
-        trace(
-            go.Scatter,
-            x=points[slug][0],
-            y=points[slug][1],
-            mode="lines+markers",
+        part
+        for rank, slug in enumerate(kept)
+        for part in _line_traces(
+            points[slug][0],
+            points[slug][1],
+            partial=partial,
             name=str(names[slug]),
             visible=True if rank < top_n else "legendonly",
             line={"width": 2, "color": (colours or {}).get(slug)},
@@ -383,27 +493,32 @@ def build_roi_trend_figure(
             connectgaps=False,
             hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
         )
-        for rank, slug in enumerate(kept)
     ]
+    all_labels = list(columns.sort_values("period_start")["label"].drop_duplicates())
+    traces += _partial_legend(all_labels, partial)
     return _figure(
         traces,
         title=title,
         height=380,
         hovermode="closest",
         xaxis={"type": "category"},
-        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
+        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%", "rangemode": "tozero"},
         hlines=[_hline(0, {"color": MUTED, "width": 1, "dash": "dash"})],
     )
 
 
 def build_revenue_share_figure(
-    frame: pd.DataFrame, *, colours: Mapping[str, str] | None = None, limit: int = 12
+    frame: pd.DataFrame,
+    *,
+    colours: Mapping[str, str] | None = None,
+    limit: int = 12,
+    partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """Each channel's share of all channels' revenue per period, stacked: the
     market penetration view. The `limit` largest channels get an area each,
     the rest one "Other channels" area (a stack of 200 slivers reads as noise).
     Shares of the shown channels add up to less than 100% when filters hide
-    channels.
+    channels. A `partial` last period is shaded, with a legend entry.
 
     frame: slug, name, period_start, label, revenue_share.
     """
@@ -445,11 +560,24 @@ def build_revenue_share_figure(
         )
         for name, values, colour in series
     ]
+    shade: dict[str, Any] = {}
+    if _is_partial(labels, partial):
+        traces += _partial_legend(labels, partial)
+        # Category positions are 0, 1, ...: the band covers the last one.
+        last = len(labels) - 1
+        shade["shapes"] = [
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "x0": last - 0.5, "x1": last + 0.5,
+                "y0": 0, "y1": 1, "fillcolor": "#e2e6ec", "opacity": 0.5, "layer": "below",
+                "line": {"width": 0},
+            }
+        ]  # fmt: skip
     return _figure(
         traces,
         title=title,
         height=380,
         hovermode="x unified",
+        **shade,
         xaxis={"type": "category"},
         yaxis={
             "title": _axis_title("Share of revenue"),
@@ -462,8 +590,12 @@ def build_revenue_share_figure(
 # --- One channel -------------------------------------------------------------------------
 
 
-def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
-    """Total cost and revenue bars per period, ROI as a line on a second axis.
+def build_channel_trend_figure(
+    frame: pd.DataFrame, *, partial: PartialPeriod | None = None
+) -> go.Figure:
+    """Total cost and revenue bars per period, ROI as a line on a second axis
+    that starts at zero. A `partial` last period has lighter bars and a
+    dashed ROI segment to a hollow marker.
 
     frame: label, period_start, total_cost, revenue, roi.
     """
@@ -478,7 +610,7 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
             x=labels,
             y=_floats(rows["total_cost"]),
             name="Total cost",
-            marker={"color": "#94a3b8"},
+            marker=_bar_marker(labels, partial, "#94a3b8"),
             hovertemplate="%{x}<br>Total cost " + _money_hover() + "<extra></extra>",
         ),
         trace(
@@ -486,19 +618,20 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
             x=labels,
             y=_floats(rows["revenue"]),
             name="Revenue",
-            marker={"color": BRAND},
+            marker=_bar_marker(labels, partial, BRAND),
             hovertemplate="%{x}<br>Revenue " + _money_hover() + "<extra></extra>",
         ),
-        trace(
-            go.Scatter,
-            x=labels,
-            y=_floats(rows["roi"]),
+        *_line_traces(
+            labels,
+            _floats(rows["roi"]),
+            partial=partial,
             name="ROI",
             yaxis="y2",
-            mode="lines+markers",
             line={"color": WARN, "width": 2.5},
+            marker={"size": 6},
             hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
         ),
+        *_partial_legend(labels, partial),
     ]
     return _figure(
         traces,
@@ -516,6 +649,7 @@ def build_channel_trend_figure(frame: pd.DataFrame) -> go.Figure:
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
+            "rangemode": "tozero",
             "showgrid": False,
             "zeroline": True,
             "zerolinecolor": MUTED,
@@ -550,8 +684,9 @@ def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
     return _figure([funnel], title=title, height=340)
 
 
-def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
-    """Customer acquisition cost and cost per lead per period.
+def build_cac_cpl_figure(frame: pd.DataFrame, *, partial: PartialPeriod | None = None) -> go.Figure:
+    """Customer acquisition cost and cost per lead per period (a `partial`
+    last period: dashed to a hollow marker).
 
     frame: label, period_start, cac, cpl.
     """
@@ -559,18 +694,21 @@ def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
         return empty_figure(title, "No leads or new customers in this range")
     rows = frame.sort_values("period_start")
+    labels = list(rows["label"])
     traces = [
-        trace(
-            go.Scatter,
-            x=list(rows["label"]),
-            y=_floats(rows[column]),
+        part
+        for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN))
+        for part in _line_traces(
+            labels,
+            _floats(rows[column]),
+            partial=partial,
             name=name,
-            mode="lines+markers",
             line={"color": colour, "width": 2},
+            marker={"size": 6},
             hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
         )
-        for column, name, colour in (("cac", "CAC", BRAND), ("cpl", "CPL", WARN))
     ]
+    traces += _partial_legend(labels, partial)
     return _figure(
         traces,
         title=title,
@@ -584,8 +722,11 @@ def build_cac_cpl_figure(frame: pd.DataFrame) -> go.Figure:
     )
 
 
-def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
-    """COGS / average daily inventory per period (not annualised).
+def build_inventory_turnover_figure(
+    frame: pd.DataFrame, *, partial: PartialPeriod | None = None
+) -> go.Figure:
+    """COGS / average daily inventory per period (not annualised), from zero;
+    a `partial` last period's bar is lighter.
 
     frame: label, period_start, inventory_turnover.
     """
@@ -593,26 +734,36 @@ def build_inventory_turnover_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or frame["inventory_turnover"].dropna().empty:
         return empty_figure(title, "This channel reports no inventory")
     rows = frame.sort_values("period_start")
+    labels = list(rows["label"])
     bars = trace(
         go.Bar,
-        x=list(rows["label"]),
+        x=labels,
         y=_floats(rows["inventory_turnover"]),
-        marker={"color": "#7c3aed"},
+        marker=_bar_marker(labels, partial, "#7c3aed"),
         name="Turnover",
+        showlegend=False,
         hovertemplate="%{x}<br>Turnover %{y:.2f}×<extra></extra>",
     )
     return _figure(
-        [bars],
+        [bars, *_partial_legend(labels, partial)],
         title=title,
         height=320,
-        showlegend=False,
         xaxis={"type": "category"},
-        yaxis={"title": _axis_title("Times per period"), "ticksuffix": "×"},
+        yaxis={
+            "title": _axis_title("Times per period"),
+            "ticksuffix": "×",
+            "rangemode": "tozero",
+        },
     )
 
 
 def build_objective_history_figure(
-    frame: pd.DataFrame, *, metric_label: str, target: float, unit: str
+    frame: pd.DataFrame,
+    *,
+    metric_label: str,
+    target: float,
+    unit: str,
+    partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """One objective's metric to date, period by period, against its target
     (a dashed line): a sum accumulates over the window, a ratio is the ratio of
@@ -629,20 +780,21 @@ def build_objective_history_figure(
         unit, {}
     )
     hover = {"percent": "%{y:.1%}", "money": _money_hover()}.get(unit, "%{y:,.2f}")
-    line = trace(
-        go.Scatter,
-        x=list(rows["label"]),
-        y=_floats(rows["value"]),
-        mode="lines+markers",
+    labels = list(rows["label"])
+    lines = _line_traces(
+        labels,
+        _floats(rows["value"]),
+        partial=partial,
         name=metric_label,
+        showlegend=False,
         line={"color": BRAND, "width": 2},
+        marker={"size": 6},
         hovertemplate="%{x}<br>" + hover + "<extra></extra>",
     )
     return _figure(
-        [line],
+        [*lines, *_partial_legend(labels, partial)],
         title=title,
         height=300,
-        showlegend=False,
         xaxis={"type": "category"},
         yaxis={"title": _axis_title(metric_label), **tick},
         hlines=[_hline(float(target), {"color": WARN, "dash": "dash"}, "Target")],

@@ -1,17 +1,19 @@
 """What the dashboards show: the portfolio and one channel's dashboard, for a
 set of filters (`Filters`). The attention list is kpis.dashboards.attention.
 
-Everything here reads stored snapshots (never daily facts), aggregates in the
-database where it can, and runs a fixed number of queries whatever the number
-of channels and periods. Figures are built by kpis.dashboards.charts from the
-frames made here; every KPI value comes from channelhub.metrics.formulas.
+Everything here reads stored snapshots (only the comparisons, in
+kpis.dashboards.comparisons, sum the days of a cut period from the day-level
+data), aggregates in the database where it can, and runs a fixed number of
+queries whatever the number of channels and periods. Figures are built by
+kpis.dashboards.charts from the frames made here; every KPI value comes from
+channelhub.metrics.formulas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -24,7 +26,6 @@ from channelhub.metrics import formulas, periods
 from channelhub.metrics.formulas import (
     COMPONENT_NAMES,
     Components,
-    change,
     kpis,
 )
 from channels_app.audits.charts import build_audit_score_figure
@@ -34,6 +35,7 @@ from channels_app.channels.selectors import channel_list, objective_list
 from kpis.models import NO_PARTNER, ChannelDataState, KpiSnapshot
 
 from . import charts
+from .comparisons import ScopeComparison, compare_scope
 
 DASHBOARD_KINDS = ("week", "month", "quarter")
 DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
@@ -85,15 +87,6 @@ class Filters:
             for _ in range(DEFAULT_PERIODS[self.kind] - 1):
                 start = periods.previous_start(self.kind, start)
         return replace(self, start=start, end=end)
-
-    def previous(self) -> Filters:
-        """The range of the same number of periods just before this one."""
-        assert self.start and self.end
-        count = len(list(periods.periods_between(self.kind, self.start, self.end)))
-        start = self.start
-        for _ in range(count):
-            start = periods.previous_start(self.kind, start)
-        return replace(self, start=start, end=self.start - timedelta(days=1))
 
 
 def _channel_filter(filters: Filters, prefix: str = "") -> Q:
@@ -153,7 +146,7 @@ class ChannelTotal:
 class Portfolio:
     filters: Filters
     headline: dict[str, Any]
-    headline_change: dict[str, Any]
+    comparison: ScopeComparison
     table: list[ChannelTotal]
     objectives: list[ChannelObjective]
     figures: dict[str, dict[str, Any]]
@@ -172,10 +165,12 @@ def portfolio(
     scope: str | None = None,
     filters: Filters,
     channel_ids: Collection[int] | None = None,
+    channel_changes: bool = False,
 ) -> Portfolio:
     """The portfolio dashboard for `filters` (already snapped to whole periods),
     of the channels the user (or the scope) sees, optionally only `channel_ids`
-    (a review pack's selection; revenue share still counts every channel)."""
+    (a review pack's selection; revenue share still counts every channel).
+    `channel_changes` adds each channel's change against before (packs)."""
     start, end = filters.start, filters.end
     assert start is not None and end is not None, "snap the filters first"
     channel_q = _channel_filter(filters, "channel__")
@@ -195,9 +190,6 @@ def portfolio(
     per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
     totals = revenue_totals(filters)
     all_revenue = sum(totals.values(), Decimal(0))
-    previous = filters.previous()
-    prev = _snapshots(previous, channel_q).filter(channel_id__in=channels).aggregate(**sums)
-    prev_totals = revenue_totals(previous)
 
     series = []
     for row in rows:
@@ -217,7 +209,7 @@ def portfolio(
         )
     by_channel = {row["channel_id"]: row for row in per_channel}
     last_days = dict(
-        ChannelDataState.objects.filter(channel_id__in=by_channel).values_list(
+        ChannelDataState.objects.filter(channel_id__in=channels).values_list(
             "channel_id", "last_fact_day"
         )
     )
@@ -237,12 +229,16 @@ def portfolio(
     table.sort(key=lambda t: t.values["revenue"], reverse=True)
     everything = Components.total([t.components for t in table])
     headline = kpis(everything, revenue_total=all_revenue)
-    prev_components = Components.from_mapping(prev)
-    prev_values = kpis(prev_components, revenue_total=sum(prev_totals.values(), Decimal(0)))
-    has_prev = any(prev[n] for n in prev)
-    headline_change = {
-        m: change(m, headline[m], prev_values[m]) if has_prev else None for m in HEADLINE_METRICS
-    }
+    comparison = compare_scope(
+        kind=filters.kind,
+        start=start,
+        end=end,
+        last_day=max((d for d in last_days.values() if d), default=None),
+        current={t.channel.pk: t.components for t in table},
+        channel_ids=list(channels),
+        metrics=HEADLINE_METRICS,
+        per_channel=channel_changes,
+    )
     objectives = list(
         objective_list(user=user, scope=scope)
         .filter(_channel_filter(filters, "channel__"), channel_id__in=channels)
@@ -287,19 +283,39 @@ def portfolio(
         "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
         "cost_revenue": charts.build_cost_revenue_figure(table_frame),
         "roi_trend": charts.build_roi_trend_figure(
-            series_frame, top_n=TOP_N, legend=TREND_LEGEND, colours=colours
+            series_frame,
+            top_n=TOP_N,
+            legend=TREND_LEGEND,
+            colours=colours,
+            partial=partial_period(comparison),
         ),
-        "revenue_share": charts.build_revenue_share_figure(series_frame, colours=colours),
+        "revenue_share": charts.build_revenue_share_figure(
+            series_frame, colours=colours, partial=partial_period(comparison)
+        ),
     }
     return Portfolio(
         filters=filters,
         headline=headline,
-        headline_change=headline_change,
+        comparison=comparison,
         table=table,
         objectives=objectives,
         figures={k: charts.figure_json(f) for k, f in figures.items()},
         period_labels=[p.label for p in periods.periods_between(filters.kind, start, end)],
         has_data=bool(rows),
+    )
+
+
+def partial_period(comparison: ScopeComparison) -> charts.PartialPeriod | None:
+    """The charts' partial last period: the one the compared span ends in,
+    when the scope's facts stop before its end."""
+    spans = comparison.spans
+    if not spans.is_partial:
+        return None
+    start = periods.period_start(spans.current.kind, spans.current.end)
+    return charts.PartialPeriod(
+        label=periods.label(spans.current.kind, start),
+        days=spans.last_period_days,
+        length=spans.last_period_length,
     )
 
 
@@ -316,6 +332,7 @@ class ChannelDashboard:
     figures: dict[str, dict[str, Any]]
     objective_figures: list[tuple[ChannelObjective, dict[str, Any]]]
     state: ChannelDataState | None
+    comparison: ScopeComparison
 
 
 def _audit_figure(channel: Channel) -> Any:
@@ -375,6 +392,16 @@ def channel_dashboard(
     )
     total = Components.total([r["components"] for r in rows])
     totals = kpis(total, revenue_total=sum(totals_by_period.values(), Decimal(0)))
+    comparison = compare_scope(
+        kind=filters.kind,
+        start=filters.start,  # type: ignore[arg-type]
+        end=filters.end,  # type: ignore[arg-type]
+        last_day=last,
+        current={channel.pk: total},
+        channel_ids=[channel.pk],
+        metrics=HEADLINE_METRICS,
+    )
+    partial = partial_period(comparison)
     objectives = list(objective_list(user=user, scope=scope, channel=channel).order_by("-end_date"))
     objective_figures = []
     for objective in objectives:
@@ -398,15 +425,16 @@ def channel_dashboard(
             metric_label=objective.metric_label,
             target=float(objective.target),
             unit=objective.unit,
+            partial=partial,
         )
         objective_figures.append((objective, charts.figure_json(figure)))
     figures = {
-        "trend": charts.build_channel_trend_figure(frame),
+        "trend": charts.build_channel_trend_figure(frame, partial=partial),
         "funnel": charts.build_funnel_figure(
             {k: int(totals[k] or 0) for k, _ in charts.FUNNEL_STEPS}
         ),
-        "cac_cpl": charts.build_cac_cpl_figure(frame),
-        "inventory": charts.build_inventory_turnover_figure(frame),
+        "cac_cpl": charts.build_cac_cpl_figure(frame, partial=partial),
+        "inventory": charts.build_inventory_turnover_figure(frame, partial=partial),
         "audits": _audit_figure(channel),
     }
     return ChannelDashboard(
@@ -418,4 +446,5 @@ def channel_dashboard(
         figures={k: charts.figure_json(f) for k, f in figures.items()},
         objective_figures=objective_figures,
         state=state,
+        comparison=comparison,
     )

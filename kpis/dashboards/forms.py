@@ -26,16 +26,23 @@ class PeriodForm(forms.Form):
 class DashboardFilterForm(forms.Form):
     """Dashboard filters from the URL; anything invalid falls back to defaults."""
 
+    # Labels are what the filter bar says: errors name the field by them.
     period = forms.ChoiceField(
-        choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")], required=False
+        label="Period",
+        choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
+        required=False,
     )
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(required=False)
-    route = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(label="Channel kind", required=False)
+    route = forms.ChoiceField(label="Route", required=False)
+    status = forms.ChoiceField(label="Status", required=False)
     owner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=Channel.objects.none(), required=False, empty_label="Any owner"
+        label="Owner", queryset=Channel.objects.none(), required=False, empty_label="Any owner"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -46,12 +53,15 @@ class DashboardFilterForm(forms.Form):
         fields["kind"].choices = [("", "Any kind"), *Channel.Kind.choices]
         fields["route"].choices = [("", "Any route"), *Channel.Route.choices]
         fields["status"].choices = [("", "Any status"), *Channel.Status.choices]
-        fields["owner"].queryset = (
+        owner = fields["owner"]
+        owner.queryset = (
             get_user_model()
             .objects.filter(owned_channels__isnull=False)
             .distinct()
-            .order_by("username")
+            .order_by("first_name", "last_name", "username")
         )
+        # People by name, as every page shows them.
+        owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -134,7 +134,7 @@ class KpiSnapshotListView(GenericAPIView):
         description="The stored KPI snapshots of weeks, months, fiscal quarters and years "
         "(day rows are computed from the facts), ordered by channel then period start. "
         "Ratios are derived from the summed components and are null when undefined; money "
-        "has 2 decimals and ratios 4, rounded half-up (METRICS.md s3).",
+        "has 2 decimals and ratios 4, rounded half-up (the metrics guide, section 3).",
     )
     def get(self, request: Request) -> Response:
         if not request.user.has_perm("kpis.view_kpisnapshot"):
@@ -198,7 +198,8 @@ class KpiExportView(APIView):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description="Header: " + ", ".join(HEADER) + ". One row per channel and "
-                "period with data, ordered by channel slug then period start (METRICS.md s6).",
+                "period with data, ordered by channel slug then period start (the metrics guide, "
+                "section 6).",
             ),
         },
     )

@@ -90,35 +90,38 @@ def _objective_text(o: ChannelObjective) -> str:
 def summary_sentences(
     *,
     data: Portfolio,
-    before: Portfolio,
     previous_statuses: dict[str, str] | None,
 ) -> list[str]:
     """Plain sentences generated from the numbers: the headline, the largest
-    ROI gain and drop against the same number of periods before, channels
-    below break-even, and objectives newly at risk since the last pack."""
+    ROI gain and drop against the same span before (the dashboards' own
+    comparison, docs/metrics.md s7), channels below break-even, and objectives
+    newly at risk since the last pack. `data` is built with channel_changes."""
     filters = data.filters
     count = len(list(periods.periods_between(filters.kind, filters.start, filters.end)))  # type: ignore[arg-type]
     span = f"{count} {filters.kind}{'s' if count > 1 else ''}"
     h = data.headline
+    before = data.comparison.before
     sentences = []
     if not data.table:
         sentences.append(f"No included channel has KPIs for {range_text(filters)}.")
     else:
-        was = before.headline.get("roi") if before.table else None
         headline = (
             f"{len(data.table)} channel{'s' if len(data.table) > 1 else ''}, "
             f"{range_text(filters)}: revenue {money(h['revenue'])} on a total cost of "
             f"{money(h['total_cost'])}, ROI {pct(h['roi'])}"
         )
-        if was is not None and h["roi"] is not None:
-            headline += f" ({_points(h['roi'] - was)} against the {span} before)"
+        roi_change = before.changes.get("roi")
+        if roi_change is not None:
+            headline += f" ({_points(roi_change)} against the {span} before)"
+        elif not before.comparable and before.earlier_days:
+            headline += f" (against the {span} before: {before.reason})"
         sentences.append(headline + ".")
-    previous_roi = {t.channel.pk: t.values["roi"] for t in before.table}
-    changes = [
-        (t.channel.name, previous_roi[t.channel.pk], t.values["roi"])
-        for t in data.table
-        if t.values["roi"] is not None and previous_roi.get(t.channel.pk) is not None
-    ]
+    changes = []
+    for t in data.table:
+        channel_before = data.comparison.channels_before.get(t.channel.pk)
+        if channel_before is None or channel_before.changes.get("roi") is None:
+            continue
+        changes.append((t.channel.name, channel_before.earlier["roi"], t.values["roi"]))
     gains = sorted((c for c in changes if c[2] > c[1]), key=lambda c: c[2] - c[1], reverse=True)
     drops = sorted((c for c in changes if c[2] < c[1]), key=lambda c: c[2] - c[1])
     if gains:
@@ -132,7 +135,9 @@ def summary_sentences(
             f"Largest ROI drop: {name}, {pct(old)} → {pct(new)} ({_points(new - old)})."
         )
     if data.table and not changes:
-        sentences.append(f"No channel has an ROI in the {span} before to compare with.")
+        sentences.append(
+            f"No channel has an ROI in the {span} before with enough days of data to compare with."
+        )
     below = sorted(
         (t for t in data.table if t.values["roi"] is not None and t.values["roi"] < 0),
         key=lambda t: t.values["roi"],
@@ -186,11 +191,10 @@ def build(
 ) -> PackContent:
     """Everything one pack holds, for the given whole periods."""
     channel_ids = list(pack_channels(pack).values_list("pk", flat=True))
-    data = dashboards.portfolio(scope=TEAM_SCOPE, filters=filters, channel_ids=channel_ids)
-    before = dashboards.portfolio(
-        scope=TEAM_SCOPE, filters=filters.previous(), channel_ids=channel_ids
+    data = dashboards.portfolio(
+        scope=TEAM_SCOPE, filters=filters, channel_ids=channel_ids, channel_changes=True
     )
-    summary = summary_sentences(data=data, before=before, previous_statuses=previous_statuses)
+    summary = summary_sentences(data=data, previous_statuses=previous_statuses)
     sections = []
     totals_by_period = dashboards.revenue_totals(filters)  # the same for every channel
     for total in data.table:

@@ -185,6 +185,21 @@ def test_a_percentage_target_typed_as_a_whole_number_is_refused_as_on_the_page(m
     assert "fraction" in response.json()["errors"]["target"][0]
 
 
+def test_an_identical_objective_is_refused_over_the_api_too(marketing_api, shop):
+    fields = {
+        "channel": "web-shop",
+        "metric": "revenue",
+        "target": "100",
+        "start_date": "2025-01-01",
+        "end_date": "2025-12-31",
+    }
+    assert marketing_api.post(OBJECTIVES, fields).status_code == 201
+    again = marketing_api.post(OBJECTIVES, fields)
+    assert again.status_code == 400
+    assert "already has this objective: Revenue ≥ 100 from 2025-01-01" in str(again.json())
+    assert ChannelObjective.objects.count() == 1
+
+
 def test_an_objective_ending_before_it_starts_is_refused_under_end_date(marketing_api, shop):
     response = marketing_api.post(
         OBJECTIVES,

@@ -253,6 +253,41 @@ def test_a_percent_metric_warns_about_a_whole_number(marketing_client, web_shop)
     assert "type 0.25 or 25%" in response.context["form"].errors["target"][0]
 
 
+def test_an_identical_objective_is_refused_with_a_clear_message(marketing_client, web_shop):
+    url = reverse("channels:objective-create", args=["web-shop"])
+    fields = {
+        "metric": "revenue",
+        "target": "50000",
+        "direction": "",
+        "start_date": "2025-01-01",
+        "end_date": "2025-12-31",
+    }
+    assert marketing_client.post(url, fields).status_code == 302
+    again = marketing_client.post(url, {**fields, "description": "the same again"})
+    assert again.status_code == 200
+    assert again.context["form"].non_field_errors() == [
+        "Web Shop already has this objective: Revenue ≥ 50000 from 2025-01-01 to 2025-12-31. "
+        "Change the target, the dates or the metric, or edit the one it has."
+    ]
+    assert 'value="the same again"' in again.text  # what was typed is kept
+    assert ChannelObjective.objects.filter(channel=web_shop).count() == 1
+    # Another target is another objective; editing one into the other is refused too.
+    assert marketing_client.post(url, {**fields, "target": "60000"}).status_code == 302
+    other = ChannelObjective.objects.get(channel=web_shop, target=Decimal("60000"))
+    edit = marketing_client.post(reverse("channels:objective-edit", args=[other.pk]), fields)
+    assert "already has this objective" in edit.context["form"].non_field_errors()[0]
+    other.refresh_from_db()
+    assert other.target == Decimal("60000")
+
+
+def test_the_owner_list_shows_peoples_names(marketing_client, marketing_user):
+    marketing_user.first_name, marketing_user.last_name = "Maria", "Lopez"
+    marketing_user.save()
+    form = marketing_client.get(reverse("channels:create")).context["form"]
+    labels = [label for _value, label in form.fields["owner"].choices]
+    assert "Maria Lopez" in labels and marketing_user.username not in labels
+
+
 def test_the_viewer_cannot_touch_objectives(viewer_client, web_shop):
     objective = ObjectiveFactory(channel=web_shop)
     assert (

@@ -246,6 +246,19 @@ def every_builder_with_data():
             per_period, metric_label="Revenue", target=100.0, unit="money"
         ),
         charts.empty_figure("Nothing", "No data"),
+        # A partial last period adds dashed traces, hollow markers, lighter bars.
+        charts.build_roi_trend_figure(series(), top_n=1, partial=MARCH_SO_FAR),
+        charts.build_channel_trend_figure(two_months(), partial=MARCH_SO_FAR),
+        charts.build_cac_cpl_figure(two_months(), partial=MARCH_SO_FAR),
+        charts.build_inventory_turnover_figure(two_months(), partial=MARCH_SO_FAR),
+        charts.build_revenue_share_figure(series(), partial=MARCH_SO_FAR),
+        charts.build_objective_history_figure(
+            two_months().assign(value=[0.5, 0.6]),
+            metric_label="ROI",
+            target=0.4,
+            unit="percent",
+            partial=MARCH_SO_FAR,
+        ),
     ]
 
 
@@ -281,3 +294,116 @@ def test_roi_trend_legend_keeps_the_channels_with_the_highest_cost():
     assert [t.visible for t in figure.data] == [True, True, "legendonly", "legendonly"]
     assert list(figure.data[0].x) == ["2025-01", "2025-02", "2025-03"]  # in period order
     assert list(figure.data[0].y) == [2.9, None, 2.9]  # a gap stays a gap
+
+
+# --- Partial periods (issue 17 item 2) -----------------------------------------------------
+
+MARCH_SO_FAR = charts.PartialPeriod(label="2025-03", days=2, length=31)
+
+
+def two_months():
+    return pd.DataFrame(
+        [
+            {
+                "label": label,
+                "period_start": start,
+                "total_cost": cost,
+                "revenue": revenue,
+                "roi": roi,
+                "cac": 5.0,
+                "cpl": 2.0,
+                "inventory_turnover": 1.5,
+            }
+            for label, start, cost, revenue, roi in (
+                ("2025-02", date(2025, 2, 1), 100.0, 190.0, 0.9),
+                ("2025-03", date(2025, 3, 1), 10.0, 27.0, 1.69),
+            )
+        ]
+    )
+
+
+def test_a_partial_last_period_ends_each_roi_line_dashed_at_a_hollow_marker():
+    figure = charts.build_roi_trend_figure(series(), top_n=1, partial=MARCH_SO_FAR)
+    names = [(t.name, t.showlegend, t.line.dash) for t in figure.data]
+    assert names == [
+        ("Ads", None, None),
+        ("Ads", False, "dash"),
+        ("Shop", None, None),
+        ("Shop", False, "dash"),
+        ("partial (2 of 31 days)", None, None),
+    ]
+    solid, dashed = figure.data[2], figure.data[3]
+    assert list(solid.y) == [0.0, 0.1, None]  # the solid line stops before March
+    assert list(dashed.x) == ["2025-02", "2025-03"] and list(dashed.y) == [0.1, 0.2]
+    assert list(dashed.marker.symbol) == ["circle", "circle-open"]
+    assert dashed.visible == "legendonly" and dashed.legendgroup == solid.legendgroup == "Shop"
+    assert "(partial (2 of 31 days))" in dashed.hovertemplate
+    legend = figure.data[4]
+    assert legend.marker.symbol == "circle-open" and list(legend.x) == [None]
+    assert figure.layout.yaxis.rangemode == "tozero"
+
+
+def test_whole_periods_draw_no_partial_marks():
+    figure = charts.build_roi_trend_figure(series(), top_n=1, partial=None)
+    assert [t.name for t in figure.data] == ["Ads", "Shop"]
+    other = charts.PartialPeriod(label="2025-04", days=2, length=30)  # not on the chart
+    assert len(charts.build_channel_trend_figure(two_months(), partial=other).data) == 3
+
+
+def test_a_partial_month_has_lighter_bars_and_a_dashed_roi_from_zero():
+    figure = charts.build_channel_trend_figure(two_months(), partial=MARCH_SO_FAR)
+    assert [t.name for t in figure.data] == [
+        "Total cost",
+        "Revenue",
+        "ROI",
+        "ROI",
+        "partial (2 of 31 days)",
+    ]
+    assert list(figure.data[0].marker.opacity) == [1.0, charts.PARTIAL_OPACITY]
+    assert list(figure.data[1].marker.opacity) == [1.0, 0.4]
+    assert list(figure.data[2].y) == [0.9, None]
+    assert list(figure.data[3].y) == [0.9, 1.69] and figure.data[3].yaxis == "y2"
+    assert figure.data[3].line.dash == "dash"
+    # The ROI axis starts at zero: a 90% to 169% move is not drawn from 83%.
+    assert figure.layout.yaxis2.rangemode == "tozero"
+
+
+def test_cac_cpl_and_inventory_mark_a_partial_month():
+    cac = charts.build_cac_cpl_figure(two_months(), partial=MARCH_SO_FAR)
+    assert [(t.name, t.line.dash) for t in cac.data] == [
+        ("CAC", None),
+        ("CAC", "dash"),
+        ("CPL", None),
+        ("CPL", "dash"),
+        ("partial (2 of 31 days)", None),
+    ]
+    inventory = charts.build_inventory_turnover_figure(two_months(), partial=MARCH_SO_FAR)
+    assert list(inventory.data[0].marker.opacity) == [1.0, 0.4]
+    assert inventory.data[1].name == "partial (2 of 31 days)"
+    assert inventory.layout.yaxis.rangemode == "tozero"
+
+
+def test_a_partial_first_and_only_point_is_a_hollow_marker_alone():
+    one = two_months().iloc[1:]
+    figure = charts.build_cac_cpl_figure(one, partial=MARCH_SO_FAR)
+    dashed = figure.data[1]
+    assert list(dashed.x) == ["2025-03"] and list(dashed.marker.symbol) == ["circle-open"]
+
+
+def test_revenue_share_shades_a_partial_month():
+    figure = charts.build_revenue_share_figure(series(), partial=MARCH_SO_FAR)
+    assert [t.name for t in figure.data] == ["Shop", "Ads", "partial (2 of 31 days)"]
+    (band,) = figure.layout.shapes
+    assert (band.x0, band.x1, band.layer) == (1.5, 2.5, "below")  # around "2025-03"
+    assert not charts.build_revenue_share_figure(series()).layout.shapes
+
+
+def test_an_objective_to_date_ends_dashed_in_a_partial_month():
+    history = two_months().assign(value=[0.5, 0.6])
+    figure = charts.build_objective_history_figure(
+        history, metric_label="ROI", target=0.4, unit="percent", partial=MARCH_SO_FAR
+    )
+    solid, dashed, legend = figure.data
+    assert list(solid.y) == [0.5, None] and solid.showlegend is False
+    assert list(dashed.y) == [0.5, 0.6] and dashed.line.dash == "dash"
+    assert dashed.showlegend is False and legend.name == "partial (2 of 31 days)"

@@ -44,8 +44,16 @@ def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portf
     assert data.headline["total_cost"] == D("600")
     assert data.headline["revenue"] == D("1050")
     assert round(data.headline["roi"], 4) == D("0.0833")  # (650 - 600) / 600
-    # the range before (Nov + Dec 2024): cost 50, revenue 50
-    assert round(data.headline_change["revenue"], 4) == D("20")  # (1050 - 50) / 50
+    # Facts end on 10 February: Jan 1 - Feb 10 (2 days with facts in 41) is
+    # compared with Nov 1 - Dec 10 (1 day in 40): too thin for a percentage.
+    before = data.comparison.before
+    assert (data.comparison.spans.before.start, data.comparison.spans.before.end) == (
+        date(2024, 11, 1),
+        date(2024, 12, 10),
+    )
+    assert before.changes == {} and before.earlier["revenue"] == D("50")
+    assert "not comparable: the earlier span holds 1 day of data" in response.text
+    assert data.comparison.last_year.reason == "no earlier data"
     assert "$1,050.00" in response.text and "8.3%" in response.text
     assert [t.channel.slug for t in data.table] == ["web-shop", "google-ads"]
     assert data.table[0].values["revenue"] == D("800")
@@ -53,9 +61,12 @@ def test_the_portfolio_shows_headline_numbers_for_the_range(viewer_client, portf
 
 def test_the_range_is_described_in_plain_words(viewer_client, portfolio_data):
     two = viewer_client.get(URL, RANGE).text
-    assert "(2 months)" in two and "Change against the 2 months before." in two
+    assert (
+        "(2 months)" in two
+        and "Change against the 2 months before and against the same dates last year." in two
+    )
     one = viewer_client.get(URL, {**RANGE, "start": "2025-02-01"}).text
-    assert "(1 month)" in one and "Change against the month before." in one
+    assert "(1 month)" in one and "Change against the month before and against" in one
 
 
 def test_filters_live_in_the_url_and_narrow_the_channels(marketing_client, portfolio_data):
@@ -146,7 +157,10 @@ def test_the_roi_trend_caption_says_when_its_legend_leaves_channels_out(viewer_c
         recompute()
         response = viewer_client.get(URL, {**RANGE, "kind": kind})
         trend = response.context["data"].figures["roi_trend"]["data"]
-        assert len(trend) == min(count, TREND_LEGEND)
+        # January holds facts up to the 10th: each line ends dashed (a trace
+        # of the same name), and one legend entry says so.
+        assert len({t["name"] for t in trend}) == min(count, TREND_LEGEND) + 1
+        assert trend[-1]["name"] == "partial (10 of 31 days)"
         return response.text
 
     assert "of the 20 with the highest cost" not in caption(3, "ecommerce")
@@ -167,10 +181,16 @@ def test_the_channel_dashboard_shows_trends_and_objectives(viewer_client, portfo
     assert data.totals["revenue"] == D("800") and data.totals["roi"] == D("1.5")
     assert [r["label"] for r in data.rows] == ["2025-02", "2025-01"]
     trend = data.figures["trend"]["data"]
-    assert [t["name"] for t in trend] == ["Total cost", "Revenue", "ROI"]
+    # Facts end on 10 February: February is drawn as partial.
+    names = ["Total cost", "Revenue", "ROI", "ROI", "partial (10 of 28 days)"]
+    assert [t["name"] for t in trend] == names
     assert list(trend[1]["y"]) == [500.0, 300.0]
+    assert trend[1]["marker"]["opacity"] == [1.0, 0.4]
     ((_objective, figure),) = data.objective_figures
-    assert list(figure["data"][0]["y"]) == [500.0, 800.0]  # revenue to date in the window
+    # Revenue to date in the window; February (10 of 28 days) is the dashed end.
+    assert list(figure["data"][0]["y"]) == [500.0, None]
+    assert list(figure["data"][1]["y"]) == [500.0, 800.0]
+    assert figure["data"][1]["line"]["dash"] == "dash"
     assert "Revenue to date against its target" in str(figure["layout"]["title"])
     assert viewer_client.get(reverse("kpis:channel-dashboard", args=["nope"])).status_code == 404
 
@@ -206,10 +226,7 @@ def test_the_attention_page_renders_the_items(viewer_client, portfolio_data):
     assert response.status_code == 200 and "Google Ads: ROI" in response.text
 
 
-def test_previous_range_has_the_same_number_of_periods():
-    filters = Filters(kind="month", start=date(2025, 1, 1), end=date(2025, 3, 31))
-    previous = filters.previous()
-    assert (previous.start, previous.end) == (date(2024, 10, 1), date(2024, 12, 31))
+def test_a_week_view_ends_with_the_week_of_the_latest_data():
     assert Filters(kind="week").snapped(date(2025, 1, 1)).end == date(2025, 1, 5)
 
 
@@ -248,3 +265,21 @@ def test_the_channel_dashboard_queries_do_not_grow_with_history(viewer_client, p
     )
     recompute()
     assert count() == few
+
+
+def test_filter_errors_name_the_fields_by_their_labels(viewer_client, portfolio_data):
+    response = viewer_client.get(URL, {"start": "2025-13-01", "end": "2025-01-01", "kind": "x"})
+    assert response.status_code == 200
+    text = response.text
+    assert "From: Enter a valid date. (you typed “2025-13-01”)" in text
+    assert "Channel kind: Select a valid choice." in text
+    assert "<li>start:" not in text and "<li>kind:" not in text
+
+
+def test_the_owner_filter_lists_people_by_name(viewer_client, marketing_user):
+    marketing_user.first_name, marketing_user.last_name = "Maria", "Lopez"
+    marketing_user.save()
+    ChannelFactory(slug="owned", owner=marketing_user)
+    form = viewer_client.get(URL).context["form"]
+    labels = [label for _value, label in form.fields["owner"].choices]
+    assert labels == ["Any owner", "Maria Lopez"]
