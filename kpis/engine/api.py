@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channelhub.lib.api import HasRole, RulesViewSet, request_user
+from channelhub.lib.dates import date_window
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
 from channels_app.channels import selectors as channels_selectors
@@ -264,11 +265,24 @@ class RecomputeRequestSerializer(serializers.Serializer):
     channel = serializers.SlugField(
         required=False, allow_blank=True, help_text="A channel's slug; empty: every channel."
     )
-    start = serializers.DateField(required=False, allow_null=True)
+    start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="First day whose periods are recomputed, inside the facts window "
+        "(2000-01-01 to today + 2 years by default).",
+    )
     end = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
+        window = date_window("facts")
+        problems = {
+            name: [problem]
+            for name, problem in (("start", window.problem(start)), ("end", window.problem(end)))
+            if problem
+        }
+        if problems:
+            raise serializers.ValidationError(problems)
         if (start is None) != (end is None):
             raise serializers.ValidationError(
                 {"end" if start else "start": ["Give both start and end, or neither."]}

@@ -44,6 +44,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from channelhub.lib import locks
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
@@ -275,6 +276,11 @@ def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | No
             return None
         scope = _scope(run)
         try:
+            skipped = _rows_outside_stored_dates(scope)
+            if skipped:
+                log.warning("recompute run %s skips rows dated out of range: %s", run.pk, skipped)
+                run.stats = {**run.stats, "skipped": skipped}
+                RecomputeRun.objects.filter(pk=run.pk).update(stats=run.stats)
             if inline or len(scope.channel_ids) <= BATCH_CHANNELS:
                 _run_in_one_transaction(run, scope)
             else:
@@ -538,13 +544,53 @@ _DAYS_DISTINCT = _SUMS.format(
 )
 
 
-def _fact_filter(scope: Scope) -> str:
+# Every source row read is dated inside the facts table's stored bounds: a row
+# outside them (written behind the import's back) would make periods that do not
+# exist (year 10000) and fail the whole run. Such rows are counted and named on
+# the run instead (_rows_outside_stored_dates).
+_STORED_DAYS = f"day >= {_lit(FACTS_STORED_FIRST)} AND day < {_lit(FACTS_STORED_END)}"
+
+
+def _channel_filter(scope: Scope) -> str:
     channel_list = sql.placeholders(list(scope.channel_ids)) or "NULL"
-    where = "1=1" if scope.all_channels else f"channel_id IN ({channel_list})"
+    return "1=1" if scope.all_channels else f"channel_id IN ({channel_list})"
+
+
+def _fact_filter(scope: Scope) -> str:
+    where = f"{_channel_filter(scope)} AND {_STORED_DAYS}"
     fact_range = scope.fact_range()
     if fact_range:
         where += f" AND day BETWEEN {_lit(fact_range[0])} AND {_lit(fact_range[1])}"
     return where
+
+
+def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
+    """How many of the scope's source rows the run skips for their date, and the
+    first of them (a scope whose range lies inside the bounds skips none)."""
+    fact_range = scope.fact_range()
+    if fact_range and fact_range[0] >= FACTS_STORED_FIRST and fact_range[1] < FACTS_STORED_END:
+        return None
+    outside = f"{_channel_filter(scope)} AND NOT ({_STORED_DAYS})"
+    with connection.cursor() as cursor:
+        # One scan; the first row by (day, channel) is named in the warning.
+        cursor.execute(
+            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({union_sql(outside)}) src) s"
+        )
+        count, first_day = cursor.fetchone()
+        if not count:
+            return None
+        cursor.execute(
+            f"SELECT channel_id FROM ({union_sql(outside)}) src WHERE day = %s "
+            "ORDER BY channel_id LIMIT 1",
+            [first_day],
+        )
+        channel_id = cursor.fetchone()[0]
+    channel = Channel.objects.filter(pk=channel_id).values_list("name", flat=True).first()
+    return {
+        "rows": int(count),
+        "day": str(first_day)[:10],
+        "channel": channel or f"#{channel_id}",
+    }
 
 
 def _channels_with_partner_inventory(cursor: Any, scope: Scope) -> str:
