@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 
 from .models import BRAND_AUDIT_ITEMS, BrandAudit
@@ -22,7 +23,7 @@ SCORE_CHOICES = [
 ]
 
 
-class BrandAuditForm(forms.ModelForm):
+class BrandAuditForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = BrandAudit
         fields = ["audited_on", "next_audit_on", "summary"]

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from channelhub.metrics.formulas import METRICS, default_direction
 
@@ -17,7 +18,7 @@ from .services import unique_channel_slug
 User = get_user_model()
 
 
-class ChannelForm(forms.ModelForm):
+class ChannelForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = Channel
         fields = [
@@ -56,7 +57,7 @@ class ChannelForm(forms.ModelForm):
         return slug
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(BusinessDatesMixin, forms.ModelForm):
     target = forms.CharField(
         help_text="A number. For percentages (ROI, CTR, share, margin) you may type 25% or 0.25.",
     )

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from partners.directory.models import Partner
 from partners.enablement.forms import _contacts_field
@@ -17,7 +18,7 @@ from partners.enablement.forms import _contacts_field
 from .models import REVIEW_CRITERIA, Interaction, PartnerReview
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = Interaction
         fields = [
@@ -64,7 +65,7 @@ SCORE_CHOICES = [
 ]
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = PartnerReview
         fields = [
@@ -119,7 +120,7 @@ class ReviewForm(forms.ModelForm):
         pass
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(BusinessDatesMixin, forms.Form):
     description = forms.CharField(max_length=300, required=False, label="Action")
     owner = forms.CharField(max_length=120, required=False)
     due_on = forms.DateField(widget=DateInput(), required=False, label="Due")

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from channels_app.channels.models import Channel
@@ -42,7 +43,7 @@ class ProductForm(forms.ModelForm):
         return data
 
 
-class ObservationForm(forms.ModelForm):
+class ObservationForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = PriceObservation
         fields = ["partner", "product", "price", "observed_on", "where_seen"]

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from partners.directory.forms import RegionCodesField
 
@@ -14,7 +15,7 @@ from .documents import ACCEPTED, check_document, max_document_bytes
 from .models import ComplianceAttestation, Contract
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(BusinessDatesMixin, forms.ModelForm):
     exclusive_territories = RegionCodesField(
         label="Exclusive territories",
         help_text="Region codes where this partner has exclusivity, e.g. DE, AT. Empty: none.",
@@ -88,7 +89,7 @@ class ContractForm(forms.ModelForm):
         pass
 
 
-class AttestationForm(forms.ModelForm):
+class AttestationForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = ComplianceAttestation
         fields = ["kind", "attested_on", "expires_on", "attested_by", "note"]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from channelhub.lib.matching import normalise_domain
 from partners.conflicts.forms import ConflictCloseForm
@@ -20,7 +21,7 @@ from .models import DEAL_REGISTRATION_DAYS, DealRegistration, validate_country
 from .services import KEEP_LATER, KEEP_NONE
 
 
-class DealForm(forms.ModelForm):
+class DealForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = DealRegistration
         fields = [
@@ -85,7 +86,7 @@ class DealForm(forms.ModelForm):
         pass
 
 
-class DealDecisionForm(forms.Form):
+class DealDecisionForm(BusinessDatesMixin, forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     expires_on = forms.DateField(
         widget=DateInput(),

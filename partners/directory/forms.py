@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from channels_app.channels.models import Channel
@@ -109,7 +110,7 @@ class PartnerForm(forms.ModelForm):
         return slug
 
 
-class StatusForm(forms.Form):
+class StatusForm(BusinessDatesMixin, forms.Form):
     status = forms.ChoiceField(choices=Partner.Status.choices)
     changed_on = forms.DateField(label="Since", widget=DateInput(), required=False)
     note = forms.CharField(max_length=300, required=False, label="Why")

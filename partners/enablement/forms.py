@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from partners.directory.models import Partner, PartnerContact
 
@@ -21,7 +22,7 @@ def _contacts_field(field: forms.Field, partner: Partner) -> None:
     choice.label_from_instance = lambda c: f"{c.name} ({c.role})" if c.role else c.name  # type: ignore[method-assign,assignment]
 
 
-class TrainingCompletionForm(forms.Form):
+class TrainingCompletionForm(BusinessDatesMixin, forms.Form):
     contact = forms.ModelChoiceField(queryset=PartnerContact.objects.none(), label="Person")
     module = forms.ModelChoiceField(
         queryset=TrainingModule.objects.filter(is_active=True), label="Training module"
@@ -40,7 +41,7 @@ class TrainingCompletionForm(forms.Form):
         return value
 
 
-class CertificationForm(forms.Form):
+class CertificationForm(BusinessDatesMixin, forms.Form):
     contact = forms.ModelChoiceField(queryset=PartnerContact.objects.none(), label="Person")
     name = forms.CharField(max_length=120, label="Certification")
     issued_on = forms.DateField(widget=DateInput())

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
+from channelhub.lib.dates import BusinessDatesMixin
 from channelhub.lib.forms import DateInput
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from partners.directory.models import Partner
@@ -16,7 +17,7 @@ from .models import IncentivePayout, IncentiveProgram, MdfClaim
 from .services import CLAIM_AMOUNT_ABOVE_ZERO
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(BusinessDatesMixin, forms.ModelForm):
     class Meta:
         model = IncentiveProgram
         fields = [
@@ -85,7 +86,7 @@ def brackets_of(formset: Any) -> list[tuple[Decimal, Decimal]]:
     ]
 
 
-class EnrollmentForm(forms.Form):
+class EnrollmentForm(BusinessDatesMixin, forms.Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
     start_date = forms.DateField(
         required=False, widget=DateInput(), help_text="Empty: the programme's start."
@@ -97,7 +98,7 @@ class EnrollmentForm(forms.Form):
         field.queryset = partners
 
 
-class ClaimForm(forms.ModelForm):
+class ClaimForm(BusinessDatesMixin, forms.ModelForm):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
 
     class Meta:
@@ -119,7 +120,7 @@ class ClaimForm(forms.ModelForm):
         return amount
 
 
-class PayoutForm(forms.ModelForm):
+class PayoutForm(BusinessDatesMixin, forms.ModelForm):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
 
     class Meta:
