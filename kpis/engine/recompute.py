@@ -48,7 +48,7 @@ from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
-from kpis.models import KpiSnapshotStage, RecomputeBatch, RecomputeRun
+from kpis.models import ChannelDataState, KpiSnapshotStage, RecomputeBatch, RecomputeRun
 
 from . import sql
 from .accruals import accruals_recompute
@@ -248,15 +248,35 @@ def _scope(run: RecomputeRun) -> Scope:
 
 
 def recompute_fail(run_id: int, exc: BaseException | str) -> None:
-    """Mark a run failed and drop its staging rows: published snapshots stay."""
+    """Mark a run failed and drop its staging rows: published snapshots stay,
+    and the scope's channels say their figures are stale (last_failed_run)."""
     with transaction.atomic():
         KpiSnapshotStage.objects.filter(run_id=run_id).delete()
-        RecomputeRun.objects.filter(pk=run_id).exclude(status=RecomputeRun.Status.SUCCEEDED).update(
-            status=RecomputeRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=(str(exc) or exc.__class__.__name__)[:4000],
-            lease_expires_at=None,
+        failed = (
+            RecomputeRun.objects.filter(pk=run_id)
+            .exclude(status=RecomputeRun.Status.SUCCEEDED)
+            .update(
+                status=RecomputeRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error=(str(exc) or exc.__class__.__name__)[:4000],
+                lease_expires_at=None,
+            )
         )
+        run = RecomputeRun.objects.filter(pk=run_id).only("channel_ids", "created_at").first()
+        if failed and run is not None:
+            mark_channels_stale(run)
+
+
+def mark_channels_stale(run: RecomputeRun) -> None:
+    """The channels of a failed run's scope whose figures were not published
+    since it was asked for, and which no later run has failed for."""
+    states = ChannelDataState.objects.filter(
+        Q(published_at__isnull=True) | Q(published_at__lt=run.created_at),
+        Q(last_failed_run__isnull=True) | Q(last_failed_run_id__lt=run.pk),
+    )
+    if run.channel_ids is not None:
+        states = states.filter(channel_id__in=run.channel_ids)
+    states.update(last_failed_run_id=run.pk)
 
 
 # --- Running ---------------------------------------------------------------------------
@@ -461,7 +481,7 @@ def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: f
             t0 = time.monotonic()
             _rollup(cursor, run.pk, kind, scope)
             timings[kind] = round(time.monotonic() - t0, 4)
-        _refresh_data_states(cursor)
+        _refresh_data_states(cursor, run.pk)
         cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     t0 = time.monotonic()
     evaluated = objectives_evaluate(
@@ -713,7 +733,7 @@ def _rollup(cursor: Any, run_id: int, kind: str, scope: Scope) -> None:
     _write_kind(cursor, run_id, kind, scope, months, guard_version=False)
 
 
-def _refresh_data_states(cursor: Any) -> None:
+def _refresh_data_states(cursor: Any, run_id: int) -> None:
     """Each scope channel's last day with facts, from its published months."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     cursor.execute(
@@ -728,4 +748,11 @@ def _refresh_data_states(cursor: Any) -> None:
         "kpis_channeldatastate.published_version > excluded.published_version "
         "THEN kpis_channeldatastate.published_version ELSE excluded.published_version END",
         [now],
+    )
+    # A failure of an earlier run is over; one of a later run still stands.
+    cursor.execute(
+        "UPDATE kpis_channeldatastate SET last_failed_run_id = NULL "
+        "WHERE last_failed_run_id < %s "
+        "AND channel_id IN (SELECT channel_id FROM kpis_run_versions)",
+        [run_id],
     )
