@@ -26,6 +26,7 @@ from .dashboards import renders
 from .dashboards.renders import DASHBOARDS_RENDER_TASK
 from .engine import recompute
 from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
+from .ingest.pipeline import orphaned_import_ids
 from .ingest.tasks import facts_import_task
 from .models import ImportRun, RecomputeRun
 from .packs import services as packs
@@ -73,10 +74,17 @@ def kpis_sweeper_task() -> None:
         status=ImportRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):
         facts_import_task.delay(import_id)
-    for import_id in ImportRun.objects.filter(
-        status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
-    ).values_list("pk", flat=True):
+    lost_imports = list(
+        ImportRun.objects.filter(
+            status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
+        ).values_list("pk", flat=True)
+    )
+    # As for recomputes: a killed import's lock went with its connection.
+    lost_imports += orphaned_import_ids()
+    for import_id in lost_imports:
+        log.warning("import run %s lost its worker: sending it again", import_id)
         facts_import_task.delay(import_id)
+    job_note(import_runs_resent=len(lost_imports))
 
 
 RENDER_DEFER_SECONDS = 15
