@@ -70,6 +70,12 @@ def kpis_sweeper_task() -> None:
         log.warning("recompute run %s lost its worker: sending it again", run_id)
         recompute.send_run(run_id)
     job_note(recompute_runs_resent=len(lost))
+    # A batch of a split run whose worker died: only that batch is sent again.
+    lost_batches = recompute.orphaned_batches()
+    for run_id, index in lost_batches:
+        log.warning("recompute run %s batch %s lost its worker: sending it again", run_id, index)
+        recompute.send_batch(run_id, index)
+    job_note(recompute_batches_resent=len(lost_batches))
     for import_id in ImportRun.objects.filter(
         status=ImportRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):

@@ -72,6 +72,10 @@ PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
 # its worker (SIGKILL, OOM): it may be claimed again at once instead of after
 # its lease, whether by a redelivered message (acks_late) or the sweeper.
 RUN_LOCK = 7_302
+# pg_try_advisory_lock(BATCH_LOCK, batch id): held by the worker computing a
+# batch of a split run. A pending batch that was started (started_at) and whose
+# lock is free lost its worker: the sweeper sends it again (orphaned_batches).
+BATCH_LOCK = 7_303
 # Fault tests only: when set, a run about to commit writes its id to this file
 # and waits while the file exists, so a test can kill the worker at that point.
 PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
@@ -393,20 +397,60 @@ def _split(run: RecomputeRun, scope: Scope) -> None:
             RecomputeBatch(run=run, index=i, channel_ids=chunk) for i, chunk in enumerate(chunks)
         )
         RecomputeRun.objects.filter(pk=run.pk).update(batches_total=len(chunks))
-        transaction.on_commit(
-            lambda: [
-                send_task(RECOMPUTE_BATCH_TASK, run.pk, i, what=f"recompute run {run.pk} batch {i}")
-                for i in range(len(chunks))
-            ]
-        )
+        transaction.on_commit(lambda: [send_batch(run.pk, i) for i in range(len(chunks))])
 
 
 def batch_execute(run_id: int, index: int) -> None:
     """Compute one batch of a split run into staging; the last batch publishes.
 
     Idempotent: a redelivered batch that is done does nothing, and two
-    deliveries at once are serialized by the lock on the batch row.
+    deliveries at once are serialized by the lock on the batch row. The
+    batch's advisory lock tells the sweeper its worker is alive.
     """
+    batch_id = (
+        RecomputeBatch.objects.filter(run_id=run_id, index=index)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if batch_id is None or not locks.try_advisory_lock(BATCH_LOCK, batch_id):
+        return  # no such batch, or a live worker is on it
+    try:
+        RecomputeBatch.objects.filter(pk=batch_id, status=RecomputeBatch.Status.PENDING).update(
+            started_at=timezone.now()
+        )
+        _batch_execute(run_id, index)
+    finally:
+        try:
+            locks.advisory_unlock(BATCH_LOCK, batch_id)
+        except Exception:  # the connection is gone, and the lock with it
+            log.warning("recompute run %s batch %s: lock already released", run_id, index)
+
+
+def orphaned_batches() -> list[tuple[int, int]]:
+    """(run id, index) of started batches of running split runs whose worker is
+    gone (PostgreSQL only: elsewhere the run's lease is the only sign)."""
+    if not sql.is_postgres():
+        return []
+    started = RecomputeBatch.objects.filter(
+        status=RecomputeBatch.Status.PENDING,
+        started_at__isnull=False,
+        run__status=RecomputeRun.Status.RUNNING,
+    ).values_list("pk", "run_id", "index")
+    orphans = []
+    for batch_id, run_id, index in started:
+        if locks.try_advisory_lock(BATCH_LOCK, batch_id):
+            locks.advisory_unlock(BATCH_LOCK, batch_id)
+            orphans.append((run_id, index))
+    return orphans
+
+
+def send_batch(run_id: int, index: int) -> bool:
+    return send_task(
+        RECOMPUTE_BATCH_TASK, run_id, index, what=f"recompute run {run_id} batch {index}"
+    )
+
+
+def _batch_execute(run_id: int, index: int) -> None:
     with transaction.atomic():
         batch = (
             RecomputeBatch.objects.select_for_update()

@@ -119,6 +119,9 @@ class RecomputeBatch(models.Model):
     index = models.PositiveIntegerField()
     channel_ids = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When a worker last took it (under its BATCH_LOCK): a pending batch that
+    # was started and whose lock is free lost its worker (kpis.engine.recompute).
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows = models.BigIntegerField(default=0)
     # {channel_id: facts_version} read before the batch scanned the facts.
