@@ -223,6 +223,9 @@ SITE_URL = env_str(
 PACK_ATTACH_MAX_BYTES = env_int("PACK_ATTACH_MAX_BYTES", 15 * 1024 * 1024)
 PACK_MAX_ATTEMPTS = env_int("PACK_MAX_ATTEMPTS", 3)
 PACK_MAX_WAIT_HOURS = env_int("PACK_MAX_WAIT_HOURS", 6)
+# Archived pack files (HTML and CSV) older than this many days are deleted by the
+# daily retention sweep (kpis.packs_retention); their rows stay in the archive.
+PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 400)
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "static/"

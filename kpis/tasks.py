@@ -30,7 +30,7 @@ from .ingest.pipeline import orphaned_import_ids
 from .ingest.tasks import facts_import_task
 from .models import ImportRun, RecomputeRun
 from .packs import services as packs
-from .packs.tasks import pack_render_task, packs_dispatch_task
+from .packs.tasks import pack_render_task, packs_dispatch_task, packs_retention_task
 
 __all__ = [
     "dashboards_render_task",
@@ -38,6 +38,7 @@ __all__ = [
     "kpis_sweeper_task",
     "pack_render_task",
     "packs_dispatch_task",
+    "packs_retention_task",
     "recompute_all_task",
     "recompute_batch_task",
     "recompute_run_task",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -110,7 +111,11 @@ def _render_for(request: AuthedRequest, pk: int) -> PackRender:
 def render_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _render_for(request, pk)
     template = "kpis/pack/_render_status.html" if request.htmx else "kpis/pack/render.html"
-    return render(request, template, {"item": item, "pack": item.pack})
+    return render(
+        request,
+        template,
+        {"item": item, "pack": item.pack, "retention_days": settings.PACK_RETENTION_DAYS},
+    )
 
 
 @role_required
