@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from channelhub.lib.dates import validate_fact_date
 from channels_app.channels.models import Channel
 from kpis.models import PeriodKind
 
@@ -29,8 +30,18 @@ class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(
         choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")], required=False
     )
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Inside the facts window: a range ending in year 9999 has periods that do
+    # not exist (and no figures); the default range applies and the form says why.
+    start = forms.DateField(
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     kind = forms.ChoiceField(required=False)
     route = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False)
