@@ -237,6 +237,11 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
     )
     scope = serializers.CharField(source="scope_label", read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    warning = serializers.CharField(
+        read_only=True,
+        help_text="Fact rows the run skipped for their date (outside 2000-01-01 to "
+        "2099-12-31), in words; empty when none.",
+    )
 
     class Meta:
         model = RecomputeRun
@@ -254,6 +259,7 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_s",
             "error",
+            "warning",
         ]
         read_only_fields = fields
 

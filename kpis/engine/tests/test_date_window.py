@@ -75,7 +75,9 @@ def test_a_full_recompute_skips_a_row_out_of_range_and_says_so(shop, market):
     )
 
 
-def test_the_jobs_page_and_health_show_the_skipped_row(marketing_client, client, shop):
+def test_the_jobs_page_the_api_and_health_show_the_skipped_row(
+    marketing_client, marketing_api, client, shop
+):
     import_rows(HEADER, [["2025-01-02", "web-shop", "10", "40"]])
     insert_behind_the_orms_back(shop.pk, date(1970, 1, 1))
     run = recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
@@ -85,6 +87,8 @@ def test_the_jobs_page_and_health_show_the_skipped_row(marketing_client, client,
     assert "1 fact row dated outside 2000-01-01 to 2099-12-31 was skipped" in jobs
     detail = marketing_client.get(reverse("kpis:run-detail", args=[run.pk])).text
     assert "1970-01-01, channel “Web Shop”" in detail
+    polled = marketing_api.get(f"{API}/recompute-runs/{run.pk}/").json()
+    assert polled["warning"].startswith("1 fact row dated outside 2000-01-01 to 2099-12-31")
     body = client.get(reverse("health")).json()
     latest = body["recompute"]["latest_full"]
     assert latest["id"] == run.pk and latest["status"] == "succeeded"
