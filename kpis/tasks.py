@@ -77,6 +77,12 @@ def kpis_sweeper_task() -> None:
         log.warning("recompute run %s batch %s lost its worker: sending it again", run_id, index)
         recompute.send_batch(run_id, index)
     job_note(recompute_batches_resent=len(lost_batches))
+    # Every batch done but the publisher died: a resent batch publishes the run.
+    unpublished = recompute.orphaned_publishes()
+    for run_id in unpublished:
+        log.warning("recompute run %s lost its publisher: publishing it again", run_id)
+        recompute.send_batch(run_id, 0)
+    job_note(recompute_publishes_resent=len(unpublished))
     for import_id in ImportRun.objects.filter(
         status=ImportRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):

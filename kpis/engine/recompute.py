@@ -458,36 +458,82 @@ def _batch_execute(run_id: int, index: int) -> None:
             .first()
         )
         run = RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).first()
-        if batch is None or run is None:
+        if run is None:
             return
-        scope = _scope(run).only(batch.channel_ids)
-        _session_tuning()
-        with connection.cursor() as cursor:
-            started = time.monotonic()
-            batch.versions = _create_versions(cursor, scope)
-            multi = _channels_with_partner_inventory(cursor, scope)
-            columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
-            for kind in scope.fact_kinds:
-                cursor.execute(
-                    f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
-                    f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
-                    [],
-                )
-                batch.rows += max(cursor.rowcount, 0)
-            cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
-            scan = time.monotonic() - started
-        batch.status = RecomputeBatch.Status.DONE
-        batch.finished_at = timezone.now()
-        batch.save(update_fields=["rows", "versions", "status", "finished_at"])
-        RecomputeRun.objects.filter(pk=run_id).update(lease_expires_at=timezone.now() + LEASE)
-    log.info("recompute run %s batch %s: %s rows, scan %.3fs", run_id, index, batch.rows, scan)
+        if batch is not None:
+            _compute_batch(run, batch)
+    # A batch already done (a redelivery, or the sweeper's resend after the
+    # publisher died) only checks whether the run still needs publishing.
+    _publish_if_last(run_id)
+
+
+def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
+    run_id = run.pk
+    scope = _scope(run).only(batch.channel_ids)
+    _session_tuning()
+    with connection.cursor() as cursor:
+        started = time.monotonic()
+        batch.versions = _create_versions(cursor, scope)
+        multi = _channels_with_partner_inventory(cursor, scope)
+        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
+        for kind in scope.fact_kinds:
+            cursor.execute(
+                f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+                f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
+                [],
+            )
+            batch.rows += max(cursor.rowcount, 0)
+        cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+        scan = time.monotonic() - started
+    batch.status = RecomputeBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["rows", "versions", "status", "finished_at"])
+    RecomputeRun.objects.filter(pk=run_id).update(lease_expires_at=timezone.now() + LEASE)
+    log.info(
+        "recompute run %s batch %s: %s rows, scan %.3fs", run_id, batch.index, batch.rows, scan
+    )
+
+
+def _publish_if_last(run_id: int) -> None:
+    """Publish the run once no batch is pending, holding its RUN_LOCK meanwhile:
+    a publisher killed mid-way frees it, and the sweeper has the run published
+    again at once (orphaned_publishes) instead of after its lease."""
     if RecomputeBatch.objects.filter(run_id=run_id, status=RecomputeBatch.Status.PENDING).exists():
         return
-    claimed = RecomputeRun.objects.filter(
-        pk=run_id, status=RecomputeRun.Status.RUNNING, publish_claimed_at__isnull=True
-    ).update(publish_claimed_at=timezone.now())
-    if claimed:
-        publish(run_id)
+    if not locks.try_advisory_lock(RUN_LOCK, run_id):
+        return  # another worker is publishing it
+    try:
+        claimed = RecomputeRun.objects.filter(
+            pk=run_id, status=RecomputeRun.Status.RUNNING, publish_claimed_at__isnull=True
+        ).update(publish_claimed_at=timezone.now())
+        if claimed:
+            publish(run_id)
+    finally:
+        _release_run_lock(run_id)
+
+
+def orphaned_publishes() -> list[int]:
+    """Split runs whose batches are all done but that nobody is publishing (the
+    publisher died, PostgreSQL only). Their publish claim is dropped so that a
+    resent batch publishes them."""
+    if not sql.is_postgres():
+        return []
+    done = (
+        RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING, batches_total__gt=0)
+        .exclude(batches__status=RecomputeBatch.Status.PENDING)
+        .values_list("pk", flat=True)
+    )
+    orphans = []
+    for run_id in done:
+        if locks.try_advisory_lock(RUN_LOCK, run_id):
+            try:
+                RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).update(
+                    publish_claimed_at=None
+                )
+            finally:
+                locks.advisory_unlock(RUN_LOCK, run_id)
+            orphans.append(run_id)
+    return orphans
 
 
 def publish(run_id: int) -> None:

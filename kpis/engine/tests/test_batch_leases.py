@@ -11,7 +11,9 @@ from django.utils import timezone
 from kpis.engine import recompute as recompute_module
 from kpis.engine.recompute import (
     BATCH_LOCK,
+    RUN_LOCK,
     orphaned_batches,
+    orphaned_publishes,
     recompute_execute,
     recompute_request,
 )
@@ -73,3 +75,46 @@ def test_a_killed_batch_is_sent_again_and_the_run_completes(killed_batch):
     run.refresh_from_db()
     assert run.status == RecomputeRun.Status.SUCCEEDED
     assert run.batches.filter(status="done").count() == 2
+
+
+@pytest.fixture
+def killed_publish(monkeypatch):
+    """A split run whose batches are all done, whose publisher died before it
+    committed (its claim is set, its lock gone with its connection)."""
+    for i in range(4):
+        ChannelFactory(slug=f"c{i}")
+    import_rows(
+        ["date", "channel", "spend", "revenue"],
+        [[f"2025-01-0{i + 1}", f"c{i}", "1", "4"] for i in range(4)],
+    )
+    monkeypatch.setattr(recompute_module, "BATCH_CHANNELS", 2)
+    monkeypatch.setattr(recompute_module, "send_task", lambda *args, **kw: None)
+    run = recompute_request(trigger="manual")
+    recompute_execute(run.pk)
+    monkeypatch.setattr(recompute_module, "publish", lambda run_id: None)  # killed in publish
+    recompute_module.batch_execute(run.pk, 0)
+    recompute_module.batch_execute(run.pk, 1)
+    monkeypatch.undo()
+    run.refresh_from_db()
+    assert run.status == "running" and run.publish_claimed_at is not None
+    return run
+
+
+def test_a_run_whose_publisher_died_is_published_by_the_next_sweep(killed_publish):
+    run = killed_publish
+    kpis_sweeper_task()
+    run.refresh_from_db()
+    assert run.status == RecomputeRun.Status.SUCCEEDED
+
+
+def test_a_run_being_published_is_left_alone(killed_publish):
+    run = killed_publish
+    holder = connections.create_connection("default")
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK, run.pk])
+        assert orphaned_publishes() == []
+        kpis_sweeper_task()
+        assert RecomputeRun.objects.get(pk=run.pk).status == "running"
+    finally:
+        holder.close()
