@@ -22,6 +22,7 @@ plugs its own writing in with `register_kind`, so this module never imports it.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,10 @@ LEASE_MINUTES = 60
 # lost its worker (SIGKILL, OOM): the sweeper sends it again at once instead of
 # after its lease (as kpis.engine.recompute.RUN_LOCK does for recomputes).
 IMPORT_RUN_LOCK = 7_304
+# Fault tests only: when set, an import that has checked its whole file writes
+# its id to this file and waits while the file exists (its progress at 100 %,
+# nothing committed), so a test can kill the worker at that point.
+PAUSE_AFTER_SCAN_ENV = "CHANNELHUB_IMPORT_PAUSE_FILE"
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,18 @@ def worker_lost(run: ImportRun) -> bool:
     return True
 
 
+def _pause_point(run_id: int) -> None:
+    """See PAUSE_AFTER_SCAN_ENV: a no-op unless a fault test set it."""
+    path = os.environ.get(PAUSE_AFTER_SCAN_ENV)
+    if not path:
+        return
+    marker = Path(path)
+    marker.write_text(str(run_id))
+    deadline = time.monotonic() + 600
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def orphaned_import_ids() -> list[int]:
     """Running imports whose worker is gone, before their lease ends (PostgreSQL
     only: elsewhere the lease expiry is the only sign of a dead worker)."""
@@ -243,6 +260,7 @@ def scan_file(
             scan.first_day = min(filter(None, [scan.first_day, result.first_day]), default=None)
             scan.last_day = max(filter(None, [scan.last_day, result.last_day]), default=None)
         set_progress(run.pk, processed=scan.rows, total=max(estimate, scan.rows))
+    _pause_point(run.pk)
     if reader.invalid:
         scan.bad_rows += len(reader.invalid)
         scan.errors = sorted(
