@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,8 +15,9 @@ from django.urls import reverse
 from kpis.engine.recompute import recompute_execute, recompute_request
 from kpis.models import KpiSnapshot, RecomputeRun
 from kpis.tests.helpers import import_rows, kpi
+from partners.incentives import services as incentives
 from tests.api import *  # noqa: F403
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -32,7 +34,7 @@ def market():
     return ChannelFactory(name="Marketplace", slug="market")
 
 
-def insert_behind_the_orms_back(channel_id: int, day: date) -> None:
+def insert_behind_the_orms_back(channel_id: int, day: date, partner_key: int = 0) -> None:
     """A fact the import would refuse, written as a restore or a hand edit might.
 
     The database check is lifted for this statement only: SQLite ignores
@@ -47,8 +49,8 @@ def insert_behind_the_orms_back(channel_id: int, day: date) -> None:
         cursor.execute(
             "INSERT INTO kpis_dailyfact (channel_id, day, partner_key, spend, revenue, cogs, "
             "orders, units, leads, new_customers, impressions, clicks) "
-            "VALUES (%s, %s, 0, 5, 7, 0, 0, 0, 0, 0, 0, 0)",
-            [channel_id, day],
+            "VALUES (%s, %s, %s, 5, 7, 0, 0, 0, 0, 0, 0, 0)",
+            [channel_id, day, partner_key],
         )
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = OFF")
@@ -122,3 +124,28 @@ def test_the_command_refuses_a_scope_outside_the_window(shop):
             "recompute_kpis", "--start", "2025-01-01", "--end", "9999-12-31", stdout=io.StringIO()
         )
     assert not RecomputeRun.objects.exists()
+
+
+def test_a_partner_row_out_of_range_does_not_break_its_rebate(shop):
+    channel = ChannelFactory(slug="market", route="indirect")
+    nordic = PartnerFactory(channel=channel, slug="nordic")
+    rebate = incentives.program_create(
+        data={
+            "name": "Rebate",
+            "kind": "rebate",
+            "channel": channel,
+            "start_date": date(2025, 1, 1),
+            "accrual_period": "quarter",
+            "rebate_rate": Decimal("0.10"),
+        }
+    )
+    incentives.enrollment_add(program=rebate, partner=nordic)
+    import_rows(
+        ["date", "channel", "partner", "revenue"], [["2025-01-15", "market", "nordic", "300"]]
+    )
+    insert_behind_the_orms_back(channel.pk, date(9999, 12, 31), partner_key=nordic.pk)
+    run = recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
+    done = recompute_execute(run.pk, inline=True)
+    assert done is not None and done.status == "succeeded", done.error
+    assert done.stats["skipped"]["rows"] == 1
+    assert kpi(channel.pk, "quarter", date(2025, 1, 1), "incentive_cost") == 30
