@@ -24,7 +24,7 @@ from channelhub.lib.logs import job_note
 
 from .dashboards import renders
 from .dashboards.renders import DASHBOARDS_RENDER_TASK
-from .engine import recompute
+from .engine import recompute, recovery
 from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
 from .ingest.pipeline import orphaned_import_ids
 from .ingest.tasks import facts_import_task
@@ -66,19 +66,19 @@ def kpis_sweeper_task() -> None:
     )
     # A worker killed mid-run releases the run's lock with its connection: no
     # need to wait for the lease (PostgreSQL).
-    lost += recompute.orphaned_run_ids()
+    lost += recovery.orphaned_run_ids()
     for run_id in lost:
         log.warning("recompute run %s lost its worker: sending it again", run_id)
         recompute.send_run(run_id)
     job_note(recompute_runs_resent=len(lost))
     # A batch of a split run whose worker died: only that batch is sent again.
-    lost_batches = recompute.orphaned_batches()
+    lost_batches = recovery.orphaned_batches()
     for run_id, index in lost_batches:
         log.warning("recompute run %s batch %s lost its worker: sending it again", run_id, index)
         recompute.send_batch(run_id, index)
     job_note(recompute_batches_resent=len(lost_batches))
     # Every batch done but the publisher died: a resent batch publishes the run.
-    unpublished = recompute.orphaned_publishes()
+    unpublished = recovery.orphaned_publishes()
     for run_id in unpublished:
         log.warning("recompute run %s lost its publisher: publishing it again", run_id)
         recompute.send_batch(run_id, 0)

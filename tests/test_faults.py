@@ -31,7 +31,8 @@ from django.utils import timezone
 from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.models import Heartbeat
 from channelhub.tasks import heartbeat_task
-from kpis.engine.recompute import PAUSE_BEFORE_COMMIT_ENV, orphaned_run_ids
+from kpis.engine.recompute import PAUSE_BEFORE_COMMIT_ENV
+from kpis.engine.recovery import orphaned_run_ids
 from kpis.ingest.pipeline import PAUSE_AFTER_SCAN_ENV, orphaned_import_ids
 from kpis.ingest.services import import_create, import_enqueue
 from kpis.models import DailyFact, ImportRun, KpiSnapshot, RecomputeRun

@@ -22,10 +22,11 @@ Ratios are never stored: snapshots hold additive components (METRICS.md s3),
 and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
 read too, so it is right after any run whatever its scope.
 
-This module stays long (about 680 lines) on purpose: claiming, batching,
+This module stays long (about 780 lines) on purpose: claiming, batching,
 publishing and the SQL they run share one set of invariants (the versions,
 the run and publish locks, one publish per run), which are checked more
-easily in one place than across modules.
+easily in one place than across modules. Telling a dead worker's job from a
+busy one, for the sweeper, is in `recovery.py`.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
 RUN_LOCK = 7_302
 # pg_try_advisory_lock(BATCH_LOCK, batch id): held by the worker computing a
 # batch of a split run. A pending batch that was started (started_at) and whose
-# lock is free lost its worker: the sweeper sends it again (orphaned_batches).
+# lock is free lost its worker: the sweeper sends it again (recovery.py).
 BATCH_LOCK = 7_303
 # Fault tests only: when set, a run about to commit writes its id to this file
 # and waits while the file exists, so a test can kill the worker at that point.
@@ -326,22 +327,6 @@ def _release_run_lock(run_id: int) -> None:
         log.warning("recompute run %s: lock already released with its connection", run_id)
 
 
-def orphaned_run_ids() -> list[int]:
-    """Runs marked running in one piece whose worker is gone (PostgreSQL only:
-    elsewhere the lease expiry is the only sign of a dead worker)."""
-    if not sql.is_postgres():
-        return []
-    orphans = []
-    running = RecomputeRun.objects.filter(
-        status=RecomputeRun.Status.RUNNING, batches_total=0, lease_expires_at__gte=timezone.now()
-    ).values_list("pk", flat=True)
-    for run_id in running:
-        if locks.try_advisory_lock(RUN_LOCK, run_id):
-            locks.advisory_unlock(RUN_LOCK, run_id)
-            orphans.append(run_id)
-    return orphans
-
-
 def _pause_point(run_id: int) -> None:
     """See PAUSE_BEFORE_COMMIT_ENV: a no-op unless a fault test set it."""
     path = os.environ.get(PAUSE_BEFORE_COMMIT_ENV)
@@ -426,24 +411,6 @@ def batch_execute(run_id: int, index: int) -> None:
             log.warning("recompute run %s batch %s: lock already released", run_id, index)
 
 
-def orphaned_batches() -> list[tuple[int, int]]:
-    """(run id, index) of started batches of running split runs whose worker is
-    gone (PostgreSQL only: elsewhere the run's lease is the only sign)."""
-    if not sql.is_postgres():
-        return []
-    started = RecomputeBatch.objects.filter(
-        status=RecomputeBatch.Status.PENDING,
-        started_at__isnull=False,
-        run__status=RecomputeRun.Status.RUNNING,
-    ).values_list("pk", "run_id", "index")
-    orphans = []
-    for batch_id, run_id, index in started:
-        if locks.try_advisory_lock(BATCH_LOCK, batch_id):
-            locks.advisory_unlock(BATCH_LOCK, batch_id)
-            orphans.append((run_id, index))
-    return orphans
-
-
 def send_batch(run_id: int, index: int) -> bool:
     return send_task(
         RECOMPUTE_BATCH_TASK, run_id, index, what=f"recompute run {run_id} batch {index}"
@@ -497,7 +464,7 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
 def _publish_if_last(run_id: int) -> None:
     """Publish the run once no batch is pending, holding its RUN_LOCK meanwhile:
     a publisher killed mid-way frees it, and the sweeper has the run published
-    again at once (orphaned_publishes) instead of after its lease."""
+    again at once (recovery.orphaned_publishes) instead of after its lease."""
     if RecomputeBatch.objects.filter(run_id=run_id, status=RecomputeBatch.Status.PENDING).exists():
         return
     if not locks.try_advisory_lock(RUN_LOCK, run_id):
@@ -510,30 +477,6 @@ def _publish_if_last(run_id: int) -> None:
             publish(run_id)
     finally:
         _release_run_lock(run_id)
-
-
-def orphaned_publishes() -> list[int]:
-    """Split runs whose batches are all done but that nobody is publishing (the
-    publisher died, PostgreSQL only). Their publish claim is dropped so that a
-    resent batch publishes them."""
-    if not sql.is_postgres():
-        return []
-    done = (
-        RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING, batches_total__gt=0)
-        .exclude(batches__status=RecomputeBatch.Status.PENDING)
-        .values_list("pk", flat=True)
-    )
-    orphans = []
-    for run_id in done:
-        if locks.try_advisory_lock(RUN_LOCK, run_id):
-            try:
-                RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).update(
-                    publish_claimed_at=None
-                )
-            finally:
-                locks.advisory_unlock(RUN_LOCK, run_id)
-            orphans.append(run_id)
-    return orphans
 
 
 def publish(run_id: int) -> None:

@@ -9,14 +9,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from kpis.engine import recompute as recompute_module
-from kpis.engine.recompute import (
-    BATCH_LOCK,
-    RUN_LOCK,
-    orphaned_batches,
-    orphaned_publishes,
-    recompute_execute,
-    recompute_request,
-)
+from kpis.engine.recompute import BATCH_LOCK, RUN_LOCK, recompute_execute, recompute_request
+from kpis.engine.recovery import orphaned_batches, orphaned_publishes
 from kpis.models import RecomputeBatch, RecomputeRun
 from kpis.tasks import kpis_sweeper_task
 from kpis.tests.helpers import import_rows
