@@ -118,13 +118,21 @@ def render_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _missing_file(item: PackRender) -> str:
+    if item.files_removed_at:
+        return (
+            f"This pack's files were removed after {settings.PACK_RETENTION_DAYS} days (retention)."
+        )
+    return "This pack has no file (it did not render)."
+
+
 @role_required
 def render_file(request: AuthedRequest, pk: int) -> FileResponse:
     """The archived pack exactly as rendered: opened in the browser (sandboxed)
     or, with ?download=1, saved as a file that works offline."""
     item = _render_for(request, pk)
     if not item.html_file:
-        raise Http404("This pack has no file (it did not render).")
+        raise Http404(_missing_file(item))
     download = request.GET.get("download") == "1"
     response = FileResponse(
         item.html_file.open("rb"),
@@ -141,7 +149,7 @@ def render_file(request: AuthedRequest, pk: int) -> FileResponse:
 def render_csv(request: AuthedRequest, pk: int) -> FileResponse:
     item = _render_for(request, pk)
     if not item.csv_file:
-        raise Http404("This pack has no file (it did not render).")
+        raise Http404(_missing_file(item))
     return FileResponse(
         item.csv_file.open("rb"),
         content_type="text/csv; charset=utf-8",
