@@ -10,6 +10,11 @@
   schedule (the "channelhub.heartbeat" periodic task, every 60 s by default,
   editable in the admin).
 
+`recompute` is reported but never unhealthy on its own: the latest recompute of
+every channel (the nightly one or "Recompute all channels now"), its status and
+the rows it skipped for their date, without names or error text (this page
+answers without sign-in; the Jobs page has the details).
+
 `queue` is reported but never unhealthy on its own: the last time a worker ran
 the heartbeat task beat sent, i.e. the whole beat → broker → worker path. It
 lags when workers are busy with long jobs, which is not a fault.
@@ -133,6 +138,30 @@ def queue_info(now: datetime) -> dict[str, Any]:
     return {"age_s": _age(seen, now)}
 
 
+def latest_full_recompute() -> dict[str, Any] | None:
+    from kpis.models import RecomputeRun
+
+    try:
+        run = (
+            RecomputeRun.objects.filter(channel_ids__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    except Exception:
+        return None
+    if run is None:
+        return None
+    skipped = run.stats.get("skipped") if isinstance(run.stats, dict) else None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "failed": run.status == RecomputeRun.Status.FAILED,
+        "skipped_rows": int(skipped["rows"]) if skipped else 0,
+        "warning": run.warning_summary,
+    }
+
+
 def health_report(checks: tuple[str, ...] | list[str] = CHECKS) -> dict[str, Any]:
     """Run the named checks; `ok` is true when every one of them passed."""
     now = timezone.now()
@@ -150,4 +179,6 @@ def health_report(checks: tuple[str, ...] | list[str] = CHECKS) -> dict[str, Any
     }
     if "worker" in results or "beat" in results:
         report["queue"] = queue_info(now)
+    if "database" in results:
+        report["recompute"] = {"latest_full": latest_full_recompute()}
     return report

@@ -203,6 +203,22 @@ BRAND_AUDIT_CADENCE_DAYS = env_int("BRAND_AUDIT_CADENCE_DAYS", 90)
 # Largest signed contract document (PDF, image) a partner manager may upload.
 CONTRACT_DOCUMENT_MAX_BYTES = env_int("CONTRACT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# Valid dates (channelhub.lib.dates). Facts (imports, the API push, recompute
+# scopes) fall between FACTS_FIRST_DAY and today + FACTS_YEARS_AHEAD years;
+# business dates (contract ends, deals, MDF claims, reviews, interactions...)
+# in the wider window. The facts table also refuses, by a database check,
+# days before 2000-01-01 or from 2100-01-01 on: FACTS_FIRST_DAY cannot go lower.
+DATE_WINDOWS = {
+    "facts": {
+        "first": env_str("FACTS_FIRST_DAY", "2000-01-01"),
+        "years_ahead": env_int("FACTS_YEARS_AHEAD", 2),
+    },
+    "business": {
+        "first": env_str("BUSINESS_FIRST_DAY", "1990-01-01"),
+        "years_ahead": env_int("BUSINESS_YEARS_AHEAD", 50),
+    },
+}
+
 # The address people reach the app at: links in emails and review packs.
 # By default where `make run` serves it (its HOST and PORT).
 SITE_URL = env_str(
@@ -214,6 +230,9 @@ SITE_URL = env_str(
 PACK_ATTACH_MAX_BYTES = env_int("PACK_ATTACH_MAX_BYTES", 15 * 1024 * 1024)
 PACK_MAX_ATTEMPTS = env_int("PACK_MAX_ATTEMPTS", 3)
 PACK_MAX_WAIT_HOURS = env_int("PACK_MAX_WAIT_HOURS", 6)
+# Archived pack files (HTML and CSV) older than this many days are deleted by the
+# daily retention sweep (kpis.packs_retention); their rows stay in the archive.
+PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 400)
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "static/"

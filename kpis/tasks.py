@@ -24,12 +24,13 @@ from channelhub.lib.logs import job_note
 
 from .dashboards import renders
 from .dashboards.renders import DASHBOARDS_RENDER_TASK
-from .engine import recompute
+from .engine import recompute, recovery
 from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
+from .ingest.pipeline import orphaned_import_ids
 from .ingest.tasks import facts_import_task
 from .models import ImportRun, RecomputeRun
 from .packs import services as packs
-from .packs.tasks import pack_render_task, packs_dispatch_task
+from .packs.tasks import pack_render_task, packs_dispatch_task, packs_retention_task
 
 __all__ = [
     "dashboards_render_task",
@@ -37,6 +38,7 @@ __all__ = [
     "kpis_sweeper_task",
     "pack_render_task",
     "packs_dispatch_task",
+    "packs_retention_task",
     "recompute_all_task",
     "recompute_batch_task",
     "recompute_run_task",
@@ -64,19 +66,38 @@ def kpis_sweeper_task() -> None:
     )
     # A worker killed mid-run releases the run's lock with its connection: no
     # need to wait for the lease (PostgreSQL).
-    lost += recompute.orphaned_run_ids()
+    lost += recovery.orphaned_run_ids()
     for run_id in lost:
         log.warning("recompute run %s lost its worker: sending it again", run_id)
         recompute.send_run(run_id)
     job_note(recompute_runs_resent=len(lost))
+    # A batch of a split run whose worker died: only that batch is sent again.
+    lost_batches = recovery.orphaned_batches()
+    for run_id, index in lost_batches:
+        log.warning("recompute run %s batch %s lost its worker: sending it again", run_id, index)
+        recompute.send_batch(run_id, index)
+    job_note(recompute_batches_resent=len(lost_batches))
+    # Every batch done but the publisher died: a resent batch publishes the run.
+    unpublished = recovery.orphaned_publishes()
+    for run_id in unpublished:
+        log.warning("recompute run %s lost its publisher: publishing it again", run_id)
+        recompute.send_batch(run_id, 0)
+    job_note(recompute_publishes_resent=len(unpublished))
     for import_id in ImportRun.objects.filter(
         status=ImportRun.Status.QUEUED, created_at__lt=stale
     ).values_list("pk", flat=True):
         facts_import_task.delay(import_id)
-    for import_id in ImportRun.objects.filter(
-        status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
-    ).values_list("pk", flat=True):
+    lost_imports = list(
+        ImportRun.objects.filter(
+            status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
+        ).values_list("pk", flat=True)
+    )
+    # As for recomputes: a killed import's lock went with its connection.
+    lost_imports += orphaned_import_ids()
+    for import_id in lost_imports:
+        log.warning("import run %s lost its worker: sending it again", import_id)
         facts_import_task.delay(import_id)
+    job_note(import_runs_resent=len(lost_imports))
 
 
 RENDER_DEFER_SECONDS = 15

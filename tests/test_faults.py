@@ -10,6 +10,7 @@ Redis cannot be reached; on a laptop without them they skip and say why.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -31,7 +32,10 @@ from django.utils import timezone
 from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.models import Heartbeat
 from channelhub.tasks import heartbeat_task
-from kpis.engine.recompute import PAUSE_BEFORE_COMMIT_ENV, orphaned_run_ids
+from kpis.engine.recompute import PAUSE_BEFORE_COMMIT_ENV
+from kpis.engine.recovery import orphaned_run_ids
+from kpis.ingest.pipeline import PAUSE_AFTER_SCAN_ENV, orphaned_import_ids
+from kpis.ingest.services import import_create, import_enqueue
 from kpis.models import DailyFact, ImportRun, KpiSnapshot, RecomputeRun
 from kpis.tasks import kpis_sweeper_task, recompute_run_task
 from kpis.tests.helpers import csv_bytes, import_rows, snapshot_state
@@ -117,6 +121,37 @@ def test_a_worker_killed_before_commit_keeps_old_snapshots_and_the_run_is_recove
     assert run.attempts == 2 and run.error == ""
     assert (_month("web-shop").spend, _month("web-shop").revenue) == (150, 900)
     assert orphaned_run_ids() == []
+
+
+def test_a_worker_killed_during_an_import_is_recovered_by_the_next_sweep(queue, tmp_path):
+    ChannelFactory(name="Web Shop", slug="web-shop")
+    pause = tmp_path / "paused"
+    data = csv_bytes(HEADER, [["2025-01-02", "web-shop", "100", "400"]])
+    with running_worker_process(queue, {PAUSE_AFTER_SCAN_ENV: str(pause)}) as worker:
+        run = import_create(file=io.BytesIO(data), name="facts.csv", user=None)
+        import_enqueue(run)
+        wait_for(pause.exists, what="the worker to check the whole file")
+        assert pause.read_text() == str(run.pk)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+    # Nothing was written; the row still says running, with most of its lease left.
+    run.refresh_from_db()
+    assert run.status == "running" and run.lease_expires_at is not None
+    assert run.lease_expires_at > timezone.now() + timedelta(minutes=55)
+    assert not DailyFact.objects.exists()
+    wait_for(lambda: orphaned_import_ids() == [run.pk], what="PostgreSQL to drop the dead session")
+
+    with running_worker_process(queue):
+        kpis_sweeper_task()  # the scheduled sweeper (every minute), not the lease
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status == "succeeded",
+            what="the import to be sent again",
+        )
+    run.refresh_from_db()
+    assert (run.attempts, run.rows_added) == (2, 1)
+    assert DailyFact.objects.get().revenue == 400
+    assert orphaned_import_ids() == []
 
 
 def test_a_recompute_delivered_twice_gives_the_snapshots_of_one_delivery(queue):

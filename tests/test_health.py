@@ -160,3 +160,19 @@ def _host() -> str:
 def _passing_health(client):
     response = client.get(reverse("health"))
     return response if response.status_code == 200 else None
+
+
+def test_the_latest_full_recompute_is_reported_without_its_error_text(client):
+    from kpis.models import RecomputeRun
+
+    _beats()
+    assert client.get(reverse("health")).json()["recompute"] == {"latest_full": None}
+    RecomputeRun.objects.create(trigger="schedule", channel_ids=[1], status="succeeded")
+    run = RecomputeRun.objects.create(
+        trigger="schedule", status="failed", error="connection to db-secret-host refused"
+    )
+    response = client.get(reverse("health"))
+    assert response.status_code == 200  # reported, never unhealthy on its own
+    latest = response.json()["recompute"]["latest_full"]
+    assert latest["id"] == run.pk and latest["failed"] is True and latest["skipped_rows"] == 0
+    assert "db-secret-host" not in response.text

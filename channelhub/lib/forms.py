@@ -6,7 +6,10 @@ forms modules to hold to it), so one place decides what text may be stored:
 - a length limit on every text field (the model's, else `DEFAULT_MAX_LENGTH`);
 - no control characters (NUL, escape, ...): tab and new lines only in a
   multi-line field (a `Textarea`);
-- no text-direction overrides in one-line fields (names, titles).
+- no text-direction overrides in one-line fields (names, titles);
+- every date inside the business window (channelhub.lib.dates): a deal, a
+  contract end or a claim dated 9999-12-31 is refused next to its field.
+  Forms of facts dates add the narrower facts window themselves.
 
 The API runs these same forms (`channelhub.lib.api.FormModelSerializer`), and its
 parsers refuse control characters before any view reads the body.
@@ -21,6 +24,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
+from .dates import validate_business_date
 from .text import text_problem
 
 # For a text field whose form or model sets none (a search box, a note).
@@ -62,8 +66,14 @@ def guard_text_field(field: forms.Field) -> None:
     field._text_guarded = True  # type: ignore[attr-defined]
 
 
+def guard_date_field(field: forms.Field) -> None:
+    """Give a form's date field the business date window (once)."""
+    if isinstance(field, forms.DateField) and validate_business_date not in field.validators:
+        field.validators.append(validate_business_date)
+
+
 class CleanTextMixin:
-    """Checks every text field of the form (see the module's docstring)."""
+    """Checks every text and date field of the form (see the module's docstring)."""
 
     fields: dict[str, forms.Field]
 
@@ -74,6 +84,7 @@ class CleanTextMixin:
     def _guard_text_fields(self) -> None:
         for field in self.fields.values():
             guard_text_field(field)
+            guard_date_field(field)
 
     def full_clean(self) -> None:
         # Again: a subclass may add fields after __init__.

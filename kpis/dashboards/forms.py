@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from channelhub.lib.dates import validate_fact_date
 from channels_app.channels.models import Channel
 from kpis.models import PeriodKind
 
@@ -32,11 +33,19 @@ class DashboardFilterForm(forms.Form):
         choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
         required=False,
     )
+    # Inside the facts window: a range ending in year 9999 has periods that do
+    # not exist (and no figures); the default range applies and the form says why.
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     kind = forms.ChoiceField(label="Channel kind", required=False)
     route = forms.ChoiceField(label="Route", required=False)

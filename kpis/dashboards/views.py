@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from channelhub.lib.views import AuthedRequest, check_perm, role_required
 from channels_app.channels import selectors as channels_selectors
 from kpis.engine.exports import portfolio_table_rows, write_csv
-from kpis.engine.selectors import channel_data_state
+from kpis.engine.selectors import channel_data_state, stale_figures, stale_figures_of
 
 from . import attention, content, renders
 from .content import Filters
@@ -41,6 +41,7 @@ def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpRes
         "parts": view.parts,
         "has_data": view.has_data,
         "attention": renders.attention_preview(user=request.user),
+        "stale": stale_figures(channels=channels_selectors.channel_list(user=request.user)),
         **(extra or {}),
     }
     if request.htmx:
@@ -80,6 +81,7 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
         "form": form,
         "channel": channel,
         "state": state,
+        "stale": stale_figures_of(state),
         "filters": view.filters,
         "parts": view.parts,
     }
@@ -92,4 +94,5 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
 def attention_view(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_kpisnapshot")
     items = attention.attention_items(user=request.user)
-    return render(request, "kpis/attention.html", {"items": items})
+    stale = stale_figures(channels=channels_selectors.channel_list(user=request.user))
+    return render(request, "kpis/attention.html", {"items": items, "stale": stale})

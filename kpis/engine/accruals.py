@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.fields import from_cents
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import rebate_amount
@@ -77,6 +78,10 @@ def _fact_sums(
     if not ids:
         return []
     day_filter = f"AND f.day BETWEEN '{bounds[0]}' AND '{bounds[1]}'" if bounds else ""
+    # Only days the facts table may hold: a row dated 9999-12-31 (written behind
+    # the import's back) would make a period ending in year 10000. The run
+    # counts and names such rows (kpis.engine.recompute).
+    day_filter += f" AND f.day >= '{FACTS_STORED_FIRST}' AND f.day < '{FACTS_STORED_END}'"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT e.id, {group} AS slot, SUM(f.{measure}) "

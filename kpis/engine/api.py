@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channelhub.lib.api import HasRole, RulesViewSet, request_user
+from channelhub.lib.dates import date_window
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
 from channels_app.channels import selectors as channels_selectors
@@ -237,6 +238,11 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
     )
     scope = serializers.CharField(source="scope_label", read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    warning = serializers.CharField(
+        read_only=True,
+        help_text="Fact rows the run skipped for their date (outside 2000-01-01 to "
+        "2099-12-31), in words; empty when none.",
+    )
 
     class Meta:
         model = RecomputeRun
@@ -254,6 +260,7 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_s",
             "error",
+            "warning",
         ]
         read_only_fields = fields
 
@@ -265,11 +272,24 @@ class RecomputeRequestSerializer(serializers.Serializer):
     channel = serializers.SlugField(
         required=False, allow_blank=True, help_text="A channel's slug; empty: every channel."
     )
-    start = serializers.DateField(required=False, allow_null=True)
+    start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="First day whose periods are recomputed, inside the facts window "
+        "(2000-01-01 to today + 2 years by default).",
+    )
     end = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
+        window = date_window("facts")
+        problems = {
+            name: [problem]
+            for name, problem in (("start", window.problem(start)), ("end", window.problem(end)))
+            if problem
+        }
+        if problems:
+            raise serializers.ValidationError(problems)
         if (start is None) != (end is None):
             raise serializers.ValidationError(
                 {"end" if start else "start": ["Give both start and end, or neither."]}

@@ -22,10 +22,11 @@ Ratios are never stored: snapshots hold additive components (METRICS.md s3),
 and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
 read too, so it is right after any run whatever its scope.
 
-This module stays long (about 680 lines) on purpose: claiming, batching,
+This module stays long (about 780 lines) on purpose: claiming, batching,
 publishing and the SQL they run share one set of invariants (the versions,
 the run and publish locks, one publish per run), which are checked more
-easily in one place than across modules.
+easily in one place than across modules. Telling a dead worker's job from a
+busy one, for the sweeper, is in `recovery.py`.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from channelhub.lib import locks
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
-from kpis.models import KpiSnapshotStage, RecomputeBatch, RecomputeRun
+from kpis.models import ChannelDataState, KpiSnapshotStage, RecomputeBatch, RecomputeRun
 
 from . import sql
 from .accruals import accruals_recompute
@@ -71,6 +73,10 @@ PUBLISH_LOCK = 7_302_001  # pg_advisory_xact_lock key: one publish at a time
 # its worker (SIGKILL, OOM): it may be claimed again at once instead of after
 # its lease, whether by a redelivered message (acks_late) or the sweeper.
 RUN_LOCK = 7_302
+# pg_try_advisory_lock(BATCH_LOCK, batch id): held by the worker computing a
+# batch of a split run. A pending batch that was started (started_at) and whose
+# lock is free lost its worker: the sweeper sends it again (recovery.py).
+BATCH_LOCK = 7_303
 # Fault tests only: when set, a run about to commit writes its id to this file
 # and waits while the file exists, so a test can kill the worker at that point.
 PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
@@ -247,15 +253,35 @@ def _scope(run: RecomputeRun) -> Scope:
 
 
 def recompute_fail(run_id: int, exc: BaseException | str) -> None:
-    """Mark a run failed and drop its staging rows: published snapshots stay."""
+    """Mark a run failed and drop its staging rows: published snapshots stay,
+    and the scope's channels say their figures are stale (last_failed_run)."""
     with transaction.atomic():
         KpiSnapshotStage.objects.filter(run_id=run_id).delete()
-        RecomputeRun.objects.filter(pk=run_id).exclude(status=RecomputeRun.Status.SUCCEEDED).update(
-            status=RecomputeRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=(str(exc) or exc.__class__.__name__)[:4000],
-            lease_expires_at=None,
+        failed = (
+            RecomputeRun.objects.filter(pk=run_id)
+            .exclude(status=RecomputeRun.Status.SUCCEEDED)
+            .update(
+                status=RecomputeRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error=(str(exc) or exc.__class__.__name__)[:4000],
+                lease_expires_at=None,
+            )
         )
+        run = RecomputeRun.objects.filter(pk=run_id).only("channel_ids", "created_at").first()
+        if failed and run is not None:
+            mark_channels_stale(run)
+
+
+def mark_channels_stale(run: RecomputeRun) -> None:
+    """The channels of a failed run's scope whose figures were not published
+    since it was asked for, and which no later run has failed for."""
+    states = ChannelDataState.objects.filter(
+        Q(published_at__isnull=True) | Q(published_at__lt=run.created_at),
+        Q(last_failed_run__isnull=True) | Q(last_failed_run_id__lt=run.pk),
+    )
+    if run.channel_ids is not None:
+        states = states.filter(channel_id__in=run.channel_ids)
+    states.update(last_failed_run_id=run.pk)
 
 
 # --- Running ---------------------------------------------------------------------------
@@ -275,6 +301,11 @@ def recompute_execute(run_id: int, *, inline: bool = False) -> RecomputeRun | No
             return None
         scope = _scope(run)
         try:
+            skipped = _rows_outside_stored_dates(scope)
+            if skipped:
+                log.warning("recompute run %s skips rows dated out of range: %s", run.pk, skipped)
+                run.stats = {**run.stats, "skipped": skipped}
+                RecomputeRun.objects.filter(pk=run.pk).update(stats=run.stats)
             if inline or len(scope.channel_ids) <= BATCH_CHANNELS:
                 _run_in_one_transaction(run, scope)
             else:
@@ -294,22 +325,6 @@ def _release_run_lock(run_id: int) -> None:
         locks.advisory_unlock(RUN_LOCK, run_id)
     except Exception:  # the connection is gone, and the lock with it
         log.warning("recompute run %s: lock already released with its connection", run_id)
-
-
-def orphaned_run_ids() -> list[int]:
-    """Runs marked running in one piece whose worker is gone (PostgreSQL only:
-    elsewhere the lease expiry is the only sign of a dead worker)."""
-    if not sql.is_postgres():
-        return []
-    orphans = []
-    running = RecomputeRun.objects.filter(
-        status=RecomputeRun.Status.RUNNING, batches_total=0, lease_expires_at__gte=timezone.now()
-    ).values_list("pk", flat=True)
-    for run_id in running:
-        if locks.try_advisory_lock(RUN_LOCK, run_id):
-            locks.advisory_unlock(RUN_LOCK, run_id)
-            orphans.append(run_id)
-    return orphans
 
 
 def _pause_point(run_id: int) -> None:
@@ -367,20 +382,42 @@ def _split(run: RecomputeRun, scope: Scope) -> None:
             RecomputeBatch(run=run, index=i, channel_ids=chunk) for i, chunk in enumerate(chunks)
         )
         RecomputeRun.objects.filter(pk=run.pk).update(batches_total=len(chunks))
-        transaction.on_commit(
-            lambda: [
-                send_task(RECOMPUTE_BATCH_TASK, run.pk, i, what=f"recompute run {run.pk} batch {i}")
-                for i in range(len(chunks))
-            ]
-        )
+        transaction.on_commit(lambda: [send_batch(run.pk, i) for i in range(len(chunks))])
 
 
 def batch_execute(run_id: int, index: int) -> None:
     """Compute one batch of a split run into staging; the last batch publishes.
 
     Idempotent: a redelivered batch that is done does nothing, and two
-    deliveries at once are serialized by the lock on the batch row.
+    deliveries at once are serialized by the lock on the batch row. The
+    batch's advisory lock tells the sweeper its worker is alive.
     """
+    batch_id = (
+        RecomputeBatch.objects.filter(run_id=run_id, index=index)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if batch_id is None or not locks.try_advisory_lock(BATCH_LOCK, batch_id):
+        return  # no such batch, or a live worker is on it
+    try:
+        RecomputeBatch.objects.filter(pk=batch_id, status=RecomputeBatch.Status.PENDING).update(
+            started_at=timezone.now()
+        )
+        _batch_execute(run_id, index)
+    finally:
+        try:
+            locks.advisory_unlock(BATCH_LOCK, batch_id)
+        except Exception:  # the connection is gone, and the lock with it
+            log.warning("recompute run %s batch %s: lock already released", run_id, index)
+
+
+def send_batch(run_id: int, index: int) -> bool:
+    return send_task(
+        RECOMPUTE_BATCH_TASK, run_id, index, what=f"recompute run {run_id} batch {index}"
+    )
+
+
+def _batch_execute(run_id: int, index: int) -> None:
     with transaction.atomic():
         batch = (
             RecomputeBatch.objects.select_for_update()
@@ -388,36 +425,58 @@ def batch_execute(run_id: int, index: int) -> None:
             .first()
         )
         run = RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).first()
-        if batch is None or run is None:
+        if run is None:
             return
-        scope = _scope(run).only(batch.channel_ids)
-        _session_tuning()
-        with connection.cursor() as cursor:
-            started = time.monotonic()
-            batch.versions = _create_versions(cursor, scope)
-            multi = _channels_with_partner_inventory(cursor, scope)
-            columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
-            for kind in scope.fact_kinds:
-                cursor.execute(
-                    f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
-                    f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
-                    [],
-                )
-                batch.rows += max(cursor.rowcount, 0)
-            cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
-            scan = time.monotonic() - started
-        batch.status = RecomputeBatch.Status.DONE
-        batch.finished_at = timezone.now()
-        batch.save(update_fields=["rows", "versions", "status", "finished_at"])
-        RecomputeRun.objects.filter(pk=run_id).update(lease_expires_at=timezone.now() + LEASE)
-    log.info("recompute run %s batch %s: %s rows, scan %.3fs", run_id, index, batch.rows, scan)
+        if batch is not None:
+            _compute_batch(run, batch)
+    # A batch already done (a redelivery, or the sweeper's resend after the
+    # publisher died) only checks whether the run still needs publishing.
+    _publish_if_last(run_id)
+
+
+def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
+    run_id = run.pk
+    scope = _scope(run).only(batch.channel_ids)
+    _session_tuning()
+    with connection.cursor() as cursor:
+        started = time.monotonic()
+        batch.versions = _create_versions(cursor, scope)
+        multi = _channels_with_partner_inventory(cursor, scope)
+        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
+        for kind in scope.fact_kinds:
+            cursor.execute(
+                f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+                f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
+                [],
+            )
+            batch.rows += max(cursor.rowcount, 0)
+        cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+        scan = time.monotonic() - started
+    batch.status = RecomputeBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["rows", "versions", "status", "finished_at"])
+    RecomputeRun.objects.filter(pk=run_id).update(lease_expires_at=timezone.now() + LEASE)
+    log.info(
+        "recompute run %s batch %s: %s rows, scan %.3fs", run_id, batch.index, batch.rows, scan
+    )
+
+
+def _publish_if_last(run_id: int) -> None:
+    """Publish the run once no batch is pending, holding its RUN_LOCK meanwhile:
+    a publisher killed mid-way frees it, and the sweeper has the run published
+    again at once (recovery.orphaned_publishes) instead of after its lease."""
     if RecomputeBatch.objects.filter(run_id=run_id, status=RecomputeBatch.Status.PENDING).exists():
         return
-    claimed = RecomputeRun.objects.filter(
-        pk=run_id, status=RecomputeRun.Status.RUNNING, publish_claimed_at__isnull=True
-    ).update(publish_claimed_at=timezone.now())
-    if claimed:
-        publish(run_id)
+    if not locks.try_advisory_lock(RUN_LOCK, run_id):
+        return  # another worker is publishing it
+    try:
+        claimed = RecomputeRun.objects.filter(
+            pk=run_id, status=RecomputeRun.Status.RUNNING, publish_claimed_at__isnull=True
+        ).update(publish_claimed_at=timezone.now())
+        if claimed:
+            publish(run_id)
+    finally:
+        _release_run_lock(run_id)
 
 
 def publish(run_id: int) -> None:
@@ -455,7 +514,7 @@ def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: f
             t0 = time.monotonic()
             _rollup(cursor, run.pk, kind, scope)
             timings[kind] = round(time.monotonic() - t0, 4)
-        _refresh_data_states(cursor)
+        _refresh_data_states(cursor, run.pk)
         cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     t0 = time.monotonic()
     evaluated = objectives_evaluate(
@@ -538,13 +597,53 @@ _DAYS_DISTINCT = _SUMS.format(
 )
 
 
-def _fact_filter(scope: Scope) -> str:
+# Every source row read is dated inside the facts table's stored bounds: a row
+# outside them (written behind the import's back) would make periods that do not
+# exist (year 10000) and fail the whole run. Such rows are counted and named on
+# the run instead (_rows_outside_stored_dates).
+_STORED_DAYS = f"day >= {_lit(FACTS_STORED_FIRST)} AND day < {_lit(FACTS_STORED_END)}"
+
+
+def _channel_filter(scope: Scope) -> str:
     channel_list = sql.placeholders(list(scope.channel_ids)) or "NULL"
-    where = "1=1" if scope.all_channels else f"channel_id IN ({channel_list})"
+    return "1=1" if scope.all_channels else f"channel_id IN ({channel_list})"
+
+
+def _fact_filter(scope: Scope) -> str:
+    where = f"{_channel_filter(scope)} AND {_STORED_DAYS}"
     fact_range = scope.fact_range()
     if fact_range:
         where += f" AND day BETWEEN {_lit(fact_range[0])} AND {_lit(fact_range[1])}"
     return where
+
+
+def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
+    """How many of the scope's source rows the run skips for their date, and the
+    first of them (a scope whose range lies inside the bounds skips none)."""
+    fact_range = scope.fact_range()
+    if fact_range and fact_range[0] >= FACTS_STORED_FIRST and fact_range[1] < FACTS_STORED_END:
+        return None
+    outside = f"{_channel_filter(scope)} AND NOT ({_STORED_DAYS})"
+    with connection.cursor() as cursor:
+        # One scan; the first row by (day, channel) is named in the warning.
+        cursor.execute(
+            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({union_sql(outside)}) src) s"
+        )
+        count, first_day = cursor.fetchone()
+        if not count:
+            return None
+        cursor.execute(
+            f"SELECT channel_id FROM ({union_sql(outside)}) src WHERE day = %s "
+            "ORDER BY channel_id LIMIT 1",
+            [first_day],
+        )
+        channel_id = cursor.fetchone()[0]
+    channel = Channel.objects.filter(pk=channel_id).values_list("name", flat=True).first()
+    return {
+        "rows": int(count),
+        "day": str(first_day)[:10],
+        "channel": channel or f"#{channel_id}",
+    }
 
 
 def _channels_with_partner_inventory(cursor: Any, scope: Scope) -> str:
@@ -667,7 +766,7 @@ def _rollup(cursor: Any, run_id: int, kind: str, scope: Scope) -> None:
     _write_kind(cursor, run_id, kind, scope, months, guard_version=False)
 
 
-def _refresh_data_states(cursor: Any) -> None:
+def _refresh_data_states(cursor: Any, run_id: int) -> None:
     """Each scope channel's last day with facts, from its published months."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     cursor.execute(
@@ -682,4 +781,11 @@ def _refresh_data_states(cursor: Any) -> None:
         "kpis_channeldatastate.published_version > excluded.published_version "
         "THEN kpis_channeldatastate.published_version ELSE excluded.published_version END",
         [now],
+    )
+    # A failure of an earlier run is over; one of a later run still stands.
+    cursor.execute(
+        "UPDATE kpis_channeldatastate SET last_failed_run_id = NULL "
+        "WHERE last_failed_run_id < %s "
+        "AND channel_id IN (SELECT channel_id FROM kpis_run_versions)",
+        [run_id],
     )

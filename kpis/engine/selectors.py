@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from channelhub.lib.fields import from_cents
 from channelhub.lib.roles import has_any_role
@@ -238,7 +238,39 @@ def recompute_run_list(*, user: Any) -> QuerySet[RecomputeRun]:
 
 
 def channel_data_state(channel: Channel) -> ChannelDataState | None:
-    return ChannelDataState.objects.filter(channel=channel).first()
+    return (
+        ChannelDataState.objects.filter(channel=channel).select_related("last_failed_run").first()
+    )
+
+
+@dataclass(frozen=True)
+class StaleFigures:
+    """Figures shown while the latest recompute of their channels failed."""
+
+    run: RecomputeRun  # the latest failed run
+    figures_from: datetime | None  # the oldest publish of the stale channels
+    channels: int  # how many channels are stale
+
+
+def stale_figures_of(state: ChannelDataState | None) -> StaleFigures | None:
+    """One channel (its state read with channel_data_state: no query)."""
+    if state is None or state.last_failed_run is None:
+        return None
+    return StaleFigures(state.last_failed_run, state.published_at, 1)
+
+
+def stale_figures(*, channels: QuerySet[Channel]) -> StaleFigures | None:
+    """Of these channels (those a user sees): two queries at most, whatever
+    their number."""
+    found = ChannelDataState.objects.filter(
+        channel_id__in=channels.values("pk"), last_failed_run__isnull=False
+    ).aggregate(count=Count("pk"), oldest=Min("published_at"), run_id=Max("last_failed_run_id"))
+    if not found["count"]:
+        return None
+    run = RecomputeRun.objects.filter(pk=found["run_id"]).first()
+    if run is None:
+        return None
+    return StaleFigures(run, found["oldest"], found["count"])
 
 
 def channel_kpi_table(*, channel: Channel, kind: str = "month", count: int = 12) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from channelhub.lib.dates import validate_fact_date
 from channels_app.channels.models import Channel
 from partners.models import Partner
 
@@ -13,7 +14,11 @@ class FeedbackForm(forms.Form):
     partner: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=Channel.objects.none(), required=False, empty_label="— the channel itself —"
     )
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label="Date",
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     score = forms.IntegerField(
         label="Recommend score (0-10)", min_value=0, max_value=10, required=False,
         help_text="How likely the customer is to recommend us: 9-10 promoters, 0-6 detractors.",

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from channelhub.lib.dates import date_window
 from channelhub.lib.tabular import (
     CsvReader,
     FileProblem,
@@ -286,20 +287,35 @@ def _parse_count(values: pa.Array, errors: RowErrors, column: str) -> pa.Array:
 
 
 def parse_date(values: pa.Array, errors: RowErrors) -> pa.Array:
+    """Dates as date32; a cell that is not a real YYYY-MM-DD day, or a day
+    outside the facts window (channelhub.lib.dates), is a row error."""
     text = strip_cells(values)
     try:  # strict ISO dates in one cast (2025-02-30 and 2025-1-5 fail it)
-        return pc.cast(text, pa.date32())
+        days = pc.cast(text, pa.date32())
+        real = pa.array(np.ones(len(text), dtype=bool))
     except pa.ArrowInvalid:
-        pass
-    shaped = pc.match_substring_regex(text, _DATE_RE)
-    parsed = pc.strptime(
-        pc.if_else(shaped, text, "1970-01-01"), format="%Y-%m-%d", unit="s", error_is_null=True
+        shaped = pc.match_substring_regex(text, _DATE_RE)
+        parsed = pc.strptime(
+            pc.if_else(shaped, text, "1970-01-01"), format="%Y-%m-%d", unit="s", error_is_null=True
+        )
+        # strptime rolls 2025-02-30 over to March: a real date prints back unchanged.
+        real = pc.and_(
+            shaped, pc.equal(pc.fill_null(pc.strftime(parsed, format="%Y-%m-%d"), ""), text)
+        )
+        reason = pc.if_else(pc.equal(text, ""), "missing date", "not a date (expected YYYY-MM-DD)")
+        errors.add("date", pc.invert(real), values, reason)
+        days = pc.cast(pc.if_else(real, parsed, pa.scalar(0, pa.timestamp("s"))), pa.date32())
+    window = date_window("facts")
+    outside = pc.and_(
+        real,
+        pc.or_(
+            pc.less(days, pa.scalar(window.first, pa.date32())),
+            pc.greater(days, pa.scalar(window.last, pa.date32())),
+        ),
     )
-    # strptime rolls 2025-02-30 over to March: a real date prints back unchanged.
-    real = pc.and_(shaped, pc.equal(pc.fill_null(pc.strftime(parsed, format="%Y-%m-%d"), ""), text))
-    reason = pc.if_else(pc.equal(text, ""), "missing date", "not a date (expected YYYY-MM-DD)")
-    errors.add("date", pc.invert(real), values, reason)
-    return pc.cast(pc.if_else(real, parsed, pa.scalar(0, pa.timestamp("s"))), pa.date32())
+    if pc.any(outside).as_py():
+        errors.add("date", outside, values, f"out of range: dates {window.message}")
+    return days
 
 
 def _lookup(keys: pa.Array, ids: pa.Array, values: pa.Array) -> pa.Array:

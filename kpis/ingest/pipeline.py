@@ -21,6 +21,8 @@ plugs its own writing in with `register_kind`, so this module never imports it.
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,10 +57,21 @@ from .checks import (
 from .progress import clear_progress, set_progress
 from .staging import FACT_COLUMNS, CopyPipe, Stage, table_to_pg_binary
 
+log = logging.getLogger(__name__)
+
 # One import writes at a time: an import's backup of "previous values" must
 # not interleave with another import replacing the same rows.
 IMPORT_WRITE_LOCK = 7_302_002
 LEASE_MINUTES = 60
+# pg_try_advisory_lock(IMPORT_RUN_LOCK, import id): held by the worker importing
+# it, from before its claim until it ends. A RUNNING import whose lock is free
+# lost its worker (SIGKILL, OOM): the sweeper sends it again at once instead of
+# after its lease (as kpis.engine.recompute.RUN_LOCK does for recomputes).
+IMPORT_RUN_LOCK = 7_304
+# Fault tests only: when set, an import that has checked its whole file writes
+# its id to this file and waits while the file exists (its progress at 100 %,
+# nothing committed), so a test can kill the worker at that point.
+PAUSE_AFTER_SCAN_ENV = "CHANNELHUB_IMPORT_PAUSE_FILE"
 
 
 @dataclass(frozen=True)
@@ -91,13 +104,16 @@ def import_kind(kind: str) -> ImportKind:
         raise LookupError(f"No import of kind {kind!r} is registered.") from None
 
 
-def _claim(run_id: int) -> ImportRun | None:
+def _claim(run_id: int, *, holder_lost: bool = False) -> ImportRun | None:
+    """Take the import if it is queued, or running with an expired lease, or
+    running while nobody holds its IMPORT_RUN_LOCK (holder_lost: its worker died)."""
     now = timezone.now()
-    claimed = ImportRun.objects.filter(
-        Q(status=ImportRun.Status.QUEUED)
-        | Q(status=ImportRun.Status.RUNNING, lease_expires_at__lt=now),
-        pk=run_id,
-    ).update(
+    claimable = Q(status=ImportRun.Status.QUEUED) | Q(
+        status=ImportRun.Status.RUNNING, lease_expires_at__lt=now
+    )
+    if holder_lost:
+        claimable |= Q(status=ImportRun.Status.RUNNING)
+    claimed = ImportRun.objects.filter(claimable, pk=run_id).update(
         status=ImportRun.Status.RUNNING,
         started_at=now,
         lease_expires_at=now + timedelta(minutes=LEASE_MINUTES),
@@ -109,9 +125,19 @@ def _claim(run_id: int) -> ImportRun | None:
 
 def import_execute(run_id: int) -> ImportRun | None:
     """Validate and write one import. Returns None if another worker has it."""
-    run = _claim(run_id)
-    if run is None:
-        return None
+    if not locks.try_advisory_lock(IMPORT_RUN_LOCK, run_id):
+        return None  # a live worker is on it (a duplicate delivery)
+    try:
+        run = _claim(run_id, holder_lost=locks.is_postgres())
+        if run is None:
+            return None
+        clear_progress(run.pk)  # a killed attempt's last progress is not this one's
+        return _execute_claimed(run)
+    finally:
+        _release_run_lock(run_id)
+
+
+def _execute_claimed(run: ImportRun) -> ImportRun:
     try:
         if run.kind != ImportRun.Kind.FACTS:
             return import_kind(run.kind).execute(run)
@@ -130,6 +156,51 @@ def import_execute(run_id: int) -> ImportRun | None:
         raise
     finally:
         clear_progress(run.pk)
+
+
+def _release_run_lock(run_id: int) -> None:
+    try:
+        locks.advisory_unlock(IMPORT_RUN_LOCK, run_id)
+    except Exception:  # the connection is gone, and the lock with it
+        log.warning("import run %s: lock already released with its connection", run_id)
+
+
+def worker_lost(run: ImportRun) -> bool:
+    """A running import whose worker died (PostgreSQL: its lock is free)."""
+    if run.status != ImportRun.Status.RUNNING or not locks.is_postgres():
+        return False
+    if not locks.try_advisory_lock(IMPORT_RUN_LOCK, run.pk):
+        return False
+    locks.advisory_unlock(IMPORT_RUN_LOCK, run.pk)
+    return True
+
+
+def _pause_point(run_id: int) -> None:
+    """See PAUSE_AFTER_SCAN_ENV: a no-op unless a fault test set it."""
+    path = os.environ.get(PAUSE_AFTER_SCAN_ENV)
+    if not path:
+        return
+    marker = Path(path)
+    marker.write_text(str(run_id))
+    deadline = time.monotonic() + 600
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def orphaned_import_ids() -> list[int]:
+    """Running imports whose worker is gone, before their lease ends (PostgreSQL
+    only: elsewhere the lease expiry is the only sign of a dead worker)."""
+    if not locks.is_postgres():
+        return []
+    running = ImportRun.objects.filter(
+        status=ImportRun.Status.RUNNING, lease_expires_at__gte=timezone.now()
+    ).values_list("pk", flat=True)
+    orphans = []
+    for run_id in running:
+        if locks.try_advisory_lock(IMPORT_RUN_LOCK, run_id):
+            locks.advisory_unlock(IMPORT_RUN_LOCK, run_id)
+            orphans.append(run_id)
+    return orphans
 
 
 @dataclass
@@ -189,6 +260,7 @@ def scan_file(
             scan.first_day = min(filter(None, [scan.first_day, result.first_day]), default=None)
             scan.last_day = max(filter(None, [scan.last_day, result.last_day]), default=None)
         set_progress(run.pk, processed=scan.rows, total=max(estimate, scan.rows))
+    _pause_point(run.pk)
     if reader.invalid:
         scan.bad_rows += len(reader.invalid)
         scan.errors = sorted(

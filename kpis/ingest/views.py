@@ -18,6 +18,7 @@ from kpis.models import ImportRun
 from . import selectors, services
 from .checks import template_csv
 from .forms import ImportForm
+from .pipeline import worker_lost
 from .progress import get_progress
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,14 @@ def _get_import_for_user(request: AuthedRequest, pk: int) -> ImportRun:
 @role_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _get_import_for_user(request, pk)
-    processed, total = (get_progress(run.pk) if run.is_active else None) or (
+    lost = worker_lost(run)
+    processed, total = (get_progress(run.pk) if run.is_active and not lost else None) or (
         run.rows_processed,
         run.rows_total,
     )
     context = {
         "run": run,
+        "worker_lost": lost,
         "errors": run.errors,
         "processed": processed,
         "total": total,

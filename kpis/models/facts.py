@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.fields import CentsField
 from channels_app.channels.models import Channel
 
@@ -147,6 +148,12 @@ class DailyFact(models.Model):
                 & Q(clicks__gte=0)
                 & (Q(inventory_value__isnull=True) | Q(inventory_value__gte=0)),
                 name="dailyfact_values_not_negative",
+            ),
+            # Fixed bounds (a check cannot read today's date): the import and
+            # the API refuse the narrower window of channelhub.lib.dates.
+            models.CheckConstraint(
+                condition=Q(day__gte=FACTS_STORED_FIRST) & Q(day__lt=FACTS_STORED_END),
+                name="dailyfact_day_in_range",
             ),
         ]
         indexes = [

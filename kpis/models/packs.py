@@ -183,6 +183,9 @@ class PackRender(models.Model):
     csv_file = models.FileField(upload_to="packs/%Y/%m/", blank=True, max_length=255)
     recipients = models.JSONField(default=list, blank=True)
     sent_to = models.JSONField(default=list, blank=True)
+    # Set when the retention sweep deleted its files (PACK_RETENTION_DAYS): the
+    # row stays, with its summary, so the archive still says what was sent.
+    files_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,9 +3,13 @@ a big run is split into."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 
 
 class RecomputeRun(models.Model):
@@ -67,6 +71,34 @@ class RecomputeRun(models.Model):
         return None
 
     @property
+    def warning(self) -> str:
+        """Rows the run skipped for their date (kpis.engine.recompute), in words."""
+        skipped = self.stats.get("skipped") if isinstance(self.stats, dict) else None
+        if not skipped:
+            return ""
+        rows = int(skipped["rows"])
+        first = "" if rows == 1 else "first: "
+        it = "it" if rows == 1 else "them"
+        return (
+            f"{self.warning_summary} ({first}{skipped['day']}, channel “{skipped['channel']}”): "
+            f"undo the import that wrote {it} or correct the row. Every other row was computed."
+        )
+
+    @property
+    def warning_summary(self) -> str:
+        """The warning without names (for /health/, which answers without sign-in)."""
+        skipped = self.stats.get("skipped") if isinstance(self.stats, dict) else None
+        if not skipped:
+            return ""
+        rows = int(skipped["rows"])
+        what = "1 fact row" if rows == 1 else f"{rows} fact rows"
+        was = "was" if rows == 1 else "were"
+        return (
+            f"{what} dated outside {FACTS_STORED_FIRST} to "
+            f"{FACTS_STORED_END - timedelta(days=1)} {was} skipped"
+        )
+
+    @property
     def scope_label(self) -> str:
         channels = (
             "all channels" if self.channel_ids is None else f"{len(self.channel_ids)} channel(s)"
@@ -87,6 +119,9 @@ class RecomputeBatch(models.Model):
     index = models.PositiveIntegerField()
     channel_ids = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When a worker last took it (under its BATCH_LOCK): a pending batch that
+    # was started and whose lock is free lost its worker (kpis.engine.recompute).
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows = models.BigIntegerField(default=0)
     # {channel_id: facts_version} read before the batch scanned the facts.

@@ -120,6 +120,16 @@ class ChannelDataState(models.Model):
     last_fact_day = models.DateField(null=True, blank=True)
     published_version = models.BigIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The latest recompute of this channel failed (cleared by a later run that
+    # succeeds): the dashboards say their figures are stale, with its error.
+    last_failed_run = models.ForeignKey(
+        "kpis.RecomputeRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["channel"]

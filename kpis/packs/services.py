@@ -135,6 +135,49 @@ def pack_delete(*, pack: ReviewPack) -> None:
         storage.delete(name)
 
 
+# Renders whose files one sweep transaction forgets (then deletes from storage).
+RETENTION_BATCH = 500
+
+
+def packs_retention_sweep(*, now: datetime | None = None) -> int:
+    """Delete the files of archived renders older than PACK_RETENTION_DAYS and
+    mark their rows (files_removed_at). Returns how many renders were swept.
+
+    The row is updated first and the files deleted once that committed: a
+    crash in between leaves an unreferenced file (swept by nobody, harmless),
+    never a row pointing at a missing file.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PACK_RETENTION_DAYS)
+    swept = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                PackRender.objects.select_for_update(skip_locked=True)
+                .filter(created_at__lt=cutoff, files_removed_at__isnull=True)
+                .exclude(status__in=PackRender.ACTIVE)
+                .exclude(html_file="", csv_file="")
+                .order_by("pk")[:RETENTION_BATCH]
+            )
+            files = [
+                (f.storage, f.name)
+                for r in batch
+                for f in (r.html_file, r.csv_file)
+                if f and f.name
+            ]
+            PackRender.objects.filter(pk__in=[r.pk for r in batch]).update(
+                html_file="", csv_file="", files_removed_at=now
+            )
+        for storage, name in files:
+            try:
+                storage.delete(name)
+            except OSError:
+                log.warning("pack retention: could not delete %s", name)
+        swept += len(batch)
+        if len(batch) < RETENTION_BATCH:
+            return swept
+
+
 def recipients(pack: ReviewPack) -> list[str]:
     """Subscribers with an email address, then the extra addresses; no duplicates."""
     seen: set[str] = set()

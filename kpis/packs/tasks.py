@@ -10,7 +10,13 @@ from celery import shared_task
 from channelhub.lib.logs import job_note
 from kpis.jobs import LIMITS, TRANSIENT, countdown
 
-from .services import PACK_RENDER_TASK, RetryLater, pack_render_execute, packs_dispatch
+from .services import (
+    PACK_RENDER_TASK,
+    RetryLater,
+    pack_render_execute,
+    packs_dispatch,
+    packs_retention_sweep,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +36,12 @@ def packs_dispatch_task() -> None:
     created = packs_dispatch()
     if created:
         log.info("review packs queued: %s", [r.pk for r in created])
+
+
+@shared_task(name="kpis.packs_retention", ignore_result=True, soft_time_limit=600, time_limit=660)
+def packs_retention_task() -> None:
+    """Beat, daily: delete archived pack files older than PACK_RETENTION_DAYS."""
+    swept = packs_retention_sweep()
+    job_note(pack_renders_swept=swept)
+    if swept:
+        log.info("review pack retention: files of %s render(s) removed", swept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -110,7 +111,19 @@ def _render_for(request: AuthedRequest, pk: int) -> PackRender:
 def render_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _render_for(request, pk)
     template = "kpis/pack/_render_status.html" if request.htmx else "kpis/pack/render.html"
-    return render(request, template, {"item": item, "pack": item.pack})
+    return render(
+        request,
+        template,
+        {"item": item, "pack": item.pack, "retention_days": settings.PACK_RETENTION_DAYS},
+    )
+
+
+def _missing_file(item: PackRender) -> str:
+    if item.files_removed_at:
+        return (
+            f"This pack's files were removed after {settings.PACK_RETENTION_DAYS} days (retention)."
+        )
+    return "This pack has no file (it did not render)."
 
 
 @role_required
@@ -119,7 +132,7 @@ def render_file(request: AuthedRequest, pk: int) -> FileResponse:
     or, with ?download=1, saved as a file that works offline."""
     item = _render_for(request, pk)
     if not item.html_file:
-        raise Http404("This pack has no file (it did not render).")
+        raise Http404(_missing_file(item))
     download = request.GET.get("download") == "1"
     response = FileResponse(
         item.html_file.open("rb"),
@@ -136,7 +149,7 @@ def render_file(request: AuthedRequest, pk: int) -> FileResponse:
 def render_csv(request: AuthedRequest, pk: int) -> FileResponse:
     item = _render_for(request, pk)
     if not item.csv_file:
-        raise Http404("This pack has no file (it did not render).")
+        raise Http404(_missing_file(item))
     return FileResponse(
         item.csv_file.open("rb"),
         content_type="text/csv; charset=utf-8",

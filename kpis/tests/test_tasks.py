@@ -22,6 +22,7 @@ KPI_TASKS = {
     "kpis.dashboards_render",
     "kpis.pack_render",
     "kpis.packs_dispatch",
+    "kpis.packs_retention",
 }
 
 
@@ -40,6 +41,7 @@ def test_every_task_a_beat_schedule_names_is_registered(registered):
         "kpis.recompute_all",
         "kpis.sweeper",
         "kpis.packs_dispatch",
+        "kpis.packs_retention",
         "partners.partner_daily_task",
         "partners.conflict_detection_task",
         "channelhub.heartbeat",

@@ -19,6 +19,7 @@ from channelhub.lib.api import (
     FormModelSerializer,
     request_user,
 )
+from channelhub.lib.dates import validate_business_date
 from partners.directory import selectors as directory_selectors
 from partners.directory.api import (
     PartnerScopedViewSet,
@@ -162,8 +163,10 @@ class InteractionViewSet(
 class ActionItemSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     owner = serializers.CharField(max_length=120, help_text="Who does it.")
-    due_on = serializers.DateField()
-    done_on = serializers.DateField(required=False, allow_null=True)
+    due_on = serializers.DateField(validators=[validate_business_date])
+    done_on = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_business_date]
+    )
 
 
 class ReviewSerializer(FormModelSerializer):
@@ -184,6 +187,7 @@ class ReviewSerializer(FormModelSerializer):
     next_review_on = serializers.DateField(
         required=False,
         allow_null=True,
+        validators=[validate_business_date],
         help_text="Empty: the partner's tier cadence after this review.",
     )
 

@@ -23,6 +23,7 @@ from channelhub.lib.api import (
     request_user,
     validate_with_form,
 )
+from channelhub.lib.dates import validate_business_date
 from channels_app.channels.models import Channel
 
 from . import selectors, services
@@ -222,7 +223,12 @@ class PartnerDetailSerializer(PartnerSerializer):
 
 class PartnerStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Partner.Status.choices)
-    changed_on = serializers.DateField(required=False, allow_null=True, help_text="Empty: today.")
+    changed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        validators=[validate_business_date],
+        help_text="Empty: today.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 

@@ -100,7 +100,7 @@ BAD_POST = {
     "customer_name": "Hijacked",
     "country": "DE",
     "estimated_value": "1",
-    "expected_close_on": "2099-01-01",
+    "expected_close_on": "2030-01-01",
     "decision": "approve",
     "status": "investigating",
     "body": "Hijacked",

@@ -98,6 +98,21 @@ def test_invalid_filters_fall_back_to_defaults_and_say_so(viewer_client, portfol
     assert "The end is before the start." in response.text
 
 
+@pytest.mark.parametrize(
+    "url",
+    [URL, reverse("home"), reverse("kpis:portfolio-csv"), "/kpis/dashboard/channels/web-shop/"],
+)
+def test_a_range_outside_the_facts_window_falls_back_and_says_so(
+    viewer_client, portfolio_data, url
+):
+    response = viewer_client.get(
+        url, {"period": "month", "start": "0001-01-01", "end": "9999-12-31"}
+    )
+    assert response.status_code == 200
+    if "csv" not in url:
+        assert "out of range: dates must be between 2000-01-01 and" in response.text
+
+
 def test_the_charts_carry_the_table_numbers(viewer_client, portfolio_data):
     figures = viewer_client.get(URL, RANGE).context["data"].figures
     roi_bars = figures["roi_by_channel"]["data"][0]

@@ -168,3 +168,20 @@ def test_feedback_import_through_the_page(
     assert response["Location"] == run.get_absolute_url()
     assert (run.kind, run.status, run.rows_added) == ("feedback", "succeeded", 1)
     assert "1 feedback entry added" in marketing_client.get(run.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1999-12-31"])
+def test_feedback_dated_outside_the_facts_window_is_refused(marketing_client, shop, day):
+    response = marketing_client.post(
+        reverse("kpis:feedback-create"), {"channel": shop.pk, "day": day, "score": "9"}
+    )
+    assert response.status_code == 200
+    assert (
+        "out of range: dates must be between 2000-01-01"
+        in response.context["form"].errors["day"][0]
+    )
+    assert f'value="{day}"' in response.text  # what was typed is kept
+    run = feedback_file([[day, "web-shop", "", "9", "", "", ""]])
+    assert run.status == ImportRun.Status.REJECTED
+    assert "out of range" in run.errors[0]["reason"]
+    assert not CustomerFeedback.objects.exists()

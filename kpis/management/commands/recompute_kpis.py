@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from channelhub.lib.dates import date_window
 from channels_app.channels.models import Channel
 from kpis.engine.recompute import FACT_KINDS, ROLLUP_KINDS, recompute_execute
 from kpis.models import RecomputeRun
@@ -42,6 +43,11 @@ class Command(BaseCommand):
         start, end = options["start"], options["end"]
         if (start is None) != (end is None):
             raise CommandError("Give both --start and --end, or neither.")
+        window = date_window("facts")
+        for flag, day in (("--start", start), ("--end", end)):
+            problem = window.problem(day)
+            if problem:
+                raise CommandError(f"{flag} {problem}")
         if start and end and end < start:
             raise CommandError("--end is before --start.")
         kinds = [k.strip() for k in options["kinds"].split(",") if k.strip()]
