@@ -46,6 +46,7 @@ PORTAL_OBJECT_ROUTES = (
     "portal:claim-create",
     "portal:claim-proof",
     "portal:deal-detail",
+    "portal:training-certificate",
 )
 # Every URL but the portal's, the public ones and the account pages a partner
 # user keeps (their own password: ACCOUNT_URL_NAMES of the gate).
@@ -69,6 +70,10 @@ def _portal_world() -> tuple[World, Any, Any]:
     world.claim.proof.save("proof.pdf", ContentFile(pdf_bytes()), save=False)
     world.claim.proof_name, world.claim.proof_type = "proof.pdf", "application/pdf"
     world.claim.save()
+    completion = world.completion
+    completion.certificate.save("certificate.pdf", ContentFile(pdf_bytes()), save=False)
+    completion.certificate_name, completion.certificate_type = "certificate.pdf", "application/pdf"
+    completion.save()
     IncentiveProgram.objects.filter(pk=world.program.pk).update(
         kind="mdf", mdf_allocation=Decimal("100000"), start_date="2025-01-01", end_date=None
     )

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,9 +31,10 @@ from partners.access.forms import (
     ActionItemDoneForm,
     MessageForm,
     PortalClaimForm,
+    PortalTrainingForm,
 )
 from partners.access.models import PortalAccount
-from partners.access.views import claim_proof_response
+from partners.access.views import claim_proof_response, upload_response
 from partners.deals import services as deals_services
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
@@ -257,6 +258,52 @@ def claim_proof(request: PortalRequest, pk: int) -> HttpResponse:
         selectors.portal_claims(partner=request.portal_account.partner), pk=pk
     )
     return claim_proof_response(claim)
+
+
+@portal_required
+def training(request: PortalRequest) -> HttpResponse:
+    """The programme's training for the signed-in person: what is due, what is
+    done; they record a module they completed, with its certificate."""
+    account = request.portal_account
+    form = PortalTrainingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            completion = services.training_completed_by_partner(
+                account=account, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Recorded: you completed “{completion.module.name}”.")
+            return redirect("portal:training")
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/training.html",
+        {
+            "partner": account.partner,
+            "contact": account.contact,
+            "today": today,
+            "form": form,
+            "completions": list(selectors.portal_completions(contact=account.contact)[:50]),
+            **selectors.portal_training(contact=account.contact, today=today),
+        },
+    )
+
+
+@portal_required
+def training_certificate(request: PortalRequest, pk: int) -> HttpResponse:
+    """The certificate uploaded with a completion of one of the partner's people."""
+    completion = get_object_or_404(
+        selectors.portal_partner_completions(partner=request.portal_account.partner), pk=pk
+    )
+    if not completion.certificate:
+        raise Http404("This completion has no certificate.")
+    return upload_response(
+        completion.certificate,
+        name=completion.certificate_name or "certificate",
+        kind=completion.certificate_type,
+    )
 
 
 def _client_address(request: HttpRequest) -> str:

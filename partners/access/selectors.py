@@ -4,7 +4,7 @@ partner's object is simply not in the queryset (404)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from partners.activity.models import PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
-from partners.directory.models import Partner, Tier
-from partners.enablement.models import Certification
+from partners.directory.models import Partner, PartnerContact, Tier
+from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
+from partners.enablement.selectors import CERTIFICATION_EXPIRING_DAYS
 from partners.incentives.models import IncentiveProgram, MdfClaim
 from partners.incentives.selectors import mdf_funds_left, mdf_period_label
 
@@ -123,3 +124,55 @@ def portal_fund_rows(*, partner: Partner, today: date) -> list[dict[str, Any]]:
 
 def portal_claims(*, partner: Partner) -> QuerySet[MdfClaim]:
     return MdfClaim.objects.filter(partner=partner).select_related("program")
+
+
+def portal_training(*, contact: PartnerContact, today: date) -> dict[str, list[dict[str, Any]]]:
+    """The programme's active training modules for one person: what is due
+    (never completed, or its certification expired or expiring within
+    CERTIFICATION_EXPIRING_DAYS) and what is done. Three queries."""
+    completions: dict[int, TrainingCompletion] = {}
+    for each in portal_completions(contact=contact):
+        completions.setdefault(each.module_id, each)  # the latest first
+    certifications = {
+        c.module_id: c for c in Certification.objects.filter(contact=contact, module__isnull=False)
+    }
+    soon = today + timedelta(days=CERTIFICATION_EXPIRING_DAYS)
+    due: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
+    for module in TrainingModule.objects.filter(is_active=True).order_by("name", "pk"):
+        completion = completions.get(module.pk)
+        certification = certifications.get(module.pk)
+        row: dict[str, Any] = {
+            "module": module,
+            "completion": completion,
+            "certification": certification,
+        }
+        if completion is None:
+            row["why"] = "Not completed yet"
+            due.append(row)
+        elif module.certification_valid_days and (
+            certification is None
+            or (certification.expires_on is not None and certification.expires_on <= soon)
+        ):
+            expired = certification is None or (
+                certification.expires_on is not None and certification.expires_on < today
+            )
+            row["why"] = "Certification expired" if expired else "Certification expiring soon"
+            due.append(row)
+        else:
+            done.append(row)
+    return {"due": due, "done": done}
+
+
+def portal_completions(*, contact: PartnerContact) -> QuerySet[TrainingCompletion]:
+    """One person's training completions, the latest first."""
+    return (
+        TrainingCompletion.objects.filter(contact=contact)
+        .select_related("module")
+        .order_by("-completed_on", "-pk")
+    )
+
+
+def portal_partner_completions(*, partner: Partner) -> QuerySet[TrainingCompletion]:
+    """The completions of the partner's people (the certificate download checks it)."""
+    return TrainingCompletion.objects.filter(contact__partner=partner)

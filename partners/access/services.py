@@ -33,6 +33,8 @@ from partners.activity.services import action_item_set_done, interaction_create
 from partners.contracts.documents import check_document
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact
+from partners.enablement.models import TrainingCompletion, TrainingModule
+from partners.enablement.services import training_completion_record
 from partners.incentives.models import IncentiveProgram, MdfClaim
 from partners.incentives.services import claim_submit
 
@@ -347,3 +349,37 @@ def claim_submit_by_partner(
     claim.proof.save(proof.name, proof, save=False)
     claim.save(update_fields=["proof", "proof_name", "proof_type"])
     return claim
+
+
+@transaction.atomic
+def training_completed_by_partner(
+    *,
+    account: PortalAccount,
+    module: TrainingModule,
+    completed_on: date,
+    certificate: Any = None,
+) -> TrainingCompletion:
+    """A partner user records that they (their own contact) completed a module,
+    with the course's certificate if they have one. Goes through the same
+    service as inside: a certifying module grants or renews the person's one
+    certification of its kind."""
+    if not module.is_active:
+        raise ValidationError({"module": "This training module is no longer offered."})
+    kind = None
+    if certificate is not None:
+        try:
+            kind = check_document(certificate)
+        except ValidationError as exc:
+            raise ValidationError({"certificate": exc.messages}) from None
+    completion = training_completion_record(
+        contact=account.contact,
+        module=module,
+        completed_on=completed_on,
+        recorded_by=account.user,
+    )
+    if certificate is not None and kind is not None:
+        completion.certificate_name = PurePath(certificate.name).name[:200]
+        completion.certificate_type = kind.content_type
+        completion.certificate.save(certificate.name, certificate, save=False)
+        completion.save(update_fields=["certificate", "certificate_name", "certificate_type"])
+    return completion

@@ -4,7 +4,7 @@ see) is channelhub/portal, above the KPI engine."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -95,15 +95,20 @@ def claim_proof_response(claim: MdfClaim) -> HttpResponse:
     """A claim's proof as a download that no browser runs (the portal uses it too)."""
     if not claim.proof:
         raise Http404("This claim has no proof attached.")
+    return upload_response(claim.proof, name=claim.proof_name or "proof", kind=claim.proof_type)
+
+
+def upload_response(file: Any, *, name: str, kind: str) -> HttpResponse:
+    """An uploaded file as a download that no browser runs."""
     try:
-        handle = claim.proof.open("rb")
+        handle = file.open("rb")
     except FileNotFoundError:
-        raise Http404("The proof file is missing.") from None
+        raise Http404("The file is missing.") from None
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=claim.proof_name or "proof",
-        content_type=claim.proof_type or "application/octet-stream",
+        filename=name,
+        content_type=kind or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
