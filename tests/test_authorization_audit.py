@@ -405,6 +405,14 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"module": w.module.pk, "completed_on": "2025-03-01"},
     ),
     "portal:training-certificate": Route(kwargs=pk("completion")),
+    "portal:contracts": Route(),
+    "portal:contract-document": Route(kwargs=pk("contract")),
+    "portal:contract-acknowledge": Route(
+        post_only=True,
+        kwargs=pk("contract"),
+        writes=POST,
+        data=lambda w: {"terms_as_of": w.contract.updated_at.isoformat()},
+    ),
     "portal:accept": Route(
         kwargs=lambda w: {"token": "not-a-token"},
         writes=POST,

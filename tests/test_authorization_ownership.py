@@ -143,6 +143,7 @@ NOT_OWNED: dict[str, str] = {
     "portal:messages": PORTAL_AXIS,
     "portal:claim-create": PORTAL_AXIS,
     "portal:training": PORTAL_AXIS,
+    "portal:contract-acknowledge": PORTAL_AXIS,
 }
 
 WRITE_ROUTES = sorted(

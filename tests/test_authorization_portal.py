@@ -45,6 +45,8 @@ PORTAL_OBJECT_ROUTES = (
     "portal:action-done",
     "portal:claim-create",
     "portal:claim-proof",
+    "portal:contract-acknowledge",
+    "portal:contract-document",
     "portal:deal-detail",
     "portal:training-certificate",
 )
@@ -70,6 +72,9 @@ def _portal_world() -> tuple[World, Any, Any]:
     world.claim.proof.save("proof.pdf", ContentFile(pdf_bytes()), save=False)
     world.claim.proof_name, world.claim.proof_type = "proof.pdf", "application/pdf"
     world.claim.save()
+    world.contract.document.save("contract.pdf", ContentFile(pdf_bytes()), save=False)
+    world.contract.document_name, world.contract.document_type = "contract.pdf", "application/pdf"
+    world.contract.save()
     completion = world.completion
     completion.certificate.save("certificate.pdf", ContentFile(pdf_bytes()), save=False)
     completion.certificate_name, completion.certificate_type = "certificate.pdf", "application/pdf"

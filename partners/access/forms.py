@@ -95,3 +95,9 @@ class PortalTrainingForm(Form):
         if value > timezone.localdate():
             raise forms.ValidationError("A completion cannot be in the future.")
         return value
+
+
+class ContractAcknowledgeForm(Form):
+    """The terms acknowledged: the contract's last change the page showed."""
+
+    terms_as_of = forms.DateTimeField(widget=forms.HiddenInput)

@@ -18,7 +18,7 @@ from partners.enablement.selectors import CERTIFICATION_EXPIRING_DAYS
 from partners.incentives.models import IncentiveProgram, MdfClaim
 from partners.incentives.selectors import mdf_funds_left, mdf_period_label
 
-from .models import PortalAccount, PortalInvitation, PortalMessage
+from .models import ContractAcknowledgement, PortalAccount, PortalInvitation, PortalMessage
 
 
 def portal_account_for(*, user: Any) -> PortalAccount | None:
@@ -176,3 +176,46 @@ def portal_completions(*, contact: PartnerContact) -> QuerySet[TrainingCompletio
 def portal_partner_completions(*, partner: Partner) -> QuerySet[TrainingCompletion]:
     """The completions of the partner's people (the certificate download checks it)."""
     return TrainingCompletion.objects.filter(contact__partner=partner)
+
+
+def portal_contracts(*, partner: Partner) -> QuerySet[Contract]:
+    """The partner's contracts with what their pages show (a fixed number of queries)."""
+    return (
+        Contract.objects.filter(partner=partner)
+        .prefetch_related("exclusive_territories", "attestations", "acknowledgements")
+        .order_by("-start_on", "-pk")
+    )
+
+
+def current_acknowledgement(contract: Contract) -> ContractAcknowledgement | None:
+    """The acknowledgement of the contract's terms as they stand now, if any
+    (from the prefetched acknowledgements when there are)."""
+    for acknowledgement in contract.acknowledgements.all():
+        if acknowledgement.terms_as_of == contract.updated_at:
+            return acknowledgement
+    return None
+
+
+def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, Any]]:
+    """Each contract with its state today and its current acknowledgement."""
+    rows = []
+    for contract in contracts:
+        if contract.end_on is not None and contract.end_on < today:
+            state = "ended"
+        elif contract.start_on > today:
+            state = "upcoming"
+        else:
+            state = "in force"
+        rows.append(
+            {
+                "contract": contract,
+                "state": state,
+                "acknowledgement": current_acknowledgement(contract),
+                "earlier": [
+                    a
+                    for a in contract.acknowledgements.all()
+                    if a.terms_as_of != contract.updated_at
+                ][:1],
+            }
+        )
+    return rows

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from channelhub.lib.roles import PARTNER_USER
 from partners.activity.models import Interaction, ReviewActionItem
 from partners.activity.services import action_item_set_done, interaction_create
 from partners.contracts.documents import check_document
+from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact
 from partners.enablement.models import TrainingCompletion, TrainingModule
@@ -41,6 +42,7 @@ from partners.incentives.services import claim_submit
 from .models import (
     INVITATION_DAYS,
     PORTAL_CLOSED_STATUSES,
+    ContractAcknowledgement,
     PortalAccount,
     PortalInvitation,
     PortalMessage,
@@ -383,3 +385,47 @@ def training_completed_by_partner(
         completion.certificate.save(certificate.name, certificate, save=False)
         completion.save(update_fields=["certificate", "certificate_name", "certificate_type"])
     return completion
+
+
+@transaction.atomic
+def contract_acknowledge(
+    *, account: PortalAccount, contract: Contract, terms_as_of: Any
+) -> ContractAcknowledgement:
+    """A partner user acknowledges their partner's contract terms as they saw
+    them (`terms_as_of`: the contract's last change shown on their page).
+
+    Refused when the terms changed since the page was shown (they must read
+    the new ones), when the contract has ended, or when these terms are
+    already acknowledged (by anyone at the partner)."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if locked.partner_id != account.partner_id:
+        raise ValidationError("This contract belongs to another partner.")
+    if locked.end_on is not None and locked.end_on < timezone.localdate():
+        raise ValidationError("This contract has ended: there is nothing to acknowledge.")
+    if terms_as_of != locked.updated_at:
+        raise ValidationError(
+            "The terms changed while you were reading them: read them again, then acknowledge."
+        )
+    held = ContractAcknowledgement.objects.filter(
+        contract=locked, terms_as_of=locked.updated_at
+    ).first()
+    if held is not None:
+        raise ValidationError(
+            f"These terms were already acknowledged by {held.name} "
+            f"on {timezone.localtime(held.acknowledged_at):%Y-%m-%d}."
+        )
+    user = account.user
+    who = account.contact.name or user.get_full_name()
+    acknowledgement = ContractAcknowledgement(
+        contract=locked,
+        user=user,
+        name=f"{who} ({user.email or user.get_username()})"[:300],
+        terms_as_of=locked.updated_at,
+    )
+    acknowledgement.full_clean()
+    try:
+        with transaction.atomic():
+            acknowledgement.save()
+    except IntegrityError:  # the same terms, acknowledged at the same moment
+        raise ValidationError("These terms are already acknowledged.") from None
+    return acknowledgement
