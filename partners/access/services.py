@@ -317,6 +317,36 @@ def _on_deal_decided(sender: object, *, deal: DealRegistration, **kwargs: object
     )
 
 
+def _on_claim_decided(sender: object, *, claim: MdfClaim, **kwargs: object) -> None:
+    """Email who filed a fund claim in the portal that it was approved or rejected.
+
+    A claim filed inside (by the partner manager), or by someone whose account
+    is shut since, goes to the partner's other portal users. Only accounts
+    open now are written to.
+    """
+    accounts = [
+        a
+        for a in PortalAccount.objects.select_related("user", "contact", "partner").filter(
+            partner_id=claim.partner_id
+        )
+        if a.is_open
+    ]
+    filer = [a for a in accounts if a.user_id == claim.created_by_id]
+    recipients = [a.user.email for a in (filer or accounts)]
+    _notify(
+        subject=(
+            f"Your fund claim of {claim.amount:,.2f} from {claim.program.name}: "
+            f"{claim.get_status_display()}"
+        ),
+        template="portal/email/claim_decided.txt",
+        context={
+            "claim": claim,
+            "link": settings.SITE_URL + reverse("portal:funds") + "#claims",
+        },
+        to=recipients,
+    )
+
+
 @transaction.atomic
 def claim_submit_by_partner(
     *,
