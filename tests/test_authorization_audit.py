@@ -288,6 +288,7 @@ ROUTES: dict[str, Route] = {
     "partners:contact-delete": Route(kwargs=pk("contact"), writes=POST),
     "partners:contact-invite": Route(post_only=True, kwargs=pk("contact"), writes=POST),
     "partners:claim-proof": Route(kwargs=pk("claim")),
+    "partners:training-certificate": Route(kwargs=pk("completion")),
     "partners:step-toggle": Route(post_only=True, kwargs=pk("step"), writes=POST),
     "partners:certification-delete": Route(post_only=True, kwargs=pk("certification"), writes=POST),
     "partners:contract-edit": Route(kwargs=pk("contract"), writes=POST),

@@ -19,6 +19,7 @@ from partners.directory.selectors import (
     partner_detail_queryset,
     visible_partners,
 )
+from partners.enablement.models import TrainingCompletion
 from partners.incentives.models import MdfClaim
 
 from . import selectors, services
@@ -126,3 +127,22 @@ def claim_proof(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     return claim_proof_response(claim)
+
+
+@role_required
+def training_certificate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The certificate a partner user uploaded with a training completion in
+    the portal, for whoever sees the partner."""
+    completion = get_for_user(
+        request,
+        TrainingCompletion.objects.filter(contact__partner__in=visible_partners(user=request.user)),
+        "partners.view_training_certificate",
+        pk=pk,
+    )
+    if not completion.certificate:
+        raise Http404("This completion has no certificate.")
+    return upload_response(
+        completion.certificate,
+        name=completion.certificate_name or "certificate",
+        kind=completion.certificate_type,
+    )

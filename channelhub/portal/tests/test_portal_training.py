@@ -208,3 +208,19 @@ def test_the_training_page_query_count_does_not_grow_with_data(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("portal:training"))
     assert response.status_code == 200
+
+
+def test_the_partner_manager_reads_the_certificate_inside_and_a_partner_user_not(world):
+    signed_in_client(world["alice"]).post(
+        reverse("portal:training"), _done(world["sales"], certificate=_pdf())
+    )
+    completion = TrainingCompletion.objects.get()
+    url = reverse("partners:training-certificate", args=[completion.pk])
+
+    page = signed_in_client(world["paul"]).get(world["acme"].get_absolute_url())
+    assert url in page.text
+    inside = signed_in_client(world["paul"]).get(url)
+    assert inside.status_code == 200
+    assert b"".join(inside.streaming_content) == pdf_bytes()
+    assert signed_in_client(world["alice"]).get(url).status_code == 403
+    assert signed_in_client(world["bob"]).get(url).status_code == 403
