@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.access.models import PortalAccount, PortalInvitation, PortalMessage
+from partners.access.models import (
+    ContractAcknowledgement,
+    PortalAccount,
+    PortalInvitation,
+    PortalMessage,
+)
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem, ReviewRevision
 from partners.attention.models import PartnerFlag, ReminderLog
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
@@ -466,3 +471,14 @@ class PortalMessageAdmin(admin.ModelAdmin):
     list_filter = ("direction",)
     search_fields = ("partner__name", "body")
     readonly_fields = ("partner", "direction", "sender", "body", "interaction", "created_at")
+
+
+@admin.register(ContractAcknowledgement)
+class ContractAcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ("contract", "name", "acknowledged_at")
+    list_select_related = ("contract", "contract__partner")
+    search_fields = ("name", "contract__partner__name", "contract__reference")
+    readonly_fields = ("contract", "user", "name", "terms_as_of", "acknowledged_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a partner user acknowledges in the portal

@@ -34,3 +34,8 @@ partner_review_schedule_changed = Signal()
 # (keyword `deal`); the partner portal (partners.access) emails the partner's
 # users once it commits.
 deal_decided = Signal()
+
+# Sent inside the transaction that approved or rejected a fund claim (keyword
+# `claim`); the partner portal (partners.access) emails who filed it once it
+# commits.
+claim_decided = Signal()

@@ -13,7 +13,12 @@ sub-domain's package:
 - access: partner users' portal accounts, their invitations, the message thread
 """
 
-from partners.access.models import PortalAccount, PortalInvitation, PortalMessage
+from partners.access.models import (
+    ContractAcknowledgement,
+    PortalAccount,
+    PortalInvitation,
+    PortalMessage,
+)
 from partners.activity.models import Interaction, PartnerReview, ReviewActionItem, ReviewRevision
 from partners.attention.models import PartnerFlag, ReminderLog
 from partners.conflicts.models import ConflictCase, ConflictNote, PriceObservation, Product
@@ -44,6 +49,7 @@ __all__ = [
     "ConflictCase",
     "ConflictNote",
     "Contract",
+    "ContractAcknowledgement",
     "DealRegistration",
     "IncentivePayout",
     "IncentiveProgram",

@@ -119,6 +119,8 @@ rules.add_perm("partners.view_portalmessage", has_any_role)
 rules.add_perm("partners.add_portalmessage", edits_partner)
 # The proof a partner attached to a fund claim: read like signed contracts.
 rules.add_perm("partners.view_mdfclaim_proof", has_any_role)
+# The certificate a partner user uploaded with a training completion: the same.
+rules.add_perm("partners.view_training_certificate", has_any_role)
 
 
 # Incentive programmes: partner managers and marketing managers define them;

@@ -18,6 +18,11 @@ urlpatterns = [
     path("new/", directory_views.partner_create, name="create"),
     path("incentives/", include("partners.incentives.urls")),
     path("incentives/claims/<int:pk>/proof/", access_views.claim_proof, name="claim-proof"),
+    path(
+        "contacts/training/<int:pk>/certificate/",
+        access_views.training_certificate,
+        name="training-certificate",
+    ),
     path("reviews/", attention_views.reviews_due, name="reviews-due"),
     path("reviews/<int:pk>/", activity_views.review_detail, name="review-detail"),
     path("reviews/<int:pk>/edit/", activity_views.review_edit, name="review-edit"),

@@ -35,6 +35,7 @@ from rest_framework.test import APIClient
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
 from kpis.models import PackRender, ReviewPack
+from partners.models import TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
 from tests.factories import (
@@ -57,6 +58,7 @@ from tests.factories import (
     ProductFactory,
     RecomputeRunFactory,
     ReviewFactory,
+    TrainingModuleFactory,
     UserFactory,
     make_audit,
 )
@@ -102,6 +104,7 @@ def build_world() -> World:
     program = IncentiveProgramFactory(channel=channel, created_by=paul, owner=paul)
     product = ProductFactory()
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
+    module = TrainingModuleFactory(name="Selling our products")
     objs = {
         "channel": channel,
         "objective": ObjectiveFactory(channel=channel),
@@ -109,6 +112,10 @@ def build_world() -> World:
         "contact": contact,
         "step": OnboardingStepFactory(partner=partner),
         "certification": CertificationFactory(contact=contact),
+        "module": module,
+        "completion": TrainingCompletion.objects.create(
+            contact=contact, module=module, completed_on=date(2025, 1, 10)
+        ),
         "contract": ContractFactory(partner=partner),
         "interaction": InteractionFactory(
             partner=partner, logged_by=paul, follow_up_on=date(2025, 3, 8)
@@ -281,6 +288,7 @@ ROUTES: dict[str, Route] = {
     "partners:contact-delete": Route(kwargs=pk("contact"), writes=POST),
     "partners:contact-invite": Route(post_only=True, kwargs=pk("contact"), writes=POST),
     "partners:claim-proof": Route(kwargs=pk("claim")),
+    "partners:training-certificate": Route(kwargs=pk("completion")),
     "partners:step-toggle": Route(post_only=True, kwargs=pk("step"), writes=POST),
     "partners:certification-delete": Route(post_only=True, kwargs=pk("certification"), writes=POST),
     "partners:contract-edit": Route(kwargs=pk("contract"), writes=POST),
@@ -393,6 +401,19 @@ ROUTES: dict[str, Route] = {
         },
     ),
     "portal:claim-proof": Route(kwargs=pk("claim")),
+    "portal:training": Route(
+        writes=POST,
+        data=lambda w: {"module": w.module.pk, "completed_on": "2025-03-01"},
+    ),
+    "portal:training-certificate": Route(kwargs=pk("completion")),
+    "portal:contracts": Route(),
+    "portal:contract-document": Route(kwargs=pk("contract")),
+    "portal:contract-acknowledge": Route(
+        post_only=True,
+        kwargs=pk("contract"),
+        writes=POST,
+        data=lambda w: {"terms_as_of": w.contract.updated_at.isoformat()},
+    ),
     "portal:accept": Route(
         kwargs=lambda w: {"token": "not-a-token"},
         writes=POST,

@@ -142,6 +142,8 @@ NOT_OWNED: dict[str, str] = {
     "portal:deal-create": PORTAL_AXIS,
     "portal:messages": PORTAL_AXIS,
     "portal:claim-create": PORTAL_AXIS,
+    "portal:training": PORTAL_AXIS,
+    "portal:contract-acknowledge": PORTAL_AXIS,
 }
 
 WRITE_ROUTES = sorted(

@@ -45,7 +45,10 @@ PORTAL_OBJECT_ROUTES = (
     "portal:action-done",
     "portal:claim-create",
     "portal:claim-proof",
+    "portal:contract-acknowledge",
+    "portal:contract-document",
     "portal:deal-detail",
+    "portal:training-certificate",
 )
 # Every URL but the portal's, the public ones and the account pages a partner
 # user keeps (their own password: ACCOUNT_URL_NAMES of the gate).
@@ -69,6 +72,13 @@ def _portal_world() -> tuple[World, Any, Any]:
     world.claim.proof.save("proof.pdf", ContentFile(pdf_bytes()), save=False)
     world.claim.proof_name, world.claim.proof_type = "proof.pdf", "application/pdf"
     world.claim.save()
+    world.contract.document.save("contract.pdf", ContentFile(pdf_bytes()), save=False)
+    world.contract.document_name, world.contract.document_type = "contract.pdf", "application/pdf"
+    world.contract.save()
+    completion = world.completion
+    completion.certificate.save("certificate.pdf", ContentFile(pdf_bytes()), save=False)
+    completion.certificate_name, completion.certificate_type = "certificate.pdf", "application/pdf"
+    completion.save()
     IncentiveProgram.objects.filter(pk=world.program.pk).update(
         kind="mdf", mdf_allocation=Decimal("100000"), start_date="2025-01-01", end_date=None
     )

@@ -17,5 +17,12 @@ urlpatterns = [
     path("funds/", views.fund_list, name="funds"),
     path("funds/<int:pk>/claim/", views.claim_create, name="claim-create"),
     path("claims/<int:pk>/proof/", views.claim_proof, name="claim-proof"),
+    path("training/", views.training, name="training"),
+    path("training/<int:pk>/certificate/", views.training_certificate, name="training-certificate"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:pk>/document/", views.contract_document, name="contract-document"),
+    path(
+        "contracts/<int:pk>/acknowledge/", views.contract_acknowledge, name="contract-acknowledge"
+    ),
     path("invitation/<str:token>/", views.accept_invitation, name="accept"),
 ]

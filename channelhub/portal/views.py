@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,11 +30,13 @@ from partners.access import selectors, services
 from partners.access.forms import (
     AcceptInvitationForm,
     ActionItemDoneForm,
+    ContractAcknowledgeForm,
     MessageForm,
     PortalClaimForm,
+    PortalTrainingForm,
 )
 from partners.access.models import PortalAccount
-from partners.access.views import claim_proof_response
+from partners.access.views import claim_proof_response, upload_response
 from partners.deals import services as deals_services
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
@@ -257,6 +260,108 @@ def claim_proof(request: PortalRequest, pk: int) -> HttpResponse:
         selectors.portal_claims(partner=request.portal_account.partner), pk=pk
     )
     return claim_proof_response(claim)
+
+
+@portal_required
+def training(request: PortalRequest) -> HttpResponse:
+    """The programme's training for the signed-in person: what is due, what is
+    done; they record a module they completed, with its certificate."""
+    account = request.portal_account
+    form = PortalTrainingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            completion = services.training_completed_by_partner(
+                account=account, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Recorded: you completed “{completion.module.name}”.")
+            return redirect("portal:training")
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/training.html",
+        {
+            "partner": account.partner,
+            "contact": account.contact,
+            "today": today,
+            "form": form,
+            "completions": list(selectors.portal_completions(contact=account.contact)[:50]),
+            **selectors.portal_training(contact=account.contact, today=today),
+        },
+    )
+
+
+@portal_required
+def training_certificate(request: PortalRequest, pk: int) -> HttpResponse:
+    """The certificate uploaded with a completion of one of the partner's people."""
+    completion = get_object_or_404(
+        selectors.portal_partner_completions(partner=request.portal_account.partner), pk=pk
+    )
+    if not completion.certificate:
+        raise Http404("This completion has no certificate.")
+    return upload_response(
+        completion.certificate,
+        name=completion.certificate_name or "certificate",
+        kind=completion.certificate_type,
+    )
+
+
+@portal_required
+def contract_list(request: PortalRequest) -> HttpResponse:
+    """The partner's contracts: terms, documents, compliance attestations, and
+    whether the current terms are acknowledged."""
+    partner = request.portal_account.partner
+    today = timezone.localdate()
+    rows = selectors.contract_rows(
+        contracts=list(selectors.portal_contracts(partner=partner)), today=today
+    )
+    for row in rows:
+        row["form"] = ContractAcknowledgeForm(
+            initial={"terms_as_of": row["contract"].updated_at.isoformat()}
+        )
+    return render(
+        request, "portal/contracts.html", {"partner": partner, "rows": rows, "today": today}
+    )
+
+
+@portal_required
+def contract_document(request: PortalRequest, pk: int) -> HttpResponse:
+    """A contract's signed document (uploads live where no URL serves them)."""
+    contract = get_object_or_404(
+        selectors.portal_contracts(partner=request.portal_account.partner), pk=pk
+    )
+    if not contract.document:
+        raise Http404("This contract has no document.")
+    return upload_response(
+        contract.document, name=contract.document_name or "contract", kind=contract.document_type
+    )
+
+
+@require_POST
+@portal_required
+def contract_acknowledge(request: PortalRequest, pk: int) -> HttpResponse:
+    """Acknowledge the contract's terms as the page showed them."""
+    account = request.portal_account
+    contract = get_object_or_404(selectors.portal_contracts(partner=account.partner), pk=pk)
+    form = ContractAcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not acknowledged: reload the page and try again.")
+        return redirect("portal:contracts")
+    try:
+        services.contract_acknowledge(
+            account=account, contract=contract, terms_as_of=form.cleaned_data["terms_as_of"]
+        )
+    except ValidationError as exc:
+        messages.error(request, "Not acknowledged: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"You acknowledged the terms of the {contract.get_kind_display()}; "
+            "your partner manager sees it.",
+        )
+    return redirect(f"{reverse('portal:contracts')}#contract-{contract.pk}")
 
 
 def _client_address(request: HttpRequest) -> str:

@@ -3,13 +3,16 @@ ticked off. They parse and check input; services write."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 
 from channelhub.lib.forms import DateInput, Form
 from partners.contracts.documents import ACCEPTED, max_document_bytes
+from partners.enablement.models import TrainingModule
 from partners.incentives.forms import ClaimForm
 
 
@@ -68,3 +71,33 @@ class PortalClaimForm(ClaimForm):
         ].help_text = (
             f"An invoice or a photo: {ACCEPTED} up to {max_document_bytes() // 1_048_576} MB."
         )
+
+
+class PortalTrainingForm(Form):
+    """A partner user completed a training module (for themselves)."""
+
+    module = forms.ModelChoiceField(
+        queryset=TrainingModule.objects.filter(is_active=True).order_by("name"),
+        label="Training module",
+    )
+    completed_on = forms.DateField(widget=DateInput(), label="Completed on")
+    certificate = forms.FileField(label="Certificate", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["certificate"].help_text = (
+            f"Optional: the course's certificate, {ACCEPTED} up to "
+            f"{max_document_bytes() // 1_048_576} MB."
+        )
+
+    def clean_completed_on(self) -> date:
+        value = self.cleaned_data["completed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("A completion cannot be in the future.")
+        return value
+
+
+class ContractAcknowledgeForm(Form):
+    """The terms acknowledged: the contract's last change the page showed."""
+
+    terms_as_of = forms.DateTimeField(widget=forms.HiddenInput)

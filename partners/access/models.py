@@ -6,7 +6,8 @@ works only while the user, the contact and the partner are all active
 is the one-time link a partner manager emails to a contact; only a keyed hash
 of its token is stored. A `PortalMessage` is one message of the thread
 between the partner and its partner manager; each is also an interaction on
-the partner's log.
+the partner's log. A `ContractAcknowledgement` records that a partner user
+acknowledged a contract's terms as they stood at that moment.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from partners.activity.models import Interaction
+from partners.contracts.models import Contract
 from partners.directory.models import Partner, PartnerContact
 
 # An invitation link works this long, once.
@@ -119,3 +121,36 @@ class PortalMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.partner} on {self.created_at:%Y-%m-%d}"
+
+
+class ContractAcknowledgement(models.Model):
+    """A partner user acknowledged a contract's terms in the portal.
+
+    `terms_as_of` is the contract's last change when it was acknowledged: a
+    later change (new terms, a new document) needs a new acknowledgement, and
+    each version is acknowledged once.
+    """
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who, kept when the user is gone: "Alice Example (alice@partner.example)".
+    name = models.CharField(max_length=300)
+    terms_as_of = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-acknowledged_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "terms_as_of"],
+                name="contract_terms_acknowledged_once",
+                violation_error_message="These terms are already acknowledged.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} acknowledged by {self.name} on {self.acknowledged_at:%Y-%m-%d}"

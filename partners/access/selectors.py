@@ -4,7 +4,7 @@ partner's object is simply not in the queryset (404)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 from partners.activity.models import PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
-from partners.directory.models import Partner, Tier
-from partners.enablement.models import Certification
+from partners.directory.models import Partner, PartnerContact, Tier
+from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
+from partners.enablement.selectors import CERTIFICATION_EXPIRING_DAYS
 from partners.incentives.models import IncentiveProgram, MdfClaim
 from partners.incentives.selectors import mdf_funds_left, mdf_period_label
 
-from .models import PortalAccount, PortalInvitation, PortalMessage
+from .models import ContractAcknowledgement, PortalAccount, PortalInvitation, PortalMessage
 
 
 def portal_account_for(*, user: Any) -> PortalAccount | None:
@@ -123,3 +124,98 @@ def portal_fund_rows(*, partner: Partner, today: date) -> list[dict[str, Any]]:
 
 def portal_claims(*, partner: Partner) -> QuerySet[MdfClaim]:
     return MdfClaim.objects.filter(partner=partner).select_related("program")
+
+
+def portal_training(*, contact: PartnerContact, today: date) -> dict[str, list[dict[str, Any]]]:
+    """The programme's active training modules for one person: what is due
+    (never completed, or its certification expired or expiring within
+    CERTIFICATION_EXPIRING_DAYS) and what is done. Three queries."""
+    completions: dict[int, TrainingCompletion] = {}
+    for each in portal_completions(contact=contact):
+        completions.setdefault(each.module_id, each)  # the latest first
+    certifications = {
+        c.module_id: c for c in Certification.objects.filter(contact=contact, module__isnull=False)
+    }
+    soon = today + timedelta(days=CERTIFICATION_EXPIRING_DAYS)
+    due: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
+    for module in TrainingModule.objects.filter(is_active=True).order_by("name", "pk"):
+        completion = completions.get(module.pk)
+        certification = certifications.get(module.pk)
+        row: dict[str, Any] = {
+            "module": module,
+            "completion": completion,
+            "certification": certification,
+        }
+        if completion is None:
+            row["why"] = "Not completed yet"
+            due.append(row)
+        elif module.certification_valid_days and (
+            certification is None
+            or (certification.expires_on is not None and certification.expires_on <= soon)
+        ):
+            expired = certification is None or (
+                certification.expires_on is not None and certification.expires_on < today
+            )
+            row["why"] = "Certification expired" if expired else "Certification expiring soon"
+            due.append(row)
+        else:
+            done.append(row)
+    return {"due": due, "done": done}
+
+
+def portal_completions(*, contact: PartnerContact) -> QuerySet[TrainingCompletion]:
+    """One person's training completions, the latest first."""
+    return (
+        TrainingCompletion.objects.filter(contact=contact)
+        .select_related("module")
+        .order_by("-completed_on", "-pk")
+    )
+
+
+def portal_partner_completions(*, partner: Partner) -> QuerySet[TrainingCompletion]:
+    """The completions of the partner's people (the certificate download checks it)."""
+    return TrainingCompletion.objects.filter(contact__partner=partner)
+
+
+def portal_contracts(*, partner: Partner) -> QuerySet[Contract]:
+    """The partner's contracts with what their pages show (a fixed number of queries)."""
+    return (
+        Contract.objects.filter(partner=partner)
+        .prefetch_related("exclusive_territories", "attestations", "acknowledgements")
+        .order_by("-start_on", "-pk")
+    )
+
+
+def current_acknowledgement(contract: Contract) -> ContractAcknowledgement | None:
+    """The acknowledgement of the contract's terms as they stand now, if any
+    (from the prefetched acknowledgements when there are)."""
+    for acknowledgement in contract.acknowledgements.all():
+        if acknowledgement.terms_as_of == contract.updated_at:
+            return acknowledgement
+    return None
+
+
+def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, Any]]:
+    """Each contract with its state today and its current acknowledgement."""
+    rows = []
+    for contract in contracts:
+        if contract.end_on is not None and contract.end_on < today:
+            state = "ended"
+        elif contract.start_on > today:
+            state = "upcoming"
+        else:
+            state = "in force"
+        rows.append(
+            {
+                "contract": contract,
+                "state": state,
+                "acknowledgement": current_acknowledgement(contract),
+                "earlier": [
+                    a
+                    for a in contract.acknowledgements.all()
+                    if a.terms_as_of != contract.updated_at
+                ][:1],
+            }
+        )
+    return rows

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,14 +31,18 @@ from channelhub.lib.roles import PARTNER_USER
 from partners.activity.models import Interaction, ReviewActionItem
 from partners.activity.services import action_item_set_done, interaction_create
 from partners.contracts.documents import check_document
+from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact
+from partners.enablement.models import TrainingCompletion, TrainingModule
+from partners.enablement.services import training_completion_record
 from partners.incentives.models import IncentiveProgram, MdfClaim
 from partners.incentives.services import claim_submit
 
 from .models import (
     INVITATION_DAYS,
     PORTAL_CLOSED_STATUSES,
+    ContractAcknowledgement,
     PortalAccount,
     PortalInvitation,
     PortalMessage,
@@ -313,6 +317,36 @@ def _on_deal_decided(sender: object, *, deal: DealRegistration, **kwargs: object
     )
 
 
+def _on_claim_decided(sender: object, *, claim: MdfClaim, **kwargs: object) -> None:
+    """Email who filed a fund claim in the portal that it was approved or rejected.
+
+    A claim filed inside (by the partner manager), or by someone whose account
+    is shut since, goes to the partner's other portal users. Only accounts
+    open now are written to.
+    """
+    accounts = [
+        a
+        for a in PortalAccount.objects.select_related("user", "contact", "partner").filter(
+            partner_id=claim.partner_id
+        )
+        if a.is_open
+    ]
+    filer = [a for a in accounts if a.user_id == claim.created_by_id]
+    recipients = [a.user.email for a in (filer or accounts)]
+    _notify(
+        subject=(
+            f"Your fund claim of {claim.amount:,.2f} from {claim.program.name}: "
+            f"{claim.get_status_display()}"
+        ),
+        template="portal/email/claim_decided.txt",
+        context={
+            "claim": claim,
+            "link": settings.SITE_URL + reverse("portal:funds") + "#claims",
+        },
+        to=recipients,
+    )
+
+
 @transaction.atomic
 def claim_submit_by_partner(
     *,
@@ -347,3 +381,81 @@ def claim_submit_by_partner(
     claim.proof.save(proof.name, proof, save=False)
     claim.save(update_fields=["proof", "proof_name", "proof_type"])
     return claim
+
+
+@transaction.atomic
+def training_completed_by_partner(
+    *,
+    account: PortalAccount,
+    module: TrainingModule,
+    completed_on: date,
+    certificate: Any = None,
+) -> TrainingCompletion:
+    """A partner user records that they (their own contact) completed a module,
+    with the course's certificate if they have one. Goes through the same
+    service as inside: a certifying module grants or renews the person's one
+    certification of its kind."""
+    if not module.is_active:
+        raise ValidationError({"module": "This training module is no longer offered."})
+    kind = None
+    if certificate is not None:
+        try:
+            kind = check_document(certificate)
+        except ValidationError as exc:
+            raise ValidationError({"certificate": exc.messages}) from None
+    completion = training_completion_record(
+        contact=account.contact,
+        module=module,
+        completed_on=completed_on,
+        recorded_by=account.user,
+    )
+    if certificate is not None and kind is not None:
+        completion.certificate_name = PurePath(certificate.name).name[:200]
+        completion.certificate_type = kind.content_type
+        completion.certificate.save(certificate.name, certificate, save=False)
+        completion.save(update_fields=["certificate", "certificate_name", "certificate_type"])
+    return completion
+
+
+@transaction.atomic
+def contract_acknowledge(
+    *, account: PortalAccount, contract: Contract, terms_as_of: Any
+) -> ContractAcknowledgement:
+    """A partner user acknowledges their partner's contract terms as they saw
+    them (`terms_as_of`: the contract's last change shown on their page).
+
+    Refused when the terms changed since the page was shown (they must read
+    the new ones), when the contract has ended, or when these terms are
+    already acknowledged (by anyone at the partner)."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if locked.partner_id != account.partner_id:
+        raise ValidationError("This contract belongs to another partner.")
+    if locked.end_on is not None and locked.end_on < timezone.localdate():
+        raise ValidationError("This contract has ended: there is nothing to acknowledge.")
+    if terms_as_of != locked.updated_at:
+        raise ValidationError(
+            "The terms changed while you were reading them: read them again, then acknowledge."
+        )
+    held = ContractAcknowledgement.objects.filter(
+        contract=locked, terms_as_of=locked.updated_at
+    ).first()
+    if held is not None:
+        raise ValidationError(
+            f"These terms were already acknowledged by {held.name} "
+            f"on {timezone.localtime(held.acknowledged_at):%Y-%m-%d}."
+        )
+    user = account.user
+    who = account.contact.name or user.get_full_name()
+    acknowledgement = ContractAcknowledgement(
+        contract=locked,
+        user=user,
+        name=f"{who} ({user.email or user.get_username()})"[:300],
+        terms_as_of=locked.updated_at,
+    )
+    acknowledgement.full_clean()
+    try:
+        with transaction.atomic():
+            acknowledgement.save()
+    except IntegrityError:  # the same terms, acknowledged at the same moment
+        raise ValidationError("These terms are already acknowledged.") from None
+    return acknowledgement

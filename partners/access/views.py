@@ -4,7 +4,7 @@ see) is channelhub/portal, above the KPI engine."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from partners.directory.selectors import (
     partner_detail_queryset,
     visible_partners,
 )
+from partners.enablement.models import TrainingCompletion
 from partners.incentives.models import MdfClaim
 
 from . import selectors, services
@@ -95,15 +96,20 @@ def claim_proof_response(claim: MdfClaim) -> HttpResponse:
     """A claim's proof as a download that no browser runs (the portal uses it too)."""
     if not claim.proof:
         raise Http404("This claim has no proof attached.")
+    return upload_response(claim.proof, name=claim.proof_name or "proof", kind=claim.proof_type)
+
+
+def upload_response(file: Any, *, name: str, kind: str) -> HttpResponse:
+    """An uploaded file as a download that no browser runs."""
     try:
-        handle = claim.proof.open("rb")
+        handle = file.open("rb")
     except FileNotFoundError:
-        raise Http404("The proof file is missing.") from None
+        raise Http404("The file is missing.") from None
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=claim.proof_name or "proof",
-        content_type=claim.proof_type or "application/octet-stream",
+        filename=name,
+        content_type=kind or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -121,3 +127,22 @@ def claim_proof(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     return claim_proof_response(claim)
+
+
+@role_required
+def training_certificate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The certificate a partner user uploaded with a training completion in
+    the portal, for whoever sees the partner."""
+    completion = get_for_user(
+        request,
+        TrainingCompletion.objects.filter(contact__partner__in=visible_partners(user=request.user)),
+        "partners.view_training_certificate",
+        pk=pk,
+    )
+    if not completion.certificate:
+        raise Http404("This completion has no certificate.")
+    return upload_response(
+        completion.certificate,
+        name=completion.certificate_name or "certificate",
+        kind=completion.certificate_type,
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -29,6 +32,12 @@ class TrainingModule(models.Model):
         return self.name
 
 
+def training_certificate_path(instance: TrainingCompletion, filename: str) -> str:
+    # A random name: the original is kept in `certificate_name` for download.
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"training/{instance.contact.partner_id}/{uuid.uuid4().hex}{suffix}"
+
+
 class TrainingCompletion(models.Model):
     """A partner person completed a training module on a date."""
 
@@ -41,6 +50,11 @@ class TrainingCompletion(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The course's certificate, when the person uploaded one in the portal
+    # (checked like a contract document; served only by a permission-checked view).
+    certificate = models.FileField(upload_to=training_certificate_path, blank=True, max_length=200)
+    certificate_name = models.CharField(max_length=200, blank=True, editable=False)
+    certificate_type = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

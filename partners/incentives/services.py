@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from channelhub.metrics.display import money
 from partners.directory.models import Partner
-from partners.extensions import incentive_costs_changed
+from partners.extensions import claim_decided, incentive_costs_changed
 
 from .models import IncentivePayout, IncentiveProgram, MdfClaim, ProgramEnrollment, RebateBracket
 from .selectors import mdf_funds_left, mdf_period_label
@@ -252,6 +252,7 @@ def claim_decide(*, claim: MdfClaim, approve: bool, user: User, note: str = "") 
     claim.decided_at = timezone.now()
     claim.decision_note = note
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    claim_decided.send(sender=MdfClaim, claim=claim)
     if approve:
         incentive_costs_changed.send(
             sender=IncentiveProgram,

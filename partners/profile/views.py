@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -14,6 +15,7 @@ from partners.activity import selectors as activity_selectors
 from partners.activity import services as activity_services
 from partners.activity.charts import build_review_score_figure
 from partners.contracts import selectors as contracts_selectors
+from partners.contracts.models import Contract
 from partners.directory import selectors as directory_selectors
 from partners.directory import services as directory_services
 from partners.directory.forms import (
@@ -27,6 +29,15 @@ from partners.extensions import partner_page
 from partners.incentives import selectors as incentives_selectors
 
 from . import selectors
+
+
+def _with_acknowledgements(contracts: Iterable[Contract]) -> list[Contract]:
+    """The contracts, each with the partner's acknowledgement of its current
+    terms in the portal (`portal_acknowledgement`, None when not acknowledged)."""
+    rows = list(contracts)
+    for contract in rows:
+        contract.portal_acknowledgement = access_selectors.current_acknowledgement(contract)  # type: ignore[attr-defined]
+    return rows
 
 
 @role_required
@@ -65,8 +76,10 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         and Partner.Status.ACTIVE in directory_services.STATUS_TRANSITIONS[partner.status],
         "review_cadence_days": activity_services.review_cadence_days(partner),
         "step_form": OnboardingStepForm(),
-        "contracts": list(
-            partner.contracts.prefetch_related("attestations", "exclusive_territories")
+        "contracts": _with_acknowledgements(
+            partner.contracts.prefetch_related(
+                "attestations", "exclusive_territories", "acknowledgements"
+            )
         ),
         "interactions": list(
             partner.interactions.select_related("logged_by").prefetch_related("contacts")[:8]
