@@ -53,7 +53,16 @@ class ScopeComparison:
     channels_before: dict[int, Comparison]
 
     @property
+    def before_is_last_year(self) -> bool:
+        """A range of a whole year: the span before *is* the same dates last year."""
+        before, last_year = self.spans.before, self.spans.last_year
+        return (before.start, before.end) == (last_year.start, last_year.end)
+
+    @property
     def both(self) -> list[Comparison]:
+        """The changes a page shows: one line where the two spans are the same days."""
+        if self.before_is_last_year:
+            return [self.last_year]
         return [self.before, self.last_year]
 
 

@@ -185,3 +185,23 @@ def test_a_pack_summary_says_when_the_span_before_is_too_thin_to_compare():
     assert summary[1] == (
         "No channel has an ROI in the 2 months before with enough days of data to compare with."
     )
+
+
+def test_a_whole_year_says_its_change_once_since_before_is_last_year(viewer_client):
+    ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
+    import_rows(
+        HEADER,
+        facts("web-shop", date(2025, 1, 1), date(2025, 12, 31), "10", "20")
+        + facts("web-shop", date(2026, 1, 1), date(2026, 12, 31), "10", "30"),
+    )
+    recompute()
+    year_2026 = {"period": "month", "start": "2026-01-01", "end": "2026-12-31"}
+    response = viewer_client.get(PORTFOLIO, year_2026)
+    comparison = response.context["data"].comparison
+    assert comparison.before_is_last_year
+    assert [c.against for c in comparison.both] == ["last year"]
+    # Revenue and gross profit +50%, each said once (six headline figures).
+    assert response.text.count("+50.0% vs last year") == 2
+    assert response.text.count("vs last year") == 6  # one line per headline figure
+    assert "vs before" not in response.text
+    assert "(the span before, which is the same dates last year)" in response.text
