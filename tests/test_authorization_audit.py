@@ -191,7 +191,7 @@ PORTAL_DEAL = {
     "customer_domain": "initech.de",
     "country": "DE",
     "estimated_value": "40000",
-    "expected_close_on": "2099-01-31",
+    "expected_close_on": "2030-01-31",
 }
 
 ROUTES: dict[str, Route] = {
