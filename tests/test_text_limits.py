@@ -278,3 +278,24 @@ def test_the_schema_says_which_text_the_api_refuses(marketing_api):
     )
     query = re.compile(search["schema"]["pattern"])
     assert query.match("shop") and not query.match("a\tb")
+
+
+def test_the_schema_asks_a_decimal_for_at_least_one_digit(marketing_api):
+    document = marketing_api.get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    target = document["components"]["schemas"]["ObjectiveRequest"]["properties"]["target"]
+    pattern = re.compile(target["pattern"])
+    assert pattern.match("0.25") and pattern.match("-12") and pattern.match(".5")
+    assert not any(pattern.match(v) for v in ("", "-", ".", "-."))
+    response = marketing_api.post(
+        "/api/v1/objectives/",
+        {
+            "channel": "x",
+            "metric": "aov",
+            "start_date": "2025-01-01",
+            "end_date": "2025-01-31",
+            "target": "",
+        },
+    )
+    assert response.status_code == 400 and "target" in response.json()["errors"]

@@ -5,16 +5,31 @@ new lines aside), and the middleware refuses them in query strings
 (channelhub/lib/parsers.py, channelhub/middleware.py); without this the schema
 promised that any string was welcome. Every plain string (no format, enum or
 pattern of its own) of a request body or a query parameter gets a `pattern`
-saying so. The forms' finer rules (one-line fields refuse tab and new lines,
-names refuse text-direction characters) stay in the field descriptions' hands.
+saying so, and a decimal's pattern asks for at least one digit. The forms'
+finer rules (one-line fields refuse tab and new lines, names refuse
+text-direction characters) are not in the schema.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 BODY_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 QUERY_TEXT = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
+# drf-spectacular's decimal pattern also matches "", "-" and ".", which no
+# DecimalField takes: at least one digit.
+_SPECTACULAR_DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+def _decimal_pattern(pattern: str) -> str:
+    found = _SPECTACULAR_DECIMAL.match(pattern)
+    if not found:
+        return pattern
+    whole, places = found.groups()
+    return f"^-?(?:\\d{{1,{whole}}}(?:\\.\\d{{0,{places}}})?|\\.\\d{{1,{places}}})$"
 
 
 def _plain_string(schema: dict[str, Any]) -> bool:
@@ -27,6 +42,9 @@ def _plain_string(schema: dict[str, Any]) -> bool:
 
 def _mark(schema: Any, pattern: str) -> None:
     if not isinstance(schema, dict):
+        return
+    if schema.get("format") == "decimal" and "pattern" in schema:
+        schema["pattern"] = _decimal_pattern(schema["pattern"])
         return
     if _plain_string(schema):
         schema["pattern"] = pattern
