@@ -313,8 +313,9 @@ class FormModelSerializer(serializers.ModelSerializer):
     type checks, so that the API refuses exactly what the page refuses.
 
     `validated_data` is then the form's cleaned_data: what the page view hands
-    its service. On a partial update (PATCH) the fields not sent keep their
-    stored values (`form_initial`).
+    its service. On an update (PUT or PATCH) the fields not sent keep their
+    stored values (`form_initial`), as DRF's own update does: the schema marks
+    only the fields a PUT must send as required.
     """
 
     form_class: type[forms.BaseForm]
@@ -351,8 +352,7 @@ class FormModelSerializer(serializers.ModelSerializer):
         if self.instance is None:
             data = {**self.model_defaults(), **data}
         else:
-            if self.partial:
-                data = {**self.form_initial(self.instance), **attrs}
+            data = {**self.form_initial(self.instance), **attrs}
             if issubclass(self.form_class, forms.BaseModelForm):
                 # A fresh copy: a ModelForm writes the cleaned values onto its
                 # instance, and the service must see the stored row.

@@ -2,11 +2,12 @@
 
 A NUL in a JSON string reached a database lookup before any serializer ran (a
 partner slug on POST /api/v1/contacts/) and PostgreSQL answered it with a 500.
-Here every string of the body, keys included, is checked as it is parsed:
-control characters other than tab and new lines are refused with a 400 under
-the field's name. The field's own rules (one line, no direction overrides in
-names, length) are the page form's, which the API runs too
-(`channelhub.lib.forms`).
+Here every string of the body's fields is checked as it is parsed: control
+characters other than tab and new lines are refused with a 400 under the
+field's name. Names the view's serializer does not declare are left alone, as
+DRF ignores them (a view without a serializer has every name checked). The
+field's own rules (one line, no direction overrides in names, length) are the
+page form's, which the API runs too (`channelhub.lib.forms`).
 """
 
 from __future__ import annotations
@@ -37,12 +38,29 @@ def _problem(value: Any) -> str | None:
     return None
 
 
-def refuse_control_characters(data: Any) -> None:
+def _declared_fields(parser_context: Any) -> set[str] | None:
+    """The field names the view's serializer reads, or None when it has none."""
+    view: Any = (parser_context or {}).get("view")
+    if view is None or not hasattr(view, "get_serializer_class"):
+        return None
+    try:
+        fields = view.get_serializer_class()(context=view.get_serializer_context()).fields
+    except Exception:
+        # A view whose serializer needs more than its context: check every name,
+        # the safe side.
+        return None
+    return {name for name, field in fields.items() if not field.read_only}
+
+
+def refuse_control_characters(data: Any, parser_context: Any = None) -> None:
     """Raise a 400 naming each field whose text holds a control character."""
     errors: dict[str, list[str]] = {}
+    declared = _declared_fields(parser_context)
     if isinstance(data, Mapping):
         lists = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
         for key, values in lists:
+            if declared is not None and key not in declared:
+                continue
             key_problem = _problem(key)
             if key_problem:
                 errors.setdefault(NON_FIELD, []).append(f"A field name: {key_problem}")
@@ -61,19 +79,19 @@ def refuse_control_characters(data: Any) -> None:
 class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        refuse_control_characters(data)
+        refuse_control_characters(data, parser_context)
         return data
 
 
 class FormParser(parsers.FormParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        refuse_control_characters(data)
+        refuse_control_characters(data, parser_context)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         parsed = super().parse(stream, media_type, parser_context)
-        refuse_control_characters(parsed.data)
+        refuse_control_characters(parsed.data, parser_context)
         return parsed

@@ -254,3 +254,12 @@ def test_a_page_size_that_is_not_a_whole_number_is_a_400(viewer_api, size):
     response = viewer_api.get(CHANNELS, {"page_size": size})
     assert response.status_code == 400
     assert "page_size" in response.json()["errors"]
+
+
+def test_a_put_keeps_the_fields_it_does_not_send_as_the_schema_says(marketing_api, shop):
+    # The schema lists only `name` as required for a PUT.
+    response = marketing_api.put(f"{CHANNELS}web-shop/", {"name": "Web Shop EU"})
+    assert response.status_code == 200, response.json()
+    shop.refresh_from_db()
+    assert shop.name == "Web Shop EU" and shop.kind == Channel.Kind.ECOMMERCE
+    assert shop.status == Channel.Status.ACTIVE
