@@ -77,9 +77,7 @@ def test_every_text_field_of_every_model_has_a_length_limit():
 
 
 def _form_classes():
-    # kpis joins once its modules have moved into sub-packages (its forms derive
-    # from django.forms directly until then).
-    for package in ("channelhub", "channels_app", "partners"):
+    for package in ("channelhub", "channels_app", "partners", "kpis"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, f"{package}."):
             if ".tests" in info.name or ".migrations" in info.name or "management" in info.name:

@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 
 from channelhub.lib.dates import validate_fact_date
+from channelhub.lib.forms import Form
 from channels_app.channels.models import Channel
 from kpis.models import PeriodKind
 
 from .content import Filters
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(Form):
     """The period selector of KPI tables (read from the URL)."""
 
     period = forms.ChoiceField(
@@ -24,7 +25,7 @@ class PeriodForm(forms.Form):
     periods = forms.IntegerField(required=False, min_value=1, max_value=60, initial=12)
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(Form):
     """Dashboard filters from the URL; anything invalid falls back to defaults."""
 
     # Labels are what the filter bar says: errors name the field by them.

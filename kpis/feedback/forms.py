@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 
 from channelhub.lib.dates import validate_fact_date
+from channelhub.lib.forms import Form
 from channels_app.channels.models import Channel
 from partners.models import Partner
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.order_by("name"))
     partner: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=Channel.objects.none(), required=False, empty_label="— the channel itself —"

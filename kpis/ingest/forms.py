@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from channelhub.lib.forms import Form
 from channelhub.lib.uploads import read_head
 
 from .checks import FileProblem
 from .services import check_upload
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(
         label="File of daily facts",
         help_text="CSV (UTF-8) or XLSX with a header row; see the template for every column.",

@@ -7,11 +7,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from channelhub.lib.forms import ModelForm
 from channels_app.channels.models import Channel
 from kpis.models import ReviewPack
 
 
-class ReviewPackForm(forms.ModelForm):
+class ReviewPackForm(ModelForm):
     """A review pack definition: what it covers, when it goes out, to whom."""
 
     channel_kinds = forms.MultipleChoiceField(
