@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from channelhub.lib.dates import validate_business_date
 from channelhub.metrics.display import money
 from partners.directory.models import Partner
 from partners.extensions import claim_decided, incentive_costs_changed
@@ -239,6 +240,15 @@ def claim_decide(*, claim: MdfClaim, approve: bool, user: User, note: str = "") 
     if claim.status != MdfClaim.Status.SUBMITTED:
         raise ValidationError(f"This claim was already {claim.get_status_display().lower()}.")
     if approve:
+        # A claim stored before dates had a window (9999-12-31) has no fund
+        # period to approve against: it can only be rejected.
+        try:
+            validate_business_date(claim.activity_date)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"This claim's activity date {exc.messages[0].split(':')[0]}: "
+                "reject it and ask for a claim with the real date."
+            ) from exc
         remaining = mdf_remaining(
             program=claim.program, partner=claim.partner, day=claim.activity_date
         )

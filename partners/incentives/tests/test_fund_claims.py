@@ -98,3 +98,23 @@ def test_the_page_shows_the_fund_left_and_periods_in_words(fund, partner_client)
     assert "<strong>Nordlicht Handel</strong> $3,800.00" in text
     assert f'Fund left <small class="muted">({quarter})</small>' in text
     assert "Owed" in text and ">Balance<" not in text
+
+
+def test_a_claim_stored_with_a_date_past_the_window_is_refused_approval_in_words(
+    fund, marketing_client
+):
+    """Issue 19: a claim dated 9999-12-31 from before dates had a window answered
+    500 on approval (its fund period does not exist); now it says why."""
+    program, mine, _today = fund
+    claim = MdfClaim.objects.filter(program=program, status=MdfClaim.Status.SUBMITTED).get()
+    MdfClaim.objects.filter(pk=claim.pk).update(activity_date=date(9999, 12, 31))
+
+    response = marketing_client.post(
+        reverse("partners:claim-decide", args=[claim.pk]), {"decision": "approve"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "activity date 9999-12-31 is out of range" in response.text
+    assert MdfClaim.objects.get(pk=claim.pk).status == MdfClaim.Status.SUBMITTED
+    marketing_client.post(reverse("partners:claim-decide", args=[claim.pk]), {"decision": "reject"})
+    assert MdfClaim.objects.get(pk=claim.pk).status == MdfClaim.Status.REJECTED
