@@ -105,7 +105,7 @@ def test_a_claim_stored_with_a_date_past_the_window_is_refused_approval_in_words
 ):
     """Issue 19: a claim dated 9999-12-31 from before dates had a window answered
     500 on approval (its fund period does not exist); now it says why."""
-    program, mine, _today = fund
+    program, _mine, _today = fund
     claim = MdfClaim.objects.filter(program=program, status=MdfClaim.Status.SUBMITTED).get()
     MdfClaim.objects.filter(pk=claim.pk).update(activity_date=date(9999, 12, 31))
 
