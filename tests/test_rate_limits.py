@@ -4,11 +4,13 @@ when Redis is away (item 8): configured in one place, answered with 429."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 
 from channelhub.lib.cache import FallbackRedisCache
 from channelhub.lib.ratelimit import Rate, RateLimited, hit
@@ -92,7 +94,8 @@ def test_deal_registration_is_limited_per_user(partner_client, partner_user, lim
                 "customer_domain": f"customer{n}.example",
                 "country": "DE",
                 "estimated_value": "1000",
-                "expected_close_on": "2026-12-31",
+                # In the future whenever the suite runs.
+                "expected_close_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
             },
         )
 
