@@ -20,7 +20,7 @@ from channels_app.channels.models import ChannelObjective
 from kpis.models import ObjectiveStatus
 
 from .signals import figures_changed
-from .sources import union_sql
+from .sources import components_from_sums, union_sql
 
 STORED_PLACES = Decimal("0.0000000001")
 
@@ -129,29 +129,8 @@ def _window_sums(ids: str) -> dict[int, tuple[date | None, int, Components]]:
             f"WHERE o.id IN ({ids}) GROUP BY o.id, st.last_fact_day"
         )
         result = {}
-        for row in cursor.fetchall():
-            (pk, as_of, fact_rows, spend, revenue, cogs, incentive, orders, units, leads,
-             new_customers, impressions, clicks, inventory_sum, inventory_days, promoters,
-             detractors, responses, rating_sum, rating_count) = row  # fmt: skip
-            components = Components(
-                spend=from_cents(spend) or Decimal(0),
-                revenue=from_cents(revenue) or Decimal(0),
-                cogs=from_cents(cogs) or Decimal(0),
-                incentive_cost=from_cents(incentive) or Decimal(0),
-                orders=int(orders),
-                units=int(units),
-                leads=int(leads),
-                new_customers=int(new_customers),
-                impressions=int(impressions),
-                clicks=int(clicks),
-                inventory_sum=from_cents(inventory_sum) or Decimal(0),
-                inventory_days=int(inventory_days),
-                nps_promoters=int(promoters),
-                nps_detractors=int(detractors),
-                nps_responses=int(responses),
-                rating_sum=int(rating_sum),
-                rating_count=int(rating_count),
-            )
+        for pk, as_of, fact_rows, *sums in cursor.fetchall():
+            components = components_from_sums(*sums)
             result[pk] = (_date(as_of), int(fact_rows), components)
     return result
 

@@ -8,7 +8,7 @@ Every KPI value comes from channelhub.metrics.formulas.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from kpis.models import NO_PARTNER, ChannelDataState, KpiSnapshot, RecomputeRun
 from partners.models import Partner
 
 from . import sql
-from .sources import union_sql
+from .sources import components_from_sums, union_sql
 
 
 @dataclass
@@ -167,29 +167,11 @@ def day_rows(
         totals = {_as_date(day): from_cents(total) for day, total in cursor.fetchall()}
     last_days = last_fact_days(channel_ids=channel_ids)
     rows = []
-    for (channel_id, day, spend, revenue, cogs, incentive, orders, units, leads, new_customers,
-         impressions, clicks, inventory_sum, inventory_days, promoters, detractors, responses,
-         rating_sum, rating_count) in raw:  # fmt: skip
+    for channel_id, day, *sums in raw:
         the_day = _as_date(day)
-        components = Components(
-            spend=from_cents(spend) or Decimal(0),
-            revenue=from_cents(revenue) or Decimal(0),
-            cogs=from_cents(cogs) or Decimal(0),
-            incentive_cost=from_cents(incentive) or Decimal(0),
-            orders=int(orders),
-            units=int(units),
-            leads=int(leads),
-            new_customers=int(new_customers),
-            impressions=int(impressions),
-            clicks=int(clicks),
-            inventory_sum=from_cents(inventory_sum) or Decimal(0),
-            inventory_days=min(1, int(inventory_days)),
-            nps_promoters=int(promoters),
-            nps_detractors=int(detractors),
-            nps_responses=int(responses),
-            rating_sum=int(rating_sum),
-            rating_count=int(rating_count),
-        )
+        components = components_from_sums(*sums)
+        # A day holds inventory once, however many sources counted it.
+        components = replace(components, inventory_days=min(1, components.inventory_days))
         last = last_days.get(channel_id)
         rows.append(
             KpiRow(

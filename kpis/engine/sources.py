@@ -10,6 +10,11 @@ no other SQL changes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from channelhub.lib.fields import from_cents
+from channelhub.metrics.formulas import Components
 
 SOURCE_COLUMNS = (
     "channel_id",
@@ -79,3 +84,45 @@ SOURCES: list[Callable[[str], str]] = [facts_source, feedback_source, accruals_s
 
 def union_sql(where: str) -> str:
     return " UNION ALL ".join(source(where) for source in SOURCES)
+
+
+def components_from_sums(
+    spend: Any,
+    revenue: Any,
+    cogs: Any,
+    incentive: Any,
+    orders: Any,
+    units: Any,
+    leads: Any,
+    new_customers: Any,
+    impressions: Any,
+    clicks: Any,
+    inventory_sum: Any,
+    inventory_days: Any,
+    promoters: Any,
+    detractors: Any,
+    responses: Any,
+    rating_sum: Any,
+    rating_count: Any,
+) -> Components:
+    """The components of one row of summed sources, in SOURCE_COLUMNS' order
+    (money in cents, inventory as its sum and the number of days it was counted)."""
+    return Components(
+        spend=from_cents(spend) or Decimal(0),
+        revenue=from_cents(revenue) or Decimal(0),
+        cogs=from_cents(cogs) or Decimal(0),
+        incentive_cost=from_cents(incentive) or Decimal(0),
+        orders=int(orders),
+        units=int(units),
+        leads=int(leads),
+        new_customers=int(new_customers),
+        impressions=int(impressions),
+        clicks=int(clicks),
+        inventory_sum=from_cents(inventory_sum) or Decimal(0),
+        inventory_days=int(inventory_days),
+        nps_promoters=int(promoters),
+        nps_detractors=int(detractors),
+        nps_responses=int(responses),
+        rating_sum=int(rating_sum),
+        rating_count=int(rating_count),
+    )  # fmt: skip
