@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from channelhub.metrics import periods
 from channelhub.metrics.formulas import Components, gross_profit, roi, total_cost
-from kpis.engine.selectors import last_fact_days, snapshot_rows
+from kpis.engine.selectors import partner_month_rows
 from partners.directory.models import Partner
 
 MONTHS = 6
@@ -30,19 +29,7 @@ class PartnerFigures:
 def partner_figures(*, partner: Partner, months: int = MONTHS) -> PartnerFigures | None:
     """The partner's last `months` months with facts, from its KPI snapshots
     (a fixed number of queries); None before any facts name the partner."""
-    last = last_fact_days(channel_ids=[partner.channel_id]).get(partner.channel_id)
-    if last is None:
-        return None
-    start = periods.period_start("month", last)
-    for _ in range(months - 1):
-        start = periods.previous_start("month", start)
-    rows = snapshot_rows(
-        kind="month",
-        channel_ids=[partner.channel_id],
-        partner_keys=[partner.pk],
-        start=start,
-        end=last,
-    )
+    rows = partner_month_rows(partner=partner, months=months)
     if not rows:
         return None
     total = Components.total([row.components for row in rows])

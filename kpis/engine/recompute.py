@@ -32,11 +32,9 @@ busy one, for the sweeper, is in `recovery.py`.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -49,6 +47,7 @@ from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
 from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
+from kpis.jobs import pause_point
 from kpis.models import ChannelDataState, KpiSnapshotStage, RecomputeBatch, RecomputeRun
 
 from . import sql
@@ -327,18 +326,6 @@ def _release_run_lock(run_id: int) -> None:
         log.warning("recompute run %s: lock already released with its connection", run_id)
 
 
-def _pause_point(run_id: int) -> None:
-    """See PAUSE_BEFORE_COMMIT_ENV: a no-op unless a fault test set it."""
-    path = os.environ.get(PAUSE_BEFORE_COMMIT_ENV)
-    if not path:
-        return
-    marker = Path(path)
-    marker.write_text(str(run_id))
-    deadline = time.monotonic() + 600
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
     """Recompute the scope's incentive accruals first; a rebate changed by a
     January fact is dated at the end of its quarter, so the snapshot scope
@@ -367,7 +354,7 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
                 _write_kind(cursor, run.pk, kind, scope, _rows_from_facts(kind, scope, multi))
                 timings[kind] = round(time.monotonic() - t0, 4)
         _finish(run, scope, timings, started)
-        _pause_point(run.pk)
+        pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
 
 
 def _split(run: RecomputeRun, scope: Scope) -> None:

@@ -275,6 +275,24 @@ def channel_kpi_table(*, channel: Channel, kind: str = "month", count: int = 12)
     }
 
 
+def partner_month_rows(*, partner: Partner, months: int) -> list[KpiRow]:
+    """The partner's month snapshots of its last `months` months with facts,
+    oldest first; none before any facts name it. Two queries."""
+    last = last_fact_days(channel_ids=[partner.channel_id]).get(partner.channel_id)
+    if last is None:
+        return []
+    start = periods.period_start("month", last)
+    for _ in range(months - 1):
+        start = periods.previous_start("month", start)
+    return snapshot_rows(
+        kind="month",
+        channel_ids=[partner.channel_id],
+        partner_keys=[partner.pk],
+        start=start,
+        end=last,
+    )
+
+
 def partner_sales(*, partner: Partner, months: int = 6) -> list[dict[str, Any]]:
     """The partner's last `months` months with facts, oldest first, from its KPI
     snapshots (the daily facts that carry the partner, and its customers'
@@ -282,19 +300,6 @@ def partner_sales(*, partner: Partner, months: int = 6) -> list[dict[str, Any]]:
 
     A fixed number of queries whatever the history (snapshots are per month).
     """
-    last = last_fact_days(channel_ids=[partner.channel_id]).get(partner.channel_id)
-    if last is None:
-        return []
-    start = periods.period_start("month", last)
-    for _ in range(months - 1):
-        start = periods.previous_start("month", start)
-    rows = snapshot_rows(
-        kind="month",
-        channel_ids=[partner.channel_id],
-        partner_keys=[partner.pk],
-        start=start,
-        end=last,
-    )
     return [
         {
             "period_label": row.label,
@@ -305,5 +310,5 @@ def partner_sales(*, partner: Partner, months: int = 6) -> list[dict[str, Any]]:
             "avg_rating": row.values["avg_rating"],
             "complete": row.complete,
         }
-        for row in rows
+        for row in partner_month_rows(partner=partner, months=months)
     ]

@@ -22,7 +22,6 @@ plugs its own writing in with `register_kind`, so this module never imports it.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from channels_app.channels.models import Channel
 from channels_app.channels.services import channel_create
 from kpis.engine import sql
 from kpis.engine.recompute import bump_versions, recompute_request
+from kpis.jobs import pause_point
 from kpis.models import VALUE_COLUMNS, ImportRun, RecomputeRun
 
 from .checks import (
@@ -175,18 +175,6 @@ def worker_lost(run: ImportRun) -> bool:
     return True
 
 
-def _pause_point(run_id: int) -> None:
-    """See PAUSE_AFTER_SCAN_ENV: a no-op unless a fault test set it."""
-    path = os.environ.get(PAUSE_AFTER_SCAN_ENV)
-    if not path:
-        return
-    marker = Path(path)
-    marker.write_text(str(run_id))
-    deadline = time.monotonic() + 600
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def orphaned_import_ids() -> list[int]:
     """Running imports whose worker is gone, before their lease ends (PostgreSQL
     only: elsewhere the lease expiry is the only sign of a dead worker)."""
@@ -260,7 +248,7 @@ def scan_file(
             scan.first_day = min(filter(None, [scan.first_day, result.first_day]), default=None)
             scan.last_day = max(filter(None, [scan.last_day, result.last_day]), default=None)
         set_progress(run.pk, processed=scan.rows, total=max(estimate, scan.rows))
-    _pause_point(run.pk)
+    pause_point(PAUSE_AFTER_SCAN_ENV, run.pk)
     if reader.invalid:
         scan.bad_rows += len(reader.invalid)
         scan.errors = sorted(
