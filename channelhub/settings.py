@@ -320,6 +320,15 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Tests run a private worker on a queue of their own; everything else uses "celery".
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Model fits (Modeled ROI) run for minutes: they go to a queue of their own,
+# which `make run` and docker compose consume with a worker of their own, so an
+# import or a recompute never waits behind a fit.
+CELERY_MODELING_QUEUE = env_str("CELERY_MODELING_QUEUE", "modeling")
+CELERY_TASK_ROUTES = {
+    "kpis.model_fit": {"queue": CELERY_MODELING_QUEUE},
+}
+MODEL_FIT_SOFT_TIME_LIMIT = env_int("MODEL_FIT_SOFT_TIME_LIMIT", 20 * 60)
+MODEL_FIT_TIME_LIMIT = env_int("MODEL_FIT_TIME_LIMIT", 25 * 60)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -2,8 +2,8 @@
 (`<app>.tasks`). Each sub-domain's tasks are defined in its package and
 imported here; the two below span sub-domains, so they live here:
 
-- the sweeper resends lost imports (kpis.ingest) and recompute runs
-  (kpis.engine);
+- the sweeper resends lost imports (kpis.ingest), recompute runs
+  (kpis.engine) and model fits (kpis.modeling);
 - the dashboard render stores the default views (kpis.dashboards), then wakes
   the review packs that waited for them (kpis.packs).
 
@@ -28,6 +28,8 @@ from .engine import recompute, recovery
 from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
 from .ingest.pipeline import orphaned_import_ids
 from .ingest.tasks import facts_import_task
+from .modeling import services as modeling
+from .modeling.tasks import model_fit_scheduled_task, model_fit_task
 from .models import ImportRun, RecomputeRun
 from .packs import services as packs
 from .packs.tasks import pack_render_task, packs_dispatch_task, packs_retention_task
@@ -36,6 +38,8 @@ __all__ = [
     "dashboards_render_task",
     "facts_import_task",
     "kpis_sweeper_task",
+    "model_fit_scheduled_task",
+    "model_fit_task",
     "pack_render_task",
     "packs_dispatch_task",
     "packs_retention_task",
@@ -98,6 +102,7 @@ def kpis_sweeper_task() -> None:
         log.warning("import run %s lost its worker: sending it again", import_id)
         facts_import_task.delay(import_id)
     job_note(import_runs_resent=len(lost_imports))
+    job_note(model_runs_resent=modeling.resend_lost_runs())
 
 
 RENDER_DEFER_SECONDS = 15

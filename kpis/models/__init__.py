@@ -8,6 +8,7 @@
 - incentives: incentive accruals
 - renders: stored renders of the default dashboard views
 - packs: scheduled ROI review packs and their archived renders
+- modeling: model runs, their results, events, lift tests, budget plans
 """
 
 from .common import (
@@ -21,6 +22,14 @@ from .common import (
 from .facts import DailyFact, FactBackup, ImportRun
 from .feedback import CustomerFeedback
 from .incentives import IncentiveAccrual
+from .modeling import (
+    BudgetPlan,
+    ChannelModelResult,
+    LiftTest,
+    ModelChannelSetting,
+    ModelEvent,
+    ModelRun,
+)
 from .packs import PackRender, ReviewPack
 from .renders import DashboardRender, DashboardState
 from .runs import RecomputeBatch, RecomputeRun
@@ -38,7 +47,9 @@ __all__ = [
     "NO_PARTNER",
     "STORED_PERIOD_KINDS",
     "VALUE_COLUMNS",
+    "BudgetPlan",
     "ChannelDataState",
+    "ChannelModelResult",
     "CustomerFeedback",
     "DailyFact",
     "DashboardRender",
@@ -48,6 +59,10 @@ __all__ = [
     "IncentiveAccrual",
     "KpiSnapshot",
     "KpiSnapshotStage",
+    "LiftTest",
+    "ModelChannelSetting",
+    "ModelEvent",
+    "ModelRun",
     "ObjectiveStatus",
     "PackRender",
     "PeriodKind",

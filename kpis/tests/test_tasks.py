@@ -23,6 +23,8 @@ KPI_TASKS = {
     "kpis.pack_render",
     "kpis.packs_dispatch",
     "kpis.packs_retention",
+    "kpis.model_fit",
+    "kpis.model_fit_scheduled",
 }
 
 
@@ -42,6 +44,7 @@ def test_every_task_a_beat_schedule_names_is_registered(registered):
         "kpis.sweeper",
         "kpis.packs_dispatch",
         "kpis.packs_retention",
+        "kpis.model_fit_scheduled",
         "partners.partner_daily_task",
         "partners.conflict_detection_task",
         "channelhub.heartbeat",

@@ -1,0 +1,265 @@
+"""The budget planner: split a budget over channels for a future period from
+the live model's stored response-curve draws (no Django here).
+
+Every channel's curve maps a daily cost, held steady, to the daily incremental
+revenue it brings (contract.Curve). A plan spends `amount[c]` over `days`, so
+channel c brings `days * f_c(amount[c] / days)` in draw s, where f_c is that
+draw's curve, interpolated monotonically (PCHIP) between the grid's points and
+held flat past its last point (the model has not seen more spend, so it
+promises nothing more). Expected outcomes are means over draws; intervals are
+the 5th-95th percentiles of the *sum over channels per draw* (the same draw
+index on every channel keeps the posterior's correlations).
+
+Channels are addressed by slug everywhere: bounds, locks and answers are
+dicts keyed by slug, and the optimiser's vector is built from one sorted list
+of slugs, so no order or display name can shift a bound onto another channel.
+Optimisation is scipy's (SLSQP for the split, brentq for the smallest budget
+reaching a target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import interpolate, optimize
+
+from .contract import INTERVAL
+
+
+class PlanError(ValueError):
+    """The question has no answer (bounds that cannot hold the budget ...): words for a manager."""
+
+
+@dataclass(frozen=True)
+class ChannelCurve:
+    slug: str
+    name: str
+    spend: np.ndarray  # daily cost grid, ascending, from 0
+    samples: np.ndarray  # (draws, len(spend)) daily incremental revenue
+    today_daily: float  # today's average daily cost (the live model's window)
+    margin: float = 1.0  # gross margin, for a gross-profit goal
+
+    def interpolator(self) -> Any:
+        return interpolate.PchipInterpolator(self.spend, self.samples, axis=1, extrapolate=False)
+
+
+@dataclass(frozen=True)
+class Bound:
+    min: float | None = None  # total over the period
+    max: float | None = None
+    locked: bool = False  # keep today's daily cost
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mean: float
+    low: float
+    high: float
+
+    def as_json(self) -> dict[str, float]:
+        return {"mean": round(self.mean, 2), "low": round(self.low, 2), "high": round(self.high, 2)}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    days: int
+    goal: str
+    allocation: dict[str, float]  # slug -> total cost over the period
+    today: dict[str, float]  # slug -> today's split scaled to the period
+    outcome: Outcome
+    today_outcome: Outcome
+    per_channel: dict[str, Outcome]  # slug -> the channel's contribution
+    capped: list[str] = field(default_factory=list)  # slugs held at the curve's end
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.allocation.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "goal": self.goal,
+            "total": round(self.total, 2),
+            "outcome": self.outcome.as_json(),
+            "today_outcome": self.today_outcome.as_json(),
+            "channels": [
+                {
+                    "slug": slug,
+                    "name": self.names.get(slug, slug),
+                    "amount": round(self.allocation[slug], 2),
+                    "today": round(self.today[slug], 2),
+                    "outcome": self.per_channel[slug].as_json(),
+                    "capped": slug in self.capped,
+                }
+                for slug in sorted(
+                    self.allocation, key=lambda s: (self.names.get(s) or s).lower() + "\x00" + s
+                )
+            ],
+        }
+
+
+class Planner:
+    def __init__(self, curves: list[ChannelCurve], *, days: int, goal: str = "revenue") -> None:
+        if days < 1:
+            raise PlanError("The period must have at least one day.")
+        if not curves:
+            raise PlanError("The model has no channel with a response curve to plan with.")
+        draws = {c.samples.shape[0] for c in curves}
+        if len(draws) != 1:
+            raise PlanError("The model's curves do not have the same number of draws.")
+        self.curves = {c.slug: c for c in curves}
+        self.slugs = sorted(self.curves)  # the one order of the optimiser's vector
+        self.days = days
+        self.goal = goal
+        self._interp = {slug: self.curves[slug].interpolator() for slug in self.slugs}
+
+    # --- evaluating a split -------------------------------------------------------------
+
+    def _channel_draws(self, slug: str, amount: float) -> np.ndarray:
+        curve = self.curves[slug]
+        daily = min(max(amount / self.days, 0.0), float(curve.spend[-1]))
+        values = np.asarray(self._interp[slug](daily), dtype=float).reshape(-1)
+        scale = curve.margin if self.goal == "gross_profit" else 1.0
+        return values * self.days * scale
+
+    def draws(self, allocation: Mapping[str, float]) -> np.ndarray:
+        """The plan's outcome in every draw (summed over channels)."""
+        return np.sum([self._channel_draws(s, allocation.get(s, 0.0)) for s in self.slugs], axis=0)
+
+    @staticmethod
+    def _outcome(values: np.ndarray) -> Outcome:
+        low, high = np.quantile(values, INTERVAL)
+        return Outcome(float(values.mean()), float(low), float(high))
+
+    def today(self) -> dict[str, float]:
+        return {s: self.curves[s].today_daily * self.days for s in self.slugs}
+
+    def evaluate(self, allocation: Mapping[str, float]) -> PlanResult:
+        unknown = set(allocation) - set(self.slugs)
+        if unknown:
+            raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
+        alloc = {s: float(allocation.get(s, 0.0)) for s in self.slugs}
+        today = self.today()
+        return PlanResult(
+            days=self.days,
+            goal=self.goal,
+            allocation=alloc,
+            today=today,
+            outcome=self._outcome(self.draws(alloc)),
+            today_outcome=self._outcome(self.draws(today)),
+            per_channel={s: self._outcome(self._channel_draws(s, alloc[s])) for s in self.slugs},
+            capped=[
+                s for s in self.slugs if alloc[s] / self.days > float(self.curves[s].spend[-1])
+            ],
+            names={s: self.curves[s].name for s in self.slugs},
+        )
+
+    def what_if(self, slug: str, amount: float) -> PlanResult:
+        """Today's split with one channel's amount changed."""
+        if slug not in self.curves:
+            raise PlanError(f"No response curve for {slug}.")
+        if amount < 0:
+            raise PlanError("An amount cannot be negative.")
+        return self.evaluate({**self.today(), slug: amount})
+
+    # --- optimising ------------------------------------------------------------------
+
+    def _limits(self, bounds: Mapping[str, Bound]) -> list[tuple[float, float]]:
+        unknown = set(bounds) - set(self.slugs)
+        if unknown:
+            raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
+        limits = []
+        for slug in self.slugs:
+            bound = bounds.get(slug, Bound())
+            top = float(self.curves[slug].spend[-1]) * self.days
+            if bound.locked:
+                value = self.curves[slug].today_daily * self.days
+                limits.append((value, value))
+                continue
+            low = max(bound.min or 0.0, 0.0)
+            high = bound.max if bound.max is not None else top
+            if high < low:
+                raise PlanError(f"{self.curves[slug].name}: the maximum is below the minimum.")
+            limits.append((low, high))
+        return limits
+
+    def _best(self, budget: float, limits: list[tuple[float, float]]) -> np.ndarray:
+        lows = np.array([lo for lo, _ in limits])
+        highs = np.array([hi for _, hi in limits])
+        if budget < lows.sum() - 0.01:
+            raise PlanError(
+                f"The budget is below the channels' minimums and locked amounts "
+                f"({lows.sum():,.2f})."
+            )
+        if budget > highs.sum() + 0.01:
+            raise PlanError(
+                f"The budget is above what the channels may take ({highs.sum():,.2f}): "
+                "raise some maximums or unlock channels."
+            )
+        scale = max(budget, 1.0)
+
+        def objective(x: np.ndarray) -> float:
+            amounts = dict(zip(self.slugs, x * scale, strict=True))
+            return -float(self.draws(amounts).mean()) / scale
+
+        room = highs - lows
+        spare = budget - lows.sum()
+        if room.sum() <= 0:
+            return lows
+        # Two starts: spare budget spread by room above the minimums, and by
+        # today's split; the better answer wins.
+        today = np.array([self.today()[s] for s in self.slugs])
+        weights = [room / room.sum()]
+        extra = np.clip(today - lows, 0, None) * (room > 0)
+        if extra.sum() > 0:
+            weights.append(extra / extra.sum())
+        best, best_value = None, np.inf
+        for weight in weights:
+            guess = np.clip(lows + spare * weight, lows, highs)
+            found = optimize.minimize(
+                objective,
+                guess / scale,
+                method="SLSQP",
+                bounds=[(lo / scale, hi / scale) for lo, hi in limits],
+                constraints=[{"type": "eq", "fun": lambda x: x.sum() - budget / scale}],
+                options={"maxiter": 300, "ftol": 1e-10},
+            )
+            x = np.clip(found.x * scale, lows, highs)
+            value = objective(x / scale)
+            if value < best_value:
+                best, best_value = x, value
+        return np.asarray(best)
+
+    def optimise(self, budget: float, bounds: Mapping[str, Bound] | None = None) -> PlanResult:
+        """The split of `budget` (total over the period) with the highest expected outcome."""
+        if budget < 0:
+            raise PlanError("The budget cannot be negative.")
+        limits = self._limits(bounds or {})
+        x = self._best(budget, limits)
+        return self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
+
+    def smallest_budget(
+        self, target: float, bounds: Mapping[str, Bound] | None = None
+    ) -> PlanResult:
+        """The smallest budget whose best split reaches `target` (expected outcome)."""
+        limits = self._limits(bounds or {})
+        low = sum(lo for lo, _ in limits)
+        high = sum(hi for _, hi in limits)
+
+        def gap(budget: float) -> float:
+            x = self._best(budget, limits)
+            return float(self.draws(dict(zip(self.slugs, x, strict=True))).mean()) - target
+
+        if gap(low) >= 0:
+            return self.optimise(low, bounds)
+        if gap(high) < 0:
+            raise PlanError(
+                "Even the largest budget the channels may take does not reach the target "
+                "by the model's curves."
+            )
+        budget = optimize.brentq(gap, low, high, xtol=max(1.0, high * 1e-4), maxiter=60)
+        return self.optimise(float(budget), bounds)

@@ -1,0 +1,269 @@
+"""Reads of the modeled ROI: the data a fit takes (one GROUP BY over the
+facts), and the stored results pages, the planner, the API and exports read
+(a constant number of queries whatever the number of channels or runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import Max, Q, QuerySet
+
+from channelhub.lib.dates import FACTS_STORED_END, FACTS_STORED_FIRST
+from channels_app.channels.models import Channel
+from kpis.engine.sources import accruals_source, facts_source
+from kpis.models import (
+    BudgetPlan,
+    ChannelModelResult,
+    ImportRun,
+    LiftTest,
+    ModelChannelSetting,
+    ModelEvent,
+    ModelRun,
+)
+
+from . import contract
+
+# At most this many days of history feed a fit (three years: enough for
+# yearly seasonality, recent enough to describe today's business).
+MAX_DAYS = 3 * 365
+
+
+def _daily_rows(first: date, last: date) -> list[tuple[Any, ...]]:
+    """(day, channel id, spend, revenue, cogs, incentive cost, fact rows) per day and
+    channel: the one GROUP BY a fit's data comes from (money in cents)."""
+    where = f"day >= '{first.isoformat()}' AND day <= '{last.isoformat()}'"
+    sql = (
+        "SELECT day, channel_id, SUM(spend), SUM(revenue), SUM(cogs), SUM(incentive_cost), "
+        f"SUM(is_fact) FROM ({facts_source(where)} UNION ALL {accruals_source(where)}) src "
+        "GROUP BY day, channel_id ORDER BY day, channel_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract.ModelData:
+    """The data of the next fit: daily totals of the business, each paid
+    channel's daily cost (spend + incentive cost, or spend only as the channel
+    is set), attributed revenue and gross margin per paid channel over the
+    window, the events and lift tests that touch it, and the days with no
+    facts at all.
+
+    The window runs from the first to the last day with facts (at most
+    `max_days`, ending at `end` when given)."""
+    last = min(end or date(FACTS_STORED_END.year - 1, 12, 31), FACTS_STORED_END - timedelta(1))
+    rows = _daily_rows(FACTS_STORED_FIRST, last)
+    frame = pd.DataFrame(
+        rows, columns=["day", "channel_id", "spend", "revenue", "cogs", "incentive", "facts"]
+    )
+    for column in ("spend", "revenue", "cogs", "incentive", "facts"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
+    fact_days = frame.loc[frame["facts"] > 0, "day"]
+    if fact_days.empty:
+        return _empty_data()
+    first_day, last_day = min(fact_days), max(fact_days)
+    first_day = max(first_day, last_day - timedelta(days=max_days - 1))
+    frame = frame[(frame["day"] >= first_day) & (frame["day"] <= last_day)]
+    days = pd.date_range(first_day, last_day, freq="D")
+    frame = frame.assign(day=pd.to_datetime(frame["day"]))
+
+    channels = {c["pk"]: c for c in Channel.objects.values("pk", "slug", "name").order_by("slug")}
+    spend_only = set(
+        ModelChannelSetting.objects.filter(
+            cost_basis=ModelChannelSetting.CostBasis.SPEND
+        ).values_list("channel_id", flat=True)
+    )
+    frame = frame[frame["channel_id"].isin(channels)]
+    cost = frame["spend"] + np.where(frame["channel_id"].isin(spend_only), 0.0, frame["incentive"])
+    frame = frame.assign(cost=cost / 100.0)
+    totals = frame.groupby("day")[["revenue", "cogs", "facts"]].sum().reindex(days, fill_value=0)
+    per_channel = frame.groupby("channel_id")[["cost", "revenue", "cogs"]].sum()
+    paid = [cid for cid in per_channel.index if per_channel.loc[cid, "cost"] > 0]
+    paid.sort(key=lambda cid: channels[cid]["slug"])
+    media = (
+        frame[frame["channel_id"].isin(paid)]
+        .pivot_table(index="day", columns="channel_id", values="cost", aggfunc="sum")
+        .reindex(index=days, columns=paid, fill_value=0.0)
+        .fillna(0.0)
+    )
+    media.columns = [channels[cid]["slug"] for cid in paid]
+    attributed = {
+        channels[cid]["slug"]: float(per_channel.loc[cid, "revenue"]) / 100.0 for cid in paid
+    }
+    margin = {}
+    for cid in paid:
+        revenue = float(per_channel.loc[cid, "revenue"])
+        if revenue > 0:
+            margin[channels[cid]["slug"]] = (
+                revenue - float(per_channel.loc[cid, "cogs"])
+            ) / revenue
+    slugs = {c["pk"]: c["slug"] for c in channels.values()}
+    events = tuple(
+        contract.Event(name=e.name, start=e.start, end=e.end)
+        for e in ModelEvent.objects.filter(start__lte=last_day, end__gte=first_day).order_by(
+            "start", "pk"
+        )
+    )
+    lift_tests = tuple(
+        contract.LiftTest(
+            channel=slugs[t.channel_id],
+            start=t.start,
+            end=t.end,
+            cost=float(t.cost),
+            delta_cost=float(t.delta_cost),
+            delta_revenue=float(t.delta_revenue),
+            sigma=float(t.sigma),
+        )
+        for t in LiftTest.objects.filter(channel_id__in=paid).order_by("start", "pk")
+    )
+    missing = tuple(d.date() for d in days[totals["facts"].to_numpy() == 0])
+    return contract.ModelData(
+        days=days,
+        revenue=totals["revenue"].to_numpy() / 100.0,
+        gross_profit=(totals["revenue"] - totals["cogs"]).to_numpy() / 100.0,
+        media=media,
+        channel_names={channels[cid]["slug"]: channels[cid]["name"] for cid in paid},
+        attributed_revenue=attributed,
+        gross_margin=margin,
+        events=events,
+        lift_tests=lift_tests,
+        missing_days=missing,
+    )
+
+
+def _empty_data() -> contract.ModelData:
+    days = pd.DatetimeIndex([])
+    return contract.ModelData(
+        days=days,
+        revenue=np.zeros(0),
+        gross_profit=np.zeros(0),
+        media=pd.DataFrame(index=days),
+        channel_names={},
+    )
+
+
+# --- stored results -------------------------------------------------------------------
+
+
+def live_run() -> ModelRun | None:
+    """The model in use: the newest published run."""
+    return (
+        ModelRun.objects.filter(status=ModelRun.Status.SUCCEEDED, published_at__isnull=False)
+        .select_related("requested_by")
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def last_data_change() -> datetime | None:
+    """When facts last changed: the newest finished import (or undo) of facts."""
+    found = ImportRun.objects.filter(
+        kind=ImportRun.Kind.FACTS, status__in=[ImportRun.Status.SUCCEEDED, ImportRun.Status.UNDONE]
+    ).aggregate(done=Max("finished_at"), undone=Max("undone_at"))
+    stamps = [s for s in (found["done"], found["undone"]) if s is not None]
+    return max(stamps) if stamps else None
+
+
+def is_stale(run: ModelRun | None) -> bool:
+    if run is None or run.data_cut is None:
+        return False
+    changed = last_data_change()
+    return changed is not None and changed > run.data_cut
+
+
+def results(run: ModelRun, *, with_samples: bool = False) -> list[ChannelModelResult]:
+    """The run's channel results, by channel name (one query)."""
+    query = ChannelModelResult.objects.filter(run=run).select_related("run")
+    if not with_samples:
+        query = query.defer("curve_samples")
+    return sorted(query, key=lambda r: (r.name.lower(), r.slug))
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    live: ModelRun | None
+    latest: ModelRun | None  # the newest run of any status
+    stale: bool
+    results: list[ChannelModelResult]
+
+    @property
+    def latest_failed(self) -> bool:
+        """The newest run failed or was refused after the live model was published."""
+        latest = self.latest
+        if latest is None or latest.status not in (
+            ModelRun.Status.FAILED,
+            ModelRun.Status.REFUSED,
+        ):
+            return False
+        published = self.live.published_at if self.live else None
+        return published is None or latest.created_at > published
+
+    @property
+    def running(self) -> bool:
+        return self.latest is not None and self.latest.is_active
+
+
+def model_page() -> ModelPage:
+    """What the Incremental ROI page reads: four queries whatever the data."""
+    live = live_run()
+    latest = ModelRun.objects.select_related("requested_by").order_by("-created_at", "-pk").first()
+    return ModelPage(
+        live=live,
+        latest=latest,
+        stale=is_stale(live),
+        results=results(live) if live else [],
+    )
+
+
+def modeled_figures() -> dict[int, ChannelModelResult]:
+    """channel id -> the live model's result, for the portfolio and channel
+    pages (one query, curves left out)."""
+    rows = (
+        ChannelModelResult.objects.filter(
+            run__status=ModelRun.Status.SUCCEEDED, run__published_at__isnull=False
+        )
+        .filter(
+            run_id=ModelRun.objects.filter(
+                status=ModelRun.Status.SUCCEEDED, published_at__isnull=False
+            )
+            .order_by("-published_at", "-pk")
+            .values("pk")[:1]
+        )
+        .select_related("run")
+        .defer("curve", "curve_samples")
+    )
+    return {r.channel_id: r for r in rows if r.channel_id is not None}
+
+
+def run_list() -> QuerySet[ModelRun]:
+    return ModelRun.objects.select_related("requested_by").order_by("-created_at", "-pk")
+
+
+def event_list() -> QuerySet[ModelEvent]:
+    return ModelEvent.objects.select_related("created_by").order_by("-start", "name")
+
+
+def lift_test_list() -> QuerySet[LiftTest]:
+    return LiftTest.objects.select_related("channel", "created_by").order_by("-start", "pk")
+
+
+def plan_list() -> QuerySet[BudgetPlan]:
+    return BudgetPlan.objects.select_related("created_by", "run").order_by("-created_at", "-pk")
+
+
+def cost_settings() -> list[tuple[Channel, str]]:
+    """Every channel with the cost basis the model uses for it (two queries)."""
+    chosen = dict(ModelChannelSetting.objects.values_list("channel_id", "cost_basis"))
+    return [
+        (c, chosen.get(c.pk, ModelChannelSetting.CostBasis.TOTAL))
+        for c in Channel.objects.order_by("name", "slug")
+    ]
+
+
+def active_run() -> ModelRun | None:
+    return ModelRun.objects.filter(Q(status__in=ModelRun.ACTIVE)).first()
