@@ -38,3 +38,23 @@ rules.add_perm("kpis.import_customerfeedback", is_admin | is_marketing_manager)
 rules.add_perm("kpis.view_reviewpack", has_any_role)
 for action in ("add", "change", "delete", "render"):
     rules.add_perm(f"kpis.{action}_reviewpack", is_admin | is_marketing_manager)
+
+
+# Modeled ROI: everyone with a role reads the model, its runs, events, lift
+# tests and plans; marketing managers (who run the budget) start fits, choose
+# each channel's cost basis and record events, lift tests and plans. An event,
+# lift test or plan is changed or deleted by the marketing manager who
+# recorded it (or an administrator).
+@rules.predicate
+def created_it(user: Any, obj: Any) -> bool:
+    return obj is not None and getattr(obj, "created_by_id", None) == user.pk
+
+
+rules.add_perm("kpis.view_modelrun", has_any_role)
+rules.add_perm("kpis.add_modelrun", is_admin | is_marketing_manager)
+rules.add_perm("kpis.change_modelchannelsetting", is_admin | is_marketing_manager)
+for model in ("modelevent", "lifttest", "budgetplan"):
+    rules.add_perm(f"kpis.view_{model}", has_any_role)
+    rules.add_perm(f"kpis.add_{model}", is_admin | is_marketing_manager)
+    rules.add_perm(f"kpis.change_{model}", is_admin | (is_marketing_manager & created_it))
+    rules.add_perm(f"kpis.delete_{model}", is_admin | (is_marketing_manager & created_it))

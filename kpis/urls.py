@@ -6,6 +6,7 @@ from .dashboards import views as dashboards_views
 from .engine import views as engine_views
 from .feedback import views as feedback_views
 from .ingest import views as ingest_views
+from .modeling import views as modeling_views
 from .packs import views as packs_views
 
 app_name = "kpis"
@@ -32,6 +33,37 @@ urlpatterns = [
         dashboards_views.channel_dashboard_view,
         name="channel-dashboard",
     ),
+    path("modeled-roi/", modeling_views.dashboard, name="model"),
+    path("modeled-roi/fit/", modeling_views.fit_now, name="model-fit"),
+    path("modeled-roi/model.csv", modeling_views.model_csv, name="model-csv"),
+    path("modeled-roi/runs/", modeling_views.run_list, name="model-runs"),
+    path("modeled-roi/runs/<int:pk>/", modeling_views.run_detail, name="model-run"),
+    path("modeled-roi/costs/", modeling_views.costs, name="model-costs"),
+    path("modeled-roi/events/", modeling_views.event_list, name="model-events"),
+    path("modeled-roi/events/new/", modeling_views.event_create, name="model-event-create"),
+    path("modeled-roi/events/<int:pk>/edit/", modeling_views.event_edit, name="model-event-edit"),
+    path(
+        "modeled-roi/events/<int:pk>/delete/",
+        modeling_views.event_delete,
+        name="model-event-delete",
+    ),
+    path("modeled-roi/lift-tests/", modeling_views.lift_test_list, name="lift-tests"),
+    path("modeled-roi/lift-tests/new/", modeling_views.lift_test_create, name="lift-test-create"),
+    path(
+        "modeled-roi/lift-tests/<int:pk>/edit/",
+        modeling_views.lift_test_edit,
+        name="lift-test-edit",
+    ),
+    path(
+        "modeled-roi/lift-tests/<int:pk>/delete/",
+        modeling_views.lift_test_delete,
+        name="lift-test-delete",
+    ),
+    path("modeled-roi/planner/", modeling_views.planner_page, name="planner"),
+    path("modeled-roi/plans/", modeling_views.plan_list, name="plans"),
+    path("modeled-roi/plans/<int:pk>/", modeling_views.plan_detail, name="plan-detail"),
+    path("modeled-roi/plans/<int:pk>/plan.csv", modeling_views.plan_csv, name="plan-csv"),
+    path("modeled-roi/plans/<int:pk>/delete/", modeling_views.plan_delete, name="plan-delete"),
     path("packs/", packs_views.pack_list, name="packs"),
     path("packs/new/", packs_views.pack_create, name="pack-create"),
     path("packs/<int:pk>/", packs_views.pack_detail, name="pack-detail"),

@@ -26,7 +26,7 @@ from kpis.models import (
     ModelRun,
 )
 
-from . import contract
+from . import contract, planner
 
 # At most this many days of history feed a fit (three years: enough for
 # yearly seasonality, recent enough to describe today's business).
@@ -267,3 +267,24 @@ def cost_settings() -> list[tuple[Channel, str]]:
 
 def active_run() -> ModelRun | None:
     return ModelRun.objects.filter(Q(status__in=ModelRun.ACTIVE)).first()
+
+
+def planner_curves(run: ModelRun) -> list[planner.ChannelCurve]:
+    """The run's channels with a response curve, with their draws (one query)."""
+    rows = ChannelModelResult.objects.filter(
+        run=run, curve__isnull=False, curve_samples__isnull=False
+    ).select_related("run")
+    curves = []
+    for row in rows:
+        curve = row.curve or {}
+        curves.append(
+            planner.ChannelCurve(
+                slug=row.slug,
+                name=row.name,
+                spend=np.asarray(curve["spend"], dtype=float),
+                samples=np.asarray(row.curve_samples, dtype=float),
+                today_daily=row.daily_spend or 0.0,
+                margin=row.gross_margin if row.gross_margin is not None else 1.0,
+            )
+        )
+    return sorted(curves, key=lambda c: c.slug)

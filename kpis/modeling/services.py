@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from kpis.models import (
     ModelRun,
 )
 
-from . import contract, fitting, selectors
+from . import contract, fitting, planner, selectors
 
 log = logging.getLogger(__name__)
 
@@ -355,3 +355,75 @@ def plan_save(*, plan: BudgetPlan, user: User | None = None) -> BudgetPlan:
 @transaction.atomic
 def plan_delete(*, plan: BudgetPlan) -> None:
     plan.delete()
+
+
+def plan_answer(
+    *,
+    run: ModelRun,
+    mode: str,
+    goal: str,
+    start: date,
+    end: date,
+    total_budget: Decimal | None,
+    target: Decimal | None,
+    bounds: dict[str, dict[str, Any]],
+) -> planner.PlanResult:
+    """The planner's answer to a question, from the run's stored curve draws.
+    Raises PlanError (words for a manager) when it has none."""
+    curves = selectors.planner_curves(run)
+    plan = planner.Planner(curves, days=(end - start).days + 1, goal=goal)
+    limits = {
+        slug: planner.Bound(
+            min=float(b["min"]) if b.get("min") not in (None, "") else None,
+            max=float(b["max"]) if b.get("max") not in (None, "") else None,
+            locked=bool(b.get("locked")),
+        )
+        for slug, b in bounds.items()
+    }
+    if mode == BudgetPlan.Mode.TARGET:
+        if target is None:
+            raise planner.PlanError("Give the target to reach.")
+        return plan.smallest_budget(float(target), limits)
+    if total_budget is None:
+        raise planner.PlanError("Give the total budget to split.")
+    return plan.optimise(float(total_budget), limits)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    run: ModelRun,
+    name: str,
+    mode: str,
+    goal: str,
+    start: date,
+    end: date,
+    total_budget: Decimal | None,
+    target: Decimal | None,
+    bounds: dict[str, dict[str, Any]],
+    user: User | None,
+) -> BudgetPlan:
+    """Answer the question and save it as a named scenario."""
+    answer = plan_answer(
+        run=run,
+        mode=mode,
+        goal=goal,
+        start=start,
+        end=end,
+        total_budget=total_budget,
+        target=target,
+        bounds=bounds,
+    )
+    plan = BudgetPlan(
+        name=name,
+        run=run,
+        mode=mode,
+        goal=goal,
+        period_start=start,
+        period_end=end,
+        total_budget=total_budget if mode == BudgetPlan.Mode.BUDGET else _money(answer.total),
+        target=target,
+        bounds=bounds,
+        result=answer.as_json(),
+    )
+    return plan_save(plan=plan, user=user)

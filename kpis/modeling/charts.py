@@ -1,0 +1,150 @@
+"""Plotly figures of the modeled ROI page, built from stored results (no I/O):
+attributed against modeled ROAS with intervals, and each channel's response
+curve with its band and today's spend marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from django.conf import settings
+
+from channelhub.lib.charts import figure, trace
+from channelhub.metrics.display import CURRENCY_SYMBOLS
+from kpis.models import ChannelModelResult
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+INK = "#1d2330"
+GRID = "#e2e6ec"
+ATTRIBUTED = "#94a3b8"
+MODELED = "#2457c5"
+BAND = "rgba(36, 87, 197, 0.18)"
+
+
+def _currency() -> str:
+    code = settings.REPORTING_CURRENCY
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title, "x": 0, "font": {"size": 15, "color": INK}},
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 16},
+        "height": height,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+        "xaxis": {"gridcolor": "#f0f2f5", "linecolor": GRID, "zeroline": False, "automargin": True},
+        "yaxis": {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "automargin": True},
+        **extra,
+    }
+
+
+def roas_figure(results: list[ChannelModelResult]) -> go.Figure:
+    """Per channel: attributed ROAS beside modeled ROAS with its 90% interval."""
+    shown = [r for r in results if r.incremental_roas is not None]
+    names = [r.name for r in shown]
+    modeled = [r.incremental_roas for r in shown]
+    plus = [max((r.roas_high or 0) - (r.incremental_roas or 0), 0) for r in shown]
+    minus = [max((r.incremental_roas or 0) - (r.roas_low or 0), 0) for r in shown]
+    traces = [
+        trace(
+            go.Bar,
+            name="Attributed ROAS",
+            x=names,
+            y=[r.attributed_roas for r in shown],
+            marker={"color": ATTRIBUTED},
+            hovertemplate="%{x}: attributed %{y:.2f}<extra></extra>",
+        ),
+        trace(
+            go.Bar,
+            name="Modeled ROAS (90% interval)",
+            x=names,
+            y=modeled,
+            marker={"color": MODELED},
+            error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
+            hovertemplate="%{x}: modeled %{y:.2f}<extra></extra>",
+        ),
+    ]
+    return figure(
+        traces,
+        _layout(
+            "Attributed against modeled ROAS",
+            340,
+            barmode="group",
+            yaxis={"title": {"text": "Revenue per 1 of cost"}, "gridcolor": GRID},
+        ),
+    )
+
+
+def curve_figure(result: ChannelModelResult) -> go.Figure:
+    """Daily cost held steady -> daily incremental revenue, its band, today's spend."""
+    curve = result.curve or {}
+    spend = curve.get("spend", [])
+    money = _currency()
+    traces = [
+        trace(
+            go.Scatter,
+            x=spend + spend[::-1],
+            y=curve.get("high", []) + curve.get("low", [])[::-1],
+            fill="toself",
+            fillcolor=BAND,
+            line={"width": 0},
+            hoverinfo="skip",
+            name="90% interval",
+        ),
+        trace(
+            go.Scatter,
+            x=spend,
+            y=curve.get("mean", []),
+            mode="lines",
+            line={"color": MODELED, "width": 2},
+            name="Expected",
+            hovertemplate=f"{money}%{{x:,.0f}} a day → {money}%{{y:,.0f}} a day<extra></extra>",
+        ),
+    ]
+    today = result.daily_spend
+    shapes = []
+    if today is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": today,
+                "x1": today,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#b7791f", "dash": "dash"},
+            }
+        )
+    return figure(
+        traces,
+        _layout(
+            result.name,
+            280,
+            shapes=shapes,
+            annotations=(
+                [
+                    {
+                        "text": "today",
+                        "x": today,
+                        "xref": "x",
+                        "y": 1,
+                        "yref": "paper",
+                        "showarrow": False,
+                        "yanchor": "bottom",
+                    }
+                ]
+                if today is not None
+                else []
+            ),
+            xaxis={"title": {"text": f"Daily cost ({money})"}, "gridcolor": "#f0f2f5"},
+            yaxis={"title": {"text": "Daily incremental revenue"}, "gridcolor": GRID},
+        ),
+    )
+
+
+def figure_json(fig: go.Figure) -> dict[str, Any]:
+    return fig.to_plotly_json()

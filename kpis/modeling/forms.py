@@ -1,0 +1,231 @@
+"""Forms of the modeled ROI: events, lift tests, each channel's cost basis and
+the budget planner (the API validates through the same forms)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from channelhub.lib.forms import DateInput, Form, ModelForm
+from channels_app.channels.models import Channel
+from kpis.models import BudgetPlan, LiftTest, ModelChannelSetting, ModelEvent
+
+MAX_EVENT_DAYS = 366
+
+
+class ModelEventForm(ModelForm):
+    class Meta:
+        model = ModelEvent
+        fields = ["name", "start", "end"]
+        widgets = {"start": DateInput(), "end": DateInput()}
+        labels = {"start": "First day", "end": "Last day"}
+        help_texts = {"name": "What happened: a sale, a holiday, a strike, a TV campaign …"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last day is before the first day.")
+            elif (end - start).days >= MAX_EVENT_DAYS:
+                self.add_error("end", "An event lasts at most a year.")
+        return data
+
+
+class LiftTestForm(ModelForm):
+    class Meta:
+        model = LiftTest
+        fields = [
+            "channel",
+            "name",
+            "start",
+            "end",
+            "cost",
+            "delta_cost",
+            "delta_revenue",
+            "sigma",
+            "notes",
+        ]
+        widgets = {
+            "start": DateInput(),
+            "end": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"start": "First day", "end": "Last day", "name": "Name (optional)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channel: Any = self.fields["channel"]
+        channel.queryset = Channel.objects.order_by("name", "slug")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day is before the first day.")
+        if start and start > timezone.localdate():
+            self.add_error("start", "A lift test is recorded once it has run: this day is ahead.")
+        sigma = data.get("sigma")
+        if sigma is not None and sigma <= 0:
+            self.add_error("sigma", "The standard error must be above zero.")
+        cost = data.get("cost")
+        if cost is not None and cost < 0:
+            self.add_error("cost", "A cost cannot be negative.")
+        delta = data.get("delta_cost")
+        if delta is not None:
+            if delta == 0:
+                self.add_error("delta_cost", "A lift test changes the cost: it cannot be 0.")
+            elif cost is not None and cost + delta < 0:
+                self.add_error(
+                    "delta_cost", "The cost cannot drop by more than it was (cost + change < 0)."
+                )
+        return data
+
+
+class CostBasisForm(Form):
+    """One choice per channel: spend + incentive cost, or spend only."""
+
+    def __init__(self, *args: Any, channels: list[tuple[Channel, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channels = [channel for channel, _ in channels]
+        for channel, basis in channels:
+            self.fields[f"cost_{channel.pk}"] = forms.ChoiceField(
+                label=channel.name,
+                choices=ModelChannelSetting.CostBasis.choices,
+                initial=basis,
+            )
+
+    def choices(self) -> list[tuple[Channel, str]]:
+        return [(c, self.cleaned_data[f"cost_{c.pk}"]) for c in self.channels]
+
+
+def period_end(kind: str, start: date) -> date:
+    if kind == "quarter":
+        month = start.month + 2
+        year = start.year + (month - 1) // 12
+        month = (month - 1) % 12 + 1
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+
+
+def next_month() -> date:
+    today = timezone.localdate()
+    return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+class PlanForm(Form):
+    """The planner's question. Bounds are fields named by channel slug, so a
+    channel's bound can never land on another channel."""
+
+    PERIODS = [("month", "A month"), ("quarter", "A quarter")]
+
+    name = forms.CharField(max_length=120, required=False, help_text="To save it as a scenario.")
+    goal = forms.ChoiceField(choices=BudgetPlan.Goal.choices, initial=BudgetPlan.Goal.REVENUE)
+    mode = forms.ChoiceField(choices=BudgetPlan.Mode.choices, initial=BudgetPlan.Mode.BUDGET)
+    period = forms.ChoiceField(choices=PERIODS, initial="month")
+    start = forms.DateField(
+        label="Starting", widget=DateInput(), help_text="The first day of the month or quarter."
+    )
+    total_budget = forms.DecimalField(
+        label="Total budget", max_digits=16, decimal_places=2, required=False, min_value=0
+    )
+    target = forms.DecimalField(
+        label="Target",
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text="Incremental revenue (or gross profit) to reach over the period.",
+    )
+
+    def __init__(self, *args: Any, slugs: dict[str, str], **kwargs: Any) -> None:
+        """`slugs`: slug -> channel name, of the channels the model has a curve for."""
+        kwargs.setdefault("initial", {}).setdefault("start", next_month())
+        super().__init__(*args, **kwargs)
+        self.slugs = dict(slugs)
+        for slug, name in self.slugs.items():
+            self.fields[f"min__{slug}"] = forms.DecimalField(
+                label=f"{name}: minimum",
+                max_digits=16,
+                decimal_places=2,
+                required=False,
+                min_value=0,
+            )
+            self.fields[f"max__{slug}"] = forms.DecimalField(
+                label=f"{name}: maximum",
+                max_digits=16,
+                decimal_places=2,
+                required=False,
+                min_value=0,
+            )
+            self.fields[f"locked__{slug}"] = forms.BooleanField(
+                label=f"{name}: keep today's spend", required=False
+            )
+
+    def channel_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "slug": slug,
+                "name": name,
+                "min": self[f"min__{slug}"],
+                "max": self[f"max__{slug}"],
+                "locked": self[f"locked__{slug}"],
+            }
+            for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))
+        ]
+
+    def clean_start(self) -> date:
+        start: date = self.cleaned_data["start"]
+        if start.day != 1:
+            raise ValidationError("Start on the first day of a month.")
+        if start < timezone.localdate().replace(day=1):
+            raise ValidationError("Plan a month or quarter that has not ended: this one is past.")
+        return start
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        mode = data.get("mode")
+        if mode == BudgetPlan.Mode.BUDGET and data.get("total_budget") is None:
+            self.add_error("total_budget", "Give the total budget to split.")
+        if mode == BudgetPlan.Mode.TARGET and data.get("target") is None:
+            self.add_error("target", "Give the target to reach.")
+        for slug in self.slugs:
+            low, high = data.get(f"min__{slug}"), data.get(f"max__{slug}")
+            if low is not None and high is not None and high < low:
+                self.add_error(f"max__{slug}", "The maximum is below the minimum.")
+        if data.get("start") and data.get("period"):
+            data["end"] = period_end(data["period"], data["start"])
+        return data
+
+    def bounds(self) -> dict[str, dict[str, Any]]:
+        """{slug: {"min", "max", "locked"}} of the channels given any bound."""
+        out = {}
+        for slug in self.slugs:
+            low = self.cleaned_data.get(f"min__{slug}")
+            high = self.cleaned_data.get(f"max__{slug}")
+            locked = bool(self.cleaned_data.get(f"locked__{slug}"))
+            if low is not None or high is not None or locked:
+                out[slug] = {
+                    "min": None if low is None else str(low),
+                    "max": None if high is None else str(high),
+                    "locked": locked,
+                }
+        return out
+
+
+class WhatIfForm(Form):
+    channel = forms.ChoiceField(label="Channel")
+    amount = forms.DecimalField(
+        label="Spend over 30 days", max_digits=16, decimal_places=2, min_value=0
+    )
+
+    def __init__(self, *args: Any, slugs: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channel: Any = self.fields["channel"]
+        channel.choices = sorted(slugs.items(), key=lambda i: (i[1].lower(), i[0]))

@@ -1,0 +1,130 @@
+# mypy: disable-error-code="index,operator"
+"""The budget planner on stored curve draws: better than today's split, bounds
+and locks held per channel whatever the order or names, the smallest budget
+for a target, what-if, and refusals in words."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from kpis.modeling.planner import Bound, ChannelCurve, PlanError, Planner
+
+DAYS = 30
+
+
+def curve(slug, name, ceiling, half, today, draws=40, seed=1):
+    """Draws of f(x) = ceiling * x / (x + half) on a grid up to 4 x today."""
+    rng = np.random.default_rng(seed)
+    grid = np.linspace(0, 4 * today, 17)
+    factors = np.exp(rng.normal(0, 0.1, size=draws))
+    return ChannelCurve(
+        slug=slug,
+        name=name,
+        spend=grid,
+        samples=np.outer(factors, ceiling * grid / (grid + half)),
+        today_daily=today,
+        margin=0.5,
+    )
+
+
+def channels():
+    # Names sort the other way round from slugs.
+    return [
+        curve("a-search", "Zulu Search", ceiling=900, half=100, today=300, seed=1),
+        curve("b-social", "Yankee Social", ceiling=600, half=300, today=100, seed=2),
+        curve("c-events", "Alpha Events", ceiling=300, half=50, today=200, seed=3),
+    ]
+
+
+def test_the_best_split_earns_more_than_todays_and_spends_the_budget():
+    planner = Planner(channels(), days=DAYS)
+    budget = sum(planner.today().values())
+    plan = planner.optimise(budget)
+    assert plan.total == pytest.approx(budget, rel=1e-6)
+    assert plan.outcome.mean > plan.today_outcome.mean * 1.02
+    assert plan.outcome.low < plan.outcome.mean < plan.outcome.high
+    # Events is saturated at today's spend: money moves away from it.
+    assert plan.allocation["c-events"] < plan.today["c-events"]
+
+
+def test_bounds_and_locks_stay_with_their_channel_whatever_the_order():
+    budget = 600 * DAYS
+    bounds = {
+        "b-social": Bound(min=250 * DAYS),
+        "a-search": Bound(max=200 * DAYS),
+        "c-events": Bound(locked=True),
+    }
+    reference = Planner(channels(), days=DAYS).optimise(budget, bounds)
+    for seed in range(4):
+        shuffled = channels()
+        random.Random(seed).shuffle(shuffled)
+        items = list(bounds.items())
+        random.Random(seed + 10).shuffle(items)
+        plan = Planner(shuffled, days=DAYS).optimise(budget, dict(items))
+        assert plan.allocation == pytest.approx(reference.allocation, rel=1e-3)
+        assert plan.allocation["a-search"] <= 200 * DAYS + 0.01
+        assert plan.allocation["b-social"] >= 250 * DAYS - 0.01
+        assert plan.allocation["c-events"] == pytest.approx(200 * DAYS)
+        rows = plan.as_json()["channels"]
+        assert [r["name"] for r in rows] == ["Alpha Events", "Yankee Social", "Zulu Search"]
+        assert {r["slug"]: r["amount"] for r in rows}["c-events"] == pytest.approx(200 * DAYS)
+
+
+def test_a_gross_profit_goal_weighs_each_channel_by_its_margin():
+    curves = channels()
+    curves[0] = ChannelCurve(**{**curves[0].__dict__, "margin": 0.1})
+    revenue = Planner(curves, days=DAYS, goal="revenue").optimise(600 * DAYS)
+    profit = Planner(curves, days=DAYS, goal="gross_profit").optimise(600 * DAYS)
+    assert profit.allocation["a-search"] < revenue.allocation["a-search"]
+
+
+def test_the_smallest_budget_reaching_a_target():
+    planner = Planner(channels(), days=DAYS)
+    today = planner.evaluate(planner.today())
+    plan = planner.smallest_budget(today.outcome.mean)
+    assert plan.outcome.mean >= today.outcome.mean * 0.999
+    assert plan.total < sum(planner.today().values())
+    with pytest.raises(PlanError, match="does not reach the target"):
+        planner.smallest_budget(today.outcome.mean * 100)
+
+
+def test_what_if_changes_one_channel_only():
+    planner = Planner(channels(), days=DAYS)
+    plan = planner.what_if("b-social", 300 * DAYS)
+    assert plan.allocation["b-social"] == 300 * DAYS
+    assert plan.allocation["a-search"] == pytest.approx(300 * DAYS)
+    assert plan.outcome.mean > plan.today_outcome.mean
+
+
+def test_the_interval_sums_channels_draw_by_draw():
+    planner = Planner(channels(), days=DAYS)
+    draws = planner.draws(planner.today())
+    plan = planner.evaluate(planner.today())
+    assert plan.outcome.low == pytest.approx(np.quantile(draws, 0.05))
+    assert plan.outcome.mean == pytest.approx(draws.mean())
+
+
+def test_spend_past_the_curve_promises_nothing_more():
+    planner = Planner(channels(), days=DAYS)
+    plan = planner.evaluate({"c-events": 10_000 * DAYS})
+    assert plan.capped == ["c-events"]
+    top = planner.evaluate({"c-events": 800 * DAYS}).per_channel["c-events"].mean
+    assert plan.per_channel["c-events"].mean == pytest.approx(top)
+
+
+@pytest.mark.parametrize(
+    ("budget", "bounds", "message"),
+    [
+        (100.0, {"b-social": Bound(min=5000.0)}, "below the channels' minimums"),
+        (10.0**9, {}, "above what the channels may take"),
+        (1000.0, {"a-search": Bound(min=500.0, max=100.0)}, "maximum is below the minimum"),
+        (1000.0, {"nope": Bound(min=1.0)}, "No response curve for: nope"),
+        (-1.0, {}, "cannot be negative"),
+    ],
+)
+def test_impossible_questions_are_refused_in_words(budget, bounds, message):
+    with pytest.raises(PlanError, match=message):
+        Planner(channels(), days=DAYS).optimise(budget, bounds)

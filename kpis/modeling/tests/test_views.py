@@ -1,0 +1,342 @@
+# mypy: disable-error-code="index,operator"
+"""The Incremental ROI pages: what each role sees and may do, banners, query
+counts, events, lift tests, costs per channel, the planner and saved plans."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from channelhub.lib.roles import MARKETING_MANAGER
+from kpis.modeling import contract, fitting, services
+from kpis.modeling.forms import next_month
+from kpis.models import BudgetPlan, LiftTest, ModelChannelSetting, ModelEvent, ModelRun
+from kpis.tests.helpers import import_rows
+from tests.auth import signed_in_client
+from tests.factories import UserFactory
+
+from .conftest import START
+
+pytestmark = pytest.mark.django_db
+
+
+def fitted():
+    run, _ = services.model_fit_request(trigger="command")
+    return services.model_fit_execute(run.pk)
+
+
+def test_the_page_says_there_is_no_model_yet(viewer_client):
+    page = viewer_client.get(reverse("kpis:model"))
+    assert page.status_code == 200
+    assert "No model yet" in page.text and "Fit now</button>" not in page.text
+
+
+def test_the_page_shows_attributed_beside_modeled_roas_in_words(
+    business, fake_fit, viewer_client, django_assert_max_num_queries
+):
+    fitted()
+    with django_assert_max_num_queries(12):
+        page = viewer_client.get(reverse("kpis:model"))
+    text = page.text
+    assert "For every $1 on Zeta Search, about $" in text
+    assert "attribution says $3.00." in text
+    assert 'id="fig-model-roas"' in text and 'id="fig-paid-search-curve"' in text
+    assert "Model health" in text and "Less than 52 weeks of data" in text
+    assert "Fit now</button>" not in text  # viewers read only
+
+
+def test_query_count_does_not_grow_with_channels_or_runs(
+    business, fake_fit, marketing_client, django_assert_max_num_queries
+):
+    fitted()
+    with django_assert_max_num_queries(14) as small:
+        marketing_client.get(reverse("kpis:model"))
+    rows = [
+        [(START + timedelta(days=i)).isoformat(), f"extra-{k}", str(10 + (i * k) % 7), "30"]
+        for i in range(120)
+        for k in range(4)
+    ]
+    import_rows(["date", "channel", "spend", "revenue"], rows, create_channels=True)
+    fitted()
+    fitted()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = marketing_client.get(reverse("kpis:model"))
+    assert page.text.count("For every $1 on") == 6
+    # extra-0's spend never varies: no figure, and the reason.
+    assert "extra-0: no modeled figure. extra-0&#x27;s spend never varies" in page.text
+
+
+def test_a_marketing_manager_fits_now_and_others_may_not(
+    business,
+    fake_fit,
+    marketing_client,
+    partner_client,
+    viewer_client,
+    django_capture_on_commit_callbacks,
+):
+    assert partner_client.post(reverse("kpis:model-fit")).status_code == 403
+    assert viewer_client.post(reverse("kpis:model-fit")).status_code == 403
+    assert not ModelRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketing_client.post(reverse("kpis:model-fit"))
+    assert response.status_code == 302
+    run = ModelRun.objects.get()
+    assert run.status == "succeeded" and run.requested_by.username == "maria"
+
+
+def test_fit_now_twice_while_one_waits_queues_one(business, marketing_client):
+    marketing_client.post(reverse("kpis:model-fit"))
+    marketing_client.post(reverse("kpis:model-fit"))
+    assert ModelRun.objects.count() == 1
+    page = marketing_client.get(reverse("kpis:model")).text
+    assert 'id="model-running"' in page
+
+
+def test_a_refused_fit_keeps_the_previous_model_and_the_page_says_so(
+    business, fake_fit, monkeypatch, viewer_client
+):
+    live = fitted()
+
+    def refuse(data, settings):
+        raise contract.FitRefused("Every channel's spend is zero.")
+
+    monkeypatch.setattr(fitting, "fit", refuse)
+    fitted()
+    text = viewer_client.get(reverse("kpis:model")).text
+    assert (
+        'id="model-failed"' in text and "was refused: Every channel&#x27;s spend is zero." in text
+    )
+    assert f"fitted {timezone.localtime(live.published_at):%Y-%m-%d %H:%M}" in text
+    assert "For every $1 on Zeta Search" in text
+
+
+def test_the_stale_banner_follows_an_import(business, fake_fit, viewer_client):
+    fitted()
+    assert 'id="model-stale"' not in viewer_client.get(reverse("kpis:model")).text
+    import_rows(["date", "channel", "spend"], [[START.isoformat(), "social", "51"]])
+    assert 'id="model-stale"' in viewer_client.get(reverse("kpis:model")).text
+
+
+def test_run_history_and_detail(business, fake_fit, partner_client):
+    run = fitted()
+    assert f"#{run.pk}" in partner_client.get(reverse("kpis:model-runs")).text
+    detail = partner_client.get(run.get_absolute_url()).text
+    assert "Fitted and published." in detail
+
+
+def test_the_model_csv_is_formula_safe(business, fake_fit, viewer_client):
+    business["social"].slug = "=cmd"
+    business["social"].save()
+    fitted()
+    text = viewer_client.get(reverse("kpis:model-csv")).content.decode()
+    lines = text.splitlines()
+    assert lines[0] == (
+        "channel,spend,incremental_revenue,incremental_roas,roas_low,roas_high,marginal_roas,status"
+    )
+    assert any(line.startswith("'=cmd,") for line in lines)
+
+
+# --- events, lift tests, costs -----------------------------------------------------
+
+
+def test_events_are_recorded_by_marketing_managers_and_changed_by_their_author(
+    marketing_client, viewer_client, marketing_user
+):
+    data = {"name": "Black Friday", "start": "2025-11-28", "end": "2025-11-30"}
+    assert viewer_client.post(reverse("kpis:model-event-create"), data).status_code == 403
+    response = marketing_client.post(reverse("kpis:model-event-create"), data)
+    assert response.status_code == 302
+    event = ModelEvent.objects.get()
+    assert event.created_by == marketing_user
+    tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
+    edit = reverse("kpis:model-event-edit", args=[event.pk])
+    assert tom.post(edit, {**data, "name": "Changed"}).status_code == 403
+    assert tom.post(reverse("kpis:model-event-delete", args=[event.pk])).status_code == 403
+    event.refresh_from_db()
+    assert event.name == "Black Friday"
+    assert marketing_client.post(edit, {**data, "name": "Cyber week"}).status_code == 302
+    event.refresh_from_db()
+    assert event.name == "Cyber week"
+    assert "Cyber week" in viewer_client.get(reverse("kpis:model-events")).text
+
+
+def test_an_event_ending_before_it_starts_is_refused_and_shown_again(marketing_client):
+    data = {"name": "Backwards", "start": "2025-11-28", "end": "2025-11-01"}
+    page = marketing_client.post(reverse("kpis:model-event-create"), data)
+    assert page.status_code == 200
+    assert "The last day is before the first day." in page.text
+    assert 'value="Backwards"' in page.text
+    assert not ModelEvent.objects.exists()
+
+
+def lift(channel, **overrides):
+    data = {
+        "channel": channel.pk,
+        "name": "Search hold-out",
+        "start": "2025-03-01",
+        "end": "2025-03-28",
+        "cost": "3000",
+        "delta_cost": "-3000",
+        "delta_revenue": "-4200",
+        "sigma": "600",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"end": "2025-02-01"}, "end", "The last day is before the first day."),
+        ({"sigma": "0"}, "sigma", "The standard error must be above zero."),
+        ({"sigma": "-5"}, "sigma", "The standard error must be above zero."),
+        ({"cost": "-1"}, "cost", "A cost cannot be negative."),
+        ({"delta_cost": "0"}, "delta_cost", "it cannot be 0"),
+        ({"delta_cost": "-5000"}, "delta_cost", "cannot drop by more than it was"),
+        ({"start": "1900-01-01"}, "start", "out of range"),
+        ({"end": "9999-12-31"}, "end", "out of range"),
+        ({"sigma": "abc"}, "sigma", "Enter a number."),
+    ],
+)
+def test_impossible_lift_tests_are_refused_at_the_form(
+    business, marketing_client, overrides, field, message
+):
+    page = marketing_client.post(
+        reverse("kpis:lift-test-create"), lift(business["paid-search"], **overrides)
+    )
+    assert page.status_code == 200
+    assert message in page.context["form"].errors[field][0]
+    assert not LiftTest.objects.exists()
+
+
+def test_a_lift_test_in_the_future_is_refused(business, marketing_client):
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    page = marketing_client.post(
+        reverse("kpis:lift-test-create"),
+        lift(business["paid-search"], start=later, end=later),
+    )
+    assert "this day is ahead" in page.context["form"].errors["start"][0]
+
+
+def test_a_lift_test_is_recorded_and_the_next_fit_reads_it(business, marketing_client):
+    response = marketing_client.post(
+        reverse("kpis:lift-test-create"), lift(business["paid-search"])
+    )
+    assert response.status_code == 302
+    from kpis.modeling.selectors import model_data
+
+    (test,) = model_data().lift_tests
+    assert test.channel == "paid-search" and test.delta_revenue == -4200 and test.sigma == 600
+    assert "Search hold-out" in marketing_client.get(reverse("kpis:lift-tests")).text
+
+
+def test_costs_per_channel_are_chosen_by_marketing_managers(
+    business, marketing_client, partner_client
+):
+    social = business["social"]
+    field = f"cost_{social.pk}"
+    data = {f"cost_{c.pk}": "total" for c in business.values()} | {field: "spend"}
+    assert partner_client.post(reverse("kpis:model-costs"), data).status_code == 403
+    assert not ModelChannelSetting.objects.exists()
+    assert marketing_client.post(reverse("kpis:model-costs"), data).status_code == 302
+    assert ModelChannelSetting.objects.get(channel=social).cost_basis == "spend"
+    assert ModelChannelSetting.objects.filter(cost_basis="total").count() == 3
+
+
+# --- planner and plans -------------------------------------------------------------
+
+
+def plan_data(**overrides):
+    start = next_month()
+    data = {
+        "name": "",
+        "goal": "revenue",
+        "mode": "budget",
+        "period": "month",
+        "start": start.isoformat(),
+        "total_budget": "9000",
+        "min__social": "2000",
+        "max__paid-search": "4000",
+        "locked__events": "on",
+    }
+    return {**data, **overrides}
+
+
+def test_the_planner_answers_and_keeps_bounds_on_their_channels(business, fake_fit, viewer_client):
+    fitted()
+    page = viewer_client.post(reverse("kpis:planner"), plan_data())
+    assert page.status_code == 200, page.context["form"].errors
+    answer = page.context["answer"]
+    amounts = {c["slug"]: c["amount"] for c in answer["channels"]}
+    assert sum(amounts.values()) == pytest.approx(9000, abs=0.05)
+    assert amounts["social"] >= 2000 - 0.01
+    assert amounts["paid-search"] <= 4000 + 0.01
+    today = {c["slug"]: c["today"] for c in answer["channels"]}
+    assert amounts["events"] == pytest.approx(today["events"])
+    # Rows by channel name, whatever the slugs.
+    assert [c["name"] for c in answer["channels"]] == ["Alpha Social", "Mid Events", "Zeta Search"]
+    assert "Plan and save" not in page.text  # viewers do not save
+
+
+def test_a_marketing_manager_saves_a_plan_and_exports_it(
+    business, fake_fit, marketing_client, viewer_client
+):
+    fitted()
+    response = marketing_client.post(reverse("kpis:planner"), plan_data(name="=Q3 push", save="1"))
+    assert response.status_code == 302
+    plan = BudgetPlan.objects.get()
+    assert plan.bounds["social"] == {"min": "2000", "max": None, "locked": False}
+    assert plan.result["total"] == pytest.approx(9000, abs=0.05)
+    assert "=Q3 push" in viewer_client.get(reverse("kpis:plans")).text
+    csv = viewer_client.get(reverse("kpis:plan-csv", args=[plan.pk])).content.decode()
+    lines = csv.splitlines()
+    assert lines[0].startswith("channel,channel_name,planned_cost,today_cost,expected_incremental")
+    assert lines[1].startswith("events,Mid Events,")
+    tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
+    assert tom.post(reverse("kpis:plan-delete", args=[plan.pk])).status_code == 403
+    assert BudgetPlan.objects.exists()
+    assert marketing_client.post(reverse("kpis:plan-delete", args=[plan.pk])).status_code == 302
+    assert not BudgetPlan.objects.exists()
+
+
+def test_the_smallest_budget_for_a_target(business, fake_fit, viewer_client):
+    fitted()
+    page = viewer_client.post(
+        reverse("kpis:planner"),
+        plan_data(mode="target", total_budget="", target="5000", **{"locked__events": ""}),
+    )
+    answer = page.context["answer"]
+    assert answer["outcome"]["mean"] >= 5000 * 0.999
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"total_budget": "1"}, "below the channels&#x27; minimums"),
+        ({"start": date(2020, 1, 1).isoformat()}, "this one is past"),
+        ({"max__social": "10", "min__social": "20"}, "The maximum is below the minimum."),
+        ({"total_budget": ""}, "Give the total budget to split."),
+    ],
+)
+def test_impossible_plans_are_refused_in_words(
+    business, fake_fit, viewer_client, overrides, message
+):
+    fitted()
+    page = viewer_client.post(reverse("kpis:planner"), plan_data(**overrides))
+    assert page.status_code == 200 and page.context["answer"] is None
+    assert message in page.text
+    assert not BudgetPlan.objects.exists()
+
+
+def test_what_if_one_channel(business, fake_fit, viewer_client):
+    fitted()
+    page = viewer_client.get(reverse("kpis:planner"), {"channel": "social", "amount": "5000"})
+    answer = page.context["what_if_answer"]
+    assert answer["channel"] == "Alpha Social"
+    assert {c["slug"]: c["amount"] for c in answer["channels"]}["social"] == 5000
+
+
+def test_the_planner_without_a_model(viewer_client):
+    assert "fit a model first" in viewer_client.get(reverse("kpis:planner")).text
