@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from channels_app import api as channels_api
 from kpis.engine import api as engine_api
 from kpis.ingest import api as ingest_api
+from kpis.modeling import api as modeling_api
 from partners.activity import api as activity_api
 from partners.contracts import api as contracts_api
 from partners.directory import api as directory_api
@@ -27,6 +28,9 @@ router.register("interactions", activity_api.InteractionViewSet, basename="inter
 router.register("reviews", activity_api.ReviewViewSet, basename="review")
 router.register("import-runs", ingest_api.ImportRunViewSet, basename="import-run")
 router.register("recompute-runs", engine_api.RecomputeRunViewSet, basename="recompute-run")
+router.register("model-runs", modeling_api.ModelRunViewSet, basename="model-run")
+router.register("lift-tests", modeling_api.LiftTestViewSet, basename="lift-test")
+router.register("budget-plans", modeling_api.BudgetPlanViewSet, basename="budget-plan")
 router.register("tokens", api.TokenViewSet, basename="token")
 
 urlpatterns = [
@@ -34,6 +38,8 @@ urlpatterns = [
     path("kpis/snapshots/", engine_api.KpiSnapshotListView.as_view(), name="kpi-snapshot-list"),
     path("kpis/export/", engine_api.KpiExportView.as_view(), name="kpi-export"),
     path("facts/", ingest_api.FactsPushView.as_view(), name="facts-push"),
+    path("model/results/", modeling_api.ModelResultsView.as_view(), name="model-results"),
+    path("model/curves/", modeling_api.ModelCurvesView.as_view(), name="model-curves"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: Swagger UI's setup lives in a static script, not inline,
     # and its assets come from drf-spectacular-sidecar (our static files).

@@ -64,8 +64,10 @@ def model_fit_request(
     trigger: str,
     requested_by: User | None = None,
     settings: dict[str, Any] | None = None,
+    send: bool = True,
 ) -> tuple[ModelRun, bool]:
-    """Queue a fit, or return the one already queued or running (False)."""
+    """Queue a fit, or return the one already queued or running (False).
+    `send=False` (the command, which fits in the foreground) wakes no worker."""
     active = selectors.active_run()
     if active is not None:
         return active, False
@@ -81,7 +83,8 @@ def model_fit_request(
         if active is None:
             raise
         return active, False
-    transaction.on_commit(lambda: send_run(run.pk))
+    if send:
+        transaction.on_commit(lambda: send_run(run.pk))
     return run, True
 
 
