@@ -197,7 +197,11 @@ class ModelCurvesView(APIView):
         for r in rows:
             if r.curve is None:
                 continue
-            item = {"channel": r.slug, "name": r.name, "today_daily_spend": r.daily_spend}
+            item: dict[str, Any] = {
+                "channel": r.slug,
+                "name": r.name,
+                "today_daily_spend": r.daily_spend,
+            }
             item.update({k: r.curve.get(k, []) for k in ("spend", "mean", "low", "high")})
             if with_samples:
                 item["samples"] = r.curve_samples or []
