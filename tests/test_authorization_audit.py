@@ -34,7 +34,15 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
-from kpis.models import PackRender, ReviewPack
+from kpis.models import (
+    BudgetPlan,
+    ChannelModelResult,
+    LiftTest,
+    ModelEvent,
+    ModelRun,
+    PackRender,
+    ReviewPack,
+)
 from partners.models import TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
@@ -138,7 +146,71 @@ def build_world() -> World:
             pack=pack, slot="2025-03", slot_at=timezone.now(), status="rendered"
         ),
     }
+    objs.update(_model_world(maria, channel))
     return World(maria=maria, paul=paul, petra=petra, vera=vera, objs=objs)
+
+
+def _model_world(maria: Any, channel: Any) -> dict[str, Any]:
+    """A live model of one channel (with a response curve the planner can use)
+    and an event, a lift test and a plan Maria recorded."""
+    now = timezone.now()
+    run = ModelRun.objects.create(
+        status="succeeded",
+        requested_by=maria,
+        data_start=date(2025, 1, 1),
+        data_end=date(2025, 1, 30),
+        data_cut=now,
+        published_at=now,
+        finished_at=now,
+    )
+    ChannelModelResult.objects.create(
+        run=run, channel=channel, slug=channel.slug, name=channel.name, status="ok",
+        spend=3000, incremental_revenue=4500, incremental_roas=1.5, roas_low=1.1,
+        roas_high=1.9, curve={"spend": [0, 100, 200], "mean": [0, 150, 220],
+        "low": [0, 110, 160], "high": [0, 190, 280]},
+        curve_samples=[[0, 140, 210], [0, 160, 230]],
+    )  # fmt: skip
+    return {
+        "model_run": run,
+        "model_event": ModelEvent.objects.create(
+            name="Black Friday", start=date(2025, 11, 28), end=date(2025, 11, 30), created_by=maria
+        ),
+        "lift_test": LiftTest.objects.create(
+            channel=channel,
+            start=date(2025, 3, 1),
+            end=date(2025, 3, 28),
+            cost=3000,
+            delta_cost=-3000,
+            delta_revenue=-4200,
+            sigma=600,
+            created_by=maria,
+        ),
+        "budget_plan": BudgetPlan.objects.create(
+            name="Next month",
+            run=run,
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 1, 31),
+            total_budget=3000,
+            created_by=maria,
+        ),
+    }
+
+
+def _next_month() -> str:
+    from kpis.modeling.forms import next_month
+
+    return next_month().isoformat()
+
+
+EVENT = {"name": "Spring sale", "start": "2025-04-01", "end": "2025-04-03"}
+
+
+def _lift(w: World, api: bool = False) -> dict[str, Any]:
+    return {
+        "channel": w.channel.slug if api else w.channel.pk, "start": "2025-05-01",
+        "end": "2025-05-28", "cost": "3000", "delta_cost": "-3000", "delta_revenue": "-4000",
+        "sigma": "500",
+    }  # fmt: skip
 
 
 # --- the table -----------------------------------------------------------------------
@@ -445,6 +517,36 @@ ROUTES: dict[str, Route] = {
     "kpis:portfolio-csv": Route(),
     "kpis:attention": Route(),
     "kpis:channel-dashboard": Route(kwargs=slug("channel")),
+    "kpis:model": Route(),
+    "kpis:model-fit": Route(post_only=True, writes=POST),
+    "kpis:model-csv": Route(),
+    "kpis:model-runs": Route(),
+    "kpis:model-run": Route(kwargs=pk("model_run")),
+    "kpis:model-costs": Route(writes=POST, data=lambda w: {f"cost_{w.channel.pk}": "spend"}),
+    "kpis:model-events": Route(),
+    "kpis:model-event-create": Route(writes=POST, data=lambda w: EVENT),
+    "kpis:model-event-edit": Route(kwargs=pk("model_event"), writes=POST, data=lambda w: EVENT),
+    "kpis:model-event-delete": Route(kwargs=pk("model_event"), writes=POST),
+    "kpis:lift-tests": Route(),
+    "kpis:lift-test-create": Route(writes=POST, data=_lift),
+    "kpis:lift-test-edit": Route(kwargs=pk("lift_test"), writes=POST, data=_lift),
+    "kpis:lift-test-delete": Route(kwargs=pk("lift_test"), writes=POST),
+    "kpis:planner": Route(
+        writes=POST,
+        data=lambda w: {
+            "name": "Q1",
+            "save": "1",
+            "goal": "revenue",
+            "mode": "budget",
+            "period": "month",
+            "start": _next_month(),
+            "total_budget": "3000",
+        },
+    ),
+    "kpis:plans": Route(),
+    "kpis:plan-detail": Route(kwargs=pk("budget_plan")),
+    "kpis:plan-csv": Route(kwargs=pk("budget_plan")),
+    "kpis:plan-delete": Route(kwargs=pk("budget_plan"), writes=POST),
     "kpis:packs": Route(),
     "kpis:pack-create": Route(writes=POST),
     "kpis:pack-detail": Route(kwargs=pk("pack")),
@@ -526,6 +628,19 @@ ROUTES: dict[str, Route] = {
     "api:import-run-detail": Route(kwargs=pk("import_run")),
     "api:recompute-run-list": Route(writes=POST),
     "api:recompute-run-detail": Route(kwargs=pk("recompute_run")),
+    "api:model-run-list": Route(writes=POST),
+    "api:model-run-detail": Route(kwargs=pk("model_run")),
+    "api:model-results": Route(),
+    "api:model-curves": Route(),
+    "api:lift-test-list": Route(writes=POST, data=lambda w: _lift(w, api=True)),
+    "api:lift-test-detail": Route(
+        kwargs=pk("lift_test"), writes=DETAIL, data=lambda w: _lift(w, api=True)
+    ),
+    "api:budget-plan-list": Route(
+        writes=POST,
+        data=lambda w: {"name": "Q1", "start": _next_month(), "total_budget": "3000"},
+    ),
+    "api:budget-plan-detail": Route(kwargs=pk("budget_plan"), writes=("DELETE",)),
     "api:token-list": Route(
         writes=POST,
         self_service="creates the caller's own token (from a session only)",

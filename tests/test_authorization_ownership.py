@@ -102,6 +102,21 @@ OWNED: dict[str, str] = {
 }
 
 ROLE_AXIS = "no partner manager may, owner or not: the role axis refuses them"
+# Objects a marketing manager recorded (Modeled ROI): another marketing manager
+# is refused, checked below with Tom, a marketing manager like Maria.
+MM_OWNED: dict[str, str] = {
+    "kpis:model-event-edit": "event",
+    "kpis:model-event-delete": "event",
+    "kpis:lift-test-edit": "lift test",
+    "kpis:lift-test-delete": "lift test",
+    "kpis:plan-delete": "plan",
+    "api:lift-test-detail": "lift test",
+    "api:budget-plan-detail": "plan",
+}
+MM_OWNED_REASON = (
+    ROLE_AXIS + "; another marketing manager than its author is refused "
+    "(test_a_marketing_manager_who_did_not_record_it_is_refused)"
+)
 PORTAL_AXIS = (
     "a partner user's write on their own partner; another partner's user is refused "
     "in tests/test_authorization_portal.py"
@@ -138,6 +153,18 @@ NOT_OWNED: dict[str, str] = {
     "api:objective-list": ROLE_AXIS,
     "api:objective-detail": ROLE_AXIS,
     "api:facts-push": ROLE_AXIS,
+    # Modeled ROI: a fit, the cost basis and new events, lift tests and plans
+    # are marketing managers' work; an event, lift test or plan is changed by
+    # the one who recorded it (test_a_marketing_manager_who_did_not_record_it_is_refused).
+    "kpis:model-fit": ROLE_AXIS + " (marketing managers start fits)",
+    "kpis:model-costs": ROLE_AXIS,
+    "kpis:model-event-create": ROLE_AXIS,
+    "kpis:lift-test-create": ROLE_AXIS,
+    "kpis:planner": ROLE_AXIS + " (saving a plan)",
+    "api:model-run-list": ROLE_AXIS + " (marketing managers start fits)",
+    "api:lift-test-list": ROLE_AXIS,
+    "api:budget-plan-list": ROLE_AXIS,
+    **{key: MM_OWNED_REASON for key in MM_OWNED},
     "portal:action-done": PORTAL_AXIS,
     "portal:deal-create": PORTAL_AXIS,
     "portal:messages": PORTAL_AXIS,
@@ -233,4 +260,39 @@ def test_a_user_of_the_same_role_who_does_not_own_it_is_refused(key, method, clo
     response = _send(paul, method, url, data, api)
     assert response.status_code not in (401, 403, 404, 405), (
         f"{key}: {method} by Paul, who owns the {OWNED[key]}, answered {response.status_code}"
+    )
+
+
+MM_CASES = [
+    pytest.param(key, method, id=f"{key}-{method}")
+    for key in sorted(MM_OWNED)
+    for method in ROUTES[key].writes
+]
+
+
+@pytest.mark.parametrize(("key", "method"), MM_CASES)
+def test_a_marketing_manager_who_did_not_record_it_is_refused(key, method):
+    from channelhub.lib.roles import MARKETING_MANAGER
+    from tests.factories import UserFactory
+
+    entry = ROUTES[key]
+    api = next(p for p in PATTERNS if p.key == key).route.startswith("api/")
+    world = build_world()
+    tom = UserFactory(username="tom", role=MARKETING_MANAGER)
+    url = reverse(key, kwargs=entry.kwargs(world))
+    data = entry.data(world) if entry.data else None
+    tom_client, maria_client = _client(tom, api), _client(world.maria, api)
+    before = database_state()
+    response = _send(tom_client, method, url, data, api)
+    assert response.status_code in (403, 404), (
+        f"{key}: {method} by Tom (a marketing manager who did not record the "
+        f"{MM_OWNED[key]}) answered {response.status_code}"
+    )
+    changed = [label for label, rows in database_state().items() if before[label] != rows]
+    assert not changed, f"{key}: {method} by Tom changed {changed}"
+    # The positive control: Maria, who recorded it, is not refused.
+    response = _send(maria_client, method, url, data, api)
+    assert response.status_code not in (401, 403, 404, 405), (
+        f"{key}: {method} by Maria, who recorded the {MM_OWNED[key]}, answered "
+        f"{response.status_code}"
     )
