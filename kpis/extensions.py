@@ -23,6 +23,7 @@ from partners.models import Partner
 from .dashboards.forms import PeriodForm
 from .engine import selectors
 from .feedback.selectors import recent_feedback
+from .modeling.selectors import modeled_figures
 from .models import STORED_PERIOD_KINDS
 
 
@@ -35,6 +36,7 @@ def channel_page_context(*, request: HttpRequest, channel: Channel) -> dict[str,
             channel=channel, kind=kind, count=period.cleaned_data.get("periods") or 12
         ),
         "feedback": recent_feedback(channel=channel),
+        "modeled": modeled_figures().get(channel.pk),
         "period_kinds": [(k.value, k.label) for k in STORED_PERIOD_KINDS],
     }
 

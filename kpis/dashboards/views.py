@@ -10,6 +10,7 @@ from channelhub.lib.views import AuthedRequest, check_perm, role_required
 from channels_app.channels import selectors as channels_selectors
 from kpis.engine.exports import portfolio_table_rows, write_csv
 from kpis.engine.selectors import channel_data_state, stale_figures, stale_figures_of
+from kpis.modeling.selectors import modeled_figures
 
 from . import attention, content, renders
 from .content import Filters
@@ -42,6 +43,9 @@ def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpRes
         "has_data": view.has_data,
         "attention": renders.attention_preview(user=request.user),
         "stale": stale_figures(channels=channels_selectors.channel_list(user=request.user)),
+        # The live model's figures beside the attributed ones (one query; read live,
+        # never part of a stored render).
+        "modeled": sorted(modeled_figures().values(), key=lambda r: (r.name.lower(), r.slug)),
         **(extra or {}),
     }
     if request.htmx:
@@ -82,6 +86,7 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
         "channel": channel,
         "state": state,
         "stale": stale_figures_of(state),
+        "modeled": modeled_figures().get(channel.pk),
         "filters": view.filters,
         "parts": view.parts,
     }

@@ -340,3 +340,23 @@ def test_what_if_one_channel(business, fake_fit, viewer_client):
 
 def test_the_planner_without_a_model(viewer_client):
     assert "fit a model first" in viewer_client.get(reverse("kpis:planner")).text
+
+
+def test_portfolio_and_channel_pages_show_the_modeled_figure_once_a_model_exists(
+    business, fake_fit, viewer_client, django_assert_max_num_queries
+):
+    search = business["paid-search"]
+    pages = [
+        reverse("kpis:portfolio"),
+        reverse("channels:detail", args=[search.slug]),
+        reverse("kpis:channel-dashboard", args=[search.slug]),
+    ]
+    for url in pages:
+        text = viewer_client.get(url).text
+        assert 'id="portfolio-modeled"' not in text and 'id="modeled-figure"' not in text
+    fitted()
+    portfolio = viewer_client.get(pages[0]).text
+    assert 'id="portfolio-modeled"' in portfolio and "Alpha Social" in portfolio
+    for url in pages[1:]:
+        text = viewer_client.get(url).text
+        assert 'id="modeled-figure"' in text and "attributed 3.00" in text
