@@ -211,7 +211,7 @@ def _result_row(
         slug=estimate.slug,
         name=estimate.name[:120],
         status=estimate.status,
-        reason=estimate.reason,
+        reason=estimate.reason[:2000],
         spend=_money(estimate.spend) or Decimal(0),
         attributed_revenue=_money(data.attributed_revenue.get(estimate.slug)),
         gross_margin=_ratio(margin),

@@ -59,9 +59,9 @@ class ModelRun(models.Model):
     fit_seconds = models.FloatField(null=True, blank=True)
     library = models.CharField(max_length=200, blank=True)
     # Refused: why the data cannot support a model (words for a manager).
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=4000)
     # Failed: the error.
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=4000)
     # Fit quality: r2, mape_holdout, rhat_max, ess_min, divergences, baseline_share.
     diagnostics = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -123,7 +123,7 @@ class ChannelModelResult(models.Model):
     slug = models.CharField(max_length=80)
     name = models.CharField(max_length=120)
     status = models.CharField(max_length=10, choices=Status.choices)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
     spend = models.DecimalField(max_digits=18, decimal_places=2)
     attributed_revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     gross_margin = models.FloatField(null=True, blank=True)
