@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import (
+    BudgetPlan,
     ChannelDataState,
     CustomerFeedback,
     DashboardRender,
@@ -15,6 +16,9 @@ from .models import (
     ImportRun,
     IncentiveAccrual,
     KpiSnapshot,
+    LiftTest,
+    ModelEvent,
+    ModelRun,
     ObjectiveStatus,
     PackRender,
     RecomputeBatch,
@@ -196,3 +200,31 @@ class PackRenderAdmin(ReadOnlyAdmin):
     list_filter = ("status", "is_preview", "pack")
     search_fields = ("pack__name", "slot")
     list_select_related = ("pack",)
+
+
+@admin.register(ModelRun)
+class ModelRunAdmin(ReadOnlyAdmin):
+    """Model fits (Incremental ROI); the weekly schedule is under Periodic tasks."""
+
+    list_display = ("id", "status", "trigger", "data_start", "data_end", "created_at",
+                    "finished_at", "fit_seconds", "attempts")  # fmt: skip
+    list_filter = ("status", "trigger")
+    search_fields = ("reason", "error")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ModelEvent)
+class ModelEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "start", "end", "created_by")
+    search_fields = ("name",)
+
+
+@admin.register(LiftTest)
+class LiftTestAdmin(admin.ModelAdmin):
+    list_display = ("channel", "name", "start", "end", "delta_cost", "delta_revenue", "sigma")
+    list_filter = ("channel",)
+
+
+@admin.register(BudgetPlan)
+class BudgetPlanAdmin(ReadOnlyAdmin):
+    list_display = ("name", "mode", "goal", "period_start", "period_end", "created_by")
