@@ -65,7 +65,7 @@ def test_the_kpi_sweeper_resends_a_lost_fit(business, monkeypatch):
 
     run, _ = services.model_fit_request(trigger="manual", send=False)
     ModelRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    sent = []
+    sent: list[int] = []
     monkeypatch.setattr(services, "send_run", sent.append)
     kpis_sweeper_task()
     assert sent == [run.pk]
