@@ -68,7 +68,7 @@ class PlanResult:
     days: int
     goal: str
     allocation: dict[str, float]  # slug -> total cost over the period
-    today: dict[str, float]  # slug -> today's split scaled to the period
+    today: dict[str, float]  # slug -> the same total in today's proportions
     outcome: Outcome
     today_outcome: Outcome
     per_channel: dict[str, Outcome]  # slug -> the channel's contribution
@@ -136,14 +136,27 @@ class Planner:
         return Outcome(float(values.mean()), float(low), float(high))
 
     def today(self) -> dict[str, float]:
+        """Today's average daily cost of each channel over the period."""
         return {s: self.curves[s].today_daily * self.days for s in self.slugs}
 
-    def evaluate(self, allocation: Mapping[str, float]) -> PlanResult:
+    def today_split(self, total: float) -> dict[str, float]:
+        """`total` split in today's proportions: what a plan is compared with."""
+        today = self.today()
+        spent = sum(today.values())
+        if spent <= 0:
+            return today
+        return {s: amount * total / spent for s, amount in today.items()}
+
+    def evaluate(
+        self, allocation: Mapping[str, float], baseline: Mapping[str, float] | None = None
+    ) -> PlanResult:
+        """The outcome of `allocation`, against `baseline` (default: the same
+        total split in today's proportions)."""
         unknown = set(allocation) - set(self.slugs)
         if unknown:
             raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
         alloc = {s: float(allocation.get(s, 0.0)) for s in self.slugs}
-        today = self.today()
+        today = dict(baseline) if baseline is not None else self.today_split(sum(alloc.values()))
         return PlanResult(
             days=self.days,
             goal=self.goal,
@@ -164,7 +177,7 @@ class Planner:
             raise PlanError(f"No response curve for {slug}.")
         if amount < 0:
             raise PlanError("An amount cannot be negative.")
-        return self.evaluate({**self.today(), slug: amount})
+        return self.evaluate({**self.today(), slug: amount}, baseline=self.today())
 
     # --- optimising ------------------------------------------------------------------
 

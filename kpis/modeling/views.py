@@ -53,7 +53,7 @@ def fit_now(request: AuthedRequest) -> HttpResponse:
         trigger=ModelRun.Trigger.MANUAL, requested_by=request.user
     )
     if created:
-        messages.info(request, "The model is being fitted; this page shows it once it is done.")
+        messages.info(request, "Fit started: the page shows the new model once it is published.")
     else:
         messages.info(request, "A fit is already waiting or running: this one follows it.")
     return redirect("kpis:model")

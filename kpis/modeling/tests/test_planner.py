@@ -97,6 +97,14 @@ def test_what_if_changes_one_channel_only():
     assert plan.allocation["b-social"] == 300 * DAYS
     assert plan.allocation["a-search"] == pytest.approx(300 * DAYS)
     assert plan.outcome.mean > plan.today_outcome.mean
+    assert plan.today == pytest.approx(planner.today())
+
+
+def test_a_plan_is_compared_with_the_same_budget_in_todays_proportions():
+    planner = Planner(channels(), days=DAYS)
+    plan = planner.optimise(2 * sum(planner.today().values()))
+    assert plan.today == pytest.approx({s: 2 * v for s, v in planner.today().items()})
+    assert plan.outcome.mean >= plan.today_outcome.mean
 
 
 def test_the_interval_sums_channels_draw_by_draw():

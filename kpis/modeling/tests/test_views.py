@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from kpis.modeling import contract, fitting, services
-from kpis.modeling.forms import next_month
+from kpis.modeling.forms import next_month, period_end
 from kpis.models import BudgetPlan, LiftTest, ModelChannelSetting, ModelEvent, ModelRun
 from kpis.tests.helpers import import_rows
 from tests.auth import signed_in_client
@@ -273,8 +273,13 @@ def test_the_planner_answers_and_keeps_bounds_on_their_channels(business, fake_f
     assert sum(amounts.values()) == pytest.approx(9000, abs=0.05)
     assert amounts["social"] >= 2000 - 0.01
     assert amounts["paid-search"] <= 4000 + 0.01
-    today = {c["slug"]: c["today"] for c in answer["channels"]}
-    assert amounts["events"] == pytest.approx(today["events"])
+    # Events is locked at today's daily cost (the model's window) over the month.
+    run = ModelRun.objects.get()
+    events = run.results.get(slug="events")
+    days = (period_end("month", next_month()) - next_month()).days + 1
+    assert amounts["events"] == pytest.approx(events.daily_spend * days, abs=0.01)
+    # Today's split is the same total in today's proportions.
+    assert sum(c["today"] for c in answer["channels"]) == pytest.approx(9000, abs=0.05)
     # Rows by channel name, whatever the slugs.
     assert [c["name"] for c in answer["channels"]] == ["Alpha Social", "Mid Events", "Zeta Search"]
     assert "Plan and save" not in page.text  # viewers do not save
