@@ -365,3 +365,31 @@ def test_portfolio_and_channel_pages_show_the_modeled_figure_once_a_model_exists
     for url in pages[1:]:
         text = viewer_client.get(url).text
         assert 'id="modeled-figure"' in text and "attributed 3.00" in text
+
+
+@pytest.mark.parametrize(
+    "url_name", ["kpis:model-runs", "kpis:model-events", "kpis:lift-tests", "kpis:plans"]
+)
+def test_list_pages_read_a_constant_number_of_queries(
+    business, marketing_user, viewer_client, django_assert_max_num_queries, url_name
+):
+    def add(count):
+        for i in range(count):
+            ModelRun.objects.create(status="failed", error="x", requested_by=marketing_user)
+            ModelEvent.objects.create(
+                name=f"Sale {i}", start=START, end=START, created_by=marketing_user
+            )
+            LiftTest.objects.create(
+                channel=business["social"], start=START, end=START, cost=10, delta_cost=-10,
+                delta_revenue=-5, sigma=2, created_by=marketing_user,
+            )  # fmt: skip
+            BudgetPlan.objects.create(
+                name=f"Plan {i}", period_start=START, period_end=START, created_by=marketing_user
+            )
+
+    add(2)
+    with django_assert_max_num_queries(30) as few:
+        assert viewer_client.get(reverse(url_name)).status_code == 200
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert viewer_client.get(reverse(url_name)).status_code == 200
