@@ -370,10 +370,13 @@ def plan_answer(
     total_budget: Decimal | None,
     target: Decimal | None,
     bounds: dict[str, dict[str, Any]],
+    curves: list[planner.ChannelCurve] | None = None,
 ) -> planner.PlanResult:
-    """The planner's answer to a question, from the run's stored curve draws.
-    Raises PlanError (words for a manager) when it has none."""
-    curves = selectors.planner_curves(run)
+    """The planner's answer to a question, from the run's stored curve draws
+    (`curves`, when the caller read them already). Raises PlanError (words for
+    a manager) when it has none."""
+    if curves is None:
+        curves = selectors.planner_curves(run)
     plan = planner.Planner(curves, days=(end - start).days + 1, goal=goal)
     limits = {
         slug: planner.Bound(

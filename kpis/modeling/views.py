@@ -189,10 +189,6 @@ def lift_test_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- the planner and plans ------------------------------------------------------------
 
 
-def _slugs(run: ModelRun) -> dict[str, str]:
-    return {c.slug: c.name for c in selectors.planner_curves(run)}
-
-
 @role_required
 def planner_page(request: AuthedRequest) -> HttpResponse:
     """GET: the question (and a what-if); POST: the answer, saved as a scenario
@@ -201,7 +197,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     live = selectors.live_run()
     if live is None:
         return render(request, "kpis/modeling/planner.html", {"live": None})
-    slugs = _slugs(live)
+    curves = selectors.planner_curves(live)
+    slugs = {c.slug: c.name for c in curves}
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, slugs=slugs)
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)
@@ -223,12 +220,12 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
                 plan = services.plan_create(run=live, name=c["name"], user=request.user, **question)
                 messages.success(request, f"Plan “{plan.name}” saved.")
                 return redirect(plan)
-            answer = services.plan_answer(run=live, **question).as_json()
+            answer = services.plan_answer(run=live, curves=curves, **question).as_json()
         except PlanError as exc:
             form.add_error(None, str(exc))
     if what_if.is_bound and what_if.is_valid():
         try:
-            result = Planner(selectors.planner_curves(live), days=WHAT_IF_DAYS).what_if(
+            result = Planner(curves, days=WHAT_IF_DAYS).what_if(
                 what_if.cleaned_data["channel"], float(what_if.cleaned_data["amount"])
             )
             what_if_answer = {**result.as_json(), "channel": slugs[what_if.cleaned_data["channel"]]}
