@@ -198,6 +198,7 @@ def portfolio(
         revenue_total = totals.get(row["period_start"])
         series.append(
             {
+                "channel_id": channel.pk,
                 "slug": channel.slug,
                 "name": channel.name,
                 "period_start": row["period_start"],
@@ -246,17 +247,12 @@ def portfolio(
         .order_by("evaluation__status", "end_date")
     )
     roi_targets = {o.channel.slug: float(o.target) for o in objectives if o.metric == "roi"}
-    channel_frame = pd.DataFrame(
-        [{"slug": c.slug, "kind": c.kind} for c in channels.values()], columns=["slug", "kind"]
-    )
-    colours = charts.channel_colours(channel_frame)
     table_frame = pd.DataFrame(
         [
             {
+                "channel_id": t.channel.pk,
                 "slug": t.channel.slug,
                 "name": t.channel.name,
-                "kind": t.channel.kind,
-                "kind_label": t.channel.get_kind_display(),
                 "roi": _float(t.values["roi"]),
                 "total_cost": _float(t.values["total_cost"]),
                 "revenue": _float(t.values["revenue"]),
@@ -265,10 +261,9 @@ def portfolio(
             for t in table
         ],
         columns=[
+            "channel_id",
             "slug",
             "name",
-            "kind",
-            "kind_label",
             "roi",
             "total_cost",
             "revenue",
@@ -277,7 +272,16 @@ def portfolio(
     )
     series_frame = pd.DataFrame(
         series,
-        columns=["slug", "name", "period_start", "label", "roi", "revenue_share", "total_cost"],
+        columns=[
+            "channel_id",
+            "slug",
+            "name",
+            "period_start",
+            "label",
+            "roi",
+            "revenue_share",
+            "total_cost",
+        ],
     )
     figures = {
         "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
@@ -286,11 +290,10 @@ def portfolio(
             series_frame,
             top_n=TOP_N,
             legend=TREND_LEGEND,
-            colours=colours,
             partial=partial_period(comparison),
         ),
         "revenue_share": charts.build_revenue_share_figure(
-            series_frame, colours=colours, partial=partial_period(comparison)
+            series_frame, partial=partial_period(comparison)
         ),
     }
     return Portfolio(

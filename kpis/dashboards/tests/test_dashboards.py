@@ -116,9 +116,9 @@ def test_a_range_outside_the_facts_window_falls_back_and_says_so(
 def test_the_charts_carry_the_table_numbers(viewer_client, portfolio_data):
     figures = viewer_client.get(URL, RANGE).context["data"].figures
     roi_bars = figures["roi_by_channel"]["data"][0]
-    assert list(roi_bars["x"]) == ["Web Shop", "Google Ads"]
+    assert list(roi_bars["y"]) == ["Web Shop", "Google Ads"]
     # Web Shop (800 - 300 - 200) / 200; Google Ads (250 - 100 - 400) / 400
-    assert [round(v, 4) for v in roi_bars["y"]] == [1.5, -0.625]
+    assert [round(v, 4) for v in roi_bars["x"]] == [1.5, -0.625]
 
 
 def test_the_home_page_is_the_portfolio(viewer_client, portfolio_data):
