@@ -284,6 +284,47 @@ def _partial_legend(labels: list[str], partial: PartialPeriod | None) -> list[An
     ]
 
 
+THIN_LEGEND = "⚠ thin base (see the table)"
+
+
+def _thin_marks(
+    labels: list[str],
+    values: list[float | None],
+    flags: list[bool],
+    *,
+    what: str,
+    **properties: Any,
+) -> list[Any]:
+    """A ⚠ over each point whose ratio rests on a thin base (formulas.
+    thin_ratios), one legend entry for all of them, hover saying which."""
+    points = [
+        (label, value)
+        for label, value, flag in zip(labels, values, flags, strict=True)
+        if flag and value is not None
+    ]
+    if not points:
+        return []
+    return [
+        trace(
+            go.Scatter,
+            x=[label for label, _ in points],
+            y=[value for _, value in points],
+            mode="text",
+            text=["⚠"] * len(points),
+            textposition="top center",
+            textfont={"size": 14, "color": "#8a4b00"},
+            name=THIN_LEGEND,
+            legendgroup="thin",
+            hovertemplate=f"%{{x}}: {what} over a thin base<extra></extra>",
+            **properties,
+        )
+    ]
+
+
+def _flags(rows: pd.DataFrame, column: str) -> list[bool]:
+    return [bool(v) for v in rows[column]] if column in rows else [False] * len(rows)
+
+
 # --- Portfolio -----------------------------------------------------------------------
 
 
@@ -680,7 +721,8 @@ def build_channel_trend_figure(
     that starts at zero. A `partial` last period has lighter bars and a
     dashed ROI segment to a hollow marker.
 
-    frame: label, period_start, total_cost, revenue, roi.
+    frame: label, period_start, total_cost, revenue, roi, optionally
+    roi_thin (a ⚠ over the point: ROI over a thin base).
     """
     title = "Cost, revenue and ROI"
     if frame.empty:
@@ -713,6 +755,9 @@ def build_channel_trend_figure(
             line={"color": WARN, "width": 2.5},
             marker={"size": 6},
             hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+        ),
+        *_thin_marks(
+            labels, _floats(rows["roi"]), _flags(rows, "roi_thin"), what="ROI", yaxis="y2"
         ),
         *_partial_legend(labels, partial),
     ]
@@ -808,7 +853,7 @@ def build_cac_cpl_figure(frame: pd.DataFrame, *, partial: PartialPeriod | None =
     """Customer acquisition cost and cost per lead per period (a `partial`
     last period: dashed to a hollow marker).
 
-    frame: label, period_start, cac, cpl.
+    frame: label, period_start, cac, cpl, optionally cac_thin and cpl_thin.
     """
     title = "CAC and CPL"
     if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
@@ -828,6 +873,14 @@ def build_cac_cpl_figure(frame: pd.DataFrame, *, partial: PartialPeriod | None =
             hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
         )
     ]
+    marked = False
+    for column, name in (("cac", "CAC"), ("cpl", "CPL")):
+        flags = _flags(rows, f"{column}_thin")
+        # One legend entry for the marks of both lines.
+        extra = {"showlegend": False} if marked else {}
+        marks = _thin_marks(labels, _floats(rows[column]), flags, what=name, **extra)
+        marked = marked or bool(marks)
+        traces += marks
     traces += _partial_legend(labels, partial)
     return _figure(
         traces,

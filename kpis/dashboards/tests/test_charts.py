@@ -426,3 +426,22 @@ def test_an_objective_to_date_ends_dashed_in_a_partial_month():
     assert list(solid.y) == [0.5, None] and solid.showlegend is False
     assert list(dashed.y) == [0.5, 0.6] and dashed.line.dash == "dash"
     assert dashed.showlegend is False and legend.name == "partial (2 of 31 days)"
+
+
+def test_a_ratio_over_a_thin_base_carries_a_warning_mark_on_charts():
+    frame = two_months().assign(
+        roi_thin=[False, True], cac_thin=[True, True], cpl_thin=[True, False]
+    )
+    trend = charts.build_channel_trend_figure(frame)
+    (marks,) = [t for t in trend.data if t.name == charts.THIN_LEGEND]
+    assert list(marks.x) == ["2025-03"] and list(marks.y) == [1.69] and marks.yaxis == "y2"
+    assert list(marks.text) == ["⚠"]
+    cac = charts.build_cac_cpl_figure(frame)
+    marks = [t for t in cac.data if t.name == charts.THIN_LEGEND]
+    assert [(list(m.x), m.showlegend) for m in marks] == [
+        (["2025-02", "2025-03"], None),
+        (["2025-02"], False),
+    ]
+    bars = charts.build_roi_by_channel_figure(channels().assign(thin=[True, False, False]))
+    assert list(bars.data[0].y) == ["Shop ⚠", "Ads"]
+    assert len(charts.build_channel_trend_figure(two_months()).data) == 3  # no marks

@@ -298,3 +298,24 @@ def test_the_owner_filter_lists_people_by_name(viewer_client, marketing_user):
     form = viewer_client.get(URL).context["form"]
     labels = [label for _value, label in form.fields["owner"].choices]
     assert labels == ["Any owner", "Maria Lopez"]
+
+
+def test_the_channel_table_marks_ratios_over_a_thin_base_and_shows_changes(viewer_client):
+    ChannelFactory(name="Tiny", slug="tiny", kind="ecommerce")
+    import_rows(["date", "channel", "spend", "revenue", "cogs", "orders", "leads"], [
+        ["2025-01-10", "tiny", "40", "100", "20", "3", "2"],
+        ["2025-02-10", "tiny", "40", "150", "20", "3", "2"],
+    ])  # fmt: skip
+    recompute()
+    response = viewer_client.get(URL, {"period": "month", "start": "2025-02-01"})
+    (row,) = response.context["data"].table
+    # February: ROI (130 - 40) / 40 = 225% over $40 of cost; 3 orders over 2 leads.
+    assert set(row.thin) == {"roi", "roas", "cpl", "conversion_rate", "aov"}
+    assert "ROI over only $40.00 of cost (under $100.00)" in response.text
+    assert "Conversion rate over only 2 leads (fewer than 20)" in response.text
+    # February against January, the channel's own change: revenue +50%,
+    # ROI 225.0% against (80 - 40) / 40 = 100.0%: +125.0 pts.
+    assert row.change.changes["revenue"] == D("0.5")
+    assert row.change.changes["roi"] == D("1.25")
+    assert "Revenue change" in response.text
+    assert ">+50.0%</td>" in response.text and ">+125.0 pts</td>" in response.text
