@@ -27,6 +27,7 @@ urlpatterns = [
     path("dashboard/", dashboards_views.portfolio_view, name="portfolio"),
     path("dashboard/table.csv", dashboards_views.portfolio_table_csv, name="portfolio-csv"),
     path("dashboard/attention/", dashboards_views.attention_view, name="attention"),
+    path("dashboard/compare/", dashboards_views.compare_view, name="compare"),
     path(
         "dashboard/channels/<slug:slug>/",
         dashboards_views.channel_dashboard_view,

@@ -11,9 +11,9 @@ from channels_app.channels import selectors as channels_selectors
 from kpis.engine.exports import portfolio_table_rows, write_csv
 from kpis.engine.selectors import channel_data_state, stale_figures, stale_figures_of
 
-from . import attention, content, renders
+from . import attention, compare, content, renders
 from .content import Filters
-from .forms import DashboardFilterForm
+from .forms import CompareForm, DashboardFilterForm
 
 
 def _filter_form(request: AuthedRequest) -> DashboardFilterForm:
@@ -96,3 +96,28 @@ def attention_view(request: AuthedRequest) -> HttpResponse:
     items = attention.attention_items(user=request.user)
     stale = stale_figures(channels=channels_selectors.channel_list(user=request.user))
     return render(request, "kpis/attention.html", {"items": items, "stale": stale})
+
+
+@role_required
+def compare_view(request: AuthedRequest) -> HttpResponse:
+    """Compare channels: 2 to 6 channels side by side, all in the URL (a GET
+    form), so a comparison can be bookmarked and shared."""
+    check_perm(request, "kpis.view_kpisnapshot")
+    channels = channels_selectors.channel_list(user=request.user)
+    form = CompareForm(request.GET or None, channels=channels)
+    result = None
+    if form.is_bound:
+        form.is_valid()  # a bad date falls back to its default; bad channels stop here
+        if "channel" not in form.errors:
+            filters = form.filters().snapped(content.latest_fact_day())
+            result = compare.compare_channels(filters=filters, chosen=form.cleaned_data["channel"])
+    return render(
+        request,
+        "kpis/compare.html",
+        {
+            "form": form,
+            "result": result,
+            "min_channels": compare.MIN_CHANNELS,
+            "max_channels": compare.MAX_CHANNELS,
+        },
+    )
