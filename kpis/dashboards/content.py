@@ -102,6 +102,11 @@ def _channel_filter(filters: Filters, prefix: str = "") -> Q:
     return q
 
 
+def channel_filter(filters: Filters) -> Q:
+    """The channels a dashboard's filters keep, as a condition on Channel."""
+    return _channel_filter(filters)
+
+
 def _float(value: Any) -> float | None:
     """Chart data is floats (exact Decimals stay in tables and exports)."""
     return None if value is None else float(value)

@@ -40,7 +40,7 @@ def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpRes
         "filters": view.filters,
         "parts": view.parts,
         "has_data": view.has_data,
-        "attention": renders.attention_preview(user=request.user),
+        "attention": renders.attention_preview(user=request.user, filters=view.filters),
         "stale": stale_figures(channels=channels_selectors.channel_list(user=request.user)),
         **(extra or {}),
     }
@@ -92,10 +92,21 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @role_required
 def attention_view(request: AuthedRequest) -> HttpResponse:
+    """The attention list among the channels the dashboard's filters keep
+    (the portfolio's "Full list" carries them), with its thresholds in words."""
     check_perm(request, "kpis.view_kpisnapshot")
-    items = attention.attention_items(user=request.user)
+    form = _filter_form(request)
+    filters = form.filters()
+    items = attention.attention_items(user=request.user, channel_q=content.channel_filter(filters))
     stale = stale_figures(channels=channels_selectors.channel_list(user=request.user))
-    return render(request, "kpis/attention.html", {"items": items, "stale": stale})
+    context = {
+        "items": items,
+        "stale": stale,
+        "filters": filters,
+        "filtered": bool(filters.channel_kind or filters.route or filters.status or filters.owner),
+        "thresholds": attention.Thresholds.current(),
+    }
+    return render(request, "kpis/attention.html", context)
 
 
 @role_required
