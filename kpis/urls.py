@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .alerts import views as alerts_views
 from .dashboards import views as dashboards_views
 from .engine import views as engine_views
 from .feedback import views as feedback_views
@@ -32,6 +33,15 @@ urlpatterns = [
         "dashboard/channels/<slug:slug>/",
         dashboards_views.channel_dashboard_view,
         name="channel-dashboard",
+    ),
+    path("alerts/", alerts_views.alert_list, name="alerts"),
+    path("alerts/new/", alerts_views.alert_create, name="alert-create"),
+    path("alerts/<int:pk>/", alerts_views.alert_edit, name="alert-edit"),
+    path("alerts/<int:pk>/delete/", alerts_views.alert_delete, name="alert-delete"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        alerts_views.alert_unsubscribe,
+        name="alert-unsubscribe",
     ),
     path("packs/", packs_views.pack_list, name="packs"),
     path("packs/new/", packs_views.pack_create, name="pack-create"),

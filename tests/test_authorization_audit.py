@@ -34,7 +34,8 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
-from kpis.models import PackRender, ReviewPack
+from kpis.alerts.services import unsubscribe_token
+from kpis.models import AlertSubscription, PackRender, ReviewPack
 from partners.models import TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
@@ -105,7 +106,10 @@ def build_world() -> World:
     product = ProductFactory()
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     module = TrainingModuleFactory(name="Selling our products")
+    alert = AlertSubscription.objects.create(user=paul, scope="chosen")
+    alert.channels.set([channel])
     objs = {
+        "alert": alert,
         "channel": channel,
         "objective": ObjectiveFactory(channel=channel),
         "partner": partner,
@@ -445,6 +449,25 @@ ROUTES: dict[str, Route] = {
     "kpis:portfolio-csv": Route(),
     "kpis:attention": Route(),
     "kpis:compare": Route(),
+    "kpis:alerts": Route(),
+    # Any manager subscribes for themselves: the subscription is theirs.
+    "kpis:alert-create": Route(
+        writes=POST,
+        data=lambda w: {"frequency": "weekly", "scope": "chosen", "channels": [w.channel.pk]},
+        outsider_may="a manager's own new subscription (test_alerts.py: nobody else's)",
+    ),
+    "kpis:alert-edit": Route(
+        kwargs=pk("alert"),
+        writes=POST,
+        data=lambda w: {"frequency": "weekly", "scope": "chosen", "channels": [w.channel.pk]},
+    ),
+    "kpis:alert-delete": Route(post_only=True, kwargs=pk("alert"), writes=POST),
+    "kpis:alert-unsubscribe": Route(
+        kwargs=lambda w: {"token": unsubscribe_token(w.alert)},
+        writes=POST,
+        public="an alert email's unsubscribe link: its signed token is the only key "
+        "(kpis/alerts/tests/test_alerts.py)",
+    ),
     "kpis:channel-dashboard": Route(kwargs=slug("channel")),
     "kpis:packs": Route(),
     "kpis:pack-create": Route(writes=POST),

@@ -8,8 +8,10 @@
 - incentives: incentive accruals
 - renders: stored renders of the default dashboard views
 - packs: scheduled ROI review packs and their archived renders
+- alerts: email alert subscriptions and the attention items they were sent
 """
 
+from .alerts import AlertSent, AlertSubscription
 from .common import (
     COUNT_COLUMNS,
     MONEY_COLUMNS,
@@ -38,6 +40,8 @@ __all__ = [
     "NO_PARTNER",
     "STORED_PERIOD_KINDS",
     "VALUE_COLUMNS",
+    "AlertSent",
+    "AlertSubscription",
     "ChannelDataState",
     "CustomerFeedback",
     "DailyFact",

@@ -23,6 +23,7 @@ KPI_TASKS = {
     "kpis.pack_render",
     "kpis.packs_dispatch",
     "kpis.packs_retention",
+    "kpis.alerts_send",
 }
 
 
@@ -42,6 +43,7 @@ def test_every_task_a_beat_schedule_names_is_registered(registered):
         "kpis.sweeper",
         "kpis.packs_dispatch",
         "kpis.packs_retention",
+        "kpis.alerts_send",
         "partners.partner_daily_task",
         "partners.conflict_detection_task",
         "channelhub.heartbeat",
