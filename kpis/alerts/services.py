@@ -154,8 +154,9 @@ def digest_send(subscription_id: int, *, now: datetime | None = None) -> int:
             + reverse("kpis:alert-unsubscribe", args=[unsubscribe_token(subscription)]),
         }
         email = EmailMessage(
-            subject=f"ChannelHub: {len(items)} new item{'s' if len(items) != 1 else ''} "
-            "need attention",
+            subject=f"ChannelHub: {len(items)} new "
+            + ("item needs" if len(items) == 1 else "items need")
+            + " attention",
             body=render_to_string("kpis/alerts/digest_email.txt", context),
             to=[subscription.user.email],
             headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},

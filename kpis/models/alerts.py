@@ -38,7 +38,9 @@ class AlertSubscription(models.Model):
         ordering = ["frequency", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "frequency"], name="one_alert_subscription_per_frequency"
+                fields=["user", "frequency"],
+                name="one_alert_subscription_per_frequency",
+                violation_error_message="You already get this email: change that one instead.",
             ),
             models.CheckConstraint(
                 condition=models.Q(frequency__in=["daily", "weekly"]),
