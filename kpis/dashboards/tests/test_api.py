@@ -67,3 +67,8 @@ def test_a_channel_filter_and_bad_input(viewer_api, two_months):
 def test_without_a_role_the_changes_are_refused(norole_api, anon_api):
     assert norole_api.get(URL).status_code == 403
     assert anon_api.get(URL).status_code == 401
+
+
+def test_the_api_root_names_the_changes(viewer_api):
+    body = viewer_api.get("/api/v1/").json()
+    assert body["endpoints"]["kpi-changes"].endswith("/api/v1/kpis/changes/")
