@@ -86,15 +86,22 @@ def code_version() -> str:
     from channelhub.templatetags import channelhub as formatters
     from channels_app.audits import charts as channel_charts
 
-    from . import charts
+    from . import charts, colours
 
-    names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values()]  # they include no others
+    # The parts and the templates they include.
+    included = [
+        "kpis/_thin_note.html",
+        "kpis/_comparison_deltas.html",
+        "kpis/_comparison_caption.html",
+    ]
+    names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values(), *included]
     paths = [get_template(name).origin.name for name in names]  # type: ignore[attr-defined]
     modules = (
         content,
         formulas,
         periods,
         charts,
+        colours,
         shared_charts,
         channel_charts,
         display,
