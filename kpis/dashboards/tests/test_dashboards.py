@@ -319,3 +319,26 @@ def test_the_channel_table_marks_ratios_over_a_thin_base_and_shows_changes(viewe
     assert row.change.changes["roi"] == D("1.25")
     assert "Revenue change" in response.text
     assert ">+50.0%</td>" in response.text and ">+125.0 pts</td>" in response.text
+
+
+def test_a_channel_keeps_its_colour_whatever_the_filters(viewer_client, portfolio_data):
+    from kpis.dashboards.colours import channel_style
+
+    shop, ads = portfolio_data
+
+    def colours(**extra):
+        figures = viewer_client.get(URL, {**RANGE, **extra}).context["data"].figures
+        bubbles = {
+            t["name"]: t["marker"]["color"]
+            for t in figures["cost_revenue"]["data"]
+            if "marker" in t
+        }
+        lines = {t["name"]: t["line"]["color"] for t in figures["roi_trend"]["data"] if "line" in t}
+        return bubbles, lines
+
+    bubbles, lines = colours()
+    assert bubbles["Web Shop"] == lines["Web Shop"] == channel_style(shop.pk).colour
+    assert bubbles["Google Ads"] == lines["Google Ads"] == channel_style(ads.pk).colour
+    assert bubbles["Web Shop"] != bubbles["Google Ads"]
+    only_shop, _ = colours(kind="ecommerce")
+    assert only_shop["Web Shop"] == channel_style(shop.pk).colour and "Google Ads" not in only_shop
