@@ -413,9 +413,11 @@ def build_roi_by_channel_figure(
 
 
 # Label placement of the bubble chart, in pixels of a small plot (a phone's):
-# a label that would overlap another label or bubble there is left out (the
-# legend and the hover still name the channel).
-BUBBLE_PLOT_PX = (320.0, 280.0)
+# a label that would overlap another label or come near another bubble there
+# is left out (the legend and the hover still name the channel).
+BUBBLE_PLOT_PX = (320.0, 220.0)
+# A label keeps this far from other bubbles, so it reads as its own bubble's.
+LABEL_CLEARANCE_PX = 8.0
 LABEL_CHAR_PX = 6.6
 LABEL_HEIGHT_PX = 14.0
 _POSITIONS = ("top center", "bottom center", "middle right", "middle left")
@@ -460,7 +462,8 @@ def place_labels(points: list[tuple[float, float, float, str]]) -> list[tuple[st
     and its box for each label that fits without overlapping any bubble or
     label placed before it, or None. Biggest bubbles are labelled first."""
     width, height = BUBBLE_PLOT_PX
-    bubbles = [Box(x - r, y - r, x + r, y + r) for x, y, r, _ in points]
+    pad = LABEL_CLEARANCE_PX
+    bubbles = [Box(x - r - pad, y - r - pad, x + r + pad, y + r + pad) for x, y, r, _ in points]
     placed: list[Box] = []
     found: list[tuple[str, Box] | None] = [None] * len(points)
     for i in sorted(range(len(points)), key=lambda i: -points[i][2]):
@@ -490,8 +493,9 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure(title)
     rows = frame.sort_values("name")
     biggest = max(float(rows["gross_profit"].abs().max() or 0), 1.0)
-    x_top = max(float(rows["total_cost"].max() or 0), 1.0) * 1.08
-    y_top = max(float(rows["revenue"].max() or 0), 1.0) * 1.08
+    # Room above and right of the biggest values for their bubbles and labels.
+    x_top = max(float(rows["total_cost"].max() or 0), 1.0) * 1.15
+    y_top = max(float(rows["revenue"].max() or 0), 1.0) * 1.2
     top = max(x_top, y_top)
     width, height = BUBBLE_PLOT_PX
     sizes = [max(8.0, 48 * (abs(float(p)) / biggest) ** 0.5) for p in rows["gross_profit"]]
@@ -550,7 +554,7 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
     return _figure(
         traces,
         title=title,
-        height=420,
+        height=480,
         showlegend=len(rows) <= LEGEND_CHANNELS,
         xaxis={
             "title": _axis_title(f"Total cost ({currency})"),
@@ -809,24 +813,25 @@ def funnel_steps(totals: Mapping[str, int]) -> list[tuple[str, int, float | None
 def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
     """The acquisition funnel over the range as horizontal bars on a log
     scale (impressions in millions and orders in tens both read), each bar
-    labelled with its count and the rate from the step before ("2.5% of
-    clicks"): the rates are what a manager acts on."""
+    labelled with its count, and each step named with its rate from the step
+    before ("Orders<br>2.0% of clicks"): the rates are what a manager acts on."""
     title = "Funnel"
     steps = funnel_steps(totals)
     if not steps:
         return empty_figure(title, "No funnel data tracked for this range")
-    texts = []
-    for i, (_label, value, rate) in enumerate(steps):
-        text = f"{value:,}"
-        if rate is not None:
-            text += f" · {rate:.1%} of {steps[i - 1][0].lower()}"
-        texts.append(text)
+    # Each step's rate from the one before under its name (the axis makes
+    # room for it), its count at the end of its bar.
+    names = []
+    for i, (label, _value, rate) in enumerate(steps):
+        names.append(
+            label if rate is None else f"{label}<br>{rate:.1%} of {steps[i - 1][0].lower()}"
+        )
     bars = trace(
         go.Bar,
-        y=[label for label, _, _ in steps],
+        y=names,
         x=[value for _, value, _ in steps],
         orientation="h",
-        text=texts,
+        text=[f"{value:,}" for _, value, _ in steps],
         textposition="outside",
         cliponaxis=False,
         marker={"color": BRAND},
@@ -843,7 +848,7 @@ def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
         xaxis={
             "type": "log",
             "title": _axis_title("Count (log scale)"),
-            "range": [0, math.log10(largest) + 1.2],
+            "range": [0, math.log10(largest) + 0.9],
         },
         yaxis={"type": "category", "autorange": "reversed", "automargin": True},
     )

@@ -22,9 +22,9 @@ PALETTE = (
     "#2b8a3e",  # green
     "#a61e8c",  # magenta
     "#0b7285",  # teal
-    "#c92a2a",  # red
+    "#6f4e37",  # brown
     "#6741d9",  # violet
-    "#8a5a00",  # ochre
+    "#a07800",  # gold
     "#1c7ed6",  # sky
     "#d6336c",  # pink
     "#5c7f0d",  # olive

@@ -101,18 +101,21 @@ def test_cost_revenue_bubbles_one_per_channel_in_its_colour_with_labels():
 
 
 def test_bubble_labels_never_overlap_and_a_crowded_one_is_left_out():
-    # Three bubbles on one spot of a small plot: the biggest is labelled
-    # above, the next below, the third finds no free place.
-    points = [(100.0, 100.0, 10.0, "Alpha"), (100.0, 100.0, 12.0, "Beta"), (100, 100, 11, "Gam")]
+    # Three bubbles on one spot: the biggest is labelled above; the small
+    # ones inside it find no place clear of it (8 px around every bubble).
+    points = [(100.0, 100.0, 3.0, "Alpha"), (100.0, 100.0, 12.0, "Beta"), (100, 100, 3, "Gam")]
     placed = charts.place_labels(points)
     assert [p[0] if p else None for p in placed] == [None, "top center", None]
     # Far apart, every bubble gets its label above it.
-    apart = [(40.0, 40.0, 8.0, "A"), (200.0, 200.0, 8.0, "B")]
+    apart = [(40.0, 40.0, 8.0, "A"), (200.0, 180.0, 8.0, "B")]
     assert [p[0] for p in charts.place_labels(apart) if p] == ["top center", "top center"]
     # Crowded rows of bubbles: whatever is labelled, no two labels overlap.
-    crowd = [(20.0 + 12 * i, 100.0 + (i % 3) * 9, 6.0, f"Channel {i}") for i in range(20)]
+    crowd = [
+        (30.0 + 35 * (i % 7), 30.0 + 45 * (i // 7) + 6 * (i % 2), 4.0 + i % 3, f"Ch {i}")
+        for i in range(20)
+    ]
     boxes = [p[1] for p in charts.place_labels(crowd) if p]
-    assert 2 <= len(boxes) < 20
+    assert len(boxes) == 19  # one left to the legend and the hover
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
@@ -155,14 +158,14 @@ def test_funnel_leaves_out_untracked_steps_and_reads_on_a_log_scale_with_rates()
         {"impressions": 100000, "clicks": 2500, "leads": 0, "orders": 50, "new_customers": 20}
     )
     bars = figure.data[0]
-    assert list(bars.y) == ["Impressions", "Clicks", "Orders", "New customers"]
-    assert list(bars.x) == [100000, 2500, 50, 20]
-    assert list(bars.text) == [
-        "100,000",
-        "2,500 · 2.5% of impressions",
-        "50 · 2.0% of clicks",
-        "20 · 40.0% of orders",
+    assert list(bars.y) == [
+        "Impressions",
+        "Clicks<br>2.5% of impressions",
+        "Orders<br>2.0% of clicks",
+        "New customers<br>40.0% of orders",
     ]
+    assert list(bars.x) == [100000, 2500, 50, 20]
+    assert list(bars.text) == ["100,000", "2,500", "50", "20"]
     assert figure.layout.xaxis.type == "log" and bars.orientation == "h"
 
 
