@@ -843,12 +843,12 @@ def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
     return _figure(
         [bars],
         title=title,
-        height=_name_axis_height(len(steps)),
+        height=max(240, 110 + 46 * len(steps)),  # two lines per step name
         # Room on the right for the outside labels of the longest bar.
         xaxis={
             "type": "log",
             "title": _axis_title("Count (log scale)"),
-            "range": [0, math.log10(largest) + 0.9],
+            "range": [0, math.log10(largest) + 1.3],
         },
         yaxis={"type": "category", "autorange": "reversed", "automargin": True},
     )
