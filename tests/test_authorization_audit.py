@@ -34,6 +34,7 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
+from channels_app.models import Channel
 from kpis.alerts.services import unsubscribe_token
 from kpis.models import AlertSubscription, PackRender, ReviewPack
 from partners.models import TrainingCompletion
@@ -107,7 +108,7 @@ def build_world() -> World:
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     module = TrainingModuleFactory(name="Selling our products")
     alert = AlertSubscription.objects.create(user=paul, scope="chosen")
-    alert.channels.set([channel])
+    alert.channels.set(Channel.objects.filter(slug="resellers"))
     objs = {
         "alert": alert,
         "channel": channel,
