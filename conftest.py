@@ -117,6 +117,7 @@ REFERENCE_DATA = [
     ("partners.migrations.0004_daily_flags_schedule", "create"),
     ("kpis.migrations.0002_unlogged_stage_and_schedules", "add_schedules"),
     ("kpis.migrations.0016_model_fit_schedule", "add_schedule"),
+    ("kpis.migrations.0016_alert_schedules", "add_schedules"),
 ]
 
 

@@ -53,6 +53,7 @@ class ApiRootView(APIView):
             "review-list",
             "kpi-snapshot-list",
             "kpi-export",
+            "kpi-changes",
             "facts-push",
             "import-run-list",
             "recompute-run-list",

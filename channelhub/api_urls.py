@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from channels_app import api as channels_api
+from kpis.dashboards import api as dashboards_api
 from kpis.engine import api as engine_api
 from kpis.ingest import api as ingest_api
 from kpis.modeling import api as modeling_api
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", api.ApiRootView.as_view(), name="root"),
     path("kpis/snapshots/", engine_api.KpiSnapshotListView.as_view(), name="kpi-snapshot-list"),
     path("kpis/export/", engine_api.KpiExportView.as_view(), name="kpi-export"),
+    path("kpis/changes/", dashboards_api.KpiChangesView.as_view(), name="kpi-changes"),
     path("facts/", ingest_api.FactsPushView.as_view(), name="facts-push"),
     path("model/results/", modeling_api.ModelResultsView.as_view(), name="model-results"),
     path("model/curves/", modeling_api.ModelCurvesView.as_view(), name="model-curves"),

@@ -193,11 +193,16 @@ if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
 # percentage points since the period before, or its facts are older than this.
 ATTENTION_ROI_THRESHOLD = float(env_str("ATTENTION_ROI_THRESHOLD", "0"))
 ATTENTION_ROI_DROP_POINTS = float(env_str("ATTENTION_ROI_DROP_POINTS", "10"))
+# ...and by more than this % of where it was (both must hold: 597% -> 579%
+# is 18 points but 3% of its level, noise).
+ATTENTION_ROI_DROP_PCT = float(env_str("ATTENTION_ROI_DROP_PCT", "20"))
 ATTENTION_STALE_DAYS = env_int("ATTENTION_STALE_DAYS", 7)
 # A channel's monthly revenue falling by more than this % while another channel
 # with the same target segment grows over the same two months: a
 # cannibalisation hint on the attention list (not an automatic case).
 ATTENTION_CANNIBALISATION_PCT = float(env_str("ATTENTION_CANNIBALISATION_PCT", "15"))
+# ...and by at least this amount of the reporting currency (both must hold).
+ATTENTION_CANNIBALISATION_MIN_AMOUNT = float(env_str("ATTENTION_CANNIBALISATION_MIN_AMOUNT", "100"))
 # Days from one brand consistency audit of a channel to the next one due.
 BRAND_AUDIT_CADENCE_DAYS = env_int("BRAND_AUDIT_CADENCE_DAYS", 90)
 # Largest signed contract document (PDF, image) a partner manager may upload.

@@ -58,3 +58,16 @@ for model in ("modelevent", "lifttest", "budgetplan"):
     rules.add_perm(f"kpis.add_{model}", is_admin | is_marketing_manager)
     rules.add_perm(f"kpis.change_{model}", is_admin | (is_marketing_manager & created_it))
     rules.add_perm(f"kpis.delete_{model}", is_admin | (is_marketing_manager & created_it))
+
+
+# Email alerts: a marketing or partner manager subscribes to new attention
+# items; a subscription is its owner's alone (another user's: not found).
+@rules.predicate
+def owns_subscription(user: Any, subscription: Any) -> bool:
+    return subscription is not None and getattr(subscription, "user_id", None) == user.pk
+
+
+rules.add_perm("kpis.view_alertsubscription", is_manager)
+rules.add_perm("kpis.add_alertsubscription", is_manager)
+rules.add_perm("kpis.change_alertsubscription", is_manager & owns_subscription)
+rules.add_perm("kpis.delete_alertsubscription", is_manager & owns_subscription)

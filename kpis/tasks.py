@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from channelhub.lib.logs import job_note
 
+from .alerts.tasks import alerts_send_task
 from .dashboards import renders
 from .dashboards.renders import DASHBOARDS_RENDER_TASK
 from .engine import recompute, recovery
@@ -35,6 +36,7 @@ from .packs import services as packs
 from .packs.tasks import pack_render_task, packs_dispatch_task, packs_retention_task
 
 __all__ = [
+    "alerts_send_task",
     "dashboards_render_task",
     "facts_import_task",
     "kpis_sweeper_task",

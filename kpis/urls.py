@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .alerts import views as alerts_views
 from .dashboards import views as dashboards_views
 from .engine import views as engine_views
 from .feedback import views as feedback_views
@@ -28,6 +29,7 @@ urlpatterns = [
     path("dashboard/", dashboards_views.portfolio_view, name="portfolio"),
     path("dashboard/table.csv", dashboards_views.portfolio_table_csv, name="portfolio-csv"),
     path("dashboard/attention/", dashboards_views.attention_view, name="attention"),
+    path("dashboard/compare/", dashboards_views.compare_view, name="compare"),
     path(
         "dashboard/channels/<slug:slug>/",
         dashboards_views.channel_dashboard_view,
@@ -64,6 +66,15 @@ urlpatterns = [
     path("modeled-roi/plans/<int:pk>/", modeling_views.plan_detail, name="plan-detail"),
     path("modeled-roi/plans/<int:pk>/plan.csv", modeling_views.plan_csv, name="plan-csv"),
     path("modeled-roi/plans/<int:pk>/delete/", modeling_views.plan_delete, name="plan-delete"),
+    path("alerts/", alerts_views.alert_list, name="alerts"),
+    path("alerts/new/", alerts_views.alert_create, name="alert-create"),
+    path("alerts/<int:pk>/", alerts_views.alert_edit, name="alert-edit"),
+    path("alerts/<int:pk>/delete/", alerts_views.alert_delete, name="alert-delete"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        alerts_views.alert_unsubscribe,
+        name="alert-unsubscribe",
+    ),
     path("packs/", packs_views.pack_list, name="packs"),
     path("packs/new/", packs_views.pack_create, name="pack-create"),
     path("packs/<int:pk>/", packs_views.pack_detail, name="pack-detail"),

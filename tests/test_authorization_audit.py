@@ -34,7 +34,10 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
+from channels_app.models import Channel
+from kpis.alerts.services import unsubscribe_token
 from kpis.models import (
+    AlertSubscription,
     BudgetPlan,
     ChannelModelResult,
     LiftTest,
@@ -113,7 +116,10 @@ def build_world() -> World:
     product = ProductFactory()
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     module = TrainingModuleFactory(name="Selling our products")
+    alert = AlertSubscription.objects.create(user=paul, scope="chosen")
+    alert.channels.set(Channel.objects.filter(slug="resellers"))
     objs = {
+        "alert": alert,
         "channel": channel,
         "objective": ObjectiveFactory(channel=channel),
         "partner": partner,
@@ -516,6 +522,26 @@ ROUTES: dict[str, Route] = {
     "kpis:portfolio": Route(),
     "kpis:portfolio-csv": Route(),
     "kpis:attention": Route(),
+    "kpis:compare": Route(),
+    "kpis:alerts": Route(),
+    # Any manager subscribes for themselves: the subscription is theirs.
+    "kpis:alert-create": Route(
+        writes=POST,
+        data=lambda w: {"frequency": "weekly", "scope": "chosen", "channels": [w.channel.pk]},
+        outsider_may="a manager's own new subscription (test_alerts.py: nobody else's)",
+    ),
+    "kpis:alert-edit": Route(
+        kwargs=pk("alert"),
+        writes=POST,
+        data=lambda w: {"frequency": "weekly", "scope": "chosen", "channels": [w.channel.pk]},
+    ),
+    "kpis:alert-delete": Route(post_only=True, kwargs=pk("alert"), writes=POST),
+    "kpis:alert-unsubscribe": Route(
+        kwargs=lambda w: {"token": unsubscribe_token(w.alert)},
+        writes=POST,
+        public="an alert email's unsubscribe link: its signed token is the only key "
+        "(kpis/alerts/tests/test_alerts.py)",
+    ),
     "kpis:channel-dashboard": Route(kwargs=slug("channel")),
     "kpis:model": Route(),
     "kpis:model-fit": Route(post_only=True, writes=POST),
@@ -565,6 +591,7 @@ ROUTES: dict[str, Route] = {
     ),
     "api:kpi-snapshot-list": Route(),
     "api:kpi-export": Route(),
+    "api:kpi-changes": Route(),
     "api:facts-push": Route(writes=POST, data=lambda w: {"0": "[]"}),
     "api:channel-list": Route(writes=POST),
     "api:channel-detail": Route(kwargs=slug("channel"), writes=CHANGE),

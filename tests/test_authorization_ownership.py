@@ -73,6 +73,9 @@ OWNED: dict[str, str] = {
     "partners:observation-create": "partner (named in the form)",
     "partners:partner-observation-create": "partner",
     "kpis:feedback-create": "partner (named in the form)",
+    # alert subscriptions: their user's alone
+    "kpis:alert-edit": "alert",
+    "kpis:alert-delete": "alert",
     # incentive programmes: owned by their owner; claims by the partner's manager
     "partners:program-edit": "program",
     "partners:program-enroll": "program",
@@ -125,6 +128,7 @@ NOT_OWNED: dict[str, str] = {
     "partners:create": "creates a partner, owned by whoever creates it",
     "api:partner-list": "creates a partner, owned by whoever creates it",
     "partners:program-create": "creates a programme, owned by whoever creates it",
+    "kpis:alert-create": "creates a subscription, owned by whoever creates it",
     "partners:price-import": "each row is checked against the importer's partners (test_price_import.py)",
     "kpis:run-create": ROLE_AXIS + " (marketing managers start recomputes)",
     "api:recompute-run-list": ROLE_AXIS + " (marketing managers start recomputes)",

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .formulas import METRICS
+from .formulas import METRICS, THIN_BASES, Thin
 
 CURRENCY_SYMBOLS = {
     "USD": "$",
@@ -118,3 +118,27 @@ def cents(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return money(Decimal(int(value)) / 100)
+
+
+def thin_reason(thin: Thin) -> str:
+    """Why a ratio carries the warning mark, in words: "ROI over only $45.00
+    of cost (under $100.00)"."""
+    label = METRICS[thin.metric].label
+    rule = thin.rule
+    if thin.orders_over_leads:
+        return f"{label} above 100%: more orders than leads (orders that did not come from leads)"
+    if rule.money:
+        return f"{label} over only {money(thin.base)} {rule.words} (under {money(rule.floor)})"
+    return f"{label} over only {number(thin.base)} {rule.words} (fewer than {number(rule.floor)})"
+
+
+def thin_rules() -> str:
+    """The thin-base rule in words, for the note under a table: "ROI under
+    $100.00 of cost; ROAS under $100.00 of cost; CAC under 10 new customers; ..."."""
+    parts = []
+    for metric, rule in THIN_BASES.items():
+        floor = (
+            f"less than {money(rule.floor)}" if rule.money else f"fewer than {number(rule.floor)}"
+        )
+        parts.append(f"{METRICS[metric].label} over {floor} {rule.words}")
+    return "; ".join(parts)

@@ -231,6 +231,69 @@ def kpis(c: Components, *, revenue_total: Decimal | None = None) -> dict[str, Nu
     }
 
 
+# --- Thin bases (docs/metrics.md, "Ratios over a thin base") -------------------------------
+
+
+@dataclass(frozen=True)
+class ThinBase:
+    """A ratio whose denominator is below `floor` is shown with a warning
+    mark: 3 orders over 2 leads is a 150% conversion rate, but not news."""
+
+    component: str  # what the denominator counts, in Components or "total_cost"/"revenue"
+    floor: Decimal
+    words: str  # the denominator in words, plural ("leads")
+    money: bool = False
+
+
+THIN_BASES: dict[str, ThinBase] = {
+    "roi": ThinBase("total_cost", Decimal(100), "of cost", money=True),
+    "roas": ThinBase("total_cost", Decimal(100), "of cost", money=True),
+    "cac": ThinBase("new_customers", Decimal(10), "new customers"),
+    "cpl": ThinBase("leads", Decimal(20), "leads"),
+    "conversion_rate": ThinBase("leads", Decimal(20), "leads"),
+    "ctr": ThinBase("impressions", Decimal(1000), "impressions"),
+    "aov": ThinBase("orders", Decimal(10), "orders"),
+    "gross_margin_pct": ThinBase("revenue", Decimal(100), "of revenue", money=True),
+    "inventory_turnover": ThinBase("inventory_days", Decimal(7), "days with stock reported"),
+    "nps": ThinBase("nps_responses", Decimal(20), "responses"),
+    "avg_rating": ThinBase("rating_count", Decimal(10), "ratings"),
+}
+
+
+def _base(c: Components, component: str) -> Decimal:
+    if component == "total_cost":
+        return total_cost(c)
+    return Decimal(getattr(c, component))
+
+
+@dataclass(frozen=True)
+class Thin:
+    """Why one ratio is marked: its base (the denominator's value) and rule;
+    `orders_over_leads` for a conversion rate above 100%."""
+
+    metric: str
+    base: Decimal
+    rule: ThinBase
+    orders_over_leads: bool = False
+
+
+def thin_ratios(c: Components) -> dict[str, Thin]:
+    """The ratios of `c` that are defined but rest on a thin base (their
+    denominator is above 0 and below the floor of THIN_BASES), and a
+    conversion rate above 100% (more orders than leads: the orders did not
+    come from these leads). An undefined ratio (denominator 0) is not thin:
+    it is empty."""
+    found: dict[str, Thin] = {}
+    for metric, rule in THIN_BASES.items():
+        base = _base(c, rule.component)
+        if 0 < base < rule.floor:
+            found[metric] = Thin(metric, base, rule)
+    if c.leads and c.orders > c.leads and "conversion_rate" not in found:
+        rule = THIN_BASES["conversion_rate"]
+        found["conversion_rate"] = Thin("conversion_rate", Decimal(c.leads), rule, True)
+    return found
+
+
 def round_half_up(value: Number | None, places: Decimal) -> Decimal | None:
     if value is None:
         return None

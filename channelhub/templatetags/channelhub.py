@@ -31,21 +31,71 @@ register.filter("metric_label", display.metric_label)
 register.filter("delta_text", display.delta_text)
 register.filter("delta_class", display.delta_class)
 register.filter("cents", display.cents)
+register.simple_tag(display.thin_rules, name="thin_rules")
 
 
 @register.simple_tag
-def metric_cells(values: Any, metrics: str) -> SafeString:
+def metric_cells(values: Any, metrics: str, thin: Any = None) -> SafeString:
     """One table row's KPI cells: `<td class="num" data-value=raw>formatted</td>`
     per metric in `metrics` (space-separated), the raw value for sorting.
-    A tag rather than a loop in the template: a table of two hundred channels
-    has three thousand cells, and the template engine's per-node cost is most
-    of a dashboard request. Both strings are escaped (stdlib escape)."""
+    A ratio in `thin` (formulas.thin_ratios) carries a warning mark with its
+    reason. A tag rather than a loop in the template: a table of two hundred
+    channels has three thousand cells, and the template engine's per-node
+    cost is most of a dashboard request. Every string is escaped (stdlib
+    escape)."""
     cells = []
     for metric in metrics.split():
         value = values.get(metric) if values else None
         raw, text = escape(raw_value(value)), escape(metric_value(value, metric))
-        cells.append(f'<td class="num" data-value="{raw}">{text}</td>')
-    return mark_safe("".join(cells))  # both parts escaped above
+        mark = thin.get(metric) if thin and value is not None else None
+        if mark:
+            cells.append(f'<td class="num" data-value="{raw}">{text}{thin_mark_html(mark)}</td>')
+        else:
+            cells.append(f'<td class="num" data-value="{raw}">{text}</td>')
+    return mark_safe("".join(cells))  # every part escaped above
+
+
+def thin_mark_html(thin: Any) -> str:
+    """The ⚠ after a ratio over a thin base: its reason as a tooltip and, for
+    screen readers, as hidden text."""
+    reason = escape(display.thin_reason(thin))
+    return (
+        f' <span class="thin-mark" title="{reason}" aria-hidden="true">⚠</span>'
+        f'<span class="visually-hidden"> ({reason})</span>'
+    )
+
+
+@register.simple_tag
+def change_cells(comparison: Any, metrics: str) -> SafeString:
+    """One cell per metric with its change against before (a Comparison of
+    formulas.compare): "+10.3%", "+4.1 pts", or a dash with the reason when
+    the earlier span is not comparable (thin or no earlier data)."""
+    cells = []
+    for metric in metrics.split():
+        if comparison is None:
+            cells.append('<td class="num" data-value="">—</td>')
+            continue
+        if not comparison.comparable:
+            reason = escape(comparison.reason)
+            cells.append(
+                f'<td class="num muted" data-value="" title="{reason}">—'
+                f'<span class="visually-hidden"> ({reason})</span></td>'
+            )
+            continue
+        delta = comparison.changes.get(metric)
+        if delta is None:
+            cells.append('<td class="num" data-value="">—</td>')
+            continue
+        css = escape(display.delta_class(delta, metric))
+        raw, text = escape(raw_value(delta)), escape(display.delta_text(delta, metric))
+        cells.append(f'<td class="num delta {css}" data-value="{raw}">{text}</td>')
+    return mark_safe("".join(cells))  # every part escaped above
+
+
+@register.filter
+def thin_mark(thin: Any) -> SafeString:
+    """`{{ row.thin|get:"roi"|thin_mark }}`: the mark, or nothing."""
+    return mark_safe(thin_mark_html(thin)) if thin else mark_safe("")  # escaped inside
 
 
 @register.filter

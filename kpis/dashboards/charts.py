@@ -1,12 +1,14 @@
 """Pure Plotly figure builders: a pandas frame in, a Figure out.
 
-One theme for every chart; colours fixed per channel kind, so a channel has
-the same colour on every chart. Values arrive already aggregated (one point
-per channel, or per channel and period), never one per daily fact. Builders
-do no I/O and no formatting beyond axis units and hover text; they are tested
-by their traces' data.
+One theme for every chart; each channel drawn in its own style
+(kpis.dashboards.colours: one colour per channel id), the same on every chart,
+page and pack. Labels stay horizontal: period axes show at most
+PERIOD_TICKS labels, and channel names sit on the vertical axis. Values
+arrive already aggregated (one point per channel, or per channel and period),
+never one per daily fact. Builders do no I/O and no formatting beyond axis
+units and hover text; they are tested by their traces' data.
 
-The module stays long (about 650 lines) on purpose: each builder is short and
+The module stays long (about 850 lines) on purpose: each builder is short and
 independent, and together they share one theme and colour scheme that a split
 would scatter; a reader looks for a chart by its builder's name.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +30,8 @@ from django.conf import settings
 from channelhub.lib.charts import figure, trace
 from channelhub.metrics.display import CURRENCY_SYMBOLS
 
+from .colours import ChannelStyle, channel_style
+
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 GRID = "#e2e6ec"
 INK = "#1d2330"
@@ -35,44 +40,6 @@ GOOD = "#1f8a4c"
 BAD = "#c53030"
 WARN = "#b7791f"
 BRAND = "#2457c5"
-
-# Fixed colour per channel kind (Channel.Kind values).
-KIND_COLOURS = {
-    "direct_sales": "#2457c5",
-    "ecommerce": "#0e7490",
-    "retail_store": "#7c3aed",
-    "social_media": "#db2777",
-    "marketplace": "#ea580c",
-    "distributor": "#65a30d",
-    "affiliate": "#ca8a04",
-    "email": "#0891b2",
-    "paid_search": "#4f46e5",
-    "events": "#9f1239",
-    "other": "#64748b",
-}
-# Channels of one kind get shades of the kind's colour, in a stable order.
-_SHADES = [1.0, 0.72, 1.25, 0.55, 1.45, 0.85, 1.15]
-
-
-def _shade(hex_colour: str, factor: float) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    if factor >= 1:
-        r, g, b = (int(c + (255 - c) * (factor - 1)) for c in (r, g, b))
-    else:
-        r, g, b = (int(c * factor) for c in (r, g, b))
-    return f"#{min(r, 255):02x}{min(g, 255):02x}{min(b, 255):02x}"
-
-
-def channel_colours(channels: pd.DataFrame) -> dict[str, str]:
-    """slug -> colour: the kind's colour, shaded per channel of that kind (by slug)."""
-    colours: dict[str, str] = {}
-    if channels.empty:
-        return colours
-    for kind, group in channels.sort_values("slug").groupby("kind", sort=True):
-        base = KIND_COLOURS.get(str(kind), KIND_COLOURS["other"])
-        for i, slug in enumerate(group["slug"]):
-            colours[slug] = _shade(base, _SHADES[i % len(_SHADES)])
-    return colours
 
 
 def currency_prefix() -> str:
@@ -119,7 +86,12 @@ TEMPLATE: dict[str, Any] = {
     },
     "data": {"bar": [{"type": "bar", "marker": {"line": {"color": "#E5ECF6", "width": 0.5}}}]},
 }
-X_AXIS = {"gridcolor": "#f0f2f5", "linecolor": GRID, "zeroline": False}
+# Never slanted: slanted labels overlap each other and the legend.
+X_AXIS = {"gridcolor": "#f0f2f5", "linecolor": GRID, "zeroline": False, "tickangle": 0}
+# A period axis labels at most this many periods (13 week labels side by
+# side overlap on a phone); hover names every point.
+PERIOD_TICKS = 6
+PERIOD_AXIS = {"type": "category", "nticks": PERIOD_TICKS}
 Y_AXIS = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False}
 
 
@@ -312,17 +284,72 @@ def _partial_legend(labels: list[str], partial: PartialPeriod | None) -> list[An
     ]
 
 
+THIN_LEGEND = "⚠ thin base (see the table)"
+
+
+def _thin_marks(
+    labels: list[str],
+    values: list[float | None],
+    flags: list[bool],
+    *,
+    what: str,
+    **properties: Any,
+) -> list[Any]:
+    """A ⚠ over each point whose ratio rests on a thin base (formulas.
+    thin_ratios), one legend entry for all of them, hover saying which."""
+    points = [
+        (label, value)
+        for label, value, flag in zip(labels, values, flags, strict=True)
+        if flag and value is not None
+    ]
+    if not points:
+        return []
+    return [
+        trace(
+            go.Scatter,
+            x=[label for label, _ in points],
+            y=[value for _, value in points],
+            mode="text",
+            text=["⚠"] * len(points),
+            textposition="top center",
+            textfont={"size": 14, "color": "#8a4b00"},
+            name=THIN_LEGEND,
+            legendgroup="thin",
+            hovertemplate=f"%{{x}}: {what} over a thin base<extra></extra>",
+            **properties,
+        )
+    ]
+
+
+def _flags(rows: pd.DataFrame, column: str) -> list[bool]:
+    return [bool(v) for v in rows[column]] if column in rows else [False] * len(rows)
+
+
 # --- Portfolio -----------------------------------------------------------------------
+
+
+def _style(row_id: Any) -> ChannelStyle:
+    return channel_style(int(row_id)) if row_id is not None and not pd.isna(row_id) else NEUTRAL
+
+
+NEUTRAL = ChannelStyle("#64748b", "solid", "circle")
+
+
+def _name_axis_height(count: int) -> int:
+    """A horizontal bar chart's height: every name on its own line."""
+    return max(240, 110 + 26 * count)
 
 
 def build_roi_by_channel_figure(
     frame: pd.DataFrame, *, targets: Mapping[str, float] | None = None
 ) -> go.Figure:
-    """Sorted bars of each channel's ROI over the range, a break-even line at
-    0 and a diamond at each channel's ROI target. Channels whose ROI is
-    undefined (no cost) are left out: there is nothing to draw.
+    """Horizontal bars of each channel's ROI over the range, highest first, in
+    the channel's colour (names read level on the vertical axis, however
+    many), a break-even line at 0 and a diamond at each channel's ROI
+    target. Channels whose ROI is undefined (no cost) are left out: there is
+    nothing to draw. A ratio over a thin base (`thin` true) is marked ⚠.
 
-    frame: slug, name, kind, roi (fraction).
+    frame: channel_id, slug, name, roi (fraction), optionally thin.
     """
     title = "ROI by channel"
     data = (
@@ -332,18 +359,20 @@ def build_roi_by_channel_figure(
     )
     if data.empty:
         return empty_figure(title)
-    names = list(data["name"])
+    thin = list(data["thin"]) if "thin" in data else [False] * len(data)
+    names = [f"{n} ⚠" if t else str(n) for n, t in zip(data["name"], thin, strict=True)]
     rois = _floats(data["roi"])
-    colours = [GOOD if (r or 0) >= 0 else BAD for r in rois]
+    colours = [_style(i).colour for i in data["channel_id"]]
     traces = [
         trace(
             go.Bar,
-            x=names,
-            y=rois,
+            y=names,
+            x=rois,
+            orientation="h",
             marker={"color": colours},
             name="ROI",
             customdata=list(data["slug"]),
-            hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
+            hovertemplate="%{y}<br>ROI %{x:.1%}<extra></extra>",
         )
     ]
     if targets:
@@ -354,8 +383,8 @@ def build_roi_by_channel_figure(
             traces.append(
                 trace(
                     go.Scatter,
-                    x=[n for n, _ in with_target],
-                    y=[float(t) for _, t in with_target],
+                    y=[n for n, _ in with_target],
+                    x=[float(t) for _, t in with_target],
                     mode="markers",
                     name="ROI target",
                     marker={
@@ -364,53 +393,143 @@ def build_roi_by_channel_figure(
                         "color": INK,
                         "line": {"color": "#fff", "width": 1},
                     },
-                    hovertemplate="%{x}<br>Target %{y:.1%}<extra></extra>",
+                    hovertemplate="%{y}<br>Target %{x:.1%}<extra></extra>",
                 )
             )
+    break_even = {
+        "type": "line", "yref": "y domain", "y0": 0, "y1": 1, "xref": "x", "x0": 0, "x1": 0,
+        "line": {"color": MUTED, "width": 1.5, "dash": "dash"},
+    }  # fmt: skip
     return _figure(
         traces,
         title=title,
+        height=_name_axis_height(len(names)),
         showlegend=bool(targets),
-        # Above the plot: below it the legend would sit on the slanted names.
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-        xaxis={"tickangle": -30},
-        yaxis={"title": _axis_title("ROI"), "tickformat": ".0%"},
-        hlines=[_hline(0, {"color": MUTED, "width": 1.5, "dash": "dash"}, "Break-even")],
+        xaxis={"title": _axis_title("ROI (dashed line: break-even)"), "tickformat": ".0%"},
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        shapes=[break_even],
     )
 
 
+# Label placement of the bubble chart, in pixels of a small plot (a phone's):
+# a label that would overlap another label or come near another bubble there
+# is left out (the legend and the hover still name the channel).
+BUBBLE_PLOT_PX = (320.0, 220.0)
+# A label keeps this far from other bubbles, so it reads as its own bubble's.
+LABEL_CLEARANCE_PX = 8.0
+LABEL_CHAR_PX = 6.6
+LABEL_HEIGHT_PX = 14.0
+_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+@dataclass(frozen=True)
+class Box:
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+    def overlaps(self, other: Box) -> bool:
+        return not (
+            self.right <= other.left
+            or other.right <= self.left
+            or self.top <= other.bottom
+            or other.top <= self.bottom
+        )
+
+
+def _label_box(x: float, y: float, radius: float, text: str, position: str) -> Box:
+    width, height = LABEL_CHAR_PX * len(text) + 4, LABEL_HEIGHT_PX
+    vertical, horizontal = position.split()
+    if vertical == "top":
+        cy = y + radius + height / 2
+    elif vertical == "bottom":
+        cy = y - radius - height / 2
+    else:
+        cy = y
+    if horizontal == "right":
+        cx = x + radius + width / 2
+    elif horizontal == "left":
+        cx = x - radius - width / 2
+    else:
+        cx = x
+    return Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+
+
+def place_labels(points: list[tuple[float, float, float, str]]) -> list[tuple[str, Box] | None]:
+    """For bubbles (x, y in pixels, radius in pixels, label), a text position
+    and its box for each label that fits without overlapping any bubble or
+    label placed before it, or None. Biggest bubbles are labelled first."""
+    width, height = BUBBLE_PLOT_PX
+    pad = LABEL_CLEARANCE_PX
+    bubbles = [Box(x - r - pad, y - r - pad, x + r + pad, y + r + pad) for x, y, r, _ in points]
+    placed: list[Box] = []
+    found: list[tuple[str, Box] | None] = [None] * len(points)
+    for i in sorted(range(len(points)), key=lambda i: -points[i][2]):
+        x, y, radius, text = points[i]
+        for position in _POSITIONS:
+            box = _label_box(x, y, radius, text, position)
+            inside = box.left >= 0 and box.right <= width and box.bottom >= 0 and box.top <= height
+            hits = any(box.overlaps(b) for j, b in enumerate(bubbles) if j != i)
+            if inside and not hits and not any(box.overlaps(p) for p in placed):
+                placed.append(box)
+                found[i] = (position, box)
+                break
+    return found
+
+
 def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
-    """Bubbles: x total cost, y revenue, size gross profit, colour the channel
-    kind; a ROAS = 1 diagonal (revenue equals cost). A channel whose gross
+    """Bubbles: x total cost, y revenue, size gross profit, one per channel
+    in the channel's colour, labelled with its name where the label fits
+    without overlapping (place_labels; otherwise the legend and hover name
+    it); a ROAS = 1 diagonal (revenue equals cost). A channel whose gross
     profit is negative is drawn as a hollow bubble of its loss's size.
 
-    frame: slug, name, kind, kind_label, total_cost, revenue, gross_profit.
+    frame: channel_id, slug, name, total_cost, revenue, gross_profit.
     """
     title = "Cost vs revenue per channel"
     if frame.empty:
         return empty_figure(title)
+    rows = frame.sort_values("name")
+    biggest = max(float(rows["gross_profit"].abs().max() or 0), 1.0)
+    # Room above and right of the biggest values for their bubbles and labels.
+    x_top = max(float(rows["total_cost"].max() or 0), 1.0) * 1.15
+    y_top = max(float(rows["revenue"].max() or 0), 1.0) * 1.2
+    top = max(x_top, y_top)
+    width, height = BUBBLE_PLOT_PX
+    sizes = [max(8.0, 48 * (abs(float(p)) / biggest) ** 0.5) for p in rows["gross_profit"]]
+    points = [
+        (float(c) / x_top * width, float(r) / y_top * height, size / 2, str(name))
+        for c, r, size, name in zip(
+            rows["total_cost"], rows["revenue"], sizes, rows["name"], strict=True
+        )
+    ]
+    labels = place_labels(points)
     traces = []
-    biggest = max(float(frame["gross_profit"].abs().max() or 0), 1.0)
-    for kind, group in frame.groupby("kind", sort=True):
-        profits = [float(v) for v in group["gross_profit"]]
+    for (_, row), size, label in zip(rows.iterrows(), sizes, labels, strict=True):
+        profit = float(row["gross_profit"])
+        style = _style(row["channel_id"])
         traces.append(
             trace(
                 go.Scatter,
-                x=_floats(group["total_cost"]),
-                y=_floats(group["revenue"]),
-                mode="markers",
-                name=str(group["kind_label"].iloc[0]),
-                text=list(group["name"]),
-                customdata=[[p] for p in profits],
+                x=[round(float(row["total_cost"]), 6)],
+                y=[round(float(row["revenue"]), 6)],
+                mode="markers+text" if label else "markers",
+                name=str(row["name"]),
+                text=[str(row["name"])] if label else None,
+                textposition=label[0] if label else None,
+                textfont={"size": 11, "color": INK},
+                customdata=[[profit]],
                 marker={
-                    "size": [max(8.0, 60 * (abs(p) / biggest) ** 0.5) for p in profits],
-                    "color": KIND_COLOURS.get(str(kind), KIND_COLOURS["other"]),
-                    "opacity": 0.75,
-                    "symbol": ["circle" if p >= 0 else "circle-open" for p in profits],
-                    "line": {"width": 1, "color": "#ffffff"},
+                    "size": [size],
+                    "color": style.colour,
+                    "opacity": 0.8,
+                    "symbol": ["circle" if profit >= 0 else "circle-open"],
+                    "line": {"width": 1 if profit >= 0 else 2, "color": style.colour},
                 },
                 hovertemplate=(
-                    "<b>%{text}</b><br>Total cost "
+                    "<b>%{fullData.name}</b><br>Total cost "
                     + _money_hover("x")
                     + "<br>Revenue "
                     + _money_hover("y")
@@ -420,12 +539,11 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
                 ),
             )
         )
-    top = float(max(frame["total_cost"].max(), frame["revenue"].max(), 1))
     traces.append(
         trace(
             go.Scatter,
-            x=[0, top * 1.05],
-            y=[0, top * 1.05],
+            x=[0, top],
+            y=[0, top],
             mode="lines",
             name="ROAS = 1",
             line={"color": MUTED, "dash": "dash", "width": 1},
@@ -436,18 +554,23 @@ def build_cost_revenue_figure(frame: pd.DataFrame) -> go.Figure:
     return _figure(
         traces,
         title=title,
-        height=400,
+        height=480,
+        showlegend=len(rows) <= LEGEND_CHANNELS,
         xaxis={
             "title": _axis_title(f"Total cost ({currency})"),
             "tickprefix": currency_prefix(),
-            "rangemode": "tozero",
+            "range": [0, x_top],
         },
         yaxis={
             "title": _axis_title(f"Revenue ({currency})"),
             "tickprefix": currency_prefix(),
-            "rangemode": "tozero",
+            "range": [0, y_top],
         },
     )
+
+
+# A legend of more channels than this is a wall of names: hover names them.
+LEGEND_CHANNELS = 20
 
 
 def build_roi_trend_figure(
@@ -455,7 +578,6 @@ def build_roi_trend_figure(
     *,
     top_n: int = 5,
     legend: int = 20,
-    colours: Mapping[str, str] | None = None,
     partial: PartialPeriod | None = None,
 ) -> go.Figure:
     """ROI per period, one line per channel: the `top_n` channels by total
@@ -463,8 +585,9 @@ def build_roi_trend_figure(
     in the legend shows them); channels past that are left out (a legend of
     two hundred names is unreadable; the filters narrow the choice).
 
-    frame: slug, name, period_start, label, roi, total_cost. A `partial` last
-    period ends each line with a dashed segment to a hollow marker.
+    frame: channel_id, slug, name, period_start, label, roi, total_cost. Each
+    line in its channel's style. A `partial` last period ends each line with
+    a dashed segment to a hollow marker.
     """
     title = "ROI trend"
     if frame.empty or frame["roi"].dropna().empty:
@@ -473,12 +596,15 @@ def build_roi_trend_figure(
     kept = list(ranking.index[:legend])
     points: dict[str, tuple[list[str], list[float | None]]] = {slug: ([], []) for slug in kept}
     names: dict[str, str] = {}
+    styles: dict[str, ChannelStyle] = {}
     columns = frame[frame["slug"].isin(kept)].sort_values("period_start")
-    for slug, name, label, roi in columns[["slug", "name", "label", "roi"]].itertuples(index=False):
+    picked = columns[["slug", "name", "label", "roi", "channel_id"]]
+    for slug, name, label, roi, channel_id in picked.itertuples(index=False):
         labels, rois = points[slug]
         labels.append(label)
         rois.append(None if pd.isna(roi) else round(float(roi), 6))
         names[slug] = name
+        styles[slug] = _style(channel_id)
     traces = [
         part
         for rank, slug in enumerate(kept)
@@ -488,8 +614,8 @@ def build_roi_trend_figure(
             partial=partial,
             name=str(names[slug]),
             visible=True if rank < top_n else "legendonly",
-            line={"width": 2, "color": (colours or {}).get(slug)},
-            marker={"size": 5},
+            line={"width": 2, "color": styles[slug].colour, "dash": styles[slug].dash},
+            marker={"size": 6, "symbol": styles[slug].symbol},
             connectgaps=False,
             hovertemplate="%{fullData.name}<br>%{x}: ROI %{y:.1%}<extra></extra>",
         )
@@ -501,7 +627,7 @@ def build_roi_trend_figure(
         title=title,
         height=380,
         hovermode="closest",
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={"title": _axis_title("ROI"), "tickformat": ".0%", "rangemode": "tozero"},
         hlines=[_hline(0, {"color": MUTED, "width": 1, "dash": "dash"})],
     )
@@ -510,7 +636,6 @@ def build_roi_trend_figure(
 def build_revenue_share_figure(
     frame: pd.DataFrame,
     *,
-    colours: Mapping[str, str] | None = None,
     limit: int = 12,
     partial: PartialPeriod | None = None,
 ) -> go.Figure:
@@ -520,7 +645,8 @@ def build_revenue_share_figure(
     Shares of the shown channels add up to less than 100% when filters hide
     channels. A `partial` last period is shaded, with a legend entry.
 
-    frame: slug, name, period_start, label, revenue_share.
+    frame: channel_id, slug, name, period_start, label, revenue_share; each
+    area in its channel's colour.
     """
     title = "Share of revenue by channel"
     if frame.empty or frame["revenue_share"].dropna().empty:
@@ -529,16 +655,18 @@ def build_revenue_share_figure(
     labels = list(ordered["label"].drop_duplicates())
     shares: dict[str, dict[str, float | None]] = {}
     names: dict[str, str] = {}
+    colours: dict[str, str] = {}
     totals: dict[str, float] = {}
-    columns = ordered[["slug", "name", "label", "revenue_share"]]
-    for slug, name, label, share in columns.itertuples(index=False):
+    columns = ordered[["slug", "name", "label", "revenue_share", "channel_id"]]
+    for slug, name, label, share, channel_id in columns.itertuples(index=False):
         value = None if pd.isna(share) else round(float(share), 6)
         shares.setdefault(slug, {})[label] = value
         names[slug] = name
+        colours[slug] = _style(channel_id).colour
         totals[slug] = totals.get(slug, 0.0) + (value or 0.0)
     ranked = sorted(totals, key=lambda s: -totals[s])  # biggest at the bottom
     series: list[tuple[str, list[float | None], str | None]] = [
-        (names[slug], [shares[slug].get(label) for label in labels], (colours or {}).get(slug))
+        (names[slug], [shares[slug].get(label) for label in labels], colours[slug])
         for slug in ranked[:limit]
     ]
     if len(ranked) > limit:
@@ -578,7 +706,7 @@ def build_revenue_share_figure(
         height=380,
         hovermode="x unified",
         **shade,
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={
             "title": _axis_title("Share of revenue"),
             "tickformat": ".0%",
@@ -597,7 +725,8 @@ def build_channel_trend_figure(
     that starts at zero. A `partial` last period has lighter bars and a
     dashed ROI segment to a hollow marker.
 
-    frame: label, period_start, total_cost, revenue, roi.
+    frame: label, period_start, total_cost, revenue, roi, optionally
+    roi_thin (a ⚠ over the point: ROI over a thin base).
     """
     title = "Cost, revenue and ROI"
     if frame.empty:
@@ -631,6 +760,9 @@ def build_channel_trend_figure(
             marker={"size": 6},
             hovertemplate="%{x}<br>ROI %{y:.1%}<extra></extra>",
         ),
+        *_thin_marks(
+            labels, _floats(rows["roi"]), _flags(rows, "roi_thin"), what="ROI", yaxis="y2"
+        ),
         *_partial_legend(labels, partial),
     ]
     return _figure(
@@ -638,7 +770,7 @@ def build_channel_trend_figure(
         title=title,
         height=380,
         barmode="group",
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={
             "title": _axis_title(settings.REPORTING_CURRENCY),
             "tickprefix": currency_prefix(),
@@ -666,29 +798,67 @@ FUNNEL_STEPS = [
 ]
 
 
+def funnel_steps(totals: Mapping[str, int]) -> list[tuple[str, int, float | None]]:
+    """(label, count, share of the step before) of each tracked step; steps
+    the channel does not track (0) are left out rather than drawn as a cliff."""
+    steps: list[tuple[str, int, float | None]] = []
+    for key, label in FUNNEL_STEPS:
+        value = int(totals.get(key) or 0)
+        if value:
+            before = steps[-1][1] if steps else None
+            steps.append((label, value, round(value / before, 6) if before else None))
+    return steps
+
+
 def build_funnel_figure(totals: Mapping[str, int]) -> go.Figure:
-    """The acquisition funnel over the range; steps the channel does not track
-    (0) are left out rather than drawn as a cliff."""
+    """The acquisition funnel over the range as horizontal bars on a log
+    scale (impressions in millions and orders in tens both read), each bar
+    labelled with its count, and each step named with its rate from the step
+    before ("Orders<br>2.0% of clicks"): the rates are what a manager acts on."""
     title = "Funnel"
-    steps = [(label, int(totals.get(key) or 0)) for key, label in FUNNEL_STEPS if totals.get(key)]
+    steps = funnel_steps(totals)
     if not steps:
         return empty_figure(title, "No funnel data tracked for this range")
-    funnel = trace(
-        go.Funnel,
-        y=[label for label, _ in steps],
-        x=[value for _, value in steps],
-        texttemplate="%{value:,}<br>%{percentPrevious:.1%} of previous",
-        marker={"color": [BRAND, "#3b82f6", "#60a5fa", GOOD, "#34d399"][: len(steps)]},
+    # Each step's rate from the one before under its name (the axis makes
+    # room for it), its count at the end of its bar.
+    names = []
+    for i, (label, _value, rate) in enumerate(steps):
+        names.append(
+            label if rate is None else f"{label}<br>{rate:.1%} of {steps[i - 1][0].lower()}"
+        )
+    bars = trace(
+        go.Bar,
+        y=names,
+        x=[value for _, value, _ in steps],
+        orientation="h",
+        text=[f"{value:,}" for _, value, _ in steps],
+        textposition="outside",
+        cliponaxis=False,
+        marker={"color": BRAND},
+        name="Funnel",
+        showlegend=False,
         hovertemplate="%{y}: %{x:,}<extra></extra>",
     )
-    return _figure([funnel], title=title, height=340)
+    largest = max(value for _, value, _ in steps)
+    return _figure(
+        [bars],
+        title=title,
+        height=max(240, 110 + 46 * len(steps)),  # two lines per step name
+        # Room on the right for the outside labels of the longest bar.
+        xaxis={
+            "type": "log",
+            "title": _axis_title("Count (log scale)"),
+            "range": [0, math.log10(largest) + 1.3],
+        },
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+    )
 
 
 def build_cac_cpl_figure(frame: pd.DataFrame, *, partial: PartialPeriod | None = None) -> go.Figure:
     """Customer acquisition cost and cost per lead per period (a `partial`
     last period: dashed to a hollow marker).
 
-    frame: label, period_start, cac, cpl.
+    frame: label, period_start, cac, cpl, optionally cac_thin and cpl_thin.
     """
     title = "CAC and CPL"
     if frame.empty or (frame["cac"].dropna().empty and frame["cpl"].dropna().empty):
@@ -708,12 +878,20 @@ def build_cac_cpl_figure(frame: pd.DataFrame, *, partial: PartialPeriod | None =
             hovertemplate="%{x}<br>" + name + " " + _money_hover() + "<extra></extra>",
         )
     ]
+    marked = False
+    for column, name in (("cac", "CAC"), ("cpl", "CPL")):
+        flags = _flags(rows, f"{column}_thin")
+        # One legend entry for the marks of both lines.
+        extra = {"showlegend": False} if marked else {}
+        marks = _thin_marks(labels, _floats(rows[column]), flags, what=name, **extra)
+        marked = marked or bool(marks)
+        traces += marks
     traces += _partial_legend(labels, partial)
     return _figure(
         traces,
         title=title,
         height=320,
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={
             "title": _axis_title(settings.REPORTING_CURRENCY),
             "tickprefix": currency_prefix(),
@@ -748,7 +926,7 @@ def build_inventory_turnover_figure(
         [bars, *_partial_legend(labels, partial)],
         title=title,
         height=320,
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={
             "title": _axis_title("Times per period"),
             "ticksuffix": "×",
@@ -795,7 +973,7 @@ def build_objective_history_figure(
         [*lines, *_partial_legend(labels, partial)],
         title=title,
         height=300,
-        xaxis={"type": "category"},
+        xaxis=PERIOD_AXIS,
         yaxis={"title": _axis_title(metric_label), **tick},
         hlines=[_hline(float(target), {"color": WARN, "dash": "dash"}, "Target")],
     )

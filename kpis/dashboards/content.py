@@ -102,6 +102,11 @@ def _channel_filter(filters: Filters, prefix: str = "") -> Q:
     return q
 
 
+def channel_filter(filters: Filters) -> Q:
+    """The channels a dashboard's filters keep, as a condition on Channel."""
+    return _channel_filter(filters)
+
+
 def _float(value: Any) -> float | None:
     """Chart data is floats (exact Decimals stay in tables and exports)."""
     return None if value is None else float(value)
@@ -140,6 +145,12 @@ class ChannelTotal:
     values: dict[str, Any]
     periods: int
     complete: bool  # the channel has facts up to the end of the range
+    change: formulas.Comparison | None = None  # against before, this channel's own coverage
+
+    @property
+    def thin(self) -> dict[str, formulas.Thin]:
+        """The ratios over a thin base (docs/metrics.md s3): marked ⚠."""
+        return formulas.thin_ratios(self.components)
 
 
 @dataclass
@@ -159,38 +170,119 @@ class Portfolio:
     trend_kept: ClassVar[int] = TREND_LEGEND
 
 
+@dataclass
+class Totals:
+    """The KPIs of a set of channels over a range, each channel's and all
+    together, with their changes (compare_scope)."""
+
+    channels: dict[int, Channel]
+    table: list[ChannelTotal]  # by revenue, highest first
+    headline: dict[str, Any]
+    comparison: ScopeComparison
+    revenue_by_period: dict[date, Decimal]
+
+    @property
+    def thin(self) -> dict[str, formulas.Thin]:
+        return formulas.thin_ratios(Components.total([t.components for t in self.table]))
+
+
+def visible_channels(
+    *, user: Any, scope: str | None, filters: Filters, channel_ids: Collection[int] | None
+) -> dict[int, Channel]:
+    visible = channel_list(user=user, scope=scope).filter(_channel_filter(filters))
+    if channel_ids is not None:
+        visible = visible.filter(pk__in=channel_ids)
+    return {c.pk: c for c in visible}
+
+
+def channel_totals(
+    *,
+    filters: Filters,
+    channels: Mapping[int, Channel],
+    channel_changes: bool = True,
+    metrics: Collection[str] = HEADLINE_METRICS,
+) -> Totals:
+    """Each of `channels`' components and KPIs over the snapped range of
+    `filters`, summed in the database, and their changes against before and
+    last year: a fixed number of queries whatever the number of channels."""
+    start, end = filters.start, filters.end
+    assert start is not None and end is not None, "snap the filters first"
+    shown = _snapshots(filters, _channel_filter(filters, "channel__")).filter(
+        channel_id__in=list(channels)
+    )
+    sums = {name: Sum(name) for name in COMPONENT_NAMES}
+    per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
+    by_period = revenue_totals(filters)
+    all_revenue = sum(by_period.values(), Decimal(0))
+    last_days = dict(
+        ChannelDataState.objects.filter(channel_id__in=list(channels)).values_list(
+            "channel_id", "last_fact_day"
+        )
+    )
+    table = []
+    for row in per_channel:
+        channel_id = row["channel_id"]
+        last = last_days.get(channel_id)
+        total = Components.from_mapping(row)
+        table.append(
+            ChannelTotal(
+                channel=channels[channel_id],
+                components=total,
+                values=kpis(total, revenue_total=all_revenue),
+                periods=row["periods"],
+                complete=last is not None and end <= last,
+            )
+        )
+    table.sort(key=lambda t: (-t.values["revenue"], t.channel.name))
+    everything = Components.total([t.components for t in table])
+    comparison = compare_scope(
+        kind=filters.kind,
+        start=start,
+        end=end,
+        last_day=max((d for d in last_days.values() if d), default=None),
+        current={t.channel.pk: t.components for t in table},
+        channel_ids=list(channels),
+        metrics=metrics,
+        per_channel=channel_changes,
+    )
+    for t in table:
+        t.change = comparison.channels_before.get(t.channel.pk)
+    return Totals(
+        channels=dict(channels),
+        table=table,
+        headline=kpis(everything, revenue_total=all_revenue),
+        comparison=comparison,
+        revenue_by_period=by_period,
+    )
+
+
 def portfolio(
     *,
     user: Any = None,
     scope: str | None = None,
     filters: Filters,
     channel_ids: Collection[int] | None = None,
-    channel_changes: bool = False,
+    channel_changes: bool = True,
 ) -> Portfolio:
     """The portfolio dashboard for `filters` (already snapped to whole periods),
     of the channels the user (or the scope) sees, optionally only `channel_ids`
     (a review pack's selection; revenue share still counts every channel).
-    `channel_changes` adds each channel's change against before (packs)."""
+    `channel_changes` adds each channel's change against before (the table's
+    change columns, packs)."""
     start, end = filters.start, filters.end
     assert start is not None and end is not None, "snap the filters first"
-    channel_q = _channel_filter(filters, "channel__")
-    visible = channel_list(user=user, scope=scope).filter(_channel_filter(filters))
-    if channel_ids is not None:
-        visible = visible.filter(pk__in=channel_ids)
-    channels = {c.pk: c for c in visible}
-    shown = _snapshots(filters, channel_q).filter(channel_id__in=channels)
+    channels = visible_channels(user=user, scope=scope, filters=filters, channel_ids=channel_ids)
+    shown = _snapshots(filters, _channel_filter(filters, "channel__")).filter(
+        channel_id__in=channels
+    )
     # One point per channel and period for the charts: only what they plot.
     rows = list(
         shown.values("channel_id", "period_start", *SERIES_COMPONENTS).order_by(
             "channel_id", "period_start"
         )
     )
-    # Each channel's components over the whole range, summed in the database.
-    sums = {name: Sum(name) for name in COMPONENT_NAMES}
-    per_channel = shown.order_by().values("channel_id").annotate(periods=Count("pk"), **sums)
-    totals = revenue_totals(filters)
-    all_revenue = sum(totals.values(), Decimal(0))
-
+    found = channel_totals(filters=filters, channels=channels, channel_changes=channel_changes)
+    totals = found.revenue_by_period
     series = []
     for row in rows:
         channel = channels[row["channel_id"]]
@@ -198,6 +290,7 @@ def portfolio(
         revenue_total = totals.get(row["period_start"])
         series.append(
             {
+                "channel_id": channel.pk,
                 "slug": channel.slug,
                 "name": channel.name,
                 "period_start": row["period_start"],
@@ -207,38 +300,7 @@ def portfolio(
                 "total_cost": _float(formulas.total_cost(components)),
             }
         )
-    by_channel = {row["channel_id"]: row for row in per_channel}
-    last_days = dict(
-        ChannelDataState.objects.filter(channel_id__in=channels).values_list(
-            "channel_id", "last_fact_day"
-        )
-    )
-    table = []
-    for channel_id, row in by_channel.items():
-        last = last_days.get(channel_id)
-        total = Components.from_mapping(row)
-        table.append(
-            ChannelTotal(
-                channel=channels[channel_id],
-                components=total,
-                values=kpis(total, revenue_total=all_revenue),
-                periods=row["periods"],
-                complete=last is not None and filters.end is not None and filters.end <= last,
-            )
-        )
-    table.sort(key=lambda t: t.values["revenue"], reverse=True)
-    everything = Components.total([t.components for t in table])
-    headline = kpis(everything, revenue_total=all_revenue)
-    comparison = compare_scope(
-        kind=filters.kind,
-        start=start,
-        end=end,
-        last_day=max((d for d in last_days.values() if d), default=None),
-        current={t.channel.pk: t.components for t in table},
-        channel_ids=list(channels),
-        metrics=HEADLINE_METRICS,
-        per_channel=channel_changes,
-    )
+    table, headline, comparison = found.table, found.headline, found.comparison
     objectives = list(
         objective_list(user=user, scope=scope)
         .filter(_channel_filter(filters, "channel__"), channel_id__in=channels)
@@ -246,18 +308,14 @@ def portfolio(
         .order_by("evaluation__status", "end_date")
     )
     roi_targets = {o.channel.slug: float(o.target) for o in objectives if o.metric == "roi"}
-    channel_frame = pd.DataFrame(
-        [{"slug": c.slug, "kind": c.kind} for c in channels.values()], columns=["slug", "kind"]
-    )
-    colours = charts.channel_colours(channel_frame)
     table_frame = pd.DataFrame(
         [
             {
+                "channel_id": t.channel.pk,
                 "slug": t.channel.slug,
                 "name": t.channel.name,
-                "kind": t.channel.kind,
-                "kind_label": t.channel.get_kind_display(),
                 "roi": _float(t.values["roi"]),
+                "thin": "roi" in t.thin,
                 "total_cost": _float(t.values["total_cost"]),
                 "revenue": _float(t.values["revenue"]),
                 "gross_profit": _float(t.values["gross_profit"]),
@@ -265,11 +323,11 @@ def portfolio(
             for t in table
         ],
         columns=[
+            "channel_id",
             "slug",
             "name",
-            "kind",
-            "kind_label",
             "roi",
+            "thin",
             "total_cost",
             "revenue",
             "gross_profit",
@@ -277,7 +335,16 @@ def portfolio(
     )
     series_frame = pd.DataFrame(
         series,
-        columns=["slug", "name", "period_start", "label", "roi", "revenue_share", "total_cost"],
+        columns=[
+            "channel_id",
+            "slug",
+            "name",
+            "period_start",
+            "label",
+            "roi",
+            "revenue_share",
+            "total_cost",
+        ],
     )
     figures = {
         "roi_by_channel": charts.build_roi_by_channel_figure(table_frame, targets=roi_targets),
@@ -286,11 +353,10 @@ def portfolio(
             series_frame,
             top_n=TOP_N,
             legend=TREND_LEGEND,
-            colours=colours,
             partial=partial_period(comparison),
         ),
         "revenue_share": charts.build_revenue_share_figure(
-            series_frame, colours=colours, partial=partial_period(comparison)
+            series_frame, partial=partial_period(comparison)
         ),
     }
     return Portfolio(
@@ -374,11 +440,20 @@ def channel_dashboard(
                 "label": periods.label(filters.kind, snap["period_start"]),
                 "complete": last is not None and snap["period_end"] <= last,
                 "components": components,
+                "thin": formulas.thin_ratios(components),
                 **kpis(components, revenue_total=totals_by_period.get(snap["period_start"])),
             }
         )
     frame = pd.DataFrame(
-        rows,
+        [
+            {
+                **r,
+                "roi_thin": "roi" in r["thin"],
+                "cac_thin": "cac" in r["thin"],
+                "cpl_thin": "cpl" in r["thin"],
+            }
+            for r in rows
+        ],
         columns=[
             "label",
             "period_start",
@@ -388,6 +463,9 @@ def channel_dashboard(
             "cac",
             "cpl",
             "inventory_turnover",
+            "roi_thin",
+            "cac_thin",
+            "cpl_thin",
         ],
     )
     total = Components.total([r["components"] for r in rows])

@@ -11,6 +11,7 @@ from channelhub.lib.forms import Form
 from channels_app.channels.models import Channel
 from kpis.models import PeriodKind
 
+from .compare import MAX_CHANNELS, MIN_CHANNELS
 from .content import Filters
 
 
@@ -92,4 +93,64 @@ class DashboardFilterForm(Form):
             route=data.get("route") or "",
             status=data.get("status") or "",
             owner=owner.pk if owner else None,
+        )
+
+
+class CompareForm(Form):
+    """Compare channels: 2 to 6 channels and a range, from the URL (bookmarkable)."""
+
+    channel = forms.ModelMultipleChoiceField(
+        label="Channels",
+        queryset=Channel.objects.none(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "“%(value)s” is not a channel you can see."},
+    )
+    period = forms.ChoiceField(
+        label="Period",
+        choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
+        required=False,
+    )
+    start = forms.DateField(
+        label="From",
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        validators=[validate_fact_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, channels: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["channel"]
+        field.queryset = channels.order_by("name")
+
+    def clean_channel(self) -> list[Channel]:
+        chosen = list(self.cleaned_data.get("channel") or [])
+        if len(chosen) < MIN_CHANNELS:
+            raise forms.ValidationError(
+                f"Pick at least {MIN_CHANNELS} channels to compare (you picked {len(chosen)})."
+            )
+        if len(chosen) > MAX_CHANNELS:
+            raise forms.ValidationError(
+                f"Pick at most {MAX_CHANNELS} channels to compare (you picked {len(chosen)})."
+            )
+        return chosen
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end is before the start.")
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return Filters(
+            kind=data.get("period") or "month", start=data.get("start"), end=data.get("end")
         )

@@ -86,15 +86,22 @@ def code_version() -> str:
     from channelhub.templatetags import channelhub as formatters
     from channels_app.audits import charts as channel_charts
 
-    from . import charts
+    from . import charts, colours
 
-    names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values()]  # they include no others
+    # The parts and the templates they include.
+    included = [
+        "kpis/_thin_note.html",
+        "kpis/_comparison_deltas.html",
+        "kpis/_comparison_caption.html",
+    ]
+    names = [*PORTFOLIO_PARTS.values(), *CHANNEL_PARTS.values(), *included]
     paths = [get_template(name).origin.name for name in names]  # type: ignore[attr-defined]
     modules = (
         content,
         formulas,
         periods,
         charts,
+        colours,
         shared_charts,
         channel_charts,
         display,
@@ -312,22 +319,31 @@ def channel_view(
 ATTENTION_CACHE_SECONDS = 600
 
 
-def attention_preview(*, user: Any, limit: int = 6) -> list[attention.AttentionItem]:
-    """The head of the attention list for the portfolio page, cached per
-    scope, permission to open cases, day and generation (everything it reads
-    either bumps the generation or is the day). Computed when the cache is
+def attention_preview(
+    *, user: Any, limit: int = 6, filters: Filters | None = None
+) -> list[attention.AttentionItem]:
+    """The head of the attention list for the portfolio page, among the
+    channels the dashboard's filters keep, cached per scope, channel filters,
+    permission to open cases, day and generation (everything it reads either
+    bumps the generation or is the day). Computed when the cache is
     unreachable: a Redis outage costs speed, not the page."""
     scope = visibility_scope(user=user)
     may_open = user.has_perm("partners.add_conflictcase")
     generation, run_id = current_state()
-    key = f"attention:{scope}:{int(may_open)}:{timezone.localdate()}:{generation}:{run_id}"
+    chosen = filters or Filters()
+    channel_key = f"{chosen.channel_kind}|{chosen.route}|{chosen.status}|{chosen.owner or ''}"
+    key = (
+        f"attention:{scope}:{int(may_open)}:{timezone.localdate()}:{generation}:{run_id}:"
+        f"{hashlib.sha1(channel_key.encode(), usedforsecurity=False).hexdigest()[:12]}"
+    )
     try:
         hit = cache.get(key)
     except Exception:  # any cache backend failure
         hit = None
     if hit is not None:
         return list(hit)
-    items = attention.attention_items(user=user)[:limit]
+    channel_q = content.channel_filter(chosen)
+    items = attention.attention_items(user=user, channel_q=channel_q)[:limit]
     try:
         cache.set(key, items, ATTENTION_CACHE_SECONDS)
     except Exception as exc:  # any cache backend failure

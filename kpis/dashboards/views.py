@@ -12,9 +12,9 @@ from kpis.engine.exports import portfolio_table_rows, write_csv
 from kpis.engine.selectors import channel_data_state, stale_figures, stale_figures_of
 from kpis.modeling.selectors import modeled_figures
 
-from . import attention, content, renders
+from . import attention, compare, content, renders
 from .content import Filters
-from .forms import DashboardFilterForm
+from .forms import CompareForm, DashboardFilterForm
 
 
 def _filter_form(request: AuthedRequest) -> DashboardFilterForm:
@@ -41,7 +41,7 @@ def portfolio_page(request: AuthedRequest, extra: dict | None = None) -> HttpRes
         "filters": view.filters,
         "parts": view.parts,
         "has_data": view.has_data,
-        "attention": renders.attention_preview(user=request.user),
+        "attention": renders.attention_preview(user=request.user, filters=view.filters),
         "stale": stale_figures(channels=channels_selectors.channel_list(user=request.user)),
         # The live model's figures beside the attributed ones (one query; read live,
         # never part of a stored render).
@@ -97,7 +97,43 @@ def channel_dashboard_view(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @role_required
 def attention_view(request: AuthedRequest) -> HttpResponse:
+    """The attention list among the channels the dashboard's filters keep
+    (the portfolio's "Full list" carries them), with its thresholds in words."""
     check_perm(request, "kpis.view_kpisnapshot")
-    items = attention.attention_items(user=request.user)
+    form = _filter_form(request)
+    filters = form.filters()
+    items = attention.attention_items(user=request.user, channel_q=content.channel_filter(filters))
     stale = stale_figures(channels=channels_selectors.channel_list(user=request.user))
-    return render(request, "kpis/attention.html", {"items": items, "stale": stale})
+    context = {
+        "items": items,
+        "stale": stale,
+        "filters": filters,
+        "filtered": bool(filters.channel_kind or filters.route or filters.status or filters.owner),
+        "thresholds": attention.Thresholds.current(),
+    }
+    return render(request, "kpis/attention.html", context)
+
+
+@role_required
+def compare_view(request: AuthedRequest) -> HttpResponse:
+    """Compare channels: 2 to 6 channels side by side, all in the URL (a GET
+    form), so a comparison can be bookmarked and shared."""
+    check_perm(request, "kpis.view_kpisnapshot")
+    channels = channels_selectors.channel_list(user=request.user)
+    form = CompareForm(request.GET or None, channels=channels)
+    result = None
+    if form.is_bound:
+        form.is_valid()  # a bad date falls back to its default; bad channels stop here
+        if "channel" not in form.errors:
+            filters = form.filters().snapped(content.latest_fact_day())
+            result = compare.compare_channels(filters=filters, chosen=form.cleaned_data["channel"])
+    return render(
+        request,
+        "kpis/compare.html",
+        {
+            "form": form,
+            "result": result,
+            "min_channels": compare.MIN_CHANNELS,
+            "max_channels": compare.MAX_CHANNELS,
+        },
+    )

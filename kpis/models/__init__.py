@@ -9,8 +9,10 @@
 - renders: stored renders of the default dashboard views
 - packs: scheduled ROI review packs and their archived renders
 - modeling: model runs, their results, events, lift tests, budget plans
+- alerts: email alert subscriptions and the attention items they were sent
 """
 
+from .alerts import AlertSent, AlertSubscription
 from .common import (
     COUNT_COLUMNS,
     MONEY_COLUMNS,
@@ -47,6 +49,8 @@ __all__ = [
     "NO_PARTNER",
     "STORED_PERIOD_KINDS",
     "VALUE_COLUMNS",
+    "AlertSent",
+    "AlertSubscription",
     "BudgetPlan",
     "ChannelDataState",
     "ChannelModelResult",

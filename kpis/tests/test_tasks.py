@@ -25,6 +25,7 @@ KPI_TASKS = {
     "kpis.packs_retention",
     "kpis.model_fit",
     "kpis.model_fit_scheduled",
+    "kpis.alerts_send",
 }
 
 
@@ -45,6 +46,7 @@ def test_every_task_a_beat_schedule_names_is_registered(registered):
         "kpis.packs_dispatch",
         "kpis.packs_retention",
         "kpis.model_fit_scheduled",
+        "kpis.alerts_send",
         "partners.partner_daily_task",
         "partners.conflict_detection_task",
         "channelhub.heartbeat",

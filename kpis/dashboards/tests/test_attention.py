@@ -172,3 +172,91 @@ def test_the_attention_list_runs_a_fixed_number_of_queries(segment, viewer_user)
     recompute()
     assert len(_kinds(attention_items(user=viewer_user, today=TODAY), "cannibalisation")) == 7
     assert _count_queries(viewer_user) == few
+
+
+# --- Noise thresholds and filters (issue 17 item 6) ----------------------------------------
+
+ROI_HEADER = ["date", "channel", "spend", "revenue", "cogs"]
+
+
+def _roi_months(slug: str, january_profit: int, february_profit: int) -> list[list[object]]:
+    # Cost 100 each month: ROI = (gross profit - 100) / 100.
+    return [
+        ["2025-01-31", slug, "100", str(january_profit), "0"],
+        ["2025-02-28", slug, "100", str(february_profit), "0"],
+    ]
+
+
+def test_an_roi_drop_must_exceed_both_ten_points_and_a_fifth_of_its_level(marketing_user, settings):
+    settings.ATTENTION_ROI_DROP_POINTS = 10
+    settings.ATTENTION_ROI_DROP_PCT = 20
+    for slug in ("high", "mid", "small", "negative"):
+        ChannelFactory(slug=slug, name=slug.title())
+    import_rows(ROI_HEADER, [
+        *_roi_months("high", 697, 679),  # 597% -> 579%: 18 points, 3% of its level
+        *_roi_months("mid", 150, 135),  # 50% -> 35%: 15 points, 30% of its level
+        *_roi_months("small", 150, 141),  # 50% -> 41%: 9 points only
+        *_roi_months("negative", 80, 60),  # -20% -> -40%: 20 points, 100% of its size
+    ])  # fmt: skip
+    recompute()
+    drops = _kinds(attention_items(user=marketing_user, today=TODAY), "roi_drop")
+    assert [d.title for d in drops] == [
+        "Mid: ROI fell 15.0 points in 2025-02",
+        "Negative: ROI fell 20.0 points in 2025-02",
+    ]
+    assert drops[0].detail == (
+        "From 50.0% to 35.0%: more than 10 points and more than 20% of where it was."
+    )
+
+
+def test_a_revenue_fall_must_exceed_both_the_share_and_the_amount(marketing_user, settings):
+    settings.ATTENTION_CANNIBALISATION_PCT = 15
+    settings.ATTENTION_CANNIBALISATION_MIN_AMOUNT = 100
+    for slug in ("grower", "big", "tiny"):
+        ChannelFactory(slug=slug, name=slug.title(), target_segment="Families")
+    import_rows(HEADER, [
+        *_monthly("grower", 1000, 1300),
+        *_monthly("big", 1000, 800),  # -20%, $200: flagged
+        *_monthly("tiny", 50, 20),  # -60% but only $30: noise
+    ])  # fmt: skip
+    recompute()
+    hints = _kinds(attention_items(user=marketing_user, today=TODAY), "cannibalisation")
+    assert [h.channel.slug for h in hints] == ["big"]
+
+
+def test_the_attention_list_follows_the_dashboards_filters_and_says_its_thresholds(
+    viewer_client, settings
+):
+    settings.ATTENTION_ROI_DROP_POINTS = 10
+    settings.ATTENTION_ROI_DROP_PCT = 20
+    settings.ATTENTION_STALE_DAYS = 7
+    ChannelFactory(slug="shop", name="Shop", kind="ecommerce", status="active")
+    ChannelFactory(slug="ads", name="Ads", kind="paid_search", status="active")
+    url = reverse("kpis:attention")
+    everything = viewer_client.get(url)
+    assert {i.channel.slug for i in everything.context["items"]} == {"shop", "ads"}
+    only_shop = viewer_client.get(url, {"kind": "ecommerce"})
+    assert {i.channel.slug for i in only_shop.context["items"]} == {"shop"}
+    text = everything.text
+    assert "by more than 10 points and by more than 20% of where it was" in text
+    assert "no facts for more than 7 days" in text
+    assert "by more than 15% and by at least $100.00" in text
+    assert "ATTENTION_" not in text
+    # The portfolio's preview follows its filters too.
+    home = viewer_client.get(reverse("kpis:portfolio"), {"kind": "paid_search"})
+    assert {i.channel.slug for i in home.context["attention"]} == {"ads"}
+
+
+def test_an_item_keeps_its_key_from_day_to_day(marketing_user, settings):
+    settings.ATTENTION_STALE_DAYS = 7
+    ChannelFactory(slug="shop", name="Shop", status="active")
+    import_rows(HEADER, [["2025-02-01", "shop", "10", "20"]])
+    recompute()
+
+    def stale(day):
+        (item,) = _kinds(attention_items(user=marketing_user, today=day), "stale")
+        return item
+
+    first, later = stale(date(2025, 2, 20)), stale(date(2025, 2, 25))
+    assert first.title != later.title  # "no facts for 19 days", "... 24 days"
+    assert first.key == later.key == f"stale:{first.channel.pk}:since 2025-02-01"

@@ -12,30 +12,27 @@ def channels():
     return pd.DataFrame(
         [
             {
+                "channel_id": 1,
                 "slug": "shop",
                 "name": "Shop",
-                "kind": "ecommerce",
-                "kind_label": "E-commerce",
                 "roi": 0.5,
                 "total_cost": 100.0,
                 "revenue": 300.0,
                 "gross_profit": 150.0,
             },
             {
+                "channel_id": 2,
                 "slug": "ads",
                 "name": "Ads",
-                "kind": "paid_search",
-                "kind_label": "Paid search",
                 "roi": -0.2,
                 "total_cost": 200.0,
                 "revenue": 180.0,
                 "gross_profit": -20.0,
             },
             {
+                "channel_id": 3,
                 "slug": "new",
                 "name": "New",
-                "kind": "ecommerce",
-                "kind_label": "E-commerce",
                 "roi": None,
                 "total_cost": 0.0,
                 "revenue": 10.0,
@@ -50,6 +47,7 @@ def series():
     for i, label in enumerate(["2025-01", "2025-02", "2025-03"]):
         rows.append(
             {
+                "channel_id": 1,
                 "slug": "shop",
                 "name": "Shop",
                 "period_start": date(2025, i + 1, 1),
@@ -61,6 +59,7 @@ def series():
         )
         rows.append(
             {
+                "channel_id": 2,
                 "slug": "ads",
                 "name": "Ads",
                 "period_start": date(2025, i + 1, 1),
@@ -76,31 +75,54 @@ def series():
 def test_roi_by_channel_is_sorted_with_break_even_and_targets():
     figure = charts.build_roi_by_channel_figure(channels(), targets={"ads": 0.1})
     bars, targets = figure.data
-    assert list(bars.x) == ["Shop", "Ads"]  # "New" has no cost: no ROI to draw
-    assert list(bars.y) == [0.5, -0.2]
-    assert list(bars.marker.color) == [charts.GOOD, charts.BAD]
-    assert (list(targets.x), list(targets.y)) == (["Ads"], [0.1])
-    assert figure.layout.shapes[0].y0 == 0  # break-even line
-    assert figure.layout.yaxis.tickformat == ".0%"
+    # Horizontal: names on the vertical axis, level, highest first.
+    assert bars.orientation == "h" and figure.layout.yaxis.autorange == "reversed"
+    assert list(bars.y) == ["Shop", "Ads"]  # "New" has no cost: no ROI to draw
+    assert list(bars.x) == [0.5, -0.2]
+    assert list(bars.marker.color) == ["#2457c5", "#c2410c"]  # channels 1 and 2
+    assert (list(targets.y), list(targets.x)) == (["Ads"], [0.1])
+    assert figure.layout.shapes[0].x0 == 0  # break-even line
+    assert figure.layout.xaxis.tickformat == ".0%"
     assert figure.layout.title.text == "ROI by channel"
 
 
-def test_cost_revenue_bubbles_by_kind_with_a_roas_diagonal():
+def test_cost_revenue_bubbles_one_per_channel_in_its_colour_with_labels():
     figure = charts.build_cost_revenue_figure(channels())
     by_name = {t.name: t for t in figure.data}
-    assert set(by_name) == {"E-commerce", "Paid search", "ROAS = 1"}
-    ecommerce = by_name["E-commerce"]
-    assert list(ecommerce.x) == [100.0, 0.0] and list(ecommerce.y) == [300.0, 10.0]
-    assert ecommerce.marker.color == charts.KIND_COLOURS["ecommerce"]
-    assert list(by_name["Paid search"].marker.symbol) == ["circle-open"]  # a loss
+    assert set(by_name) == {"Shop", "Ads", "New", "ROAS = 1"}
+    shop = by_name["Shop"]
+    assert list(shop.x) == [100.0] and list(shop.y) == [300.0]
+    assert shop.marker.color == "#2457c5" and by_name["New"].marker.color == "#2b8a3e"
+    assert list(shop.text) == ["Shop"] and shop.mode == "markers+text"
+    assert list(by_name["Ads"].marker.symbol) == ["circle-open"]  # a loss
     diagonal = by_name["ROAS = 1"]
     assert diagonal.x[0] == diagonal.y[0] == 0 and diagonal.x[1] == diagonal.y[1]
     assert figure.layout.xaxis.title.text == "Total cost (USD)"
 
 
+def test_bubble_labels_never_overlap_and_a_crowded_one_is_left_out():
+    # Three bubbles on one spot: the biggest is labelled above; the small
+    # ones inside it find no place clear of it (8 px around every bubble).
+    points = [(100.0, 100.0, 3.0, "Alpha"), (100.0, 100.0, 12.0, "Beta"), (100, 100, 3, "Gam")]
+    placed = charts.place_labels(points)
+    assert [p[0] if p else None for p in placed] == [None, "top center", None]
+    # Far apart, every bubble gets its label above it.
+    apart = [(40.0, 40.0, 8.0, "A"), (200.0, 180.0, 8.0, "B")]
+    assert [p[0] for p in charts.place_labels(apart) if p] == ["top center", "top center"]
+    # Crowded rows of bubbles: whatever is labelled, no two labels overlap.
+    crowd = [
+        (30.0 + 35 * (i % 7), 30.0 + 45 * (i // 7) + 6 * (i % 2), 4.0 + i % 3, f"Ch {i}")
+        for i in range(20)
+    ]
+    boxes = [p[1] for p in charts.place_labels(crowd) if p]
+    assert len(boxes) == 19  # one left to the legend and the hover
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
 def test_roi_trend_shows_the_top_channels_by_cost_and_hides_the_rest():
     figure = charts.build_roi_trend_figure(series(), top_n=1)
     assert [t.name for t in figure.data] == ["Ads", "Shop"]
+    assert [t.line.color for t in figure.data] == ["#c2410c", "#2457c5"]
     assert [t.visible for t in figure.data] == [True, "legendonly"]
     assert list(figure.data[1].y) == [0.0, 0.1, 0.2]
     assert list(figure.data[1].x) == ["2025-01", "2025-02", "2025-03"]
@@ -131,12 +153,20 @@ def test_channel_trend_has_cost_and_revenue_bars_and_roi_on_a_second_axis():
     assert figure.layout.yaxis.tickprefix == "$"
 
 
-def test_funnel_leaves_out_untracked_steps():
+def test_funnel_leaves_out_untracked_steps_and_reads_on_a_log_scale_with_rates():
     figure = charts.build_funnel_figure(
-        {"impressions": 1000, "clicks": 50, "leads": 0, "orders": 5, "new_customers": 2}
+        {"impressions": 100000, "clicks": 2500, "leads": 0, "orders": 50, "new_customers": 20}
     )
-    assert list(figure.data[0].y) == ["Impressions", "Clicks", "Orders", "New customers"]
-    assert list(figure.data[0].x) == [1000, 50, 5, 2]
+    bars = figure.data[0]
+    assert list(bars.y) == [
+        "Impressions",
+        "Clicks<br>2.5% of impressions",
+        "Orders<br>2.0% of clicks",
+        "New customers<br>40.0% of orders",
+    ]
+    assert list(bars.x) == [100000, 2500, 50, 20]
+    assert list(bars.text) == ["100,000", "2,500", "50", "20"]
+    assert figure.layout.xaxis.type == "log" and bars.orientation == "h"
 
 
 def test_objective_history_draws_the_target_line():
@@ -154,8 +184,7 @@ def test_every_builder_has_an_empty_state():
         columns=[
             "slug",
             "name",
-            "kind",
-            "kind_label",
+            "channel_id",
             "roi",
             "total_cost",
             "revenue",
@@ -187,23 +216,15 @@ def test_every_builder_has_an_empty_state():
         assert figure.layout.annotations[0].text  # says why it is empty
 
 
-def test_a_channel_keeps_its_colour_whatever_else_is_shown():
-    frame = pd.DataFrame(
-        [
-            {"slug": "a", "kind": "ecommerce"},
-            {"slug": "b", "kind": "ecommerce"},
-            {"slug": "c", "kind": "email"},
-        ]
-    )
-    colours = charts.channel_colours(frame)
-    assert colours["a"] == charts.channel_colours(frame[frame.slug != "c"])["a"]
-    assert colours["c"] == charts.KIND_COLOURS["email"]
-    assert colours["a"] != colours["b"]
+def test_no_chart_slants_its_labels():
+    for figure in every_builder_with_data():
+        assert figure.layout.xaxis.tickangle in (None, 0)
 
 
 def test_revenue_share_folds_the_smallest_channels_into_one_area():
     rows = [
         {
+            "channel_id": i + 1,
             "slug": f"c{i}",
             "name": f"C{i}",
             "period_start": date(2025, 1, 1),
@@ -236,7 +257,7 @@ def every_builder_with_data():
     return [
         charts.build_roi_by_channel_figure(channels(), targets={"ads": 0.1}),
         charts.build_cost_revenue_figure(channels()),
-        charts.build_roi_trend_figure(series(), top_n=1, colours={"shop": "#123456"}),
+        charts.build_roi_trend_figure(series(), top_n=1),
         charts.build_revenue_share_figure(series(), limit=1),
         charts.build_channel_trend_figure(per_period),
         charts.build_funnel_figure({"impressions": 1000, "clicks": 50}),
@@ -279,6 +300,7 @@ def test_every_figure_passes_plotlys_own_validation():
 def test_roi_trend_legend_keeps_the_channels_with_the_highest_cost():
     rows = [
         {
+            "channel_id": c + 1,
             "slug": f"c{c}",
             "name": f"C{c}",
             "period_start": date(2025, m, 1),
@@ -326,9 +348,9 @@ def test_a_partial_last_period_ends_each_roi_line_dashed_at_a_hollow_marker():
     figure = charts.build_roi_trend_figure(series(), top_n=1, partial=MARCH_SO_FAR)
     names = [(t.name, t.showlegend, t.line.dash) for t in figure.data]
     assert names == [
-        ("Ads", None, None),
+        ("Ads", None, "solid"),
         ("Ads", False, "dash"),
-        ("Shop", None, None),
+        ("Shop", None, "solid"),
         ("Shop", False, "dash"),
         ("partial (2 of 31 days)", None, None),
     ]
@@ -407,3 +429,22 @@ def test_an_objective_to_date_ends_dashed_in_a_partial_month():
     assert list(solid.y) == [0.5, None] and solid.showlegend is False
     assert list(dashed.y) == [0.5, 0.6] and dashed.line.dash == "dash"
     assert dashed.showlegend is False and legend.name == "partial (2 of 31 days)"
+
+
+def test_a_ratio_over_a_thin_base_carries_a_warning_mark_on_charts():
+    frame = two_months().assign(
+        roi_thin=[False, True], cac_thin=[True, True], cpl_thin=[True, False]
+    )
+    trend = charts.build_channel_trend_figure(frame)
+    (marks,) = [t for t in trend.data if t.name == charts.THIN_LEGEND]
+    assert list(marks.x) == ["2025-03"] and list(marks.y) == [1.69] and marks.yaxis == "y2"
+    assert list(marks.text) == ["⚠"]
+    cac = charts.build_cac_cpl_figure(frame)
+    marks = [t for t in cac.data if t.name == charts.THIN_LEGEND]
+    assert [(list(m.x), m.showlegend) for m in marks] == [
+        (["2025-02", "2025-03"], None),
+        (["2025-02"], False),
+    ]
+    bars = charts.build_roi_by_channel_figure(channels().assign(thin=[True, False, False]))
+    assert list(bars.data[0].y) == ["Shop ⚠", "Ads"]
+    assert len(charts.build_channel_trend_figure(two_months()).data) == 3  # no marks

@@ -116,9 +116,9 @@ def test_a_range_outside_the_facts_window_falls_back_and_says_so(
 def test_the_charts_carry_the_table_numbers(viewer_client, portfolio_data):
     figures = viewer_client.get(URL, RANGE).context["data"].figures
     roi_bars = figures["roi_by_channel"]["data"][0]
-    assert list(roi_bars["x"]) == ["Web Shop", "Google Ads"]
+    assert list(roi_bars["y"]) == ["Web Shop", "Google Ads"]
     # Web Shop (800 - 300 - 200) / 200; Google Ads (250 - 100 - 400) / 400
-    assert [round(v, 4) for v in roi_bars["y"]] == [1.5, -0.625]
+    assert [round(v, 4) for v in roi_bars["x"]] == [1.5, -0.625]
 
 
 def test_the_home_page_is_the_portfolio(viewer_client, portfolio_data):
@@ -298,3 +298,47 @@ def test_the_owner_filter_lists_people_by_name(viewer_client, marketing_user):
     form = viewer_client.get(URL).context["form"]
     labels = [label for _value, label in form.fields["owner"].choices]
     assert labels == ["Any owner", "Maria Lopez"]
+
+
+def test_the_channel_table_marks_ratios_over_a_thin_base_and_shows_changes(viewer_client):
+    ChannelFactory(name="Tiny", slug="tiny", kind="ecommerce")
+    import_rows(["date", "channel", "spend", "revenue", "cogs", "orders", "leads"], [
+        ["2025-01-10", "tiny", "40", "100", "20", "3", "2"],
+        ["2025-02-10", "tiny", "40", "150", "20", "3", "2"],
+    ])  # fmt: skip
+    recompute()
+    response = viewer_client.get(URL, {"period": "month", "start": "2025-02-01"})
+    (row,) = response.context["data"].table
+    # February: ROI (130 - 40) / 40 = 225% over $40 of cost; 3 orders over 2 leads.
+    assert set(row.thin) == {"roi", "roas", "cpl", "conversion_rate", "aov"}
+    assert "ROI over only $40.00 of cost (under $100.00)" in response.text
+    assert "Conversion rate over only 2 leads (fewer than 20)" in response.text
+    # February against January, the channel's own change: revenue +50%,
+    # ROI 225.0% against (80 - 40) / 40 = 100.0%: +125.0 pts.
+    assert row.change.changes["revenue"] == D("0.5")
+    assert row.change.changes["roi"] == D("1.25")
+    assert "Revenue change" in response.text
+    assert ">+50.0%</td>" in response.text and ">+125.0 pts</td>" in response.text
+
+
+def test_a_channel_keeps_its_colour_whatever_the_filters(viewer_client, portfolio_data):
+    from kpis.dashboards.colours import channel_style
+
+    shop, ads = portfolio_data
+
+    def colours(**extra):
+        figures = viewer_client.get(URL, {**RANGE, **extra}).context["data"].figures
+        bubbles = {
+            t["name"]: t["marker"]["color"]
+            for t in figures["cost_revenue"]["data"]
+            if "marker" in t
+        }
+        lines = {t["name"]: t["line"]["color"] for t in figures["roi_trend"]["data"] if "line" in t}
+        return bubbles, lines
+
+    bubbles, lines = colours()
+    assert bubbles["Web Shop"] == lines["Web Shop"] == channel_style(shop.pk).colour
+    assert bubbles["Google Ads"] == lines["Google Ads"] == channel_style(ads.pk).colour
+    assert bubbles["Web Shop"] != bubbles["Google Ads"]
+    only_shop, _ = colours(kind="ecommerce")
+    assert only_shop["Web Shop"] == channel_style(shop.pk).colour and "Google Ads" not in only_shop
