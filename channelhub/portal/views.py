@@ -120,10 +120,15 @@ def action_item_done(request: PortalRequest, pk: int) -> HttpResponse:
 def deal_list(request: PortalRequest) -> HttpResponse:
     partner = request.portal_account.partner
     page = paginate(request, selectors.portal_deals(partner=partner))
+    today = timezone.localdate()
+    rows = [
+        {"deal": deal, "protected_until": deal.expected_protection_end(today)}
+        for deal in page.object_list
+    ]
     return render(
         request,
         "portal/deal_list.html",
-        {"partner": partner, "page": page, "deals": page.object_list},
+        {"partner": partner, "page": page, "rows": rows},
     )
 
 
@@ -169,6 +174,7 @@ def deal_detail(request: PortalRequest, pk: int) -> HttpResponse:
             "partner": partner,
             "deal": deal,
             "today": timezone.localdate(),
+            "protected_until": deal.expected_protection_end(timezone.localdate()),
             "in_conflict": bool(conflicts),
             # A decision taken in a conflict case names the partner that keeps
             # the customer: shown only for decisions outside any case.

@@ -126,6 +126,19 @@ class DealRegistration(models.Model):
     def is_active_on(self, day: date) -> bool:
         return self.status in self.ACTIVE_STATUSES and self.expires_on >= day
 
+    def expected_protection_end(self, today: date) -> date | None:
+        """When the customer's protection is expected to end, as the partner
+        may count on it today: for an approved registration its expiry; for
+        one still waiting, the end it would get if approved today (approval
+        counts DEAL_REGISTRATION_DAYS again, unless the approver chooses
+        another date), never before its current expiry. None once it no
+        longer protects (rejected, expired, past its expiry)."""
+        if not self.is_active_on(today):
+            return None
+        if self.status == self.Status.SUBMITTED:
+            return max(self.expires_on, default_expiry(today))
+        return self.expires_on
+
     @property
     def is_decided(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.REJECTED)
