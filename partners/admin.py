@@ -145,7 +145,7 @@ class TrainingModuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingCompletion)
-class TrainingCompletionAdmin(admin.ModelAdmin):
+class TrainingCompletionAdmin(SimpleHistoryAdmin):
     list_display = ("contact", "module", "completed_on", "score")
     list_filter = ("module",)
     search_fields = ("contact__name", "contact__partner__name", "module__name")
@@ -155,7 +155,7 @@ class TrainingCompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "contact", "issued_on", "expires_on")
     list_filter = ("module",)
     search_fields = ("name", "contact__name", "contact__partner__name")
@@ -204,7 +204,7 @@ class ComplianceAttestationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(SimpleHistoryAdmin):
     list_display = (
         "partner",
         "kind",
@@ -267,7 +267,7 @@ class PartnerReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewActionItem)
-class ReviewActionItemAdmin(admin.ModelAdmin):
+class ReviewActionItemAdmin(SimpleHistoryAdmin):
     list_display = ("description", "owner", "due_on", "done_on", "review")
     list_filter = (("done_on", admin.EmptyFieldListFilter),)
     search_fields = ("description", "owner", "review__partner__name")
@@ -342,7 +342,7 @@ class ProgramEnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(MdfClaim)
-class MdfClaimAdmin(admin.ModelAdmin):
+class MdfClaimAdmin(SimpleHistoryAdmin):
     list_display = ("program", "partner", "activity_date", "amount", "status", "decided_by")
     list_filter = ("status", "program")
     search_fields = ("partner__name", "description")
@@ -373,7 +373,7 @@ class IncentivePayoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealRegistration)
-class DealRegistrationAdmin(admin.ModelAdmin):
+class DealRegistrationAdmin(SimpleHistoryAdmin):
     list_display = (
         "customer_name",
         "partner",
@@ -465,7 +465,7 @@ class PortalInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortalMessage)
-class PortalMessageAdmin(admin.ModelAdmin):
+class PortalMessageAdmin(SimpleHistoryAdmin):
     list_display = ("partner", "direction", "sender", "created_at")
     list_select_related = ("partner", "sender")
     list_filter = ("direction",)
@@ -474,7 +474,7 @@ class PortalMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContractAcknowledgement)
-class ContractAcknowledgementAdmin(admin.ModelAdmin):
+class ContractAcknowledgementAdmin(SimpleHistoryAdmin):
     list_display = ("contract", "name", "acknowledged_at")
     list_select_related = ("contract", "contract__partner")
     search_fields = ("name", "contract__partner__name", "contract__reference")

@@ -37,7 +37,6 @@ from partners.access.forms import (
 )
 from partners.access.models import PortalAccount
 from partners.access.views import claim_proof_response, upload_response
-from partners.deals import services as deals_services
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
 
@@ -140,9 +139,7 @@ def deal_create(request: PortalRequest) -> HttpResponse:
     form = DealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            deal = deals_services.deal_register(
-                partner=account.partner, registered_by=account.user, **form.cleaned_data
-            )
+            deal = services.deal_register_by_partner(account=account, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from partners.directory.models import Partner
 
@@ -84,6 +85,9 @@ class DealRegistration(models.Model):
     decision_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-submitted_on", "-pk"]
