@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -34,10 +35,12 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
+from channels_app.library.services import library_item_publish
 from kpis.models import PackRender, ReviewPack
 from partners.models import TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
+from tests.documents import pdf_bytes
 from tests.factories import (
     ActionItemFactory,
     CertificationFactory,
@@ -105,6 +108,13 @@ def build_world() -> World:
     product = ProductFactory()
     pack = ReviewPack.objects.create(name="Monthly ROI review", created_by=maria)
     module = TrainingModuleFactory(name="Selling our products")
+    library_item = library_item_publish(
+        channel=channel,
+        title="Logo pack",
+        kind="logo",
+        file=ContentFile(pdf_bytes(), name="logos.pdf"),
+        by=maria,
+    )
     objs = {
         "channel": channel,
         "objective": ObjectiveFactory(channel=channel),
@@ -134,6 +144,8 @@ def build_world() -> World:
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
         "pack": pack,
+        "library_item": library_item,
+        "library_version": library_item.current,
         "pack_render": PackRender.objects.create(
             pack=pack, slot="2025-03", slot_at=timezone.now(), status="rendered"
         ),
@@ -234,6 +246,15 @@ ROUTES: dict[str, Route] = {
         post_only=True, kwargs=slug("channel"), writes=POST, data=lambda w: {"status": "paused"}
     ),
     "channels:objective-create": Route(kwargs=slug("channel"), writes=POST),
+    "channels:library-list": Route(),
+    "channels:library-create": Route(
+        kwargs=slug("channel"),
+        writes=POST,
+        data=lambda w: {"title": "Price list", "kind": "price_list"},
+    ),
+    "channels:library-item": Route(kwargs=pk("library_item"), writes=POST),
+    "channels:library-withdraw": Route(post_only=True, kwargs=pk("library_item"), writes=POST),
+    "channels:library-download": Route(kwargs=pk("library_version")),
     # --- partners ---
     "partners:list": Route(),
     "partners:create": Route(
@@ -414,6 +435,8 @@ ROUTES: dict[str, Route] = {
         writes=POST,
         data=lambda w: {"terms_as_of": w.contract.updated_at.isoformat()},
     ),
+    "portal:library": Route(),
+    "portal:library-download": Route(kwargs=pk("library_item")),
     "portal:accept": Route(
         kwargs=lambda w: {"token": "not-a-token"},
         writes=POST,

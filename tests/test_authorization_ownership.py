@@ -85,6 +85,10 @@ OWNED: dict[str, str] = {
     "partners:conflict-status": "conflict",
     "partners:conflict-close": "conflict",
     "partners:conflict-close-overlap": "conflict",
+    # the brand library: marketing, or the managers of the channel's partners
+    "channels:library-create": "channel (Paul manages a partner selling through it)",
+    "channels:library-item": "library item (of a channel Paul's partner sells through)",
+    "channels:library-withdraw": "library item (of a channel Paul's partner sells through)",
     # the API
     "api:partner-detail": "partner",
     "api:partner-set-status": "partner",

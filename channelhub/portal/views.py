@@ -367,6 +367,30 @@ def contract_acknowledge(request: PortalRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('portal:contracts')}#contract-{contract.pk}")
 
 
+@portal_required
+def library(request: PortalRequest) -> HttpResponse:
+    """Brand assets and sales collateral of the partner's channel, current versions."""
+    partner = request.portal_account.partner
+    page = paginate(request, selectors.portal_library(partner=partner))
+    return render(
+        request,
+        "portal/library.html",
+        {"partner": partner, "page": page, "items": page.object_list},
+    )
+
+
+@portal_required
+def library_download(request: PortalRequest, pk: int) -> HttpResponse:
+    """The current version of a library item of the partner's channel."""
+    item = get_object_or_404(
+        selectors.portal_library(partner=request.portal_account.partner), pk=pk
+    )
+    version = item.current
+    if version is None:  # excluded by the selector; kept for the type checker
+        raise Http404("This item has no file.")
+    return upload_response(version.file, name=version.file_name, kind=version.file_type)
+
+
 def _client_address(request: HttpRequest) -> str:
     return f"ip:{client_ip(request)}"
 

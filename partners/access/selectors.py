@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from channels_app.models import LibraryItem
 from partners.activity.models import PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
@@ -219,3 +220,15 @@ def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, A
             }
         )
     return rows
+
+
+def portal_library(*, partner: Partner) -> QuerySet[LibraryItem]:
+    """The brand library of the channel the partner sells through: items still
+    offered (not withdrawn), each with its current version."""
+    return (
+        LibraryItem.objects.filter(
+            channel_id=partner.channel_id, withdrawn_at__isnull=True, current__isnull=False
+        )
+        .select_related("current")
+        .order_by("kind", "title", "pk")
+    )
