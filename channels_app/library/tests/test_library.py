@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
-from channels_app.models import LibraryItem, LibraryVersion
+from channels_app.library.models import LibraryItem, LibraryVersion
 from tests.auth import signed_in_client
 from tests.documents import image_bytes, pdf_bytes
 from tests.factories import ChannelFactory, PartnerFactory, UserFactory, make_partner_user
