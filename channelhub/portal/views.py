@@ -40,7 +40,7 @@ from partners.access.views import claim_proof_response, upload_response
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
 
-from .kpi import partner_figures
+from .kpi import partner_figures, rebate_progress
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
@@ -212,7 +212,8 @@ def message_thread(request: PortalRequest) -> HttpResponse:
 
 @portal_required
 def fund_list(request: PortalRequest) -> HttpResponse:
-    """The partner's market development funds, what is left, and its claims."""
+    """The partner's incentives: its programmes, rebate progress against the
+    brackets, its market development funds with what is left, and its claims."""
     partner = request.portal_account.partner
     page = paginate(request, selectors.portal_claims(partner=partner))
     return render(
@@ -220,6 +221,8 @@ def fund_list(request: PortalRequest) -> HttpResponse:
         "portal/funds.html",
         {
             "partner": partner,
+            "rebates": rebate_progress(partner=partner, today=timezone.localdate()),
+            "programs": selectors.portal_programs(partner=partner),
             "funds": selectors.portal_fund_rows(partner=partner, today=timezone.localdate()),
             "page": page,
             "claims": page.object_list,

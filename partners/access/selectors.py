@@ -17,7 +17,11 @@ from partners.directory.models import Partner, PartnerContact, Tier
 from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
 from partners.enablement.selectors import CERTIFICATION_EXPIRING_DAYS
 from partners.incentives.models import IncentiveProgram, MdfClaim
-from partners.incentives.selectors import mdf_funds_left, mdf_period_label
+from partners.incentives.selectors import (
+    mdf_funds_left,
+    mdf_period_label,
+    partner_incentives,
+)
 
 from .models import ContractAcknowledgement, PortalAccount, PortalInvitation, PortalMessage
 
@@ -232,3 +236,9 @@ def portal_library(*, partner: Partner) -> QuerySet[LibraryItem]:
         .select_related("current")
         .order_by("kind", "title", "pk")
     )
+
+
+def portal_programs(*, partner: Partner) -> list[dict[str, Any]]:
+    """The programmes the partner is enrolled in, with accrued and paid totals
+    (the partner page's own read: partners.incentives.selectors)."""
+    return partner_incentives(partner=partner)
