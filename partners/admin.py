@@ -31,11 +31,21 @@ from partners.incentives.models import (
     ProgramEnrollment,
     RebateBracket,
 )
+from partners.tiering.models import TierProposal
 
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "rank", "review_cadence_days")
+    list_display = (
+        "name",
+        "code",
+        "rank",
+        "review_cadence_days",
+        "min_revenue",
+        "revenue_window_days",
+        "min_certified_people",
+        "min_review_score",
+    )
     list_editable = ("rank", "review_cadence_days")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -482,3 +492,12 @@ class ContractAcknowledgementAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request, obj=None):
         return False  # a partner user acknowledges in the portal
+
+
+@admin.register(TierProposal)
+class TierProposalAdmin(SimpleHistoryAdmin):
+    """Made by the daily tier rules; decided on the Tier proposals page."""
+
+    list_display = ("partner", "kind", "from_tier", "to_tier", "status", "evaluated_on")
+    list_filter = ("status", "kind")
+    readonly_fields = ("partner", "kind", "from_tier", "to_tier", "reasons", "evaluated_on")

@@ -37,7 +37,7 @@ from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
 from channels_app.library.services import library_item_publish
 from kpis.models import PackRender, ReviewPack
-from partners.models import TrainingCompletion
+from partners.models import Tier, TierProposal, TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
 from tests.documents import pdf_bytes
@@ -144,6 +144,13 @@ def build_world() -> World:
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
         "pack": pack,
+        "tier_proposal": TierProposal.objects.create(
+            partner=partner,
+            kind="promotion",
+            to_tier=Tier.objects.order_by("-rank").first(),
+            reasons="Meets every requirement",
+            evaluated_on=date(2025, 3, 1),
+        ),
         "library_item": library_item,
         "library_version": library_item.current,
         "pack_render": PackRender.objects.create(
@@ -298,6 +305,13 @@ ROUTES: dict[str, Route] = {
     ),
     "partners:claim-decide": Route(
         post_only=True, kwargs=pk("claim"), writes=POST, data=lambda w: {"decision": "approve"}
+    ),
+    "partners:tier-proposals": Route(),
+    "partners:tier-proposal-decide": Route(
+        post_only=True,
+        kwargs=pk("tier_proposal"),
+        writes=POST,
+        data=lambda w: {"decision": "confirm"},
     ),
     "partners:reviews-due": Route(),
     "partners:review-detail": Route(kwargs=pk("review")),

@@ -39,6 +39,7 @@ from partners.access.models import PortalAccount
 from partners.access.views import claim_proof_response, upload_response
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
+from partners.tiering.selectors import next_tier_progress
 
 from .kpi import partner_figures, rebate_progress
 
@@ -84,6 +85,7 @@ def _home(request: PortalRequest, *, bound: tuple[int, ActionItemDoneForm] | Non
             "partner": partner,
             "today": today,
             "figures": partner_figures(partner=partner),
+            "tier_progress": next_tier_progress(partner=partner, today=today),
             "action_items": items,
             **data,
         },
