@@ -236,6 +236,12 @@ ROUTES: dict[str, Route] = {
         public="the reset flow: the one-time token is the credential",
     ),
     "password_reset_complete": Route(public="the reset flow"),
+    "two_factor_verify": Route(
+        writes=POST, self_service="the caller's own second factor at sign-in (rate-limited)"
+    ),
+    "two_factor_setup": Route(
+        writes=POST, self_service="enrols the caller's own authenticator app (rate-limited)"
+    ),
     # --- channels ---
     "channels:list": Route(),
     "channels:create": Route(writes=POST),
