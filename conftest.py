@@ -115,6 +115,7 @@ REFERENCE_DATA = [
     ("channelhub.migrations.0001_roles", "create_roles"),
     ("partners.migrations.0003_tiers_and_onboarding_templates", "create"),
     ("partners.migrations.0004_daily_flags_schedule", "create"),
+    ("partners.migrations.0017_tier_rules_schedule", "create"),
     ("kpis.migrations.0002_unlogged_stage_and_schedules", "add_schedules"),
     ("kpis.migrations.0016_model_fit_schedule", "add_schedule"),
     ("kpis.migrations.0016_alert_schedules", "add_schedules"),

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "channelhub",
     "channels_app",
     "partners",
@@ -100,6 +102,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Keeps partner users in the portal and shuts a closed account at once.
     "channelhub.portal.middleware.PortalGateMiddleware",
+    # Holds a session at the code page until the second factor is typed
+    # (channelhub/twofactor); no query per request.
+    "channelhub.twofactor.middleware.TwoFactorMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -512,6 +517,8 @@ RATE_LIMITS = {
         # Partner-portal invitation links tried, per client address.
         "invitation_accept": "20/hour",
         "deal_registration": "60/hour",
+        # Two-factor codes typed, per user (sign-in and set-up).
+        "two_factor": "10/hour",
         "import": "30/hour",
     }.items()
 }
@@ -523,6 +530,12 @@ RATE_LIMITS = {
 # administrator can also lift one by deleting it. Keyed on username *and*
 # address, so one person's typos cannot lock a whole office behind one NAT out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+
+# Partner users must set up two-factor sign-in (an authenticator app) before
+# they can use the portal; anyone may turn it on for themselves.
+PORTAL_REQUIRE_TWO_FACTOR = env_bool("PORTAL_REQUIRE_TWO_FACTOR", False)
+# The name authenticator apps show next to the codes.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ChannelHub")
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

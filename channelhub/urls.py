@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .twofactor import views as twofactor_views
 
 admin.site.site_header = "ChannelHub administration"
 admin.site.site_title = "ChannelHub admin"
@@ -13,6 +14,8 @@ urlpatterns = [
     path("history/<slug:kind>/<int:pk>/", views.object_history, name="history"),
     # Before Django's auth URLs: the same name, with its rate limits.
     path("accounts/password_reset/", views.password_reset, name="password_reset"),
+    path("accounts/two-factor/", twofactor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", twofactor_views.setup, name="two_factor_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("channels/", include("channels_app.urls")),
     path("partners/", include("partners.urls")),

@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channels_app.audits.models import BrandAudit, BrandAuditItem
 from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.library.models import LibraryItem, LibraryVersion
 
 
 class ObjectiveInline(admin.TabularInline):
@@ -58,3 +59,22 @@ class BrandAuditAdmin(admin.ModelAdmin):
         from channels_app.audits.services import audit_update
 
         audit_update(audit=form.instance, data={})
+
+
+class LibraryVersionInline(admin.TabularInline):
+    model = LibraryVersion
+    extra = 0
+    fields = ("number", "file_name", "file_type", "file_size", "published_on", "note")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(LibraryItem)
+class LibraryItemAdmin(SimpleHistoryAdmin):
+    """Published and replaced on the library pages (the file check runs there)."""
+
+    list_display = ("title", "channel", "kind", "current", "withdrawn_at")
+    list_filter = ("kind", "channel")
+    search_fields = ("title",)
+    readonly_fields = ("current", "published_by", "withdrawn_at", "withdrawn_by")
+    inlines = [LibraryVersionInline]

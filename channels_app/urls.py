@@ -1,5 +1,5 @@
-"""The channel pages under /channels/; audits are included ahead of the channel
-slug (a channel may not be called "audits")."""
+"""The channel pages under /channels/; audits and the library are included ahead
+of the channel slug (a channel may not be called "audits" or "library")."""
 
 from django.urls import include, path
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective-delete"),
     path("", include("channels_app.audits.urls")),
+    path("", include("channels_app.library.urls")),
     path("<slug:slug>/", views.channel_detail, name="detail"),
     path("<slug:slug>/edit/", views.channel_edit, name="edit"),
     path("<slug:slug>/status/", views.channel_set_status, name="status"),

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from channels_app.channels.models import Channel, ChannelObjective
 from channels_app.extensions import channel_page, objective_changed
-from partners.extensions import incentive_costs_changed, partner_page
+from partners.extensions import incentive_costs_changed, partner_page, partner_revenue
 from partners.models import Partner
 
 from .dashboards.forms import PeriodForm
@@ -45,6 +45,10 @@ def partner_page_context(*, partner: Partner) -> dict[str, Any]:
     return {"sales": selectors.partner_sales(partner=partner)}
 
 
+def partner_revenue_context(*, partner_ids: list[int], start: date, end: date) -> dict[str, Any]:
+    return {"revenue": selectors.partner_revenue(partner_ids=partner_ids, start=start, end=end)}
+
+
 def _evaluate_objective(sender: Any, *, objective: ChannelObjective, **kwargs: Any) -> None:
     from .engine.objectives import objective_evaluate
 
@@ -68,6 +72,7 @@ def _recompute_incentive_costs(
 def connect() -> None:
     channel_page.provide("kpis", channel_page_context)
     partner_page.provide("kpis", partner_page_context)
+    partner_revenue.provide("kpis", partner_revenue_context)
     objective_changed.connect(_evaluate_objective, dispatch_uid="kpis.evaluate_objective")
     incentive_costs_changed.connect(
         _recompute_incentive_costs, dispatch_uid="kpis.recompute_incentive_costs"

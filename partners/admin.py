@@ -31,11 +31,21 @@ from partners.incentives.models import (
     ProgramEnrollment,
     RebateBracket,
 )
+from partners.tiering.models import TierProposal
 
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "rank", "review_cadence_days")
+    list_display = (
+        "name",
+        "code",
+        "rank",
+        "review_cadence_days",
+        "min_revenue",
+        "revenue_window_days",
+        "min_certified_people",
+        "min_review_score",
+    )
     list_editable = ("rank", "review_cadence_days")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -145,7 +155,7 @@ class TrainingModuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingCompletion)
-class TrainingCompletionAdmin(admin.ModelAdmin):
+class TrainingCompletionAdmin(SimpleHistoryAdmin):
     list_display = ("contact", "module", "completed_on", "score")
     list_filter = ("module",)
     search_fields = ("contact__name", "contact__partner__name", "module__name")
@@ -155,7 +165,7 @@ class TrainingCompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "contact", "issued_on", "expires_on")
     list_filter = ("module",)
     search_fields = ("name", "contact__name", "contact__partner__name")
@@ -204,7 +214,7 @@ class ComplianceAttestationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(SimpleHistoryAdmin):
     list_display = (
         "partner",
         "kind",
@@ -267,7 +277,7 @@ class PartnerReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewActionItem)
-class ReviewActionItemAdmin(admin.ModelAdmin):
+class ReviewActionItemAdmin(SimpleHistoryAdmin):
     list_display = ("description", "owner", "due_on", "done_on", "review")
     list_filter = (("done_on", admin.EmptyFieldListFilter),)
     search_fields = ("description", "owner", "review__partner__name")
@@ -342,7 +352,7 @@ class ProgramEnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(MdfClaim)
-class MdfClaimAdmin(admin.ModelAdmin):
+class MdfClaimAdmin(SimpleHistoryAdmin):
     list_display = ("program", "partner", "activity_date", "amount", "status", "decided_by")
     list_filter = ("status", "program")
     search_fields = ("partner__name", "description")
@@ -373,7 +383,7 @@ class IncentivePayoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealRegistration)
-class DealRegistrationAdmin(admin.ModelAdmin):
+class DealRegistrationAdmin(SimpleHistoryAdmin):
     list_display = (
         "customer_name",
         "partner",
@@ -465,7 +475,7 @@ class PortalInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortalMessage)
-class PortalMessageAdmin(admin.ModelAdmin):
+class PortalMessageAdmin(SimpleHistoryAdmin):
     list_display = ("partner", "direction", "sender", "created_at")
     list_select_related = ("partner", "sender")
     list_filter = ("direction",)
@@ -474,7 +484,7 @@ class PortalMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContractAcknowledgement)
-class ContractAcknowledgementAdmin(admin.ModelAdmin):
+class ContractAcknowledgementAdmin(SimpleHistoryAdmin):
     list_display = ("contract", "name", "acknowledged_at")
     list_select_related = ("contract", "contract__partner")
     search_fields = ("name", "contract__partner__name", "contract__reference")
@@ -482,3 +492,12 @@ class ContractAcknowledgementAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None):
         return False  # a partner user acknowledges in the portal
+
+
+@admin.register(TierProposal)
+class TierProposalAdmin(SimpleHistoryAdmin):
+    """Made by the daily tier rules; decided on the Tier proposals page."""
+
+    list_display = ("partner", "kind", "from_tier", "to_tier", "status", "evaluated_on")
+    list_filter = ("status", "kind")
+    readonly_fields = ("partner", "kind", "from_tier", "to_tier", "reasons", "evaluated_on")

@@ -39,3 +39,8 @@ deal_decided = Signal()
 # `claim`); the partner portal (partners.access) emails who filed it once it
 # commits.
 claim_decided = Signal()
+
+# A partner's revenue over a span of days, for the tier rules (partners.tiering):
+# providers take `partner_ids`, `start` and `end` and return
+# {"revenue": {partner_id: Decimal}}; the KPI engine provides it from the daily facts.
+partner_revenue = PageContext("partner revenue")

@@ -42,6 +42,7 @@ from partners.incentives.models import (
     ProgramEnrollment,
     RebateBracket,
 )
+from partners.tiering.models import TierProposal
 
 __all__ = [
     "Certification",
@@ -75,6 +76,7 @@ __all__ = [
     "ReviewRevision",
     "Territory",
     "Tier",
+    "TierProposal",
     "TrainingCompletion",
     "TrainingModule",
 ]

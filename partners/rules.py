@@ -26,6 +26,7 @@ from partners.incentives.models import (
     MdfClaim,
     ProgramEnrollment,
 )
+from partners.tiering.models import TierProposal
 
 
 def partner_of(obj: Any) -> Partner | None:
@@ -43,7 +44,8 @@ def partner_of(obj: Any) -> Partner | None:
         | MdfClaim
         | IncentivePayout
         | DealRegistration
-        | PriceObservation,
+        | PriceObservation
+        | TierProposal,
     ):
         return obj.partner
     if isinstance(obj, ReviewActionItem):
@@ -219,3 +221,8 @@ rules.add_perm(
 decides_conflict = edits_all_partners | (is_partner_manager & is_conflict_owner)
 rules.add_perm("partners.close_conflictcase", decides_conflict)
 rules.add_perm("partners.assign_conflictcase_owner", decides_conflict)
+
+# Tier proposals of the daily tier rules: everyone with a role reads them; the
+# partner's manager (or whoever may change the partner) confirms or dismisses.
+rules.add_perm("partners.view_tierproposal", has_any_role)
+rules.add_perm("partners.change_tierproposal", edits_partner)

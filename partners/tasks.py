@@ -3,5 +3,6 @@
 
 from partners.attention.tasks import partner_daily_task
 from partners.deals.tasks import conflict_detection_task
+from partners.tiering.tasks import tier_rules_task
 
-__all__ = ["conflict_detection_task", "partner_daily_task"]
+__all__ = ["conflict_detection_task", "partner_daily_task", "tier_rules_task"]

@@ -10,6 +10,7 @@ from partners.contracts import views as contracts_views
 from partners.directory import views as directory_views
 from partners.enablement import views as enablement_views
 from partners.profile import views as profile_views
+from partners.tiering import views as tiering_views
 
 app_name = "partners"
 
@@ -22,6 +23,12 @@ urlpatterns = [
         "contacts/training/<int:pk>/certificate/",
         access_views.training_certificate,
         name="training-certificate",
+    ),
+    path("tiers/proposals/", tiering_views.proposal_list, name="tier-proposals"),
+    path(
+        "tiers/proposals/<int:pk>/decide/",
+        tiering_views.proposal_decide,
+        name="tier-proposal-decide",
     ),
     path("reviews/", attention_views.reviews_due, name="reviews-due"),
     path("reviews/<int:pk>/", activity_views.review_detail, name="review-detail"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -34,6 +35,7 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
+from channels_app.library.services import library_item_publish
 from channels_app.models import Channel
 from kpis.alerts.services import unsubscribe_token
 from kpis.models import (
@@ -46,9 +48,10 @@ from kpis.models import (
     PackRender,
     ReviewPack,
 )
-from partners.models import TrainingCompletion
+from partners.models import Tier, TierProposal, TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
+from tests.documents import pdf_bytes
 from tests.factories import (
     ActionItemFactory,
     CertificationFactory,
@@ -118,6 +121,13 @@ def build_world() -> World:
     module = TrainingModuleFactory(name="Selling our products")
     alert = AlertSubscription.objects.create(user=paul, scope="chosen")
     alert.channels.set(Channel.objects.filter(slug="resellers"))
+    library_item = library_item_publish(
+        channel=channel,
+        title="Logo pack",
+        kind="logo",
+        file=ContentFile(pdf_bytes(), name="logos.pdf"),
+        by=maria,
+    )
     objs = {
         "alert": alert,
         "channel": channel,
@@ -148,6 +158,15 @@ def build_world() -> World:
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
         "pack": pack,
+        "tier_proposal": TierProposal.objects.create(
+            partner=partner,
+            kind="promotion",
+            to_tier=Tier.objects.order_by("-rank").first(),
+            reasons="Meets every requirement",
+            evaluated_on=date(2025, 3, 1),
+        ),
+        "library_item": library_item,
+        "library_version": library_item.current,
         "pack_render": PackRender.objects.create(
             pack=pack, slot="2025-03", slot_at=timezone.now(), status="rendered"
         ),
@@ -295,6 +314,12 @@ ROUTES: dict[str, Route] = {
         public="the reset flow: the one-time token is the credential",
     ),
     "password_reset_complete": Route(public="the reset flow"),
+    "two_factor_verify": Route(
+        writes=POST, self_service="the caller's own second factor at sign-in (rate-limited)"
+    ),
+    "two_factor_setup": Route(
+        writes=POST, self_service="enrols the caller's own authenticator app (rate-limited)"
+    ),
     # --- channels ---
     "channels:list": Route(),
     "channels:create": Route(writes=POST),
@@ -312,6 +337,15 @@ ROUTES: dict[str, Route] = {
         post_only=True, kwargs=slug("channel"), writes=POST, data=lambda w: {"status": "paused"}
     ),
     "channels:objective-create": Route(kwargs=slug("channel"), writes=POST),
+    "channels:library-list": Route(),
+    "channels:library-create": Route(
+        kwargs=slug("channel"),
+        writes=POST,
+        data=lambda w: {"title": "Price list", "kind": "price_list"},
+    ),
+    "channels:library-item": Route(kwargs=pk("library_item"), writes=POST),
+    "channels:library-withdraw": Route(post_only=True, kwargs=pk("library_item"), writes=POST),
+    "channels:library-download": Route(kwargs=pk("library_version")),
     # --- partners ---
     "partners:list": Route(),
     "partners:create": Route(
@@ -355,6 +389,13 @@ ROUTES: dict[str, Route] = {
     ),
     "partners:claim-decide": Route(
         post_only=True, kwargs=pk("claim"), writes=POST, data=lambda w: {"decision": "approve"}
+    ),
+    "partners:tier-proposals": Route(),
+    "partners:tier-proposal-decide": Route(
+        post_only=True,
+        kwargs=pk("tier_proposal"),
+        writes=POST,
+        data=lambda w: {"decision": "confirm"},
     ),
     "partners:reviews-due": Route(),
     "partners:review-detail": Route(kwargs=pk("review")),
@@ -492,6 +533,8 @@ ROUTES: dict[str, Route] = {
         writes=POST,
         data=lambda w: {"terms_as_of": w.contract.updated_at.isoformat()},
     ),
+    "portal:library": Route(),
+    "portal:library-download": Route(kwargs=pk("library_item")),
     "portal:accept": Route(
         kwargs=lambda w: {"token": "not-a-token"},
         writes=POST,

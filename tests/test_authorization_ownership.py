@@ -88,6 +88,11 @@ OWNED: dict[str, str] = {
     "partners:conflict-status": "conflict",
     "partners:conflict-close": "conflict",
     "partners:conflict-close-overlap": "conflict",
+    "partners:tier-proposal-decide": "tier proposal (of Paul's partner)",
+    # the brand library: marketing, or the managers of the channel's partners
+    "channels:library-create": "channel (Paul manages a partner selling through it)",
+    "channels:library-item": "library item (of a channel Paul's partner sells through)",
+    "channels:library-withdraw": "library item (of a channel Paul's partner sells through)",
     # the API
     "api:partner-detail": "partner",
     "api:partner-set-status": "partner",

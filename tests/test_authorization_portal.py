@@ -48,6 +48,7 @@ PORTAL_OBJECT_ROUTES = (
     "portal:contract-acknowledge",
     "portal:contract-document",
     "portal:deal-detail",
+    "portal:library-download",
     "portal:training-certificate",
 )
 # Every URL but the portal's, the public ones and the account pages a partner
@@ -64,7 +65,9 @@ INTERNAL = sorted(
 def _portal_world() -> tuple[World, Any, Any]:
     world = build_world()
     alice = make_partner_user(world.partner, "alice")
-    globex = PartnerFactory(slug="globex", channel=world.channel, manager=world.petra)
+    # Globex sells through another channel: the library is per channel, so
+    # acme's channel's material is not Bob's to read.
+    globex = PartnerFactory(slug="globex", manager=world.petra)
     bob = make_partner_user(globex, "bob")
     DealFactory(partner=globex, customer_name="Bob's own customer")
     # Acme's claim carries proof (Alice may download it, Bob may not); the
@@ -128,6 +131,8 @@ def test_a_portal_page_shows_another_partners_user_only_their_own(key):
     assert world.action.description not in response.text
     if key == "portal:deal-list":
         assert "Bob&#x27;s own customer" in response.text
+    if key == "portal:library":
+        assert world.library_item.title not in response.text
 
 
 def test_a_write_through_a_portal_page_lands_on_the_writers_own_partner():

@@ -9,18 +9,34 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from channelhub.lib.roles import PARTNER_MANAGER
+from channels_app.library.services import library_item_publish
 from partners.deals import services as deals_services
-from partners.models import ConflictCase, DealRegistration, Interaction, PortalAccount
+from partners.models import (
+    ConflictCase,
+    ContractAcknowledgement,
+    DealRegistration,
+    Interaction,
+    MdfClaim,
+    PortalAccount,
+    TrainingCompletion,
+)
 from tests.browser import screenshot, sign_in
+from tests.documents import pdf_bytes
 from tests.factories import (
     PASSWORD,
     ChannelFactory,
     ContactFactory,
+    ContractFactory,
+    EnrollmentFactory,
+    IncentiveProgramFactory,
     PartnerFactory,
+    TrainingModuleFactory,
     UserFactory,
+    make_partner_user,
 )
 
 pytestmark = [
@@ -127,4 +143,68 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
     assert Interaction.objects.filter(partner=nordlicht, kind="portal").count() == 2
     recipients = [m.to for m in mail.outbox]
     assert ["paul@example.com"] in recipients and ["nina@nordlicht.example"] in recipients
+    assert page.console_errors == []
+
+
+def test_a_partner_user_records_training_acknowledges_terms_claims_and_reads_the_library(
+    live_server, page, tmp_path
+):
+    paul = UserFactory(username="paul", first_name="Paul", role=PARTNER_MANAGER)
+    channel = ChannelFactory(name="EU Distributors", route="indirect")
+    nordlicht = PartnerFactory(name="Nordlicht Handel", channel=channel, manager=paul)
+    TrainingModuleFactory(name="Selling our desks")
+    ContractFactory(partner=nordlicht)
+    fund = IncentiveProgramFactory(
+        name="Co-marketing fund", channel=channel, mdf_allocation=Decimal("1000")
+    )
+    EnrollmentFactory(program=fund, partner=nordlicht)
+    library_item_publish(
+        channel=channel,
+        title="Brand guidelines",
+        kind="guideline",
+        file=ContentFile(pdf_bytes(), name="guidelines.pdf"),
+    )
+    nina = make_partner_user(nordlicht, "nina", name="Nina Berger")
+    proof = tmp_path / "invoice.pdf"
+    proof.write_bytes(pdf_bytes())
+    today = timezone.localdate()
+
+    sign_in(page, live_server, nina.username, PASSWORD)
+
+    # Training: she records a module she completed, with its certificate.
+    page.click("nav >> text=Training")
+    page.select_option("#id_module", label="Selling our desks")
+    page.fill("#id_completed_on", today.isoformat())
+    page.set_input_files("#id_certificate", str(proof))
+    page.click("button:has-text('Record completion')")
+    page.wait_for_selector("text=Recorded: you completed")
+
+    # Contracts: she acknowledges the current terms.
+    page.click("nav >> text=Contracts")
+    page.click("button:has-text('I acknowledge these terms')")
+    page.wait_for_selector("text=You acknowledged the terms")
+
+    # Incentives: a claim with proof (an empty one is refused next to the field first).
+    page.click("nav >> text=Incentives")
+    page.click("text=+ Claim")
+    page.fill("#id_activity_date", (today - timedelta(days=2)).isoformat())
+    page.fill("#id_amount", "250")
+    page.fill("#id_description", "Trade fair booth")
+    page.click("button:has-text('Send claim')")
+    page.wait_for_selector(".field.has-error")
+    page.set_input_files("#id_proof", str(proof))
+    page.click("button:has-text('Send claim')")
+    page.wait_for_selector("text=Claim of 250")
+    assert "Trade fair booth" in page.inner_text("#claims")
+
+    # Library: her channel's material, with its version and date.
+    page.click("nav >> text=Library")
+    row = page.inner_text(".library-table")
+    assert "Brand guidelines" in row and "v1" in row and today.isoformat() in row
+    screenshot(page, "portal-library")
+
+    assert TrainingCompletion.objects.get().certificate_name == "invoice.pdf"
+    assert ContractAcknowledgement.objects.get().user == nina
+    assert MdfClaim.objects.get().partner == nordlicht
+    assert Interaction.objects.filter(partner=nordlicht, kind="in_portal").count() == 3
     assert page.console_errors == []

@@ -31,6 +31,8 @@ ACCOUNT_URL_NAMES = (
     "password_reset",
     "password_reset_done",
     "password_reset_complete",
+    "two_factor_verify",
+    "two_factor_setup",
 )
 # Password-reset links carry their own path arguments: allowed by prefix.
 ACCOUNT_PATH_PREFIXES = ("/accounts/reset/",)

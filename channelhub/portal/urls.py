@@ -24,5 +24,7 @@ urlpatterns = [
     path(
         "contracts/<int:pk>/acknowledge/", views.contract_acknowledge, name="contract-acknowledge"
     ),
+    path("library/", views.library, name="library"),
+    path("library/<int:pk>/download/", views.library_download, name="library-download"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept"),
 ]

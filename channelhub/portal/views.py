@@ -37,11 +37,11 @@ from partners.access.forms import (
 )
 from partners.access.models import PortalAccount
 from partners.access.views import claim_proof_response, upload_response
-from partners.deals import services as deals_services
 from partners.deals.forms import DealForm
 from partners.deals.services import open_cases_of
+from partners.tiering.selectors import next_tier_progress
 
-from .kpi import partner_figures
+from .kpi import partner_figures, rebate_progress
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
@@ -85,6 +85,7 @@ def _home(request: PortalRequest, *, bound: tuple[int, ActionItemDoneForm] | Non
             "partner": partner,
             "today": today,
             "figures": partner_figures(partner=partner),
+            "tier_progress": next_tier_progress(partner=partner, today=today),
             "action_items": items,
             **data,
         },
@@ -120,10 +121,15 @@ def action_item_done(request: PortalRequest, pk: int) -> HttpResponse:
 def deal_list(request: PortalRequest) -> HttpResponse:
     partner = request.portal_account.partner
     page = paginate(request, selectors.portal_deals(partner=partner))
+    today = timezone.localdate()
+    rows = [
+        {"deal": deal, "protected_until": deal.expected_protection_end(today)}
+        for deal in page.object_list
+    ]
     return render(
         request,
         "portal/deal_list.html",
-        {"partner": partner, "page": page, "deals": page.object_list},
+        {"partner": partner, "page": page, "rows": rows},
     )
 
 
@@ -135,9 +141,7 @@ def deal_create(request: PortalRequest) -> HttpResponse:
     form = DealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            deal = deals_services.deal_register(
-                partner=account.partner, registered_by=account.user, **form.cleaned_data
-            )
+            deal = services.deal_register_by_partner(account=account, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -169,6 +173,7 @@ def deal_detail(request: PortalRequest, pk: int) -> HttpResponse:
             "partner": partner,
             "deal": deal,
             "today": timezone.localdate(),
+            "protected_until": deal.expected_protection_end(timezone.localdate()),
             "in_conflict": bool(conflicts),
             # A decision taken in a conflict case names the partner that keeps
             # the customer: shown only for decisions outside any case.
@@ -209,7 +214,8 @@ def message_thread(request: PortalRequest) -> HttpResponse:
 
 @portal_required
 def fund_list(request: PortalRequest) -> HttpResponse:
-    """The partner's market development funds, what is left, and its claims."""
+    """The partner's incentives: its programmes, rebate progress against the
+    brackets, its market development funds with what is left, and its claims."""
     partner = request.portal_account.partner
     page = paginate(request, selectors.portal_claims(partner=partner))
     return render(
@@ -217,6 +223,8 @@ def fund_list(request: PortalRequest) -> HttpResponse:
         "portal/funds.html",
         {
             "partner": partner,
+            "rebates": rebate_progress(partner=partner, today=timezone.localdate()),
+            "programs": selectors.portal_programs(partner=partner),
             "funds": selectors.portal_fund_rows(partner=partner, today=timezone.localdate()),
             "page": page,
             "claims": page.object_list,
@@ -362,6 +370,30 @@ def contract_acknowledge(request: PortalRequest, pk: int) -> HttpResponse:
             "your partner manager sees it.",
         )
     return redirect(f"{reverse('portal:contracts')}#contract-{contract.pk}")
+
+
+@portal_required
+def library(request: PortalRequest) -> HttpResponse:
+    """Brand assets and sales collateral of the partner's channel, current versions."""
+    partner = request.portal_account.partner
+    page = paginate(request, selectors.portal_library(partner=partner))
+    return render(
+        request,
+        "portal/library.html",
+        {"partner": partner, "page": page, "items": page.object_list},
+    )
+
+
+@portal_required
+def library_download(request: PortalRequest, pk: int) -> HttpResponse:
+    """The current version of a library item of the partner's channel."""
+    item = get_object_or_404(
+        selectors.portal_library(partner=request.portal_account.partner), pk=pk
+    )
+    version = item.current
+    if version is None:  # excluded by the selector; kept for the type checker
+        raise Http404("This item has no file.")
+    return upload_response(version.file, name=version.file_name, kind=version.file_type)
 
 
 def _client_address(request: HttpRequest) -> str:

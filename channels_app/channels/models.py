@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from channelhub.metrics.formulas import METRIC_CHOICES, METRICS, NEGATIVE_TARGET_METRICS
 
 # Path segments under /channels/ that are pages, not channels.
-RESERVED_SLUGS = frozenset({"new", "objectives", "import", "export", "audits"})
+RESERVED_SLUGS = frozenset({"new", "objectives", "import", "export", "audits", "library"})
 
 
 class Channel(models.Model):

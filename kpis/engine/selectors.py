@@ -21,7 +21,7 @@ from channelhub.lib.roles import has_any_role
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import COMPONENT_NAMES, Components, kpis
 from channels_app.channels.models import Channel
-from kpis.models import NO_PARTNER, ChannelDataState, KpiSnapshot, RecomputeRun
+from kpis.models import NO_PARTNER, ChannelDataState, DailyFact, KpiSnapshot, RecomputeRun
 from partners.models import Partner
 
 from . import sql
@@ -312,3 +312,22 @@ def partner_sales(*, partner: Partner, months: int = 6) -> list[dict[str, Any]]:
         }
         for row in partner_month_rows(partner=partner, months=months)
     ]
+
+
+def partner_revenue(*, partner_ids: list[int], start: date, end: date) -> dict[int, Decimal]:
+    """Each partner's revenue from the daily facts in [start, end] (its own
+    channel's rows, as the accruals count them). Two queries."""
+    channels = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "channel_id"))
+    totals: dict[int, Decimal] = {pk: Decimal(0) for pk in partner_ids}
+    rows = (
+        DailyFact.objects.filter(partner_key__in=partner_ids, day__gte=start, day__lte=end)
+        .values("partner_key", "channel_id")
+        .annotate(total=Sum("revenue"))
+    )
+    for row in rows:
+        if channels.get(row["partner_key"]) == row["channel_id"]:
+            value = row["total"]
+            totals[row["partner_key"]] += (
+                value if isinstance(value, Decimal) else from_cents(value) or Decimal(0)
+            )
+    return totals

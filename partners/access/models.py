@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from partners.activity.models import Interaction
 from partners.contracts.models import Contract
@@ -109,6 +110,9 @@ class PortalMessage(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["partner", "created_at", "pk"]
         indexes = [models.Index(fields=["partner", "created_at"])]
@@ -141,6 +145,9 @@ class ContractAcknowledgement(models.Model):
     name = models.CharField(max_length=300)
     terms_as_of = models.DateTimeField()
     acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-acknowledged_at", "-pk"]

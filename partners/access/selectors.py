@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from channels_app.models import LibraryItem
 from partners.activity.models import PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
@@ -16,7 +17,11 @@ from partners.directory.models import Partner, PartnerContact, Tier
 from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
 from partners.enablement.selectors import CERTIFICATION_EXPIRING_DAYS
 from partners.incentives.models import IncentiveProgram, MdfClaim
-from partners.incentives.selectors import mdf_funds_left, mdf_period_label
+from partners.incentives.selectors import (
+    mdf_funds_left,
+    mdf_period_label,
+    partner_incentives,
+)
 
 from .models import ContractAcknowledgement, PortalAccount, PortalInvitation, PortalMessage
 
@@ -219,3 +224,21 @@ def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, A
             }
         )
     return rows
+
+
+def portal_library(*, partner: Partner) -> QuerySet[LibraryItem]:
+    """The brand library of the channel the partner sells through: items still
+    offered (not withdrawn), each with its current version."""
+    return (
+        LibraryItem.objects.filter(
+            channel_id=partner.channel_id, withdrawn_at__isnull=True, current__isnull=False
+        )
+        .select_related("current")
+        .order_by("kind", "title", "pk")
+    )
+
+
+def portal_programs(*, partner: Partner) -> list[dict[str, Any]]:
+    """The programmes the partner is enrolled in, with accrued and paid totals
+    (the partner page's own read: partners.incentives.selectors)."""
+    return partner_incentives(partner=partner)

@@ -33,6 +33,7 @@ from partners.activity.services import action_item_set_done, interaction_create
 from partners.contracts.documents import check_document
 from partners.contracts.models import Contract
 from partners.deals.models import DealRegistration
+from partners.deals.services import deal_register
 from partners.directory.models import Partner, PartnerContact
 from partners.enablement.models import TrainingCompletion, TrainingModule
 from partners.enablement.services import training_completion_record
@@ -190,6 +191,10 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
     account.save()
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
+    portal_activity_log(
+        account=account,
+        summary=f"accepted the portal invitation and chose a password ({username}).",
+    )
     return user
 
 
@@ -204,6 +209,39 @@ def _notify(*, subject: str, template: str, context: dict[str, object], to: list
     transaction.on_commit(
         lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
     )
+
+
+def portal_activity_log(*, account: PortalAccount, summary: str) -> Interaction:
+    """Put what a partner user did in the portal on their partner's log inside
+    (kind "Portal activity", with the person and the day), so the partner
+    manager sees it with the calls and meetings. The write itself is also in
+    the audit trail: its model keeps a history with the partner user as author."""
+    user = account.user
+    who = account.contact.name or user.get_full_name() or user.get_username()
+    return interaction_create(
+        partner=account.partner,
+        kind=Interaction.Kind.IN_PORTAL,
+        occurred_on=timezone.localdate(),
+        summary=f"{who} {summary}"[:5000],
+        contacts=[account.contact],
+        logged_by=user,
+    )
+
+
+@transaction.atomic
+def deal_register_by_partner(*, account: PortalAccount, **fields: Any) -> DealRegistration:
+    """A partner user registers a deal for their own partner: the same service
+    (and overlap rules) as inside, then the log entry."""
+    deal = deal_register(partner=account.partner, registered_by=account.user, **fields)
+    portal_activity_log(
+        account=account,
+        summary=(
+            f"registered a deal in the portal: {deal.customer_name} ({deal.country}), "
+            f"estimated {deal.estimated_value:,.2f}, expected to close "
+            f"{deal.expected_close_on:%Y-%m-%d}."
+        ),
+    )
+    return deal
 
 
 @transaction.atomic
@@ -290,7 +328,13 @@ def action_item_done_by_partner(
         raise ValidationError("This action item belongs to another partner.")
     if item.done_on is not None:
         raise ValidationError("This action item is already done.")
-    return action_item_set_done(item=item, done=True, note=note, by=account.user)
+    done = action_item_set_done(item=item, done=True, note=note, by=account.user)
+    portal_activity_log(
+        account=account,
+        summary=f"marked an action item of the {item.review.reviewed_on:%Y-%m-%d} review done: "
+        f"{item.description}" + (f"\nNote: {done.done_note}" if done.done_note else ""),
+    )
+    return done
 
 
 def _on_deal_decided(sender: object, *, deal: DealRegistration, **kwargs: object) -> None:
@@ -380,6 +424,11 @@ def claim_submit_by_partner(
     claim.proof_type = kind.content_type
     claim.proof.save(proof.name, proof, save=False)
     claim.save(update_fields=["proof", "proof_name", "proof_type"])
+    portal_activity_log(
+        account=account,
+        summary=f"filed a fund claim in the portal: {claim.amount:,.2f} from {program.name} "
+        f"for {claim.description} ({claim.activity_date:%Y-%m-%d}), with proof.",
+    )
     return claim
 
 
@@ -414,6 +463,11 @@ def training_completed_by_partner(
         completion.certificate_type = kind.content_type
         completion.certificate.save(certificate.name, certificate, save=False)
         completion.save(update_fields=["certificate", "certificate_name", "certificate_type"])
+    portal_activity_log(
+        account=account,
+        summary=f"recorded in the portal that they completed “{module.name}” on "
+        f"{completed_on:%Y-%m-%d}" + (", with a certificate." if certificate is not None else "."),
+    )
     return completion
 
 
@@ -458,4 +512,9 @@ def contract_acknowledge(
             acknowledgement.save()
     except IntegrityError:  # the same terms, acknowledged at the same moment
         raise ValidationError("These terms are already acknowledged.") from None
+    portal_activity_log(
+        account=account,
+        summary=f"acknowledged the terms of the {locked.get_kind_display()} "
+        f"(from {locked.start_on:%Y-%m-%d}) in the portal.",
+    )
     return acknowledgement

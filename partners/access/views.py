@@ -4,14 +4,15 @@ see) is channelhub/portal, above the KPI engine."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from channelhub.lib.documents import download_response
 from channelhub.lib.ratelimit import RateLimited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, role_required
 from partners.directory.selectors import (
@@ -101,19 +102,7 @@ def claim_proof_response(claim: MdfClaim) -> HttpResponse:
 
 def upload_response(file: Any, *, name: str, kind: str) -> HttpResponse:
     """An uploaded file as a download that no browser runs."""
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=name,
-        content_type=kind or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return cast(HttpResponse, response)
+    return download_response(file, name=name, kind=kind)
 
 
 @role_required

@@ -42,12 +42,12 @@ class InteractionForm(ModelForm):
         super().__init__(*args, **kwargs)
         _contacts_field(self.fields["contacts"], partner)
         self.fields["contacts"].help_text = "Ctrl-click (⌘-click) to choose several."
-        # Portal messages are written in the partner's thread (partners.access),
+        # Portal messages and activity are written by the portal (partners.access),
         # never logged by hand; one already logged keeps its kind when edited.
-        if self.instance.kind != Interaction.Kind.PORTAL:
+        if self.instance.kind not in Interaction.PORTAL_KINDS:
             kind = cast(forms.ChoiceField, self.fields["kind"])
             offered: list[Any] = list(cast(Any, kind.choices))
-            kind.choices = [c for c in offered if c[0] != Interaction.Kind.PORTAL]
+            kind.choices = [c for c in offered if c[0] not in Interaction.PORTAL_KINDS]
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("occurred_on", timezone.localdate())
 

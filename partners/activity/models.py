@@ -31,6 +31,13 @@ class Interaction(models.Model):
         VISIT = "visit", "Visit"
         # Written in the partner portal's message thread (partners.access).
         PORTAL = "portal", "Portal message"
+        # What a partner user did in the portal (a deal registered, a claim
+        # filed, training recorded, terms acknowledged...), logged by
+        # partners.access so that the partner manager sees it on the log.
+        IN_PORTAL = "in_portal", "Portal activity"
+
+    # Written by the portal, never logged by hand.
+    PORTAL_KINDS = (Kind.PORTAL, Kind.IN_PORTAL)
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -51,6 +58,9 @@ class Interaction(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]
@@ -185,6 +195,9 @@ class ReviewActionItem(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["review", "due_on", "pk"]

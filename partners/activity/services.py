@@ -132,6 +132,9 @@ def interaction_create(
 
 @transaction.atomic
 def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+    if interaction.kind == Interaction.Kind.IN_PORTAL:
+        # The record of what a partner user did: it stays as the portal wrote it.
+        raise ValidationError("Portal activity is recorded by the portal and cannot be edited.")
     for field in INTERACTION_FIELDS:
         if field in data:
             setattr(interaction, field, data[field])

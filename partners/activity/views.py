@@ -27,6 +27,11 @@ def interaction_list(request: AuthedRequest, slug: str) -> HttpResponse:
         request, partner_detail_queryset(user=request.user), "partners.view_interaction", slug=slug
     )
     interactions = partner.interactions.select_related("logged_by").prefetch_related("contacts")
+    # "Portal" narrows the log to what the partner's people did and wrote in
+    # the partner portal.
+    portal_only = request.GET.get("kind") == "portal"
+    if portal_only:
+        interactions = interactions.filter(kind__in=Interaction.PORTAL_KINDS)
     page = paginate(request, interactions)
     return render(
         request,
@@ -36,6 +41,7 @@ def interaction_list(request: AuthedRequest, slug: str) -> HttpResponse:
             "page": page,
             "interactions": page.object_list,
             "can_edit": request.user.has_perm("partners.add_interaction", partner),
+            "portal_only": portal_only,
         },
     )
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from partners.directory.models import Partner
 
@@ -85,6 +86,9 @@ class DealRegistration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-submitted_on", "-pk"]
         indexes = [
@@ -125,6 +129,19 @@ class DealRegistration(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         return self.status in self.ACTIVE_STATUSES and self.expires_on >= day
+
+    def expected_protection_end(self, today: date) -> date | None:
+        """When the customer's protection is expected to end, as the partner
+        may count on it today: for an approved registration its expiry; for
+        one still waiting, the end it would get if approved today (approval
+        counts DEAL_REGISTRATION_DAYS again, unless the approver chooses
+        another date), never before its current expiry. None once it no
+        longer protects (rejected, expired, past its expiry)."""
+        if not self.is_active_on(today):
+            return None
+        if self.status == self.Status.SUBMITTED:
+            return max(self.expires_on, default_expiry(today))
+        return self.expires_on
 
     @property
     def is_decided(self) -> bool:

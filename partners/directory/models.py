@@ -29,6 +29,7 @@ RESERVED_SLUGS = frozenset(
         "deals",
         "conflicts",
         "prices",
+        "tiers",
     }
 )
 
@@ -57,6 +58,34 @@ class Tier(models.Model):
         default=90, help_text="Days between two performance reviews of a partner in this tier."
     )
     description = models.TextField(blank=True, max_length=5000)
+    # What a partner needs to be in this tier (partners/tiering: the daily job
+    # proposes promotions and demotions by them). Empty: not required. A tier
+    # with no requirement at all is never proposed by the job.
+    min_revenue = models.DecimalField(
+        "revenue needed",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Revenue over the window below, from our reports. Empty: not required.",
+    )
+    revenue_window_days = models.PositiveSmallIntegerField(
+        "revenue window (days)", default=365, help_text="The revenue counts over this many days."
+    )
+    min_certified_people = models.PositiveSmallIntegerField(
+        "certified people needed",
+        null=True,
+        blank=True,
+        help_text="People at the partner with a valid certification. Empty: not required.",
+    )
+    min_review_score = models.DecimalField(
+        "review score needed",
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Overall score (1-5) of the last performance review. Empty: not required.",
+    )
 
     class Meta:
         ordering = ["rank", "name"]
@@ -65,11 +94,35 @@ class Tier(models.Model):
                 condition=Q(review_cadence_days__gte=7) & Q(review_cadence_days__lte=730),
                 name="tier_review_cadence_between_a_week_and_two_years",
                 violation_error_message="The review cadence must be between 7 and 730 days.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_window_days__gte=1) & Q(revenue_window_days__lte=1096),
+                name="tier_revenue_window_a_day_to_three_years",
+                violation_error_message="The revenue window must be between 1 and 1096 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_revenue__isnull=True) | Q(min_revenue__gte=0),
+                name="tier_min_revenue_not_negative",
+                violation_error_message="The revenue needed cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_review_score__isnull=True)
+                | (Q(min_review_score__gte=1) & Q(min_review_score__lte=5)),
+                name="tier_min_review_score_1_to_5",
+                violation_error_message="The review score needed is from 1 to 5.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_requirements(self) -> bool:
+        return (
+            self.min_revenue is not None
+            or self.min_certified_people is not None
+            or self.min_review_score is not None
+        )
 
 
 class Territory(models.Model):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from partners.directory.models import PartnerContact
 
@@ -57,6 +58,9 @@ class TrainingCompletion(models.Model):
     certificate_type = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-completed_on", "-pk"]
         constraints = [
@@ -93,6 +97,9 @@ class Certification(models.Model):
     issued_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["expires_on", "name"]

@@ -217,6 +217,9 @@ class MdfClaim(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The audit trail (channelhub/history.py): written in the partner portal too.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-activity_date", "-id"]
         constraints = [

@@ -14,11 +14,14 @@ from channelhub.lib.roles import ROLE_LABELS
 from channels_app.channels.models import Channel
 from channels_app.demo import audits as audit_demo
 from channels_app.demo import channels as channels_demo
+from channels_app.demo import library as library_demo
 from kpis import demo as kpis_demo
 from partners.demo import conflicts as demo_conflicts
 from partners.demo import incentives as incentives_demo
 from partners.demo import partners as demo_partners
 from partners.demo import portal as demo_portal
+from partners.demo import tiers as demo_tiers
+from partners.tiering.services import tier_proposals_refresh
 
 
 class Command(BaseCommand):
@@ -45,9 +48,13 @@ class Command(BaseCommand):
             incentives_demo.seed(users, today)
             open_conflicts = demo_conflicts.seed_deals_and_conflicts(users, today)
             audit_demo.seed(users, channels, today)
+            library_demo.seed(users, channels, today)
+            demo_tiers.seed()
             kpis_demo.seed_packs(users)
         # Facts go through the real import and recompute (their own transactions).
         facts = kpis_demo.seed(users, today)
+        # Tier proposals read the revenue the facts just brought.
+        tier_proposals_refresh(today=today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(channels)} channels, {len(partners)} partners, "

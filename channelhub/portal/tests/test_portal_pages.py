@@ -440,3 +440,48 @@ def test_a_removed_contacts_account_is_shut(world):
     response = client.get(reverse("portal:home"))
 
     assert response.status_code == 403 and "Your portal access is closed" in response.text
+
+
+def test_the_deal_list_shows_when_each_registration_is_expected_to_stop_protecting(world):
+    today = timezone.localdate()
+    waiting = deals_services.deal_register(
+        partner=world["acme"],
+        customer_name="Waiting Corp",
+        country="US",
+        estimated_value=Decimal("5000"),
+        expected_close_on=today + timedelta(days=20),
+        submitted_on=today - timedelta(days=10),
+    )
+    approved = deals_services.deal_register(
+        partner=world["acme"],
+        customer_name="Approved Corp",
+        country="US",
+        estimated_value=Decimal("5000"),
+        expected_close_on=today + timedelta(days=20),
+    )
+    deals_services.deal_approve(
+        deal=approved, by=world["paul"], expires_on=today + timedelta(days=45)
+    )
+    rejected = deals_services.deal_register(
+        partner=world["acme"],
+        customer_name="Rejected Corp",
+        country="US",
+        estimated_value=Decimal("5000"),
+        expected_close_on=today + timedelta(days=20),
+    )
+    deals_services.deal_reject(deal=rejected, by=world["paul"], note="No")
+
+    response = signed_in_client(world["alice"]).get(reverse("portal:deal-list"))
+
+    rows = {
+        name: response.text.split(name, 1)[1].split("</tr>", 1)[0]
+        for name in ("Waiting Corp", "Approved Corp", "Rejected Corp")
+    }
+    # Waiting: registered 10 days ago, so approval today would protect it
+    # 90 days from today, 10 days longer than its current expiry.
+    expected = (today + timedelta(days=90)).isoformat()
+    assert expected in rows["Waiting Corp"] and "if approved today" in rows["Waiting Corp"]
+    assert waiting.expires_on.isoformat() not in rows["Waiting Corp"]
+    assert (today + timedelta(days=45)).isoformat() in rows["Approved Corp"]
+    assert "if approved" not in rows["Approved Corp"]
+    assert "—" in rows["Rejected Corp"]
