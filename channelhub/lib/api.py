@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+import django_filters
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist
@@ -159,6 +160,20 @@ class ApiSchema(AutoSchema):
                     direction=direction,
                 )
         return responses
+
+
+# --- list filters ------------------------------------------------------------------
+
+
+def key_filter(field_name: str, label: str, **kwargs: Any) -> django_filters.CharFilter:
+    """A list filter by a related object's key (a slug, a username, a code).
+
+    A key that names nothing matches nothing: the answer is an empty page, as
+    for any filter value no row has, not a 400 (a page's filter form offers
+    only existing choices; an API client may well ask for a partner's contacts
+    before the partner exists).
+    """
+    return django_filters.CharFilter(field_name=field_name, label=label, **kwargs)
 
 
 # --- permissions ---------------------------------------------------------------------

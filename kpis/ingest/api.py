@@ -26,6 +26,7 @@ from channelhub.lib.api import (
     RulesViewSet,
     request_user,
 )
+from channelhub.lib.text import text_problem
 from channelhub.lib.uploads import read_head
 from kpis.models import ImportRun
 
@@ -226,16 +227,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _text_problem(text: str) -> str | None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid text (unpaired surrogate)"
-    if any(ord(ch) < 32 and ch != "\t" for ch in text):
-        return "must be on one line, without control characters"
-    return None
-
-
 def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
     """A JSON batch as the CSV file the import page would receive (header = the
     rows' keys), or the rows that cannot become one. Every row must have the
@@ -264,9 +255,10 @@ def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
                 columns.append(key)
     bad_names = False
     for key in columns:
-        reason = _text_problem(key) or ("is empty" if not key.strip() else None)
+        # A cell is one line of a name or a number: the rules of a form's name field.
+        reason = text_problem(key) or ("The column name is empty." if not key.strip() else None)
         if reason:
-            problem(None, key, key, f"column name {reason}")
+            problem(None, key, repr(key), reason)
             bad_names = True
     if bad_names:
         return b"", problems
@@ -286,9 +278,9 @@ def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
                 problem(index, key, value, "must be a string, a number or null")
                 continue
             cell = _cell(value)
-            reason = _text_problem(cell)
+            reason = text_problem(cell)
             if reason:
-                problem(index, key, repr(cell), f"value {reason}")
+                problem(index, key, repr(cell), reason)
                 continue
             cells.append(cell)
         writer.writerow(cells)

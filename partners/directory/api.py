@@ -20,6 +20,7 @@ from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
     ServiceWriteMixin,
+    key_filter,
     request_user,
     validate_with_form,
 )
@@ -29,7 +30,7 @@ from channels_app.channels.models import Channel
 from . import selectors, services
 from .filters import PartnerFilter
 from .forms import ContactForm, PartnerForm, StatusForm
-from .models import Partner, PartnerContact, Territory, Tier
+from .models import Partner, PartnerContact, Tier
 
 User = get_user_model()
 
@@ -233,23 +234,10 @@ class PartnerStatusSerializer(serializers.Serializer):
 
 
 class PartnerApiFilter(PartnerFilter):
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.filter(route=Channel.Route.INDIRECT),
-        to_field_name="slug",
-        label="Channel (slug)",
-    )
-    tier = django_filters.ModelChoiceFilter(
-        queryset=Tier.objects.all(), to_field_name="code", label="Tier (code)"
-    )
-    manager = django_filters.ModelChoiceFilter(
-        queryset=User.objects.all(), to_field_name="username", label="Manager (username)"
-    )
-    territory = django_filters.ModelChoiceFilter(
-        queryset=Territory.objects.all(),
-        field_name="territories",
-        to_field_name="code",
-        label="Territory (region code)",
-    )
+    channel = key_filter("channel__slug", "Channel (slug)")
+    tier = key_filter("tier__code", "Tier (code)")
+    manager = key_filter("manager__username", "Manager (username)")
+    territory = key_filter("territories__code", "Territory (region code)", distinct=True)
 
 
 class PartnerViewSet(
@@ -332,9 +320,7 @@ class PartnerViewSet(
 
 
 class PartnerSlugFilter(django_filters.FilterSet):
-    partner = django_filters.ModelChoiceFilter(
-        queryset=Partner.objects.all(), to_field_name="slug", label="Partner (slug)"
-    )
+    partner = key_filter("partner__slug", "Partner (slug)")
 
 
 class ContactFilter(PartnerSlugFilter):
