@@ -15,9 +15,9 @@ from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
     ServiceWriteMixin,
-    key_filter,
     request_user,
 )
+from channelhub.lib.filtering import key_filter
 from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 from channels_app.channels import selectors as channels_selectors
 from channels_app.channels.filters import ChannelFilter, ObjectiveFilter

@@ -76,3 +76,41 @@ def test_kpi_rows_of_an_unknown_partner_are_none(data, admin_api):
     # A value that is no slug at all stays a 400, as the schema's pattern says.
     assert admin_api.get(f"{API}/kpis/snapshots/", {"partner": "a b"}).status_code == 400
     assert admin_api.get(f"{API}/kpis/export/", {"channel": "a b"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("objectives", "status"),
+        ("channels", "kind"),
+        ("interactions", "occurred_before"),
+        ("interactions", "follow_up_open"),
+        ("contacts", "is_primary"),
+    ],
+)
+def test_an_empty_value_of_a_typed_filter_is_refused(data, admin_api, name, param):
+    """`?status=` is a mistake to hear of, not "any status"; an empty search or
+    slug filter, or an empty sort, still means no filter."""
+    response = admin_api.get(f"{API}/{name}/", {param: ""})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == {param: ["Give a value, or leave the parameter out."]}
+    for untyped in ("sort", "q" if name != "interactions" else "partner"):
+        assert admin_api.get(f"{API}/{name}/", {untyped: ""}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "param"), [("interactions", "follow_up_open"), ("contacts", "is_primary")]
+)
+def test_a_yes_no_filter_reads_true_or_false_and_refuses_the_rest(data, admin_api, name, param):
+    assert admin_api.get(f"{API}/{name}/", {param: "true"}).status_code == 200
+    assert admin_api.get(f"{API}/{name}/", {param: "false"}).status_code == 200
+    refused = admin_api.get(f"{API}/{name}/", {param: "25418458020"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {param: ["Say true or false."]}
+
+
+def test_create_channels_of_the_facts_push_reads_true_or_false(data, admin_api):
+    row = {"date": "2025-03-01", "channel": "shop", "spend": "1"}
+    refused = admin_api.post(f"{API}/facts/?create_channels=maybe", [row], format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"create_channels": ["Say true or false."]}

@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-import django_filters
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist
@@ -148,7 +147,22 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class ApiSchema(AutoSchema):
-    """drf-spectacular's schema, plus the error responses every operation may give."""
+    """drf-spectacular's schema, plus the error responses every operation may give,
+    and the item counts a list serializer states (`min_length`, `max_length`)."""
+
+    def _unwrap_list_serializer(self, serializer: Any, direction: Any) -> Any:
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        if isinstance(serializer, serializers.ListSerializer) and isinstance(schema, dict):
+            # Set by ListSerializer's __init__ (the stubs do not know them).
+            low, high = (
+                getattr(serializer, "min_length", None),
+                getattr(serializer, "max_length", None),
+            )
+            if low is not None:
+                schema["minItems"] = low
+            if high is not None:
+                schema["maxItems"] = high
+        return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
@@ -160,20 +174,6 @@ class ApiSchema(AutoSchema):
                     direction=direction,
                 )
         return responses
-
-
-# --- list filters ------------------------------------------------------------------
-
-
-def key_filter(field_name: str, label: str, **kwargs: Any) -> django_filters.CharFilter:
-    """A list filter by a related object's key (a slug, a username, a code).
-
-    A key that names nothing matches nothing: the answer is an empty page, as
-    for any filter value no row has, not a 400 (a page's filter form offers
-    only existing choices; an API client may well ask for a partner's contacts
-    before the partner exists).
-    """
-    return django_filters.CharFilter(field_name=field_name, label=label, **kwargs)
 
 
 # --- permissions ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers
@@ -20,11 +21,11 @@ from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
     ServiceWriteMixin,
-    key_filter,
     request_user,
     validate_with_form,
 )
 from channelhub.lib.dates import validate_business_date
+from channelhub.lib.filtering import BooleanFilter, key_filter
 from channels_app.channels.models import Channel
 
 from . import selectors, services
@@ -70,7 +71,16 @@ class RegionCodesField(serializers.ListField):
     """Territories as a list of region codes (["AT", "DE"]); the form normalises them."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.CharField(max_length=10), required=False, **kwargs)
+        code = serializers.CharField(
+            max_length=10,
+            validators=[
+                RegexValidator(
+                    r"^[A-Za-z]{2,4}(-[A-Za-z0-9]{1,3})?$",
+                    "“%(value)s” is not a region code: use e.g. DE, US-CA or DACH.",
+                )
+            ],
+        )
+        super().__init__(child=code, required=False, **kwargs)
 
     def to_representation(self, data: Any) -> list[str]:
         return [territory.code for territory in data.all()]
@@ -325,6 +335,7 @@ class PartnerSlugFilter(django_filters.FilterSet):
 
 class ContactFilter(PartnerSlugFilter):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    is_primary = BooleanFilter()
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("partner__name", "partner"), ("updated_at", "updated"))
     )
