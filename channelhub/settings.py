@@ -378,7 +378,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "channelhub.lib.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["channelhub.lib.filtering.FilterBackend"],
     "EXCEPTION_HANDLER": "channelhub.lib.api.exception_handler",
     # Per process and per cache (not atomic): a fair-use limit, not a
     # brute-force defence (docs/operations.md).

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -18,6 +17,7 @@ from channelhub.lib.api import (
     ServiceWriteMixin,
     request_user,
 )
+from channelhub.lib.filtering import key_filter
 from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STATUS_LABELS
 from channels_app.channels import selectors as channels_selectors
 from channels_app.channels.filters import ChannelFilter, ObjectiveFilter
@@ -74,9 +74,7 @@ class ChannelSerializer(FormModelSerializer):
 
 
 class ChannelApiFilter(ChannelFilter):
-    owner = django_filters.ModelChoiceFilter(
-        queryset=User.objects.all(), to_field_name="username", label="Owner (username)"
-    )
+    owner = key_filter("owner__username", "Owner (username)")
 
 
 class ChannelViewSet(
@@ -206,9 +204,7 @@ class ObjectiveSerializer(FormModelSerializer):
 
 
 class ObjectiveApiFilter(ObjectiveFilter):
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), to_field_name="slug", label="Channel (slug)"
-    )
+    channel = key_filter("channel__slug", "Channel (slug)")
 
 
 class ObjectiveViewSet(

@@ -44,3 +44,96 @@ def test_the_image_has_pg_dump_of_the_database_major_version():
     assert "postgresql-client-${PG_MAJOR}" in DOCKERFILE
     assert COMPOSE["x-app"]["build"]["args"]["PG_MAJOR"] == image.split(":", 1)[1]
     assert re.search(r"\bg\+\+", DOCKERFILE)
+
+
+# --- what can be checked without Docker Hub (no image can be pulled here) ----------
+
+_VAR = re.compile(r"\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}")
+
+
+def _interpolate(text: str, env: dict[str, str]) -> str:
+    """docker compose's variable substitution (${V}, ${V:-default}, ${V:?error}, $$)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, arg = match.groups()
+        value = env.get(name, "")
+        if value:
+            return value
+        if op == "?":
+            raise KeyError(f"{name}: {arg}")
+        return arg if op == "-" else ""
+
+    return _VAR.sub(one, text)
+
+
+def _example_env(**secrets: str) -> dict[str, str]:
+    env = {}
+    for line in ENV_EXAMPLE.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    return {**env, **secrets}
+
+
+def test_compose_refuses_to_start_without_its_secrets_and_resolves_with_them():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for missing in ("POSTGRES_PASSWORD", "SECRET_KEY"):
+        env = _example_env(POSTGRES_PASSWORD="pw-1", SECRET_KEY="k" * 50)
+        del env[missing]
+        try:
+            _interpolate(text, env)
+        except KeyError as refused:
+            assert missing in str(refused)
+        else:
+            raise AssertionError(f"compose starts without {missing}")
+    config = yaml.safe_load(
+        _interpolate(text, _example_env(POSTGRES_PASSWORD="pw-1", SECRET_KEY="k" * 50))
+    )
+    assert config["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "pw-1"
+    assert config["services"]["postgres"]["image"] == "postgres:16"
+    for name in ("web", "worker", "beat", "migrate"):
+        environment = config["services"][name]["environment"]
+        assert environment["DATABASE_URL"] == "postgres://channelhub:pw-1@postgres:5432/channelhub"
+        assert environment["SECRET_KEY"] == "k" * 50 and environment["DJANGO_DEBUG"] == "0"
+        assert str(config["services"][name]["build"]["args"]["PG_MAJOR"]) == "16"
+
+
+def test_the_secrets_file_stays_out_of_git_and_out_of_the_image():
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", ".env", "*.env"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert tracked == []
+    # `COPY . .` copies what .dockerignore does not exclude: an .env beside the
+    # compose file must not be baked into the image.
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    assert ".env" in ignored and ".env.*" in ignored and "!.env.example" in ignored
+
+
+def test_every_long_running_service_has_a_health_check_and_waits_for_its_dependencies():
+    services = COMPOSE["services"]
+    for name in ("postgres", "redis", "web", "worker", "beat"):
+        assert services[name]["healthcheck"]["test"], name
+        assert services[name]["restart"] == "unless-stopped", name
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert COMPOSE["x-app"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["beat"]["deploy"]["replicas"] == 1
+
+
+def test_the_image_runs_as_a_user_without_root_and_checks_its_pg_dump():
+    lines = [line.strip() for line in DOCKERFILE.splitlines() if line.strip()]
+    users = [i for i, line in enumerate(lines) if line.startswith("USER ")]
+    assert users, "no USER: the image would run as root"
+    assert lines[users[-1]].split()[1] not in ("root", "0")
+    runs = [i for i, line in enumerate(lines) if line.startswith("RUN ")]
+    assert users[-1] > runs[-1], "the last USER must follow the last RUN"
+    assert lines[-1].startswith("CMD ")
+    # The build fails unless pg_dump is of the server's major version.
+    assert 'pg_dump --version | grep -q " ${PG_MAJOR}\\."' in DOCKERFILE
+    assert DOCKERFILE.index("postgresql-client-${PG_MAJOR}") < DOCKERFILE.index("pg_dump --version")

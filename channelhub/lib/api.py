@@ -147,7 +147,22 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class ApiSchema(AutoSchema):
-    """drf-spectacular's schema, plus the error responses every operation may give."""
+    """drf-spectacular's schema, plus the error responses every operation may give,
+    and the item counts a list serializer states (`min_length`, `max_length`)."""
+
+    def _unwrap_list_serializer(self, serializer: Any, direction: Any) -> Any:
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        if isinstance(serializer, serializers.ListSerializer) and isinstance(schema, dict):
+            # Set by ListSerializer's __init__ (the stubs do not know them).
+            low, high = (
+                getattr(serializer, "min_length", None),
+                getattr(serializer, "max_length", None),
+            )
+            if low is not None:
+                schema["minItems"] = low
+            if high is not None:
+                schema["maxItems"] = high
+        return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

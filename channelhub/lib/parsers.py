@@ -15,31 +15,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rest_framework import exceptions, parsers
+from rest_framework import exceptions, parsers, serializers
 
 from .text import text_problem
 
 NON_FIELD = "non_field_errors"
 
 
-def _problem(value: Any) -> str | None:
+def _nested_fields(field: Any) -> dict[str, Any] | None:
+    """The fields of a nested serializer (one object, or a list of them), else None."""
+    if isinstance(field, serializers.ListSerializer):
+        field = field.child
+    if isinstance(field, serializers.Serializer):
+        return {name: f for name, f in field.fields.items() if not f.read_only}
+    return None
+
+
+def _problem(value: Any, fields: dict[str, Any] | None = None) -> str | None:
+    """The first control character in `value`. Inside a nested serializer's
+    objects (`fields`), only the names it declares are read, as at the top."""
     if isinstance(value, str):
         return text_problem(value, multiline=True, name=False)
     if isinstance(value, Mapping):
         for key, item in value.items():
-            problem = _problem(key) or _problem(item)
+            if fields is not None and key not in fields:
+                continue
+            nested = _nested_fields(fields[key]) if fields is not None else None
+            problem = _problem(key) or _problem(item, nested)
             if problem:
                 return problem
     elif isinstance(value, list | tuple):
         for item in value:
-            problem = _problem(item)
+            problem = _problem(item, fields)
             if problem:
                 return problem
     return None
 
 
-def _declared_fields(parser_context: Any) -> set[str] | None:
-    """The field names the view's serializer reads, or None when it has none."""
+def _declared_fields(parser_context: Any) -> dict[str, Any] | None:
+    """The fields the view's serializer reads, by name, or None when it has none."""
     view: Any = (parser_context or {}).get("view")
     if view is None or not hasattr(view, "get_serializer_class"):
         return None
@@ -49,7 +63,7 @@ def _declared_fields(parser_context: Any) -> set[str] | None:
         # A view whose serializer needs more than its context: check every name,
         # the safe side.
         return None
-    return {name for name, field in fields.items() if not field.read_only}
+    return {name: field for name, field in fields.items() if not field.read_only}
 
 
 def refuse_control_characters(data: Any, parser_context: Any = None) -> None:
@@ -65,7 +79,8 @@ def refuse_control_characters(data: Any, parser_context: Any = None) -> None:
             if key_problem:
                 errors.setdefault(NON_FIELD, []).append(f"A field name: {key_problem}")
                 continue
-            problem = _problem(list(values))
+            nested = _nested_fields(declared[key]) if declared is not None else None
+            problem = _problem(list(values), nested)
             if problem:
                 errors[key] = [problem]
     else:

@@ -108,10 +108,18 @@ def _query(request: Request) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+# What a SlugField takes (django.core.validators.slug_re).
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+
 KPI_PARAMETERS = [
     OpenApiParameter("period", str, enum=list(periods.KINDS), description="Default: month."),
     OpenApiParameter(
-        "channel", str, many=True, explode=True, description="Channel slug(s); default all."
+        "channel",
+        str,
+        many=True,
+        explode=True,
+        pattern=SLUG_PATTERN,
+        description="Channel slug(s); default all. A slug that names no channel adds no rows.",
     ),
     OpenApiParameter("start", OpenApiTypes.DATE, description="Periods overlapping from here."),
     OpenApiParameter("end", OpenApiTypes.DATE, description="…to here (in full)."),
@@ -129,7 +137,12 @@ class KpiSnapshotListView(GenericAPIView):
         operation_id="kpi_snapshots_list",
         parameters=[
             *KPI_PARAMETERS,
-            OpenApiParameter("partner", str, description="A partner's slug: its own rows."),
+            OpenApiParameter(
+                "partner",
+                str,
+                pattern=SLUG_PATTERN,
+                description="A partner's slug: its own rows (none when it names no partner).",
+            ),
         ],
         responses={200: KpiRowSerializer(many=True)},
         description="The stored KPI snapshots of weeks, months, fiscal quarters and years "
@@ -153,7 +166,9 @@ class KpiSnapshotListView(GenericAPIView):
                 .first()
             )
             if partner is None:
-                raise exceptions.ValidationError({"partner": [f"No partner “{query['partner']}”."]})
+                # A slug that names no partner you see has no rows, as an unknown channel.
+                self.paginate_queryset([])
+                return self.get_paginated_response([])
         rows = selectors.snapshot_rows(
             kind=query["period"],
             channel_ids=(

@@ -12,7 +12,12 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,11 +31,17 @@ from channelhub.lib.api import (
     RulesViewSet,
     request_user,
 )
+from channelhub.lib.text import text_problem
 from channelhub.lib.uploads import read_head
-from kpis.models import ImportRun
+from kpis.models import COUNT_COLUMNS, ImportRun
 
 from . import selectors, services
-from .checks import KNOWN_COLUMNS, FileProblem
+from .checks import (
+    KNOWN_COLUMNS,
+    MAX_COUNT_DIGITS,
+    MAX_MONEY_INTEGER_DIGITS,
+    FileProblem,
+)
 from .pipeline import import_execute
 
 # --- import runs -----------------------------------------------------------
@@ -146,21 +157,36 @@ JSON_BATCH_NAME = "api-facts.csv"
 _AS_LINE = re.compile(r"as line (\d+)")
 
 
+def _cell_schema(column: str) -> dict[str, Any]:
+    """What a cell of a number column may hold: a number, the same as text, or null
+    (the import's bounds: amounts up to 9,999,999,999.99, counts whole up to 12 digits)."""
+    if column in COUNT_COLUMNS:
+        number = {"type": "integer", "minimum": 0, "maximum": 10**MAX_COUNT_DIGITS - 1}
+        text = f"^[0-9]{{1,{MAX_COUNT_DIGITS}}}$"
+    else:
+        number = {"type": "number", "minimum": 0, "maximum": 9_999_999_999.99, "multipleOf": 0.01}
+        text = f"^[0-9]{{1,{MAX_MONEY_INTEGER_DIGITS}}}(\\.[0-9]{{1,2}})?$"
+    return {"oneOf": [number, {"type": "string", "pattern": text}], "nullable": True}
+
+
 class FactRowSerializer(serializers.Serializer):
     """One row of daily facts, with the import file's column names (METRICS.md s1)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        def number(help_text: str) -> serializers.Field:
-            return serializers.JSONField(help_text=help_text + " (number or numeric string)")
+        def number(help_text: str, column: str) -> serializers.Field:
+            # A class of its own: extend_schema_field marks the class it is given.
+            cell = type(f"FactCell_{column}", (serializers.JSONField,), {})
+            field = extend_schema_field(_cell_schema(column))(cell)
+            return field(help_text=help_text + " (number or numeric string)")
 
         return {
-            "date": serializers.CharField(help_text="YYYY-MM-DD"),
+            "date": serializers.DateField(help_text="YYYY-MM-DD"),
             "channel": serializers.CharField(help_text="The channel's slug (or unique name)."),
             "partner": serializers.CharField(
                 required=False, allow_null=True, help_text="Partner slug; blank: channel-level."
             ),
             **{
-                column: number(f"{column}, >= 0")
+                column: number(f"{column}, >= 0", column)
                 for column in KNOWN_COLUMNS
                 if column not in ("date", "channel", "partner")
             },
@@ -226,16 +252,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _text_problem(text: str) -> str | None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid text (unpaired surrogate)"
-    if any(ord(ch) < 32 and ch != "\t" for ch in text):
-        return "must be on one line, without control characters"
-    return None
-
-
 def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
     """A JSON batch as the CSV file the import page would receive (header = the
     rows' keys), or the rows that cannot become one. Every row must have the
@@ -264,9 +280,10 @@ def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
                 columns.append(key)
     bad_names = False
     for key in columns:
-        reason = _text_problem(key) or ("is empty" if not key.strip() else None)
+        # A cell is one line of a name or a number: the rules of a form's name field.
+        reason = text_problem(key) or ("The column name is empty." if not key.strip() else None)
         if reason:
-            problem(None, key, key, f"column name {reason}")
+            problem(None, key, repr(key), reason)
             bad_names = True
     if bad_names:
         return b"", problems
@@ -286,9 +303,9 @@ def facts_csv(rows: list[Any]) -> tuple[bytes, list[dict[str, Any]]]:
                 problem(index, key, value, "must be a string, a number or null")
                 continue
             cell = _cell(value)
-            reason = _text_problem(cell)
+            reason = text_problem(cell)
             if reason:
-                problem(index, key, repr(cell), f"value {reason}")
+                problem(index, key, repr(cell), reason)
                 continue
             cells.append(cell)
         writer.writerow(cells)
@@ -365,7 +382,11 @@ class FactsPushView(APIView):
     @extend_schema(
         operation_id="facts_push",
         request={
-            "application/json": FactRowSerializer(many=True),
+            "application/json": FactRowSerializer(
+                many=True,
+                min_length=1,  # type: ignore[call-arg]
+                max_length=MAX_PUSH_ROWS,
+            ),
             "multipart/form-data": FactsUploadSerializer,
         },
         parameters=[
@@ -400,11 +421,10 @@ class FactsPushView(APIView):
     def post(self, request: Request) -> Response:
         if not request.user.has_perm("kpis.add_importrun"):
             raise exceptions.PermissionDenied()
-        create_channels = request.query_params.get("create_channels", "").lower() in (
-            "1",
-            "true",
-            "yes",
-        )
+        flag = request.query_params.get("create_channels", "").lower()
+        if flag not in ("", "1", "0", "true", "false", "yes", "no"):
+            raise exceptions.ValidationError({"create_channels": ["Say true or false."]})
+        create_channels = flag in ("1", "true", "yes")
         if (request.content_type or "").startswith("multipart/"):
             upload = request.FILES.get("file")
             if upload is None:

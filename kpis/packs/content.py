@@ -32,6 +32,7 @@ from kpis.dashboards.attention import attention_items
 from kpis.dashboards.content import Filters, Portfolio
 from kpis.dashboards.renders import CHANNEL_PARTS, PORTFOLIO_PARTS, render_parts
 from kpis.engine.exports import portfolio_table_rows, write_csv
+from kpis.engine.selectors import StaleFigures, stale_figures
 from kpis.models import PackRender, ReviewPack
 
 AT_RISK_STATUSES = (AT_RISK, OFF_TRACK)
@@ -173,6 +174,24 @@ def summary_sentences(
 # --- The file --------------------------------------------------------------------------
 
 
+def stale_sentence(stale: StaleFigures) -> str:
+    """The pack's words for figures whose latest recompute failed."""
+    when = (
+        f"are from {timezone.localtime(stale.figures_from):%Y-%m-%d %H:%M}"
+        if stale.figures_from
+        else "have not been computed yet"
+    )
+    channels = f" ({stale.channels} channels)" if stale.channels > 1 else ""
+    error = (stale.run.error or "no error recorded").strip()
+    if len(error) > 300:
+        error = error[:299] + "…"
+    return (
+        f"Stale figures: the figures in this pack {when}{channels}; the last recompute "
+        f"(#{stale.run.pk}) failed: {error}. Newer facts are not counted until a "
+        "recompute succeeds."
+    )
+
+
 def _static_text(path: str) -> str:
     found = finders.find(path)
     if not found:
@@ -195,6 +214,11 @@ def build(
         scope=TEAM_SCOPE, filters=filters, channel_ids=channel_ids, channel_changes=True
     )
     summary = summary_sentences(data=data, previous_statuses=previous_statuses)
+    # As on the dashboards: figures whose latest recompute failed are said to be stale,
+    # first in the summary (which the email repeats) and above the figures.
+    stale = stale_figures(channels=Channel.objects.filter(pk__in=channel_ids))
+    if stale:
+        summary = [stale_sentence(stale), *summary]
     sections = []
     totals_by_period = dashboards.revenue_totals(filters)  # the same for every channel
     for total in data.table:
@@ -220,6 +244,7 @@ def build(
             "filters": filters,
             "range_text": range_text(filters),
             "summary": summary,
+            "stale": stale,
             "parts": render_parts(PORTFOLIO_PARTS, {"data": data, "filters": filters}),
             "has_data": data.has_data,
             "attention": attention,

@@ -20,6 +20,8 @@ from channelhub.lib.api import (
     request_user,
 )
 from channelhub.lib.dates import validate_business_date
+from channelhub.lib.filtering import BooleanFilter
+from channelhub.lib.parsers import JSONParser
 from partners.directory import selectors as directory_selectors
 from partners.directory.api import (
     PartnerScopedViewSet,
@@ -83,7 +85,7 @@ class FollowUpSerializer(serializers.Serializer):
 class InteractionFilter(PartnerSlugFilter):
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
-    follow_up_open = django_filters.BooleanFilter(
+    follow_up_open = BooleanFilter(
         field_name="follow_up_done_on", lookup_expr="isnull", label="Follow-up still open"
     )
     sort = django_filters.OrderingFilter(
@@ -264,6 +266,9 @@ class ReviewViewSet(
 
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
+    # JSON only: a form encoding cannot carry the list of action items, which
+    # DRF then read as none (a review "with" four items was stored without them).
+    parser_classes = [JSONParser]
     perms = {
         "view": "partners.view_partnerreview",
         "add": "partners.add_partnerreview",

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers
@@ -24,12 +25,13 @@ from channelhub.lib.api import (
     validate_with_form,
 )
 from channelhub.lib.dates import validate_business_date
+from channelhub.lib.filtering import BooleanFilter, key_filter
 from channels_app.channels.models import Channel
 
 from . import selectors, services
 from .filters import PartnerFilter
 from .forms import ContactForm, PartnerForm, StatusForm
-from .models import Partner, PartnerContact, Territory, Tier
+from .models import Partner, PartnerContact, Tier
 
 User = get_user_model()
 
@@ -69,7 +71,16 @@ class RegionCodesField(serializers.ListField):
     """Territories as a list of region codes (["AT", "DE"]); the form normalises them."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.CharField(max_length=10), required=False, **kwargs)
+        code = serializers.CharField(
+            max_length=10,
+            validators=[
+                RegexValidator(
+                    r"^[A-Za-z]{2,4}(-[A-Za-z0-9]{1,3})?$",
+                    "“%(value)s” is not a region code: use e.g. DE, US-CA or DACH.",
+                )
+            ],
+        )
+        super().__init__(child=code, required=False, **kwargs)
 
     def to_representation(self, data: Any) -> list[str]:
         return [territory.code for territory in data.all()]
@@ -233,23 +244,10 @@ class PartnerStatusSerializer(serializers.Serializer):
 
 
 class PartnerApiFilter(PartnerFilter):
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.filter(route=Channel.Route.INDIRECT),
-        to_field_name="slug",
-        label="Channel (slug)",
-    )
-    tier = django_filters.ModelChoiceFilter(
-        queryset=Tier.objects.all(), to_field_name="code", label="Tier (code)"
-    )
-    manager = django_filters.ModelChoiceFilter(
-        queryset=User.objects.all(), to_field_name="username", label="Manager (username)"
-    )
-    territory = django_filters.ModelChoiceFilter(
-        queryset=Territory.objects.all(),
-        field_name="territories",
-        to_field_name="code",
-        label="Territory (region code)",
-    )
+    channel = key_filter("channel__slug", "Channel (slug)")
+    tier = key_filter("tier__code", "Tier (code)")
+    manager = key_filter("manager__username", "Manager (username)")
+    territory = key_filter("territories__code", "Territory (region code)", distinct=True)
 
 
 class PartnerViewSet(
@@ -332,13 +330,12 @@ class PartnerViewSet(
 
 
 class PartnerSlugFilter(django_filters.FilterSet):
-    partner = django_filters.ModelChoiceFilter(
-        queryset=Partner.objects.all(), to_field_name="slug", label="Partner (slug)"
-    )
+    partner = key_filter("partner__slug", "Partner (slug)")
 
 
 class ContactFilter(PartnerSlugFilter):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    is_primary = BooleanFilter()
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("partner__name", "partner"), ("updated_at", "updated"))
     )

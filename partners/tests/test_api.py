@@ -381,6 +381,19 @@ def test_the_owner_logs_a_review_with_action_items(partner_api, world):
     assert review.next_review_on > review.reviewed_on
 
 
+def test_a_review_is_sent_as_json_which_alone_carries_its_action_items(partner_api, world):
+    """A form encoding dropped the action items without a word: refused (415)."""
+    fields = {k: v for k, v in REVIEW.items() if k != "action_items"}
+    fields["action_items"] = '[{"description": "Joint webinar"}]'
+    before = PartnerReview.objects.count()
+    for fmt in ("multipart", None):
+        kwargs = {"format": fmt} if fmt else {"content_type": "application/x-www-form-urlencoded"}
+        data = fields if fmt else "&".join(f"{k}={v}" for k, v in fields.items())
+        response = partner_api.post(f"{API}/reviews/", data, **kwargs)
+        assert response.status_code == 415, response.content
+    assert PartnerReview.objects.count() == before
+
+
 def test_a_score_outside_1_to_5_is_refused_under_its_field(partner_api, world):
     response = partner_api.post(f"{API}/reviews/", {**REVIEW, "score_sales": 6})
     assert response.status_code == 400 and list(response.json()["errors"]) == ["score_sales"]

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from channelhub.lib.text import text_problem
 from kpis.models import DailyFact, ImportRun, KpiSnapshot, RecomputeRun
 from kpis.tests.helpers import csv_bytes, import_rows
 from tests.api import *  # noqa: F403
@@ -120,6 +121,44 @@ def test_rows_must_share_their_keys_and_hold_plain_values(marketing_api, shop):
     problems = {(e["row"], e["column"]) for e in response.json()["row_errors"]}
     assert problems == {(2, ""), (1, "spend"), (1, "revenue")}
     assert not ImportRun.objects.exists() and not DailyFact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("web\x00shop", "U+0000"),
+        ("web\x1bshop", "U+001B"),
+        ("web\x85shop", "U+0085"),
+        ("web\tshop", "U+0009"),
+        ("web\u202eshop", "U+202E"),
+        ("web\u2066shop", "U+2066"),
+    ],
+)
+def test_control_and_direction_characters_are_row_errors_as_in_forms(
+    marketing_api, shop, text, code
+):
+    """The rules of every form's one-line field (channelhub.lib.text), per row and column."""
+    rows = [
+        {"date": "2025-03-01", "channel": "web-shop", "partner": None, "spend": "1"},
+        {"date": "2025-03-02", "channel": text, "partner": None, "spend": "1"},
+        {"date": "2025-03-03", "channel": "web-shop", "partner": text, "spend": "1"},
+    ]
+    response = marketing_api.post(FACTS, rows)
+    assert response.status_code == 400, response.content
+    errors = [(e["row"], e["column"], e["reason"]) for e in response.json()["row_errors"]]
+    assert errors == [
+        (1, "channel", text_problem(text)),
+        (2, "partner", text_problem(text)),
+    ]
+    assert code in errors[0][2]
+    assert not ImportRun.objects.exists() and not DailyFact.objects.exists()
+
+    named = marketing_api.post(FACTS, [{"date": "2025-03-01", "channel": "web-shop", text: "1"}])
+    assert named.status_code == 400
+    assert [(e["row"], e["reason"]) for e in named.json()["row_errors"]] == [
+        (None, text_problem(text))
+    ]
+    assert not DailyFact.objects.exists()
 
 
 def test_a_batch_over_10000_rows_is_refused_with_413(marketing_api, shop):

@@ -479,3 +479,35 @@ def test_deleting_a_pack_deletes_its_archive(marketing_client, business):
     import os
 
     assert not os.path.exists(path)
+
+
+def test_a_pack_says_its_figures_are_stale_when_the_latest_recompute_failed(business, monkeypatch):
+    """As the dashboards do (kpis.engine.selectors.stale_figures): in the summary,
+    which the email repeats, and above the figures, with the error and the run."""
+    from kpis.engine import recompute as recompute_module
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recompute_module, "objectives_evaluate", boom)
+        run = recompute_request(trigger=RecomputeRun.Trigger.SCHEDULE)
+        with pytest.raises(RuntimeError):
+            recompute_execute(run.pk, inline=True)
+    run.refresh_from_db()
+    assert run.status == RecomputeRun.Status.FAILED
+
+    make_pack()
+    render = dispatch_and_render()
+    assert render.status == PackRender.Status.RENDERED
+    first = render.summary[0]
+    assert first.startswith("Stale figures: the figures in this pack are from ")
+    assert "(3 channels)" in first and f"the last recompute (#{run.pk}) failed: disk full" in first
+    html = render.html_file.read().decode()
+    assert 'id="stale-figures"' in html and f"See recompute #{run.pk}" in html
+
+    # A later successful recompute: the next pack says nothing of it.
+    recompute_execute(recompute_request(trigger=RecomputeRun.Trigger.MANUAL).pk, inline=True)
+    preview = execute(packs.pack_render_request(pack=ReviewPack.objects.get(), user=None).pk)
+    assert not any(s.startswith("Stale figures") for s in preview.summary)
+    assert 'id="stale-figures"' not in preview.html_file.read().decode()
