@@ -53,7 +53,8 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=Sign out")
+    # Attached, not visible: on a phone it waits behind the Menu button.
+    page.wait_for_selector("text=Sign out", state="attached")
 
 
 def screenshot(page, name: str) -> Path:
