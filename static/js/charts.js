@@ -33,13 +33,15 @@
               }
             });
           },
-          { rootMargin: "300px 0px" }
+          { rootMargin: "200px 0px" }
         )
       : null;
 
+  // In the window now (charts just below it wait for the observer, whose
+  // margin starts them a little before they scroll into view).
   function inView(el) {
     var box = el.getBoundingClientRect();
-    return box.top < window.innerHeight + 300 && box.bottom > -300;
+    return box.top < window.innerHeight && box.bottom > 0;
   }
 
   function fitToScreen(el, figure) {
