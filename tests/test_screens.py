@@ -20,7 +20,7 @@ import pytest
 from django.core.management import call_command
 
 from channels_app.channels.models import Channel
-from tests.browser import ARTIFACTS, sign_in
+from tests.browser import ARTIFACTS, draw_all_charts, sign_in
 from tests.screens import MAIN_PAGES, PASSWORD, PUBLIC_PAGES
 
 pytestmark = [
@@ -34,10 +34,11 @@ BLOCKING = ("critical", "serious")
 
 
 def _settle(page: Any) -> None:
-    """Wait until the charts in view are drawn (static/js/charts.js)."""
+    """Wait until every chart is drawn, those below the fold too."""
     page.wait_for_load_state("load")
     if page.locator("[data-figure]").count():
         page.wait_for_selector("html[data-charts-drawn]", state="attached")
+        draw_all_charts(page)
 
 
 def _violations(page: Any) -> list[str]:
