@@ -53,7 +53,8 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=Sign out")
+    # Attached, not visible: on a phone it waits behind the Menu button.
+    page.wait_for_selector("text=Sign out", state="attached")
 
 
 def screenshot(page, name: str) -> Path:
@@ -61,3 +62,18 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def draw_all_charts(page) -> None:
+    """Draw the charts below the fold too (static/js/charts.js draws those
+    when scrolled to, and all of them before printing), and wait for them."""
+    page.wait_for_load_state("load")
+    # After an htmx swap has settled (the new charts are in the page).
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-figure]'))"
+        ".every(e => e.dataset.rendered === 'true')"
+    )

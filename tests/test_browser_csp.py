@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from channels_app.audits.models import BrandAudit
 from partners.models import PartnerReview
-from tests.browser import screenshot, sign_in
+from tests.browser import draw_all_charts, screenshot, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,6 +32,7 @@ def _visit(page, url: str, figures: int) -> list[str]:
     assert response is not None and response.ok, url
     assert "script-src 'self'" in response.headers["content-security-policy"]
     if figures:
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # below the fold too
         try:
             page.wait_for_function(
                 f"() => document.querySelectorAll('[data-figure] .main-svg').length >= {figures}",
@@ -91,7 +92,7 @@ def test_chart_pages_render_under_the_csp_without_violations(live_server, page):
     page.goto(live_server.url + reverse("kpis:portfolio"))
     page.select_option("#id_period", "quarter")
     page.wait_for_url("**/?period=quarter*")
-    page.wait_for_function("() => document.querySelectorAll('[data-figure] .main-svg').length >= 4")
+    draw_all_charts(page)
     swapped = page.evaluate("window.__cspViolations")
     if swapped:
         violations["portfolio after htmx swap"] = swapped

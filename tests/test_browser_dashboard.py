@@ -4,7 +4,7 @@ filter change updates them without a reload."""
 import pytest
 from django.core.management import call_command
 
-from tests.browser import screenshot, sign_in
+from tests.browser import draw_all_charts, screenshot, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,18 +18,22 @@ def test_the_portfolio_renders_and_follows_its_filters(live_server, page):
     page.wait_for_selector(
         "#fig-roi-by-channel + .chart .main-svg, [data-figure='fig-roi-by-channel'] .main-svg"
     )
+    draw_all_charts(page)  # those below the fold draw when scrolled to
     for figure in ("fig-roi-by-channel", "fig-cost-revenue", "fig-roi-trend", "fig-revenue-share"):
         assert page.locator(f"[data-figure='{figure}'] .main-svg").count() >= 1, figure
     assert page.locator("[data-figure='fig-roi-trend'] .xtick").count() >= 10  # monthly labels
     page.evaluate("window.__marker = 'no reload'")
     page.select_option("#id_period", "quarter")
     page.wait_for_url("**/?period=quarter*")
+    page.wait_for_selector("html[data-charts-drawn]", state="attached")
+    draw_all_charts(page)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll(\"[data-figure='fig-roi-trend'] .xtick text\")).some(t => t.textContent.startsWith('FY'))"
     )
     assert page.evaluate("window.__marker") == "no reload"  # htmx swapped the body
     screenshot(page, "portfolio-dashboard")
     page.reload()
+    draw_all_charts(page)
     page.wait_for_selector("[data-figure='fig-roi-trend'] .main-svg")
     assert page.locator("#id_period").input_value() == "quarter"  # filters live in the URL
     assert page.console_errors == []

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from channelhub.lib.roles import PARTNER_MANAGER
 from partners.models import PartnerReview, Tier
-from tests.browser import screenshot, sign_in
+from tests.browser import draw_all_charts, screenshot, sign_in
 from tests.factories import (
     PASSWORD,
     ChannelFactory,
@@ -86,6 +86,7 @@ def test_a_partner_manager_logs_a_review_and_sees_it_in_the_history_and_chart(
     assert "Certify two new sales reps" in first_row.inner_text()
     assert "Share Q3 co-marketing plan" in first_row.inner_text()
     # Plotly drew the trend as SVG, with both reviews on the overall line.
+    draw_all_charts(page)  # below the fold: drawn when scrolled to
     page.wait_for_selector("#review-score-chart[data-rendered=true] svg.main-svg")
     points = page.locator("#review-score-chart .scatterlayer .trace").first.locator(".point")
     assert points.count() == 2

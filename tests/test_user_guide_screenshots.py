@@ -28,7 +28,7 @@ from channels_app.channels.models import Channel, ChannelObjective
 from kpis.models import DailyFact
 from kpis.tests.helpers import csv_bytes
 from partners.models import Interaction
-from tests.browser import ARTIFACTS, sign_in
+from tests.browser import ARTIFACTS, draw_all_charts, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -215,6 +215,7 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
     assert vera.locator("nav >> text=Import").count() == 0  # viewers import nothing
     vera.select_option("#id_period", "quarter")
     vera.wait_for_url("**period=quarter*")
+    draw_all_charts(vera)
     vera.wait_for_function(
         "() => Array.from(document.querySelectorAll(\"[data-figure='fig-roi-trend'] .xtick text\")).some(t => t.textContent.startsWith('FY'))"
     )

@@ -116,3 +116,113 @@ def score_history_figure(
             "xaxis": xaxis,
         },
     )
+
+
+# --- What a chart says in words: its accessible name and its data as a table ---
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("text", "")
+    return str(value or "").replace("<br>", " ")
+
+
+def figure_title(figure: Any) -> str:
+    """The chart's title (plotly.js 3 titles are {"text": ...})."""
+    layout = figure.get("layout") or {}
+    return _text(layout.get("title")) or "Chart"
+
+
+def _axis(layout: dict[str, Any], name: str) -> dict[str, Any]:
+    axis = layout.get(name)
+    return axis if isinstance(axis, dict) else {}
+
+
+def _cell(value: Any, axis: dict[str, Any]) -> str:
+    """A value as the chart's axis shows it: percent, currency prefix, thousands."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if "%" in str(axis.get("tickformat", "")):
+        return f"{value * 100:,.1f}%"
+    text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
+    prefix = str(axis.get("tickprefix", ""))
+    return f"-{prefix}{text[1:]}" if prefix and text.startswith("-") else f"{prefix}{text}"
+
+
+def _listed(values: Any) -> list[Any]:
+    if values is None:
+        return []
+    if isinstance(values, dict):  # plotly's typed arrays: {"dtype": ..., "bdata": ...}
+        return []
+    return list(values)
+
+
+def figure_table(figure: Any) -> tuple[list[str], list[list[str]]]:
+    """The figure's data as (column headings, rows), for the table shown
+    beside the chart: one row per category or date with a column per series
+    when the series share their categories, else one row per point."""
+    layout = figure.get("layout") or {}
+    xaxis, yaxis = _axis(layout, "xaxis"), _axis(layout, "yaxis")
+    traces = [t for t in figure.get("data") or [] if isinstance(t, dict)]
+    # Pies: labels and values.
+    pies = [t for t in traces if t.get("labels") is not None]
+    if pies:
+        pie = pies[0]
+        values = _listed(pie.get("values"))
+        labels = _listed(pie.get("labels"))
+        return ["", _text(pie.get("name")) or "Value"], [
+            [str(label), _cell(value, {})] for label, value in zip(labels, values, strict=False)
+        ]
+    series = []
+    for t in traces:
+        x, y = _listed(t.get("x")), _listed(t.get("y"))
+        if not x or not y:
+            continue
+        horizontal = t.get("orientation") == "h" or t.get("type") == "funnel"
+        keys, values = (y, x) if horizontal else (x, y)
+        value_axis = xaxis if horizontal else _axis(layout, _yaxis_name(t))
+        series.append((_text(t.get("name")) or "Value", keys, values, value_axis, t))
+    if not series:
+        return [], []
+    key_title = _text((yaxis if series[0][4].get("orientation") == "h" else xaxis).get("title"))
+    first_keys = series[0][1]
+    if all(keys == first_keys for _, keys, _, _, _ in series):
+        headings = [key_title] + [name for name, *_ in series]
+        rows = [
+            [str(key)] + [_cell(values[i], axis) for _, _, values, axis, _ in series]
+            for i, key in enumerate(first_keys)
+        ]
+        return headings, rows
+    x_title = _text(xaxis.get("title")) or "x"
+    y_title = _text(yaxis.get("title")) or "y"
+    rows = []
+    for name, _keys, _values, axis, t in series:
+        labels = _listed(t.get("text")) or [""] * len(_listed(t.get("x")))
+        for label, x, y in zip(labels, _listed(t.get("x")), _listed(t.get("y")), strict=False):
+            rows.append([name, str(label), _cell(x, xaxis), _cell(y, axis)])
+    return ["Series", "", x_title, y_title], rows
+
+
+def _yaxis_name(trace_data: dict[str, Any]) -> str:
+    name = str(trace_data.get("yaxis") or "y")
+    return "yaxis" + name[1:]
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def compact_figure(figure: dict[str, Any]) -> dict[str, Any]:
+    """The figure with every number kept to 6 significant digits (what any
+    axis or hover label shows), so pages carry less JSON."""
+    return {key: _rounded(value) for key, value in figure.items()}

@@ -149,16 +149,61 @@ def get(mapping: Any, key: str) -> Any:
 
 
 @register.simple_tag(takes_context=True)
-def chart(context: Any, figure: Any, name: str, filename: str = "") -> SafeString:
-    """A Plotly figure's JSON and the element static/js/charts.js draws it in.
+def chart(
+    context: Any,
+    figure: Any,
+    name: str,
+    filename: str = "",
+    figure_id: str = "",
+    chart_id: str = "",
+    data_table: bool = True,
+) -> SafeString:
+    """A Plotly figure's JSON, the element static/js/charts.js draws it in, and
+    the same figures in words: the chart is a figure named after its title
+    (role="figure", not "img": Plotly's legend and toolbar stay usable inside
+    it), and a folded table beside it holds its data, for people
+    who cannot see the chart (and anyone who wants the exact numbers).
     Ids carry the context's `chart_ns`, so a review pack can hold many channel
-    dashboards on one page."""
-    element_id = f"{context.get('chart_ns', '')}fig-{name}"
+    dashboards on one page; `figure_id` and `chart_id` name them outright.
+    `data_table=False` where the page already shows the chart's figures in a
+    table right below it."""
+    from channelhub.lib.charts import compact_figure, figure_table, figure_title
+
+    if hasattr(figure, "to_plotly_json"):
+        figure = figure.to_plotly_json()
+    figure = compact_figure(figure or {})
+    element_id = figure_id or f"{context.get('chart_ns', '')}fig-{name}"
+    title = figure_title(figure)
+    headings, rows = figure_table(figure) if data_table else ([], [])
+    table = ""
+    if rows:
+        head = "".join(format_html('<th scope="col">{}</th>', h) for h in headings)
+        body = "".join(
+            "<tr>"
+            + format_html('<th scope="row">{}</th>', row[0])
+            + "".join(format_html('<td class="num">{}</td>', cell) for cell in row[1:])
+            + "</tr>"
+            for row in rows
+        )
+        table = format_html(
+            '<details class="chart-data"><summary>The figures of “{}” as a table</summary>'
+            '<div class="table-wrap"><table class="table"><caption class="visually-hidden">{}'
+            "</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div></details>",
+            title,
+            title,
+            mark_safe(head),  # each part escaped by format_html above
+            mark_safe(body),
+        )
+    described = "; its figures are in the table below it" if rows or not data_table else ""
     return format_html(
-        '{}<div class="chart" data-figure="{}" data-filename="{}"></div>',
+        '{}<div class="chart"{} data-figure="{}" data-filename="{}" role="figure"'
+        ' aria-label="{}"></div>{}',
         json_script(figure, element_id),
+        format_html(' id="{}"', chart_id) if chart_id else "",
         element_id,
         filename or name,
+        f"Chart: {title}{described}",
+        table,
     )
 
 

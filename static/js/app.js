@@ -1,6 +1,10 @@
 // ChannelHub page behaviour. One static file, no inline scripts (CSP-friendly).
+// Loaded in <head> without defer (it is tiny): it marks <html class="js"> before
+// the page paints, so the phone menu starts closed only when this file runs.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
   // Confirm buttons that carry data-confirm before their form submits.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
@@ -8,5 +12,82 @@
     if (message && !window.confirm(message)) {
       event.preventDefault();
     }
+  });
+
+  // The phone menu: the top bar's "Menu" button opens and closes it.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".nav-toggle");
+    if (!toggle) {
+      return;
+    }
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.closest(".topbar").classList.toggle("open", open);
+  });
+  document.addEventListener("keydown", function (event) {
+    var bar = document.querySelector(".topbar.open");
+    if (event.key === "Escape" && bar) {
+      var toggle = bar.querySelector(".nav-toggle");
+      toggle.setAttribute("aria-expanded", "false");
+      bar.classList.remove("open");
+      toggle.focus();
+    }
+  });
+
+  // Wide tables scroll inside their .table-wrap: make each one that scrolls a
+  // labelled region that the keyboard can reach (Tab, then arrow keys), named
+  // after the table's caption, aria-label or the heading above it.
+  function tableName(wrap) {
+    if (wrap.dataset.label) {
+      return wrap.dataset.label;
+    }
+    var table = wrap.querySelector("table");
+    if (table && table.caption) {
+      return table.caption.textContent.trim();
+    }
+    if (table && table.getAttribute("aria-label")) {
+      return table.getAttribute("aria-label");
+    }
+    var box = wrap.closest(".card, section") || wrap.parentElement;
+    var heading = box && box.querySelector("h1, h2, h3");
+    return heading ? heading.textContent.trim() : "Table";
+  }
+  function labelTables(root) {
+    // A table.table placed without its wrap gets one, so it never widens the page.
+    (root || document).querySelectorAll("table.table").forEach(function (table) {
+      if (!table.parentElement.classList.contains("table-wrap")) {
+        var wrap = document.createElement("div");
+        wrap.className = "table-wrap";
+        table.parentElement.insertBefore(wrap, table);
+        wrap.appendChild(table);
+      }
+    });
+    (root || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", tableName(wrap) + " (table, scrolls sideways)");
+        wrap.classList.add("scrolls");
+      } else if (!scrolls && wrap.classList.contains("scrolls")) {
+        ["tabindex", "role", "aria-label"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+        wrap.classList.remove("scrolls");
+      }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () {
+      labelTables();
+    }, 150);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    labelTables();
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    labelTables(event.target);
   });
 })();

@@ -11,29 +11,114 @@
     toImageButtonOptions: { format: "png", scale: 2 },
   };
 
+  // Charts in view are drawn at once; those further down the page when they
+  // come near the view (IntersectionObserver), so the first screen is ready
+  // sooner. When every chart in view is drawn, <html data-charts-drawn="N">
+  // and window.chartsDrawnAt (ms since navigation) are set and a
+  // "charts:drawn" event fires (tests and bench/browser.py wait for it).
+  // Printing draws the rest first.
+  var MANY_POINTS = 2000; // a line with more points than this draws with WebGL
+  var NARROW = 560; // px: a phone-sized chart
+  // A review pack (<html data-charts="eager">) is read offline and printed:
+  // it draws every chart at once.
+  var eager = document.documentElement.dataset.charts === "eager";
+  var observer =
+    !eager && "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              if (entry.isIntersecting) {
+                observer.unobserve(entry.target);
+                drawOne(entry.target);
+              }
+            });
+          },
+          { rootMargin: "200px 0px" }
+        )
+      : null;
+
+  // In the window now (charts just below it wait for the observer, whose
+  // margin starts them a little before they scroll into view).
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.top < window.innerHeight && box.bottom > 0;
+  }
+
+  function fitToScreen(el, figure) {
+    var data = figure.data || [];
+    var layout = figure.layout || {};
+    data.forEach(function (trace) {
+      var points = trace.x && trace.x.length ? trace.x.length : 0;
+      if (trace.type === "scatter" && points > MANY_POINTS) {
+        trace.type = "scattergl";
+      }
+    });
+    if (el.clientWidth && el.clientWidth < NARROW) {
+      // A phone: smaller type, and room for the legend under the plot.
+      var named = data.filter(function (t) {
+        return t.showlegend !== false && t.name;
+      }).length;
+      layout.font = Object.assign({}, layout.font, { size: 11 });
+      layout.legend = Object.assign({}, layout.legend, { font: { size: 10 } });
+      layout.margin = Object.assign({}, layout.margin, { l: 44, r: 8 });
+      if (layout.height && named > 4) {
+        layout.height = layout.height + 18 * Math.ceil(named / 2);
+      }
+    }
+    return { data: data, layout: layout };
+  }
+
+  function drawOne(el) {
+    if (el.dataset.rendered === "true" || el.dataset.rendering === "true") {
+      return Promise.resolve();
+    }
+    var source = document.getElementById(el.dataset.figure);
+    if (!source) {
+      return Promise.resolve();
+    }
+    el.dataset.rendering = "true";
+    var figure = fitToScreen(el, JSON.parse(source.textContent));
+    var config = Object.assign({}, CONFIG, {
+      toImageButtonOptions: Object.assign({}, CONFIG.toImageButtonOptions, {
+        filename: el.dataset.filename || el.dataset.figure,
+      }),
+    });
+    return window.Plotly.newPlot(el, figure.data, figure.layout, config).then(function () {
+      el.dataset.rendered = "true";
+      delete el.dataset.rendering;
+    });
+  }
+
   function draw(root) {
     if (typeof window.Plotly === "undefined") {
       return;
     }
+    var now = [];
     (root || document).querySelectorAll("[data-figure]").forEach(function (el) {
       if (el.dataset.rendered === "true") {
         return;
       }
-      var source = document.getElementById(el.dataset.figure);
-      if (!source) {
-        return;
+      if (observer && !inView(el)) {
+        observer.observe(el);
+      } else {
+        now.push(drawOne(el));
       }
-      var figure = JSON.parse(source.textContent);
-      var config = Object.assign({}, CONFIG, {
-        toImageButtonOptions: Object.assign({}, CONFIG.toImageButtonOptions, {
-          filename: el.dataset.filename || el.dataset.figure,
-        }),
-      });
-      window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, config).then(function () {
-        el.dataset.rendered = "true";
-      });
+    });
+    Promise.all(now).then(function () {
+      window.chartsDrawnAt = window.performance.now();
+      document.documentElement.dataset.chartsDrawn = String(now.length);
+      document.dispatchEvent(new CustomEvent("charts:drawn", { detail: { count: now.length } }));
     });
   }
+
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("[data-figure]").forEach(function (el) {
+      if (observer) {
+        observer.unobserve(el);
+      }
+      drawOne(el);
+    });
+  });
 
   function sortBy(th) {
     var table = th.closest("table");
