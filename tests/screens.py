@@ -29,6 +29,12 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/kpis/imports/",
         "/kpis/feedback/",
         "/kpis/packs/",
+        "/kpis/dashboard/compare/?channel=web-shop&channel=amazon",
+        "/kpis/alerts/",
+        "/kpis/modeled-roi/",
+        "/kpis/modeled-roi/planner/",
+        "/kpis/modeled-roi/lift-tests/new/",
+        "/channels/library/",
     ],
     # Partner manager: the home page's worklists, partners, deals, conflicts.
     "paul": [
@@ -40,6 +46,7 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/partners/conflicts/dashboard/",
         "/partners/reviews/",
         "/partners/incentives/",
+        "/partners/tiers/proposals/",
     ],
     # Partner user: the partner portal.
     "nina": [
@@ -50,6 +57,7 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/portal/funds/",
         "/portal/training/",
         "/portal/contracts/",
+        "/portal/library/",
     ],
     # Administrator: the jobs and the profile page.
     "admin": [
