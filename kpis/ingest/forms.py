@@ -16,7 +16,7 @@ class ImportForm(Form):
     file = forms.FileField(
         label="File of daily facts",
         help_text="CSV (UTF-8) or XLSX with a header row; see the template for every column.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
     create_channels = forms.BooleanField(
         required=False,

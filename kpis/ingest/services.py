@@ -23,7 +23,7 @@ from .checks import FileProblem
 from .pipeline import IMPORT_WRITE_LOCK, import_execute, import_kind
 
 FACTS_IMPORT_TASK = "kpis.facts_import"  # registered by kpis.ingest.tasks
-ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")  # .txt: Excel's "Unicode text"
 
 
 class ImportRefused(Exception):
@@ -55,8 +55,11 @@ def import_create(
     source: str = ImportRun.Source.PAGE,
     create_channels: bool = False,
     kind: str = ImportRun.Kind.FACTS,
+    mapping: dict[str, Any] | None = None,
 ) -> ImportRun:
-    """Store the uploaded file and a queued import row (the worker does the rest)."""
+    """Store the uploaded file and a queued import row (the worker does the rest).
+
+    `mapping` is the plan its columns are read with (kpis.ingest.mapping)."""
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
@@ -70,6 +73,7 @@ def import_create(
         source=source,
         create_channels=create_channels,
         created_by=user,
+        mapping=mapping or {},
     )
     run.file.save(Path(name).name, File(file), save=False)
     run.save()

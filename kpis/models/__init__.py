@@ -7,6 +7,7 @@
 - feedback: customer feedback
 - incentives: incentive accruals
 - renders: stored renders of the default dashboard views
+- sources: import sources (how a file's columns map onto the facts)
 - packs: scheduled ROI review packs and their archived renders
 """
 
@@ -31,6 +32,7 @@ from .snapshots import (
     ObjectiveStatus,
     SnapshotComponents,
 )
+from .sources import Source, header_signature
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -55,4 +57,6 @@ __all__ = [
     "RecomputeRun",
     "ReviewPack",
     "SnapshotComponents",
+    "Source",
+    "header_signature",
 ]

@@ -28,6 +28,7 @@ class ImportRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Importing"
+        MAPPING = "mapping", "Waiting for its mapping"
         SUCCEEDED = "succeeded", "Imported"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
@@ -45,6 +46,15 @@ class ImportRun(models.Model):
     file_size = models.BigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PAGE)
     create_channels = models.BooleanField(default=False)
+    # Where the file comes from, and the plan its columns were read with
+    # (kpis.ingest.mapping): the source's, the mapping step's or the command's.
+    data_source = models.ForeignKey(
+        "Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    mapping = models.JSONField(default=dict, blank=True)
+    # What reading found: separator, encoding, header row, notes, totals rows
+    # skipped and rows dropped by channel value (kpis.ingest.reading.ReadReport).
+    reading = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
