@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER, VIEWER
 from channelhub.services import api_token_create
-from kpis.models import PackRender, ReviewPack
+from kpis.models import PackRender, ReviewPack, Source
 from partners.models import TrainingCompletion
 from tests.api import token_client
 from tests.auth import password_login
@@ -131,6 +131,7 @@ def build_world() -> World:
         "claim": MdfClaimFactory(program=program, partner=partner),
         "audit": make_audit(channel, date(2025, 1, 15), auditor=maria),
         "import_run": ImportRunFactory(created_by=maria),
+        "source": Source.objects.create(name="Google Ads EU", owner=maria),
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
         "pack": pack,
@@ -425,6 +426,9 @@ ROUTES: dict[str, Route] = {
     "kpis:imports": Route(),
     "kpis:import-detail": Route(kwargs=pk("import_run")),
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
+    "kpis:import-mapping": Route(kwargs=pk("import_run"), writes=POST),
+    "kpis:sources": Route(),
+    "kpis:source-delete": Route(post_only=True, kwargs=pk("source"), writes=POST),
     "kpis:runs": Route(),
     "kpis:run-create": Route(post_only=True, writes=POST),
     "kpis:run-detail": Route(kwargs=pk("recompute_run")),

@@ -58,6 +58,7 @@ class Layout:
     delimiter: str = ","
     decimal: str = "."
     header_line: int = 1  # 1-based line (or sheet row) of the header
+    sniffed_header_line: int = 1  # where sniffing alone would put it
     sheet: str = ""
     sheets: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # the header as read

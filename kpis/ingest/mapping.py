@@ -214,7 +214,11 @@ class Mapping:
         }
 
 
-def _looks_like_money(name: str, values: list[str]) -> bool:
+def is_derived(name: str) -> bool:
+    return bool(DERIVED.search(normalise_name(name)) or DERIVED.search(name.lower()))
+
+
+def looks_like_money(name: str, values: list[str]) -> bool:
     if MONEY_WORDS.search(normalise_name(name)):
         return True
     sample = values[:50]
@@ -259,6 +263,9 @@ def resolve(layout: Layout, plan: dict[str, Any] | None = None) -> Mapping:
         if chosen:
             if chosen not in KNOWN_COLUMNS:
                 raise_problem(f"The column “{name}” is mapped to “{chosen}”, which is no field.")
+            if chosen in positions and plan.get("first_wins"):
+                ignored.append(name)  # a preset's other name for the same figure
+                continue
             if chosen in positions:
                 raise_problem(
                     f"Two columns are mapped to {FIELD_LABELS[chosen].lower()}: "
@@ -272,7 +279,7 @@ def resolve(layout: Layout, plan: dict[str, Any] | None = None) -> Mapping:
             candidates.setdefault(guess, []).append(i)
             continue
         values = layout.column_values(i)
-        if _looks_like_money(name, values) and not DERIVED.search(normalise_name(name)):
+        if looks_like_money(name, values) and not DERIVED.search(normalise_name(name)):
             unmatched_money.append(name)
         elif DERIVED.search(normalise_name(name)) or DERIVED.search(name.lower()):
             derived.append(name)

@@ -130,7 +130,14 @@ def _merge_group_row(names: list[str], above: list[str] | None) -> list[str]:
 
 
 def _layout_from_rows(layout: Layout, rows: list[list[str]], header_line: int | None) -> Layout:
-    index = header_line - 1 if header_line else _header_index(rows)
+    try:
+        found = _header_index(rows)
+    except FileProblem:
+        if not header_line:
+            raise
+        found = header_line - 1
+    layout.sniffed_header_line = found + 1
+    index = header_line - 1 if header_line else found
     if index >= len(rows):
         raise FileProblem(f"The file has no row {index + 1} to read the header from.")
     names = [c.strip() for c in rows[index]]

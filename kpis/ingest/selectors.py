@@ -11,4 +11,4 @@ from kpis.models import ImportRun
 def import_list(*, user: Any) -> QuerySet[ImportRun]:
     if not has_any_role(user):
         return ImportRun.objects.none()
-    return ImportRun.objects.select_related("created_by", "recompute_run")
+    return ImportRun.objects.select_related("created_by", "recompute_run", "data_source")

@@ -20,6 +20,7 @@ from .checks import template_csv
 from .forms import ImportForm
 from .pipeline import worker_lost
 from .progress import get_progress
+from .sources import import_prepare as prepare_import
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ def import_page(request: AuthedRequest) -> HttpResponse:
             user=request.user,
             create_channels=form.cleaned_data["create_channels"],
         )
+        if prepare_import(run):
+            messages.info(request, f"Tell us how to read “{run.original_name}”.")
+            return redirect("kpis:import-mapping", pk=run.pk)
         start_import(request, run)
         return redirect(run)
     recent = selectors.import_list(user=request.user)[:5]
