@@ -126,7 +126,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "transactions",
         "ecommerce purchases",
         "total order items",
-        "conv",
         "bestellungen",
     ),
     "units": ("units", "units ordered", "quantity", "net quantity", "items sold", "net items sold"),
@@ -171,7 +170,7 @@ def suggest(name: str) -> str:
     """The field a column of this name most likely feeds, or "". A name under a
     merged group label ("Marketing Spend") is tried without the label too."""
     words = normalise_name(name).split(" ")
-    for start in range(min(len(words), 3)):
+    for start in range(1 if is_derived(name) else min(len(words), 3)):
         key = " ".join(words[start:])
         for field_name, names in SYNONYMS.items():
             if key in names:
@@ -197,6 +196,8 @@ class Mapping:
     decimal: str = "."
     currency: str = ""
     notes: list[str] = field(default_factory=list)
+    # Rows with neither date nor channel are totals (an export that labels none: GA4).
+    unlabelled_totals: bool = False
 
     @property
     def fields(self) -> list[str]:
@@ -340,12 +341,8 @@ def resolve(layout: Layout, plan: dict[str, Any] | None = None) -> Mapping:
             needs_choice=True,
             column="channel",
         )
-    if (
-        constant
-        and "channel" in positions
-        and _plan_column(plan_columns, names[positions["channel"]]) != "channel"
-    ):
-        # A constant channel wins over a guessed channel column (a campaign name).
+    if constant and "channel" in positions:
+        # One channel for the file wins over a channel column (a preset's campaign name).
         ignored.append(names[positions.pop("channel")])
     mapping = Mapping(
         positions=positions,
@@ -356,6 +353,7 @@ def resolve(layout: Layout, plan: dict[str, Any] | None = None) -> Mapping:
             for k, v in (plan.get("channel_values") or {}).items()
         },
         currency=str(plan.get("currency") or ""),
+        unlabelled_totals=bool(plan.get("unlabelled_totals")),
     )
     date_values = layout.column_values(positions["date"])
     mapping.date_format = plan.get("date_format") or sniff_date_format(

@@ -26,7 +26,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "Campaign": "channel",
                 "Cost": "spend",
                 "Conv. value": "revenue",
-                "Conversions": "orders",
+                # Fractional under data-driven attribution: map it to orders if yours are whole.
+                "Conversions": IGNORE,
                 "Impr.": "impressions",
                 "Clicks": "clicks",
                 "Currency code": IGNORE,
@@ -76,7 +77,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "Campaign name": "channel",
                 "Spend": "spend",
                 "Revenue": "revenue",
-                "Conversions": "orders",
+                "Conversions": IGNORE,
                 "Impressions": "impressions",
                 "Clicks": "clicks",
                 "Account name": IGNORE,
@@ -166,7 +167,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "Shipped Product Sales": IGNORE,
                 "Units Shipped": IGNORE,
                 "Orders Shipped": IGNORE,
-            }
+            },
+            "date_format": "%m/%d/%Y",  # amazon.com; other marketplaces: change it
         },
     },
     # GA4 > Explore (or Reports > Traffic acquisition), rows Date x Session
@@ -190,6 +192,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "Event count": IGNORE,
             },
             "date_format": "%Y%m%d",
+            "unlabelled_totals": True,
         },
     },
 }

@@ -262,7 +262,7 @@ class ReadReport:
     def as_json(self) -> dict[str, Any]:
         return {
             "notes": self.notes,
-            "skipped": self.skipped[:50],
+            "skipped": sorted(self.skipped, key=lambda s: s["line"])[:50],
             "skipped_count": len(self.skipped),
             "dropped": self.dropped,
             "dropped_count": sum(self.dropped.values()),
@@ -364,6 +364,7 @@ class FactsReader:
         )
         first_line = self.layout.header_line + 1
         budget = ReadBudget()
+        delim = self.layout.delimiter
         for chunk in self._csv_chunks():
             if chunk.startswith(codecs.BOM_UTF8):
                 chunk = chunk[3:]
@@ -375,7 +376,11 @@ class FactsReader:
                 line = first_line + row.number - 1
                 s.append(line)
                 text = row.text.strip()
-                if text and not re.match(TOTAL_WORDS, text.strip('"')):
+                cells = [c for c in next(csv.reader([row.text], delimiter=delim)) if c.strip()]
+                # A line of one text cell (a copyright or a note under the data) or a
+                # totals line is no row of figures: skipped, and said so.
+                remark = len(cells) <= 1 and not re.match(r"\s*[0-9]", text.strip('"'))
+                if text and not remark and not re.match(TOTAL_WORDS, text.strip('"')):
                     self.invalid.append(
                         {
                             "line": line,
@@ -493,6 +498,11 @@ class FactsReader:
                         ),
                         dtype=bool,
                     )
+                if self.mapping.unlabelled_totals and "channel" in cols:
+                    # A totals row with its date and channel left empty (GA4).
+                    total |= np.asarray(
+                        pc.equal(cols["channel"], "").to_numpy(zero_copy_only=False), dtype=bool
+                    )
                 totals = no_date & total
                 for pos in np.flatnonzero(totals):
                     text = " | ".join(
@@ -507,6 +517,14 @@ class FactsReader:
         for column in (*MONEY_VALUE_COLUMNS, *COUNT_COLUMNS):
             if column in cols:
                 cols[column] = self._numbers(cols[column])
+                if (
+                    column in COUNT_COLUMNS
+                    and pc.any(pc.match_substring(cols[column], ".")).as_py()
+                ):
+                    # 12.00 conversions are 12 orders (a fraction stays an error).
+                    cols[column] = pc.replace_substring_regex(
+                        cols[column], r"^([0-9]+)\.0+$", r"\1"
+                    )
         if "channel" in self.mapping.positions:
             cols["channel"], drop = self._channels(cols["channel"], keep)
             keep &= ~drop

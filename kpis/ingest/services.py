@@ -56,6 +56,7 @@ def import_create(
     create_channels: bool = False,
     kind: str = ImportRun.Kind.FACTS,
     mapping: dict[str, Any] | None = None,
+    data_source: Any = None,
 ) -> ImportRun:
     """Store the uploaded file and a queued import row (the worker does the rest).
 
@@ -74,6 +75,7 @@ def import_create(
         create_channels=create_channels,
         created_by=user,
         mapping=mapping or {},
+        data_source=data_source,
     )
     run.file.save(Path(name).name, File(file), save=False)
     run.save()

@@ -18,7 +18,7 @@ from channels_app.channels.services import channel_create
 from kpis.models import ImportRun, Source, header_signature
 
 from .formats import Layout, NeedsChoice
-from .mapping import DROP, resolve
+from .mapping import DROP, IGNORE, resolve
 from .presets import PRESETS, preset_plan
 from .reading import sniff
 
@@ -64,6 +64,45 @@ def is_own_format(layout: Layout) -> bool:
         and layout.header_line == 1
         and all(n in KNOWN_COLUMNS for n in named)
     )
+
+
+def plan_for(
+    *,
+    source: str = "",
+    ignore: list[str] | None = None,
+    channel: str = "",
+    mapping: dict[str, Any] | None = None,
+) -> tuple[Source | None, dict[str, Any]]:
+    """The plan of a command-line or API import: a saved source or a preset by
+    name, or an inline mapping, plus columns to ignore and one channel for the
+    file. Raises UnknownSource."""
+    saved, plan = source_plan(source) if source else (None, {})
+    if mapping:
+        plan = {
+            **plan,
+            **mapping,
+            "columns": {**plan.get("columns", {}), **mapping.get("columns", {})},
+        }
+    if ignore:
+        plan["columns"] = {**plan.get("columns", {}), **{c: IGNORE for c in ignore}}
+    if channel:
+        plan["constant_channel"] = channel
+    return saved, plan
+
+
+def attach_source(run: ImportRun) -> None:
+    """A file without a plan whose header is a saved source's is read with it."""
+    if run.mapping:
+        return
+    try:
+        layout = sniff(Path(run.file.path), run.original_name)
+    except Exception:
+        return  # the import says why
+    source = source_for_layout(layout)
+    if source is not None:
+        run.data_source = source
+        run.mapping = {**source.plan, "currency": source.currency}
+        run.save(update_fields=["data_source", "mapping"])
 
 
 def import_prepare(run: ImportRun) -> bool:
