@@ -171,18 +171,23 @@ class FactRowSerializer(serializers.Serializer):
 
 class FactsUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A .csv, .txt or .xlsx file, as on the import page.")
-    source = serializers.CharField(
-        required=False,
-        help_text="A saved source's name or a preset's slug (google-ads, meta-ads, "
-        "microsoft-ads, tiktok-ads, shopify, amazon-seller, ga4). Without it (and without "
-        "`mapping`), a saved source with the file's header is used, else the column names.",
-    )
     mapping = serializers.CharField(
         required=False,
         help_text='A JSON object: {"columns": {"Cost": "spend", "CTR": "__ignore__"}, '
         '"constant_channel": "paid-search", "channel_values": {"Brand EU": "paid-search", '
         '"Test": "__drop__"}, "date_format": "%d.%m.%Y", "decimal": ","}; on top of `source`.',
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Set here: an attribute named `source` would hide Field.source.
+        fields = super().get_fields()
+        fields["source"] = serializers.CharField(
+            required=False,
+            help_text="A saved source's name or a preset's slug (google-ads, meta-ads, "
+            "microsoft-ads, tiktok-ads, shopify, amazon-seller, ga4). Without it (and without "
+            "`mapping`), a saved source with the file's header is used, else the column names.",
+        )
+        return fields
 
 
 class FactsResultSerializer(serializers.Serializer):
@@ -469,8 +474,9 @@ class FactsPushView(APIView):
     @staticmethod
     def _plan(request: Request) -> tuple[Source | None, dict[str, Any] | None]:
         """The source and inline mapping a file upload names (400 when unknown or bad)."""
-        name = str(request.data.get("source") or "")
-        text = request.data.get("mapping") or ""
+        data: Any = request.data
+        name = str(data.get("source") or "")
+        text = data.get("mapping") or ""
         inline = None
         if text:
             try:
