@@ -14,6 +14,7 @@ app_name = "kpis"
 urlpatterns = [
     path("import/", ingest_views.import_page, name="import"),
     path("import/template.csv", ingest_views.import_template, name="import-template"),
+    path("import/template.xlsx", ingest_views.import_template_xlsx, name="import-template-xlsx"),
     path("imports/", ingest_views.import_list, name="imports"),
     path("imports/<int:pk>/", ingest_views.import_detail, name="import-detail"),
     path("imports/<int:pk>/undo/", ingest_views.import_undo, name="import-undo"),

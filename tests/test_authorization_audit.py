@@ -423,6 +423,7 @@ ROUTES: dict[str, Route] = {
     # --- kpis ---
     "kpis:import": Route(writes=POST),
     "kpis:import-template": Route(),
+    "kpis:import-template-xlsx": Route(),
     "kpis:imports": Route(),
     "kpis:import-detail": Route(kwargs=pk("import_run")),
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),

@@ -542,3 +542,25 @@ def template_csv() -> str:
         ]
     )
     return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    """The template as a workbook: the same header and rows, dates as date cells."""
+    from datetime import date as day
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Daily facts"
+    rows = list(csv.reader(io.StringIO(template_csv())))
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        cells: list[Any] = [day.fromisoformat(row[0]), *row[1:3]]
+        cells += [float(v) if v else None for v in row[3:]]
+        sheet.append(cells)
+    for cell in sheet["A"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -91,6 +91,15 @@ class ImportRun(models.Model):
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The recompute its undo queued.
+    undo_recompute_run = models.ForeignKey(
+        "RecomputeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An earlier import of the same channels and dates that was undone after this
+    # one: rows this one found unchanged went with it.
+    changed_by_undo = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

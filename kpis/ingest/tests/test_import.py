@@ -414,8 +414,8 @@ def test_undo_restores_replaced_values_and_removes_added_rows(shop):
 
 def test_undo_is_refused_once_a_later_import_replaced_its_rows(shop):
     first = import_rows(HEADER, [["2025-01-01", "web-shop", "", "100", "900", "9", ""]])
-    import_rows(HEADER, [["2025-01-01", "web-shop", "", "150", "900", "9", ""]])
-    with pytest.raises(ImportRefused, match="later import replaced 1"):
+    later = import_rows(HEADER, [["2025-01-01", "web-shop", "", "150", "900", "9", ""]])
+    with pytest.raises(ImportRefused, match=rf"Import #{later.pk} \(facts.csv\) replaced 1"):
         import_undo(run=first, user=None)
     assert facts()[0][3] == D("150.00")
 
