@@ -32,6 +32,8 @@ rules.add_perm("kpis.view_source", is_manager)
 rules.add_perm("kpis.add_source", is_admin | is_marketing_manager)
 rules.add_perm("kpis.change_source", is_admin | (is_marketing_manager & owns_source))
 rules.add_perm("kpis.delete_source", is_admin | (is_marketing_manager & owns_source))
+rules.add_perm("kpis.view_exchangerate", is_manager)
+rules.add_perm("kpis.add_exchangerate", is_admin | is_marketing_manager)
 # Recomputes follow every import on their own; starting one by hand is a data
 # operation on channels, which marketing managers own (partner managers read the
 # history of runs, they do not start them).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("imports/<int:pk>/undo/", ingest_views.import_undo, name="import-undo"),
     path("imports/<int:pk>/mapping/", mapping_views.import_mapping, name="import-mapping"),
     path("imports/sources/", mapping_views.source_list, name="sources"),
+    path("imports/rates/", mapping_views.rates_page, name="rates"),
     path("imports/sources/<int:pk>/delete/", mapping_views.source_delete, name="source-delete"),
     path("runs/", engine_views.run_list, name="runs"),
     path("runs/new/", engine_views.run_create, name="run-create"),

@@ -429,6 +429,9 @@ ROUTES: dict[str, Route] = {
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
     "kpis:import-mapping": Route(kwargs=pk("import_run"), writes=POST),
     "kpis:sources": Route(),
+    "kpis:rates": Route(
+        writes=POST, data=lambda w: {"currency": "EUR", "day": "2025-01-05", "rate": "1.1"}
+    ),
     "kpis:source-delete": Route(post_only=True, kwargs=pk("source"), writes=POST),
     "kpis:runs": Route(),
     "kpis:run-create": Route(post_only=True, writes=POST),

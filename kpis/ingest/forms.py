@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -64,6 +65,15 @@ class MappingForm(Form):
         choices=[("", "Detect"), (".", "Dot: 1,234.56"), (",", "Comma: 1.234,56")],
     )
     sheet = forms.ChoiceField(required=False, label="Sheet")
+    currency = forms.RegexField(
+        regex=r"^[A-Za-z]{3}$",
+        required=False,
+        max_length=3,
+        label="Currency of the amounts",
+        help_text="Leave empty for the reporting currency; another is converted with the daily "
+        "exchange rates.",
+        error_messages={"invalid": "A currency code: three letters, such as EUR."},
+    )
     header_line = forms.IntegerField(
         required=False, min_value=1, max_value=200, label="Header on line"
     )
@@ -132,6 +142,7 @@ class MappingForm(Form):
         ]
         self.fields["date_format"].initial = plan.get("date_format", "")
         self.fields["decimal"].initial = plan.get("decimal", "")
+        self.fields["currency"].initial = plan.get("currency", "")
         if layout.kind == "xlsx" and len(layout.sheets) > 1:
             cast(forms.ChoiceField, self.fields["sheet"]).choices = [(s, s) for s in layout.sheets]
             self.fields["sheet"].initial = layout.sheet
@@ -201,4 +212,36 @@ class MappingForm(Form):
         for key in ("date_format", "decimal"):
             if data.get(key):
                 plan[key] = data[key]
+        if data.get("currency"):
+            plan["currency"] = data["currency"].upper()
         return plan, create
+
+
+class RatesUploadForm(Form):
+    file = forms.FileField(
+        label="File of exchange rates",
+        help_text="CSV with the columns date (YYYY-MM-DD), currency (EUR) and rate (what one "
+        "unit is worth in the reporting currency). A rate of an existing day is replaced.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("A rates file is at most 5 MB.")
+        return upload
+
+
+class RateForm(Form):
+    currency = forms.RegexField(
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        error_messages={"invalid": "A currency code: three letters, such as EUR."},
+    )
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    rate = forms.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+        help_text="What one unit of the currency is worth in the reporting currency that day.",
+    )

@@ -355,6 +355,13 @@ def resolve(layout: Layout, plan: dict[str, Any] | None = None) -> Mapping:
         currency=str(plan.get("currency") or ""),
         unlabelled_totals=bool(plan.get("unlabelled_totals")),
     )
+    if not mapping.currency:
+        # "Amount spent (EUR)": the amounts say their currency.
+        for f, pos in positions.items():
+            in_name = CURRENCY_IN_NAME.search(names[pos])
+            if f in MONEY_FIELDS and in_name and re.fullmatch(r"[A-Za-z]{3}", in_name.group(1)):
+                mapping.currency = in_name.group(1).upper()
+                break
     date_values = layout.column_values(positions["date"])
     mapping.date_format = plan.get("date_format") or sniff_date_format(
         date_values, cells=layout.kind == "xlsx"

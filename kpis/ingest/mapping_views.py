@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -15,14 +16,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, role_required
+from channelhub.lib.views import (
+    AuthedRequest,
+    check_perm,
+    get_for_user,
+    paginate,
+    role_required,
+)
 from channels_app.channels.models import Channel
-from kpis.models import ImportRun
+from kpis.models import ExchangeRate, ImportRun
 
-from . import selectors, sources
+from . import currency, selectors, sources
 from .checks import FileProblem
 from .formats import Layout
-from .forms import MappingForm
+from .forms import MappingForm, RateForm, RatesUploadForm
 from .mapping import IGNORE, suggest
 from .reading import sniff
 from .views import start_import
@@ -156,3 +163,53 @@ def source_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     sources.source_delete(source=source)
     messages.success(request, f"The source “{name}” is deleted; its past imports are kept.")
     return redirect("kpis:sources")
+
+
+@role_required
+def rates_page(request: AuthedRequest) -> HttpResponse:
+    """Exchange rates: a file of them, or one by hand; the latest listed."""
+    check_perm(request, "kpis.view_exchangerate")
+    upload_form = RatesUploadForm()
+    rate_form = RateForm()
+    if request.method == "POST":
+        check_perm(request, "kpis.add_exchangerate")
+        if "file" in request.FILES:
+            upload_form = RatesUploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                try:
+                    count = currency.rates_import(
+                        content=upload_form.cleaned_data["file"].read(), user=request.user
+                    )
+                except FileProblem as problem:
+                    upload_form.add_error("file", str(problem))
+                    for error in problem.errors[:20]:
+                        if error.get("column"):
+                            upload_form.add_error(
+                                "file",
+                                f"Line {error['line']}, {error['column']} “{error['value']}”: "
+                                f"{error['reason']}",
+                            )
+                else:
+                    messages.success(request, f"{count:,} rate(s) saved.")
+                    return redirect("kpis:rates")
+        else:
+            rate_form = RateForm(request.POST)
+            if rate_form.is_valid():
+                data = rate_form.cleaned_data
+                currency.rate_set(
+                    currency=data["currency"], day=data["day"], rate=data["rate"], user=request.user
+                )
+                messages.success(request, "Rate saved.")
+                return redirect("kpis:rates")
+    page = paginate(request, ExchangeRate.objects.all())
+    return render(
+        request,
+        "kpis/rates.html",
+        {
+            "upload_form": upload_form,
+            "rate_form": rate_form,
+            "page": page,
+            "rates": page.object_list,
+            "reporting": settings.REPORTING_CURRENCY,
+        },
+    )

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+from django.conf import settings
 
 from channelhub.lib.tabular import (
     CSV_CHUNK_BYTES,
@@ -42,6 +43,7 @@ from channelhub.lib.tabular import (
 from kpis.models import ImportRun
 
 from .checks import COUNT_COLUMNS, MONEY_VALUE_COLUMNS
+from .currency import Rates
 from .formats import (
     _CURRENCY,
     _SPACES,
@@ -299,6 +301,10 @@ class FactsReader:
         )
         self.invalid: list[dict[str, Any]] = []
         self.report = ReadReport(notes=[*layout.notes, *mapping.notes])
+        currency = mapping.currency.strip().upper()
+        self.rates = (
+            Rates(currency) if currency and currency != settings.REPORTING_CURRENCY else None
+        )
 
     # the raw batches: (line numbers, columns by their position in the header)
 
@@ -470,6 +476,8 @@ class FactsReader:
             mapped = self._map(lines, raw)
             if mapped is not None:
                 yield mapped
+        if self.rates is not None and self.rates.note():
+            self.report.notes.append(self.rates.note())
 
     def _map(
         self, lines: np.ndarray, raw: list[pa.Array]
@@ -525,6 +533,10 @@ class FactsReader:
                     cols[column] = pc.replace_substring_regex(
                         cols[column], r"^([0-9]+)\.0+$", r"\1"
                     )
+        if self.rates is not None and date_col is not None:
+            for column in MONEY_VALUE_COLUMNS:
+                if column in cols:
+                    cols[column] = self.rates.convert(cols["date"], cols[column])
         if "channel" in self.mapping.positions:
             cols["channel"], drop = self._channels(cols["channel"], keep)
             keep &= ~drop

@@ -32,7 +32,7 @@ from .snapshots import (
     ObjectiveStatus,
     SnapshotComponents,
 )
-from .sources import Source, header_signature
+from .sources import ExchangeRate, Source, header_signature
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -45,6 +45,7 @@ __all__ = [
     "DailyFact",
     "DashboardRender",
     "DashboardState",
+    "ExchangeRate",
     "FactBackup",
     "ImportRun",
     "IncentiveAccrual",

@@ -47,3 +47,26 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("kpis:sources")
+
+
+class ExchangeRate(models.Model):
+    """What one unit of a currency was worth in the reporting currency on a day
+    (settings.REPORTING_CURRENCY), for imports of amounts in that currency."""
+
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "day"], name="exchangerate_one_per_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.day}: {self.rate}"

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from kpis.ingest.presets import PRESETS
 from kpis.ingest.sources import plan_for
-from kpis.models import DailyFact, ImportRun, Source, header_signature
+from kpis.models import DailyFact, ExchangeRate, ImportRun, Source, header_signature
 from kpis.tests.helpers import import_bytes
 from tests.factories import ChannelFactory
 
@@ -75,18 +75,23 @@ META_ADS = (
 )
 
 
-def test_meta_ads_manager_export_by_day(channels):
+def test_meta_ads_manager_export_by_day_in_euros(channels):
+    ExchangeRate.objects.create(currency="EUR", day=date(2025, 1, 5), rate=D("1.1"))
     run = via(
         "meta-ads",
         META_ADS,
         "Acme-Campaigns-Jan-5-2025.csv",
         mapping={"channel_values": {"winter sale": "paid-social", "retargeting": "email"}},
     )
+    # Amount spent (EUR): converted at 1.1, half up to the cent.
     assert facts("spend", "revenue", "orders", "impressions", "clicks") == [
-        ("email", date(2025, 1, 5), D("10.05"), D("50.00"), 1, 900, 12),
-        ("paid-social", date(2025, 1, 5), D("123.45"), D("456.70"), 3, 10000, 120),
+        ("email", date(2025, 1, 5), D("11.06"), D("55.00"), 1, 900, 12),
+        ("paid-social", date(2025, 1, 5), D("135.80"), D("502.37"), 3, 10000, 120),
     ]
     assert "Day" in run.ignored_columns
+    assert "Amounts in EUR converted to USD with the daily rates of 2025-01-05" in " ".join(
+        run.reading["notes"]
+    )
 
 
 MICROSOFT_ADS = b""""Report Name: Campaign performance"
