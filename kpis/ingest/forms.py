@@ -110,6 +110,8 @@ class MappingForm(Form):
             "hx-target": "#mapping",
             "hx-select": "#mapping",
             "hx-swap": "outerHTML",
+            # A newer change cancels the request of an older one: the last answer has them all.
+            "hx-sync": "closest form:replace",
         }
         field_choices = [(IGNORE, "Ignore this column"), *FIELD_LABELS.items()]
         planned = plan.get("columns") or {}

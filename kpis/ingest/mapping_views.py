@@ -125,7 +125,8 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = layout.preview()
     return render(
         request,
-        "kpis/import_mapping.html",
+        # An htmx re-render swaps the step only (a whole page would bring inline styles).
+        "kpis/_mapping_form.html" if request.htmx else "kpis/import_mapping.html",
         {
             "run": run,
             "form": form,
