@@ -218,10 +218,12 @@ def _sniff_xlsx(path: Path, settings: dict[str, Any]) -> Layout:
         candidates = [wanted] if wanted else sheets
         last_problem: FileProblem | None = None
         for title in candidates:
-            rows = [
-                [_xlsx_text(v) for v in row]
-                for row in workbook[title].iter_rows(max_row=SNIFF_ROWS, values_only=True)
-            ]
+            budget = ReadBudget()  # a workbook of thousands of columns stops here, as in reading
+            rows = []
+            for row in workbook[title].iter_rows(max_row=SNIFF_ROWS, values_only=True):
+                if rows:  # cells below the first row, as the read counts them
+                    budget.spend(rows=0, cells=len(row))
+                rows.append([_xlsx_text(v) for v in row])
             layout = Layout(kind="xlsx", sheet=title, sheets=sheets)
             try:
                 _layout_from_rows(layout, rows, settings.get("header_line"))
