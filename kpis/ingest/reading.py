@@ -219,7 +219,7 @@ def _sniff_xlsx(path: Path, settings: dict[str, Any]) -> Layout:
         last_problem: FileProblem | None = None
         for title in candidates:
             budget = ReadBudget()  # a workbook of thousands of columns stops here, as in reading
-            rows = []
+            rows: list[list[str]] = []
             for row in workbook[title].iter_rows(max_row=SNIFF_ROWS, values_only=True):
                 if rows:  # cells below the first row, as the read counts them
                     budget.spend(rows=0, cells=len(row))
