@@ -12,6 +12,28 @@ rules.add_perm("kpis.view_kpisnapshot", has_any_role)
 rules.add_perm("kpis.add_importrun", is_admin | is_marketing_manager)
 rules.add_perm("kpis.undo_importrun", is_admin | is_marketing_manager)
 rules.add_perm("kpis.view_importrun", is_manager)
+
+
+@rules.predicate
+def uploaded_it(user: Any, run: Any) -> bool:
+    """The mapping step of an upload is answered by whoever uploaded it."""
+    return run is not None and run.created_by_id == user.pk
+
+
+@rules.predicate
+def owns_source(user: Any, source: Any) -> bool:
+    return source is not None and source.owner_id == user.pk
+
+
+rules.add_perm("kpis.map_importrun", is_admin | (is_marketing_manager & uploaded_it))
+# Import sources: every manager sees them and every marketing manager imports
+# with any of them; only the one who saved a source changes or deletes it.
+rules.add_perm("kpis.view_source", is_manager)
+rules.add_perm("kpis.add_source", is_admin | is_marketing_manager)
+rules.add_perm("kpis.change_source", is_admin | (is_marketing_manager & owns_source))
+rules.add_perm("kpis.delete_source", is_admin | (is_marketing_manager & owns_source))
+rules.add_perm("kpis.view_exchangerate", is_manager)
+rules.add_perm("kpis.add_exchangerate", is_admin | is_marketing_manager)
 # Recomputes follow every import on their own; starting one by hand is a data
 # operation on channels, which marketing managers own (partner managers read the
 # history of runs, they do not start them).

@@ -6,6 +6,7 @@ from .alerts import views as alerts_views
 from .dashboards import views as dashboards_views
 from .engine import views as engine_views
 from .feedback import views as feedback_views
+from .ingest import mapping_views
 from .ingest import views as ingest_views
 from .modeling import views as modeling_views
 from .packs import views as packs_views
@@ -15,9 +16,14 @@ app_name = "kpis"
 urlpatterns = [
     path("import/", ingest_views.import_page, name="import"),
     path("import/template.csv", ingest_views.import_template, name="import-template"),
+    path("import/template.xlsx", ingest_views.import_template_xlsx, name="import-template-xlsx"),
     path("imports/", ingest_views.import_list, name="imports"),
     path("imports/<int:pk>/", ingest_views.import_detail, name="import-detail"),
     path("imports/<int:pk>/undo/", ingest_views.import_undo, name="import-undo"),
+    path("imports/<int:pk>/mapping/", mapping_views.import_mapping, name="import-mapping"),
+    path("imports/sources/", mapping_views.source_list, name="sources"),
+    path("imports/rates/", mapping_views.rates_page, name="rates"),
+    path("imports/sources/<int:pk>/delete/", mapping_views.source_delete, name="source-delete"),
     path("runs/", engine_views.run_list, name="runs"),
     path("runs/new/", engine_views.run_create, name="run-create"),
     path("runs/<int:pk>/", engine_views.run_detail, name="run-detail"),

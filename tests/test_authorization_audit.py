@@ -47,6 +47,7 @@ from kpis.models import (
     ModelRun,
     PackRender,
     ReviewPack,
+    Source,
 )
 from partners.models import Tier, TierProposal, TrainingCompletion
 from tests.api import token_client
@@ -155,6 +156,7 @@ def build_world() -> World:
         "claim": MdfClaimFactory(program=program, partner=partner),
         "audit": make_audit(channel, date(2025, 1, 15), auditor=maria),
         "import_run": ImportRunFactory(created_by=maria),
+        "source": Source.objects.create(name="Google Ads EU", owner=maria),
         "recompute_run": RecomputeRunFactory(requested_by=maria),
         "token": api_token_create(user=paul, name="paul's sync")[0],
         "pack": pack,
@@ -543,9 +545,16 @@ ROUTES: dict[str, Route] = {
     # --- kpis ---
     "kpis:import": Route(writes=POST),
     "kpis:import-template": Route(),
+    "kpis:import-template-xlsx": Route(),
     "kpis:imports": Route(),
     "kpis:import-detail": Route(kwargs=pk("import_run")),
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
+    "kpis:import-mapping": Route(kwargs=pk("import_run"), writes=POST),
+    "kpis:sources": Route(),
+    "kpis:rates": Route(
+        writes=POST, data=lambda w: {"currency": "EUR", "day": "2025-01-05", "rate": "1.1"}
+    ),
+    "kpis:source-delete": Route(post_only=True, kwargs=pk("source"), writes=POST),
     "kpis:runs": Route(),
     "kpis:run-create": Route(post_only=True, writes=POST),
     "kpis:run-detail": Route(kwargs=pk("recompute_run")),

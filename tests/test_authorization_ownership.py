@@ -152,6 +152,13 @@ NOT_OWNED: dict[str, str] = {
     "channels:audit-edit": ROLE_AXIS,
     "kpis:import": ROLE_AXIS,
     "kpis:import-undo": ROLE_AXIS,
+    "kpis:rates": ROLE_AXIS + " (exchange rates are the company's, not anyone's)",
+    "kpis:import-mapping": ROLE_AXIS
+    + "; another marketing manager than the uploader is refused too "
+    "(kpis/ingest/tests/test_mapping_step.py)",
+    "kpis:source-delete": ROLE_AXIS
+    + "; another marketing manager than the source's owner is refused too "
+    "(kpis/ingest/tests/test_mapping_step.py)",
     "kpis:feedback-import": ROLE_AXIS,
     "kpis:pack-create": ROLE_AXIS,
     "kpis:pack-edit": ROLE_AXIS,

@@ -123,7 +123,7 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
             [
                 [days[0].isoformat(), "pop-up-store", "-120", "900", "400", "12"],
                 [days[1].isoformat(), "popup-store", "120", "950", "420", "13"],
-                [days[2].strftime("%d/%m/%Y"), "pop-up-store", "120", "1,020", "450", "14"],
+                [days[2].strftime("%d/%m/%Y"), "pop-up-store", "120", "1O20", "450", "14"],
             ],
         )
     )

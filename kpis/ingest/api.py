@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from channelhub.lib.api import (
 )
 from channelhub.lib.text import text_problem
 from channelhub.lib.uploads import read_head
-from kpis.models import COUNT_COLUMNS, ImportRun
+from kpis.models import COUNT_COLUMNS, ImportRun, Source
 
 from . import selectors, services
 from .checks import (
@@ -43,6 +44,7 @@ from .checks import (
     FileProblem,
 )
 from .pipeline import import_execute
+from .sources import UnknownSource, attach_source, plan_for
 
 # --- import runs -----------------------------------------------------------
 
@@ -194,7 +196,24 @@ class FactRowSerializer(serializers.Serializer):
 
 
 class FactsUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A .csv (UTF-8) or .xlsx file, as on the import page.")
+    file = serializers.FileField(help_text="A .csv, .txt or .xlsx file, as on the import page.")
+    mapping = serializers.CharField(
+        required=False,
+        help_text='A JSON object: {"columns": {"Cost": "spend", "CTR": "__ignore__"}, '
+        '"constant_channel": "paid-search", "channel_values": {"Brand EU": "paid-search", '
+        '"Test": "__drop__"}, "date_format": "%d.%m.%Y", "decimal": ","}; on top of `source`.',
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Set here: an attribute named `source` would hide Field.source.
+        fields = super().get_fields()
+        fields["source"] = serializers.CharField(
+            required=False,
+            help_text="A saved source's name or a preset's slug (google-ads, meta-ads, "
+            "microsoft-ads, tiktok-ads, shopify, amazon-seller, ga4). Without it (and without "
+            "`mapping`), a saved source with the file's header is used, else the column names.",
+        )
+        return fields
 
 
 class FactsResultSerializer(serializers.Serializer):
@@ -438,7 +457,9 @@ class FactsPushView(APIView):
             rows = count_data_rows(upload, upload.name or "", MAX_PUSH_ROWS)
             if rows > MAX_PUSH_ROWS:
                 raise _too_many(rows, exact=False)
-            return self._import(request, upload, upload.name or "", False, create_channels)
+            return self._import(
+                request, upload, upload.name or "", False, create_channels, *self._plan(request)
+            )
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_JSON_BYTES:
             raise PayloadTooLarge(
                 f"The body is over {MAX_JSON_BYTES // (1024 * 1024)} MB: send at most "
@@ -470,8 +491,36 @@ class FactsPushView(APIView):
             )
         return self._import(request, io.BytesIO(content), JSON_BATCH_NAME, True, create_channels)
 
+    @staticmethod
+    def _plan(request: Request) -> tuple[Source | None, dict[str, Any] | None]:
+        """The source and inline mapping a file upload names (400 when unknown or bad)."""
+        data: Any = request.data
+        name = str(data.get("source") or "")
+        text = data.get("mapping") or ""
+        inline = None
+        if text:
+            try:
+                inline = json.loads(text)
+            except ValueError:
+                inline = None
+            if not isinstance(inline, dict):
+                raise exceptions.ValidationError({"mapping": ["Give a JSON object."]})
+        if not name and not inline:
+            return None, None
+        try:
+            return plan_for(source=name, mapping=inline)
+        except UnknownSource as unknown:
+            raise exceptions.ValidationError({"source": [str(unknown)]}) from None
+
     def _import(
-        self, request: Request, file: Any, name: str, json_batch: bool, create_channels: bool
+        self,
+        request: Request,
+        file: Any,
+        name: str,
+        json_batch: bool,
+        create_channels: bool,
+        data_source: Source | None = None,
+        mapping: dict[str, Any] | None = None,
     ) -> Response:
         if create_channels and not request.user.has_perm("channels_app.add_channel"):
             raise exceptions.PermissionDenied("Creating channels needs a marketing manager.")
@@ -482,9 +531,13 @@ class FactsPushView(APIView):
                 user=request_user(request),
                 source=ImportRun.Source.API,
                 create_channels=create_channels,
+                mapping=mapping,
+                data_source=data_source,
             )
         except FileProblem as problem:
             raise exceptions.ValidationError({"file": [str(problem)]}) from None
+        if mapping is None and not json_batch:
+            attach_source(run)
         # In this request: the caller learns the outcome in the answer.
         result = import_execute(run.pk) or ImportRun.objects.get(pk=run.pk)
         if result.status != ImportRun.Status.SUCCEEDED:

@@ -202,8 +202,11 @@ def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array 
     return pc.if_else(empty, pa.scalar(None, pa.int64()), cents) if nullable else cents
 
 
+NUMBER_HINT = "use digits and a dot for decimals, no thousands separators"
+
+
 def _parse_money(
-    values: pa.Array, errors: RowErrors, column: str, *, nullable: bool
+    values: pa.Array, errors: RowErrors, column: str, *, nullable: bool, hint: str = NUMBER_HINT
 ) -> tuple[pa.Array, int]:
     """Decimal text -> integer cents, rounded half-up; returns (cents, values rounded)."""
     text = strip_cells(values)
@@ -230,7 +233,7 @@ def _parse_money(
         pc.if_else(
             too_big,
             "amount too large (at most 9,999,999,999.99)",
-            "not a number (use digits and a dot for decimals, no thousands separators)",
+            f"not a number ({hint})",
         ),
     )
     errors.add(column, bad, values, reason)
@@ -286,7 +289,7 @@ def _parse_count(values: pa.Array, errors: RowErrors, column: str) -> pa.Array:
     return pc.cast(clean, pa.int64())
 
 
-def parse_date(values: pa.Array, errors: RowErrors) -> pa.Array:
+def parse_date(values: pa.Array, errors: RowErrors, expected: str = "YYYY-MM-DD") -> pa.Array:
     """Dates as date32; a cell that is not a real YYYY-MM-DD day, or a day
     outside the facts window (channelhub.lib.dates), is a row error."""
     text = strip_cells(values)
@@ -302,7 +305,7 @@ def parse_date(values: pa.Array, errors: RowErrors) -> pa.Array:
         real = pc.and_(
             shaped, pc.equal(pc.fill_null(pc.strftime(parsed, format="%Y-%m-%d"), ""), text)
         )
-        reason = pc.if_else(pc.equal(text, ""), "missing date", "not a date (expected YYYY-MM-DD)")
+        reason = pc.if_else(pc.equal(text, ""), "missing date", f"not a date (expected {expected})")
         errors.add("date", pc.invert(real), values, reason)
         days = pc.cast(pc.if_else(real, parsed, pa.scalar(0, pa.timestamp("s"))), pa.date32())
     window = date_window("facts")
@@ -435,7 +438,8 @@ def validate_batch(
     errors = RowErrors(n)
     cols = {name: batch.column(name) for name in header.columns}
     blank_row = blank_rows(cols, n)
-    day = parse_date(cols["date"], errors)
+    # A mapped file (kpis.ingest.reading) says how it writes dates and numbers.
+    day = parse_date(cols["date"], errors, getattr(header, "date_label", "YYYY-MM-DD"))
     channel_id, partner_id = resolve_channel_and_partner(cols, errors, lookups, new_channels)
 
     staged: dict[str, pa.Array] = {
@@ -448,7 +452,13 @@ def validate_batch(
     for column in MONEY_VALUE_COLUMNS:
         nullable = column == "inventory_value"
         if column in cols:
-            cents, rounded = _parse_money(cols[column], errors, column, nullable=nullable)
+            cents, rounded = _parse_money(
+                cols[column],
+                errors,
+                column,
+                nullable=nullable,
+                hint=getattr(header, "number_hint", NUMBER_HINT),
+            )
             staged[column] = cents
             rounded_total += rounded
         else:
@@ -531,4 +541,26 @@ def template_csv() -> str:
             "35000",
         ]
     )
+    return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    """The template as a workbook: the same header and rows, dates as date cells."""
+    from datetime import date as day
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Daily facts"
+    rows = list(csv.reader(io.StringIO(template_csv())))
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        cells: list[Any] = [day.fromisoformat(row[0]), *row[1:3]]
+        cells += [float(v) if v else None for v in row[3:]]
+        sheet.append(cells)
+    for cell in sheet["A"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

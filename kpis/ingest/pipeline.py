@@ -1,7 +1,7 @@
 """The import of daily facts, one way through five stages:
 
 1. read    the file streams in batches (channelhub.lib.tabular, through
-           `checks.open_facts_reader`);
+           `reading.open_run_reader`, which sniffs and maps real-world files);
 2. check   every row and column of a batch, vectorised (`checks.validate_batch`);
            one bad row rejects the whole file, every bad line is reported;
 3. stage   clean batches go into a session-private staging table
@@ -51,10 +51,10 @@ from .checks import (
     Lookups,
     NewChannels,
     XlsxReader,
-    open_facts_reader,
     validate_batch,
 )
 from .progress import clear_progress, set_progress
+from .reading import FactsReader, open_run_reader
 from .staging import FACT_COLUMNS, CopyPipe, Stage, table_to_pg_binary
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ Validator = Callable[..., BatchResult]
 
 def scan_file(
     run: ImportRun,
-    reader: CsvReader | XlsxReader,
+    reader: CsvReader | XlsxReader | FactsReader,
     sink: Callable[[pa.Table], None],
     new_channels: NewChannels | None,
     validate: Validator = validate_batch,
@@ -259,10 +259,21 @@ def scan_file(
 
 
 def _execute(run: ImportRun) -> ImportRun:
-    reader = open_facts_reader(Path(run.file.path), run.original_name)
+    reader = open_run_reader(run)
     ImportRun.objects.filter(pk=run.pk).update(
         columns=reader.header.columns, ignored_columns=reader.header.ignored
     )
+    try:
+        result = _write(run, reader)
+    finally:
+        # What reading found (totals rows skipped, rows dropped by channel value).
+        report = reader.report.as_json()
+        ImportRun.objects.filter(pk=run.pk).update(reading=report)
+    result.reading = report
+    return result
+
+
+def _write(run: ImportRun, reader: FactsReader) -> ImportRun:
     if sql.is_postgres() and not run.create_channels:
         try:
             return _execute_direct(run, reader)
@@ -271,7 +282,11 @@ def _execute(run: ImportRun) -> ImportRun:
         except _unique_violations():
             # Some key already exists (or repeats in the file): the general
             # path below stages the file and merges it.
-            reader = open_facts_reader(Path(run.file.path), run.original_name)
+            report = reader.report
+            reader = open_run_reader(run)
+            reader.report = report  # (its notes are the same; the totals skipped are not)
+            reader.report.skipped.clear()
+            reader.report.dropped.clear()
     return _execute_staged(run, reader)
 
 
@@ -283,7 +298,7 @@ def _unique_violations() -> tuple[type[Exception], ...]:
     return (IntegrityError, psycopg2.IntegrityError)
 
 
-def _execute_direct(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun:
+def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
     """The first-load fast path: COPY validated batches straight into the facts.
 
     One transaction: any bad row rolls everything back; an existing or
@@ -317,7 +332,7 @@ def _execute_direct(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun
         )
 
 
-def _execute_staged(run: ImportRun, reader: CsvReader | XlsxReader) -> ImportRun:
+def _execute_staged(run: ImportRun, reader: FactsReader) -> ImportRun:
     """The general path: stage the file, check it whole, then merge it."""
     stage = Stage()
     try:

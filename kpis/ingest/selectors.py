@@ -11,4 +11,11 @@ from kpis.models import ImportRun
 def import_list(*, user: Any) -> QuerySet[ImportRun]:
     if not has_any_role(user):
         return ImportRun.objects.none()
-    return ImportRun.objects.select_related("created_by", "recompute_run")
+    return ImportRun.objects.select_related(
+        "created_by",
+        "recompute_run",
+        "data_source",
+        "undo_recompute_run",
+        "changed_by_undo",
+        "undone_by",
+    )

@@ -17,17 +17,22 @@ from channelhub.lib import locks
 from channelhub.lib.queue import send_task
 from channelhub.lib.uploads import read_head, spreadsheet_content_problem
 from kpis.engine.recompute import bump_versions, recompute_request
-from kpis.models import VALUE_COLUMNS, DailyFact, ImportRun, RecomputeRun
+from kpis.models import VALUE_COLUMNS, DailyFact, FactBackup, ImportRun, RecomputeRun
 
 from .checks import FileProblem
 from .pipeline import IMPORT_WRITE_LOCK, import_execute, import_kind
 
 FACTS_IMPORT_TASK = "kpis.facts_import"  # registered by kpis.ingest.tasks
-ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")  # .txt: Excel's "Unicode text"
 
 
 class ImportRefused(Exception):
-    """An action on an import that its state does not allow (with the reason)."""
+    """An action on an import that its state does not allow (with the reason, and
+    the import that stands in the way, if one does)."""
+
+    def __init__(self, message: str, blocking: ImportRun | None = None) -> None:
+        super().__init__(message)
+        self.blocking = blocking
 
 
 def check_upload(*, name: str, size: int, head: bytes) -> None:
@@ -55,8 +60,12 @@ def import_create(
     source: str = ImportRun.Source.PAGE,
     create_channels: bool = False,
     kind: str = ImportRun.Kind.FACTS,
+    mapping: dict[str, Any] | None = None,
+    data_source: Any = None,
 ) -> ImportRun:
-    """Store the uploaded file and a queued import row (the worker does the rest)."""
+    """Store the uploaded file and a queued import row (the worker does the rest).
+
+    `mapping` is the plan its columns are read with (kpis.ingest.mapping)."""
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
@@ -70,6 +79,8 @@ def import_create(
         source=source,
         create_channels=create_channels,
         created_by=user,
+        mapping=mapping or {},
+        data_source=data_source,
     )
     run.file.save(Path(name).name, File(file), save=False)
     run.save()
@@ -112,6 +123,25 @@ def import_start(run: ImportRun) -> str:
 # --- Undo -----------------------------------------------------------------------------------
 
 
+def _mark_later_imports(run: ImportRun) -> None:
+    """Later imports of the same channels and dates that found rows of `run`
+    already in place (unchanged) lose those rows with its undo: say so on them."""
+    if not run.rows_written or run.first_day is None or run.last_day is None:
+        return
+    later = ImportRun.objects.filter(
+        kind=ImportRun.Kind.FACTS,
+        status=ImportRun.Status.SUCCEEDED,
+        pk__gt=run.pk,
+        rows_unchanged__gt=0,
+        first_day__lte=run.last_day,
+        last_day__gte=run.first_day,
+    ).only("pk", "channel_ids")
+    ours = set(run.channel_ids)
+    ids = [other.pk for other in later if ours & set(other.channel_ids or [])]
+    if ids:
+        ImportRun.objects.filter(pk__in=ids).update(changed_by_undo=run)
+
+
 def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
     """Restore the values an import replaced and remove the rows it added.
 
@@ -133,9 +163,24 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
             return run
         still_ours = DailyFact.objects.filter(import_run_id=run.pk).count()
         if still_ours != run.rows_written:
+            # The later import that replaced them kept their values (and this
+            # import's id) in its backups.
+            later = (
+                FactBackup.objects.filter(previous_import_id=run.pk)
+                .order_by("-import_run_id")
+                .values_list("import_run_id", flat=True)
+                .first()
+            )
+            blocking = ImportRun.objects.filter(pk=later).first() if later else None
+            which = (
+                f"Import #{blocking.pk} ({blocking.original_name})"
+                if blocking
+                else "A later import"
+            )
             raise ImportRefused(
-                f"A later import replaced {run.rows_written - still_ours:,} of this import's rows; "
-                "undo that import first."
+                f"{which} replaced {run.rows_written - still_ours:,} of this import's rows; "
+                "undo that import first.",
+                blocking=blocking,
             )
         with connection.cursor() as cursor:
             if run.rows_replaced:
@@ -153,16 +198,19 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
         channel_ids = list(run.channel_ids)
         if channel_ids:
             bump_versions(channel_ids)
-            recompute_request(
+            run.undo_recompute_run = recompute_request(
                 trigger=RecomputeRun.Trigger.UNDO,
                 channel_ids=channel_ids,
                 start=run.first_day,
                 end=run.last_day,
                 requested_by=user,
             )
+            _mark_later_imports(run)
         run.status = ImportRun.Status.UNDONE
         run.undone_at = timezone.now()
         run.undone_by = user
         run.message = f"Undone: {run.rows_added:,} row(s) removed, {run.rows_replaced:,} restored."
-        run.save(update_fields=["status", "undone_at", "undone_by", "message"])
+        run.save(
+            update_fields=["status", "undone_at", "undone_by", "message", "undo_recompute_run"]
+        )
     return run

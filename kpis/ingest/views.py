@@ -10,16 +10,18 @@ import logging
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from kpis.models import ImportRun
 
 from . import selectors, services
-from .checks import template_csv
+from .checks import template_csv, template_xlsx
 from .forms import ImportForm
 from .pipeline import worker_lost
 from .progress import get_progress
+from .sources import import_prepare as prepare_import
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,12 @@ def import_page(request: AuthedRequest) -> HttpResponse:
             user=request.user,
             create_channels=form.cleaned_data["create_channels"],
         )
+        if prepare_import(run):
+            messages.info(request, f"Tell us how to read “{run.original_name}”.")
+            return redirect("kpis:import-mapping", pk=run.pk)
         start_import(request, run)
         return redirect(run)
-    recent = selectors.import_list(user=request.user)[:5]
+    recent = selectors.import_list(user=request.user).filter(kind=ImportRun.Kind.FACTS)[:5]
     return render(request, "kpis/import.html", {"form": form, "recent": recent})
 
 
@@ -103,7 +108,18 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.import_undo(run=run, user=request.user)
     except services.ImportRefused as refused:
-        messages.error(request, str(refused))
+        if refused.blocking is not None:
+            messages.error(
+                request,
+                format_html(
+                    '{} <a href="{}">Open import #{}</a>.',
+                    str(refused),
+                    refused.blocking.get_absolute_url(),
+                    refused.blocking.pk,
+                ),
+            )
+        else:
+            messages.error(request, str(refused))
     else:
         messages.success(request, "Import undone; the affected KPIs are being recomputed.")
     return redirect(run)
@@ -112,7 +128,8 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required
 def import_list(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_importrun")
-    runs = selectors.import_list(user=request.user)
+    # The facts history: customer feedback imports have their own page.
+    runs = selectors.import_list(user=request.user).filter(kind=ImportRun.Kind.FACTS)
     status = request.GET.get("status", "")
     if status in ImportRun.Status.values:
         runs = runs.filter(status=status)
@@ -127,6 +144,16 @@ def import_list(request: AuthedRequest) -> HttpResponse:
             "status": status,
         },
     )
+
+
+@role_required
+def import_template_xlsx(request: AuthedRequest) -> HttpResponse:
+    response = HttpResponse(
+        template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="channelhub-daily-facts-template.xlsx"'
+    return response
 
 
 @role_required

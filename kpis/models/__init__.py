@@ -7,6 +7,7 @@
 - feedback: customer feedback
 - incentives: incentive accruals
 - renders: stored renders of the default dashboard views
+- sources: import sources (how a file's columns map onto the facts)
 - packs: scheduled ROI review packs and their archived renders
 - modeling: model runs, their results, events, lift tests, budget plans
 - alerts: email alert subscriptions and the attention items they were sent
@@ -42,6 +43,7 @@ from .snapshots import (
     ObjectiveStatus,
     SnapshotComponents,
 )
+from .sources import ExchangeRate, Source, header_signature
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -58,6 +60,7 @@ __all__ = [
     "DailyFact",
     "DashboardRender",
     "DashboardState",
+    "ExchangeRate",
     "FactBackup",
     "ImportRun",
     "IncentiveAccrual",
@@ -74,4 +77,6 @@ __all__ = [
     "RecomputeRun",
     "ReviewPack",
     "SnapshotComponents",
+    "Source",
+    "header_signature",
 ]

@@ -28,6 +28,7 @@ class ImportRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Importing"
+        MAPPING = "mapping", "Waiting for its mapping"
         SUCCEEDED = "succeeded", "Imported"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
@@ -45,6 +46,15 @@ class ImportRun(models.Model):
     file_size = models.BigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PAGE)
     create_channels = models.BooleanField(default=False)
+    # Where the file comes from, and the plan its columns were read with
+    # (kpis.ingest.mapping): the source's, the mapping step's or the command's.
+    data_source = models.ForeignKey(
+        "Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    mapping = models.JSONField(default=dict, blank=True)
+    # What reading found: separator, encoding, header row, notes, totals rows
+    # skipped and rows dropped by channel value (kpis.ingest.reading.ReadReport).
+    reading = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -80,6 +90,15 @@ class ImportRun(models.Model):
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The recompute its undo queued.
+    undo_recompute_run = models.ForeignKey(
+        "RecomputeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An earlier import of the same channels and dates that was undone after this
+    # one: rows this one found unchanged went with it.
+    changed_by_undo = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

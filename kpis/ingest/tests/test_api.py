@@ -257,3 +257,32 @@ def test_the_import_run_list_costs_the_same_queries_for_1_or_5(marketing_api, sh
     with CaptureQueriesContext(connection) as five:
         assert marketing_api.get(f"{API}/import-runs/").json()["count"] == 5
     assert len(five) == len(one)
+
+
+def test_a_file_is_pushed_with_a_preset_and_an_inline_mapping(marketing_api, shop):
+    data = (
+        b"Day,Sales channel,Orders,Gross sales,Discounts,Returns,Net sales,Shipping,Taxes,"
+        b"Total sales\n2025-03-05,Online Store,2,100.00,0.00,0.00,100.00,5.00,8.00,113.00\n"
+    )
+    response = marketing_api.post(
+        FACTS,
+        {
+            "file": SimpleUploadedFile("sales.csv", data),
+            "source": "shopify",
+            "mapping": '{"channel_values": {"Online Store": "web-shop"}}',
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    fact = DailyFact.objects.get()
+    assert (fact.revenue, fact.orders) == (Decimal("113.00"), 2)
+
+
+def test_an_unknown_source_or_a_bad_mapping_is_refused(marketing_api, shop):
+    data = csv_bytes(["date", "channel", "revenue"], [["2025-03-05", "web-shop", "1"]])
+    for extra, field in (({"source": "nope"}, "source"), ({"mapping": "[1]"}, "mapping")):
+        response = marketing_api.post(
+            FACTS, {"file": SimpleUploadedFile("f.csv", data), **extra}, format="multipart"
+        )
+        assert response.status_code == 400 and field in response.json()["errors"]
+    assert not DailyFact.objects.exists()

@@ -181,7 +181,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_written(
         ["2025-01-06", "web-shop", "ghost", "10", "1", ""],  # 6: unknown partner
         ["2025-01-07", "market", "not-theirs", "10", "1", ""],  # 7: partner of another channel
         ["2025-01-08", "web-shop", "", "-3", "1", ""],  # 8: negative money
-        ["2025-01-09", "web-shop", "", "1,200.00", "1", ""],  # 9: not a number
+        ["2025-01-09", "web-shop", "", "1.200.00", "1", ""],  # 9: not a number
         ["2025-01-10", "web-shop", "", "10", "1.5", ""],  # 10: non-integer count
         ["2025-01-11", "web-shop", "", "10", "-1", "abc"],  # 11: negative count, bad inventory
         ["", "", "", "10", "1", ""],  # 12: missing date and channel
@@ -202,8 +202,8 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_written(
         (
             9,
             "spend",
-            "1,200.00",
-            "not a number (use digits and a dot for decimals, no thousands separators)",
+            "1.200.00",
+            "not a number (use digits and a dot for decimals, such as 1234.56 or 1,234.56)",
         ),
         (10, "orders", "1.5", "not a whole number"),
         (11, "orders", "-1", "must be 0 or more"),
@@ -211,7 +211,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_written(
             11,
             "inventory_value",
             "abc",
-            "not a number (use digits and a dot for decimals, no thousands separators)",
+            "not a number (use digits and a dot for decimals, such as 1234.56 or 1,234.56)",
         ),
         (12, "date", "", "missing date"),
         (12, "channel", "", "missing channel"),
@@ -236,7 +236,15 @@ def test_a_duplicate_key_inside_the_file_is_an_error(shop):
 def test_a_missing_required_column_rejects_the_file(shop):
     run = import_rows(["date", "spend"], [["2025-01-01", "1"]])
     assert run.status == "rejected"
-    assert errors_of(run) == [(1, "channel", "", "required column is missing")]
+    assert errors_of(run) == [
+        (
+            1,
+            "channel",
+            "",
+            "We found no column for the channel; the columns are: “date”, “spend”. Choose the "
+            "channel column, or one channel for the whole file, in the mapping step.",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -244,7 +252,7 @@ def test_a_missing_required_column_rejects_the_file(shop):
     [
         (b"", "empty"),
         (b"date,channel\n", "no data rows"),
-        (b"\xff\xfe\x00d\x00a", "not UTF-8"),
+        (b"\xff\xfe\x00d\x00a", "no header row"),
     ],
 )
 def test_empty_or_unreadable_files_are_rejected(shop, data, reason):
@@ -406,8 +414,8 @@ def test_undo_restores_replaced_values_and_removes_added_rows(shop):
 
 def test_undo_is_refused_once_a_later_import_replaced_its_rows(shop):
     first = import_rows(HEADER, [["2025-01-01", "web-shop", "", "100", "900", "9", ""]])
-    import_rows(HEADER, [["2025-01-01", "web-shop", "", "150", "900", "9", ""]])
-    with pytest.raises(ImportRefused, match="later import replaced 1"):
+    later = import_rows(HEADER, [["2025-01-01", "web-shop", "", "150", "900", "9", ""]])
+    with pytest.raises(ImportRefused, match=rf"Import #{later.pk} \(facts.csv\) replaced 1"):
         import_undo(run=first, user=None)
     assert facts()[0][3] == D("150.00")
 

@@ -1,0 +1,182 @@
+"""The mapping step (docs/user-guide.md, "Files from other programs"): a file of
+an unknown shape asks how to read it, shows its first rows, suggests fields,
+maps channel values (or one channel for the file), and remembers the answer
+as a source, so the next file of that shape is imported without questions.
+Who may answer it and who may delete a source: the uploader and the owner."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from channelhub.lib.roles import MARKETING_MANAGER
+from channels_app.channels.models import Channel
+from kpis.ingest.forms import value_field
+from kpis.models import DailyFact, ImportRun, Source
+from tests.auth import signed_in_client
+from tests.factories import ChannelFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADS = (
+    "Campaign report\n"
+    "Day;Campaign;Cost;Conv. value;Impr.;CTR;Shipping\n"
+    "05.01.2025;Brand EU;1.234,50 €;5.000,00 €;1.200;1,5%;3,00\n"
+    "05.01.2025;Test;1,00 €;0,00 €;10;0%;0\n"
+    "06.01.2025;Brand EU;10,00 €;20,00 €;100;1%;0\n"
+).encode()
+
+
+@pytest.fixture
+def search():
+    return ChannelFactory(name="Paid Search", slug="paid-search")
+
+
+def upload(client, data=ADS, name="ads.csv"):
+    return client.post(reverse("kpis:import"), {"file": SimpleUploadedFile(name, data)})
+
+
+def answers(page) -> dict[str, str]:
+    """The step's fields as the page pre-fills them."""
+    form = page.context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else str(value)
+    return data
+
+
+def test_an_unknown_file_opens_the_mapping_step_with_suggestions(marketing_client, search):
+    response = upload(marketing_client)
+    run = ImportRun.objects.get()
+    assert run.status == "mapping"
+    assert response["Location"] == reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    page = marketing_client.get(response["Location"])
+    text = page.text
+    assert "This file looks semicolon-separated; we read it as such." in text
+    assert "1.234,50 €" in text  # the first rows, as read
+    given = answers(page)
+    names = {f.label: f.value() for f in page.context["form"].column_fields}
+    assert names == {
+        "Day": "date",
+        "Campaign": "channel",
+        "Cost": "spend",
+        "Conv. value": "revenue",
+        "Impr.": "impressions",
+        "CTR": "__ignore__",
+        "Shipping": "",  # an amount: the user must map it or ignore it
+    }
+    assert given[value_field("Brand EU")] == "" and given[value_field("Test")] == ""
+    assert not DailyFact.objects.exists()
+
+
+def test_the_answers_import_the_file_and_are_remembered_as_a_source(
+    marketing_client, marketing_user, search, django_capture_on_commit_callbacks
+):
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    # Nothing chosen for the amounts column and the unknown values: refused, re-shown.
+    data["save_as"] = "Google Ads EU"
+    page = marketing_client.post(url, data)
+    assert page.status_code == 200
+    assert "Choose a field, or “Ignore this column”." in page.text
+    assert "No channel has this name: map it, create it or drop it." in page.text
+    assert 'value="Google Ads EU"' in page.text
+    data.update(
+        {
+            "col_6": "__ignore__",
+            value_field("Brand EU"): "paid-search",
+            value_field("Test"): "__drop__",
+        }
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketing_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.message
+    assert list(
+        DailyFact.objects.order_by("day").values_list("day", "spend", "revenue", "impressions")
+    ) == [
+        (date(2025, 1, 5), D("1234.50"), D("5000.00"), 1200),
+        (date(2025, 1, 6), D("10.00"), D("20.00"), 100),
+    ]
+    assert run.reading["dropped"] == {"Test": 1}
+    source = Source.objects.get()
+    assert (source.name, source.owner, run.data_source) == ("Google Ads EU", marketing_user, source)
+    detail = marketing_client.get(run.get_absolute_url()).text
+    assert "Google Ads EU" in detail and "1 row(s) dropped as asked" in detail
+
+    # The next file of that shape: no questions.
+    later = ADS.replace(b"05.01.2025", b"07.01.2025").replace(b"06.01.2025", b"08.01.2025")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(marketing_client, later, "ads-2.csv")
+    second = ImportRun.objects.latest("pk")
+    assert response["Location"] == second.get_absolute_url()
+    second.refresh_from_db()
+    assert second.status == "succeeded" and second.data_source == source
+    assert DailyFact.objects.count() == 4
+
+
+def test_a_value_can_become_a_new_channel(
+    marketing_client, search, django_capture_on_commit_callbacks
+):
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data.update(
+        {"col_6": "__ignore__", value_field("Brand EU"): "__create__",
+         value_field("Test"): "__drop__"}
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        marketing_client.post(url, data)
+    created = Channel.objects.get(name="Brand EU")
+    assert DailyFact.objects.filter(channel=created).count() == 2
+
+
+def test_changing_the_channel_column_re_renders_the_step(marketing_client, search):
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data.update({"col_1": "__ignore__", "constant_channel": "paid-search", "refresh": "1"})
+    page = marketing_client.post(url, data, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200 and "errorlist" not in page.text
+    assert page.context["form"].value_fields == []  # no channel column: no values to map
+    assert page.context["form"]["constant_channel"].value() == "paid-search"
+    assert ImportRun.objects.get().status == "mapping"
+
+
+def test_only_the_uploader_answers_the_step_and_only_the_owner_deletes_a_source(
+    marketing_client, marketing_user, viewer_client, search
+):
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
+    for client in (tom, viewer_client):
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"save_as": "Mine"}).status_code == 403
+    assert ImportRun.objects.get().status == "mapping" and not Source.objects.exists()
+
+    source = Source.objects.create(name="Shop", owner=marketing_user, plan={})
+    delete = reverse("kpis:source-delete", kwargs={"pk": source.pk})
+    assert tom.post(delete).status_code == 403
+    assert viewer_client.post(delete).status_code == 403
+    assert Source.objects.filter(pk=source.pk).exists()
+    assert "Shop" in tom.get(reverse("kpis:sources")).text
+    assert marketing_client.post(delete).status_code == 302
+    assert not Source.objects.exists()
+
+
+def test_a_file_in_channelhubs_own_format_needs_no_questions(marketing_client):
+    ChannelFactory(slug="web-shop")
+    response = upload(marketing_client, b"date,channel,spend\n2025-01-02,web-shop,1\n", "f.csv")
+    run = ImportRun.objects.get()
+    assert response["Location"] == run.get_absolute_url() and run.status != "mapping"
