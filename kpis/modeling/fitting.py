@@ -333,7 +333,7 @@ def _spend_share_sigma(prepared: Checked, target_scale: float) -> np.ndarray:
     return mean_target * np.maximum(0.25, 3.0 * share)
 
 
-def build_model(prepared: Checked, data: ModelData):  # type: ignore[no-untyped-def]
+def build_model(prepared: Checked, data: ModelData):
     """The PyMC-Marketing model for the fitted window (lift tests added)."""
     from pymc_extras.prior import Prior
     from pymc_marketing.mmm import (
@@ -383,7 +383,7 @@ def build_model(prepared: Checked, data: ModelData):  # type: ignore[no-untyped-
     return mmm, X, target
 
 
-def _posterior(idata, name: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _posterior(idata, name: str) -> np.ndarray:
     values = idata.posterior[name]
     stacked = values.stack(sample=("chain", "draw")).transpose("sample", ...)
     return np.asarray(stacked.values, dtype=float)
@@ -440,7 +440,7 @@ def fit(data: ModelData, settings: FitSettings | None = None) -> FitResult:
     return _result(data, settings, prepared, mmm, idata, started, notes)
 
 
-def _diagnostics(idata, free: list[str]) -> tuple[float | None, float | None, int | None]:  # type: ignore[no-untyped-def]
+def _diagnostics(idata, free: list[str]) -> tuple[float | None, float | None, int | None]:
     import arviz as az
 
     with warnings.catch_warnings():
@@ -456,7 +456,7 @@ def _diagnostics(idata, free: list[str]) -> tuple[float | None, float | None, in
     return rhat_max, ess_min, divergences
 
 
-def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:  # type: ignore[no-untyped-def]
+def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
     modeled = prepared.modeled
     fit_days = prepared.fit_days
     target_scale = float(np.asarray(mmm.scalers._target).ravel()[0])
