@@ -121,6 +121,11 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _possessive(name: str) -> str:
+    """ "Events" -> "Events'", "TV" -> "TV's"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def days_text(day: pd.Timestamp) -> str:
     return str(day.date().isoformat())
 
@@ -267,12 +272,14 @@ def check(data: ModelData, settings: FitSettings | None = None) -> Checked:
             if variation < CONSTANT_CV:
                 channel.status = ChannelStatus.REFUSED
                 channel.reason = (
-                    f"{name}'s spend never changes, so its effect cannot be told apart "
+                    f"{_possessive(name)} spend never changes, so its effect cannot be told apart "
                     "from the baseline."
                 )
             elif variation < LOW_CV:
                 channel.status = ChannelStatus.FLAGGED
-                channel.reason = f"{name}'s spend barely varies: its estimate is uncertain."
+                channel.reason = (
+                    f"{_possessive(name)} spend barely varies: its estimate is uncertain."
+                )
         channels.append(channel)
     prepared = Checked(
         days=days,
@@ -566,7 +573,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
         ):
             status = ChannelStatus.FLAGGED
             reason = (
-                f"{channel.name}'s estimate is uncertain: each 1 spent brought between "
+                f"{_possessive(channel.name)} estimate is uncertain: each 1 spent brought between "
                 f"{roas_low:.2f} and {roas_high:.2f} of sales."
             )
         if status == ChannelStatus.FLAGGED:
