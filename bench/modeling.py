@@ -35,7 +35,7 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -230,13 +230,16 @@ def main() -> None:
         (name, args.seed, not args.no_baseline, not args.no_stability, not args.no_lift_tests)
         for name in names
     ]
-    if args.jobs > 1:
+    results = []
+    if args.jobs > 1:  # each business is printed as soon as it is done
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(run_scenario, *zip(*jobs, strict=True)))
+            for future in as_completed([pool.submit(run_scenario, *job) for job in jobs]):
+                results.append(future.result())
+                print("\n".join(results[-1]["lines"]), flush=True)
     else:
-        results = [run_scenario(*job) for job in jobs]
-    for result in results:
-        print("\n".join(result["lines"]))
+        for job in jobs:
+            results.append(run_scenario(*job))
+            print("\n".join(results[-1]["lines"]), flush=True)
 
     errors = [e for r in results for e in r["errors"]]
     base_errors = [e for r in results for e in r["base_errors"]]
