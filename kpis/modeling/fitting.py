@@ -1,12 +1,631 @@
 """Fits the marketing-mix model: ModelData in, FitResult out (see contract.py).
 
-Placeholder: the statistics land on branch `modeling-core`.
+The model (PyMC-Marketing's multidimensional `MMM`, sampled by nutpie):
+
+    revenue[day] = intercept + trend + yearly season (Fourier) + weekday + events
+                   + sum over channels of  beta * logistic(lam * adstock(cost / max cost))
+                   + noise
+
+- Daily data. Carry-over is PyMC-Marketing's geometric adstock over 28 days
+  (normalised, so a steady daily cost settles at itself), then its logistic
+  saturation. Costs are scaled per channel by their maximum, revenue by its
+  maximum (the library's default scaling).
+- Controls are columns we build (a linear trend, sine/cosine yearly terms,
+  weekday dummies, one column per user event), so that the held-out weeks can
+  be predicted with the same numbers.
+- Priors: each channel's ceiling (`saturation_beta`) is half-normal with a
+  scale proportional to its share of spend (bounded below, so a small channel
+  can still turn out strong); carry-over `adstock_alpha` ~ Beta(1.2, 1.5),
+  wide enough for TV-like half-lives of a week.
+- Lift tests enter through `MMM.add_lift_test_measurements` (a likelihood on
+  the saturation curve's difference between the tested levels).
+- Holdout: the last `holdout_days` are kept out of the fit and scored with the
+  posterior mean (MAPE). The published figures come from that same fit (no
+  refit on the full window): one fit keeps the run under two minutes, and the
+  figures describe the fitted window `start`..`end`, which the result states.
+
+Every figure is read from the posterior draws: a channel's contribution is the
+model's own forward pass (`channel_contribution`, checked against ours), its
+response curve is beta * logistic(lam * cost / max cost) per draw, and the
+marginal ROAS is that curve's slope at the window's average daily cost.
 """
 
 from __future__ import annotations
 
-from kpis.modeling.contract import FitRefused, FitResult, FitSettings, ModelData
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import numpy as np
+import pandas as pd
+
+from kpis.modeling.contract import (
+    INTERVAL,
+    ChannelEstimate,
+    ChannelStatus,
+    Curve,
+    Diagnostics,
+    FitRefused,
+    FitResult,
+    FitSettings,
+    ModelData,
+)
+
+MIN_DAYS = 26 * 7  # under this, no model at all
+FULL_YEAR_DAYS = 52 * 7
+MIN_ACTIVE_DAYS = 28  # a channel needs spend on at least this many days ...
+MIN_ACTIVE_SHARE = 0.05  # ... and on this share of the days
+CONSTANT_CV = 0.02  # daily cost varying less than this (std / mean): no figure
+LOW_CV = 0.15  # varying less than this: a figure with a warning
+WIDE_INTERVAL = 1.2  # (roas_high - roas_low) / roas above this: flagged as uncertain
+MAX_MISSING_SHARE = 0.02  # missing days beyond this share of the window: refused
+L_MAX = 28  # carry-over window, days
+YEARLY_ORDER = 3  # sine/cosine pairs of the yearly season
+
+QUICK = {"chains": 2, "draws": 300, "tune": 400}
+# The saturation curve: "michaelis_menten" (ceiling * x / (lam + x)) or "logistic"
+# (ceiling * tanh(lam * x / 2), PyMC-Marketing's default); x is the cost scaled by its max.
+SATURATION = "michaelis_menten"
+CEILING = "alpha" if SATURATION == "michaelis_menten" else "beta"
+
+
+def _curve(ceiling: np.ndarray, lam: np.ndarray, x: np.ndarray) -> np.ndarray:
+    if SATURATION == "michaelis_menten":
+        return np.asarray(ceiling * x / (lam + x))
+    return np.asarray(ceiling * np.tanh(lam * x / 2))
+
+
+def _slope(ceiling: np.ndarray, lam: np.ndarray, x: float) -> np.ndarray:
+    """d curve / d x (x scaled)."""
+    if SATURATION == "michaelis_menten":
+        return np.asarray(ceiling * lam / (lam + x) ** 2)
+    return np.asarray(ceiling * lam / 2 * (1 - np.tanh(lam * x / 2) ** 2))
+
+
+def _half_point(lam: np.ndarray) -> np.ndarray:
+    """Scaled cost where the curve reaches half its ceiling."""
+    if SATURATION == "michaelis_menten":
+        return np.asarray(lam)
+    return np.asarray(np.log(3.0) / lam)
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Channel:
+    slug: str
+    name: str
+    cost: np.ndarray  # daily cost over the whole (trimmed) window, holdout included
+    status: str = ChannelStatus.OK
+    reason: str = ""
+
+
+@dataclass
+class Checked:
+    days: pd.DatetimeIndex  # the whole trimmed window, holdout included
+    target: np.ndarray
+    fit_days: int  # the first fit_days are fitted, the rest is the holdout
+    channels: list[_Channel]
+    controls: pd.DataFrame  # index = days
+    warnings: list[str]
+
+    @property
+    def modeled(self) -> list[_Channel]:
+        return [channel for channel in self.channels if channel.status != ChannelStatus.REFUSED]
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _possessive(name: str) -> str:
+    """ "Events" -> "Events'", "TV" -> "TV's"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def days_text(day: pd.Timestamp) -> str:
+    return str(day.date().isoformat())
+
+
+def _weeks(days: int) -> int:
+    return days // 7
+
+
+def _trim_gaps(data: ModelData, notes: list[str]) -> slice:
+    """The longest run of days without missing facts (a gap is never filled in)."""
+    n = len(data.days)
+    if not data.missing_days:
+        return slice(0, n)
+    missing = {pd.Timestamp(day) for day in data.missing_days}
+    flags = np.array([day in missing for day in data.days])
+    count = int(flags.sum())
+    if count == 0:
+        return slice(0, n)
+    best, best_start, start = 0, 0, 0
+    for position in range(n + 1):
+        if position == n or flags[position]:
+            if position - start > best:
+                best, best_start = position - start, start
+            start = position + 1
+    if count > MAX_MISSING_SHARE * n and best < MIN_DAYS:
+        first = min(data.missing_days)
+        raise FitRefused(
+            f"{count} days have no facts at all (the first is {first.isoformat()}), and no stretch "
+            f"of at least 26 weeks without a gap is left: import the missing days first."
+        )
+    if best < MIN_DAYS:
+        raise FitRefused(
+            f"The facts have gaps ({count} days with no facts at all) and the longest stretch "
+            f"without a gap is {_weeks(best)} weeks: the model needs at least 26 weeks."
+        )
+    window = slice(best_start, best_start + best)
+    notes.append(
+        f"{count} days have no facts at all: the model uses only the {_weeks(best)} weeks from "
+        f"{days_text(data.days[window.start])} to {days_text(data.days[window.stop - 1])}, "
+        f"which have no gap."
+    )
+    return window
+
+
+def _controls(
+    days: pd.DatetimeIndex, fit_days: int, data: ModelData, notes: list[str]
+) -> pd.DataFrame:
+    n = len(days)
+    position = np.arange(n, dtype=float)
+    columns: dict[str, np.ndarray] = {"trend": position / max(fit_days - 1, 1)}
+    if fit_days >= FULL_YEAR_DAYS:
+        years = (days - pd.Timestamp("2000-01-01")).days.to_numpy() / 365.25
+        for order in range(1, YEARLY_ORDER + 1):
+            columns[f"year_sin_{order}"] = np.sin(2 * np.pi * order * years)
+            columns[f"year_cos_{order}"] = np.cos(2 * np.pi * order * years)
+    for weekday in range(6):  # Sunday is the reference
+        columns[f"weekday_{weekday}"] = (days.day_of_week == weekday).astype(float)
+    fit_first, fit_last = days[0], days[fit_days - 1]
+    for number, event in enumerate(data.events):
+        start, end = pd.Timestamp(event.start), pd.Timestamp(event.end)
+        if end < fit_first or start > fit_last:
+            continue  # not in the fitted window: nothing to learn it from
+        columns[f"event_{number}"] = ((days >= start) & (days <= end)).astype(float)
+    return pd.DataFrame(columns, index=days)
+
+
+def check(data: ModelData, settings: FitSettings | None = None) -> Checked:
+    """What the fit would use, before any sampling: the window (gaps trimmed),
+    the holdout, each channel's status and reason, the controls and the
+    warnings. Raises FitRefused when no model can be fitted at all."""
+    settings = settings or FitSettings()
+    notes: list[str] = []
+    if len(data.days) < MIN_DAYS:
+        raise FitRefused(
+            f"Only {_weeks(len(data.days))} weeks of data: the model needs at least 26 weeks "
+            "of daily facts."
+        )
+    if settings.target == "gross_profit":
+        if data.gross_profit is None:
+            raise FitRefused(
+                "Gross profit was asked for but the facts have no cost of goods to compute it."
+            )
+        target_all = np.asarray(data.gross_profit, dtype=float)
+    else:
+        target_all = np.asarray(data.revenue, dtype=float)
+    if not np.all(np.isfinite(target_all)):
+        raise FitRefused("Some days have no usable revenue figure (empty or not a number).")
+
+    window = _trim_gaps(data, notes)
+    days = data.days[window]
+    target = target_all[window]
+    media = data.media.iloc[window].fillna(0.0)
+    n = len(days)
+    if float(target.sum()) <= 0:
+        raise FitRefused("The revenue is zero on every day: there is nothing to explain.")
+    if float(media.to_numpy().clip(min=0).sum()) <= 0:
+        raise FitRefused(
+            "Every paid channel's cost is zero on every day: there is no spend to model."
+        )
+
+    holdout = min(settings.holdout_days, max(n - MIN_DAYS, 0))
+    if holdout < 14:
+        holdout = 0
+        notes.append(
+            "Too little data to keep weeks out of the fit: the model's accuracy on new weeks "
+            "is not scored."
+        )
+    elif holdout < settings.holdout_days:
+        notes.append(
+            f"Only the last {_weeks(holdout)} weeks could be kept out of the fit to score it."
+        )
+    fit_days = n - holdout
+    if fit_days < FULL_YEAR_DAYS:
+        notes.append(
+            f"Less than 52 weeks of data ({_weeks(fit_days)} weeks fitted): the yearly season "
+            f"cannot be told apart from the channels, so every estimate is less certain."
+        )
+
+    channels = []
+    for slug in media.columns:
+        name = data.channel_names.get(slug, slug)
+        cost = media[slug].to_numpy(dtype=float)
+        channel = _Channel(slug=slug, name=name, cost=cost)
+        fitted = cost[:fit_days]
+        active = int((fitted > 0).sum())
+        if (fitted < 0).any():
+            channel.status, channel.reason = (
+                ChannelStatus.REFUSED,
+                f"{name} has negative costs: fix the facts first.",
+            )
+        elif active == 0:
+            channel.status, channel.reason = (
+                ChannelStatus.REFUSED,
+                f"{name} has no cost in the fitted window.",
+            )
+        elif active < max(MIN_ACTIVE_DAYS, MIN_ACTIVE_SHARE * fit_days):
+            channel.status = ChannelStatus.REFUSED
+            channel.reason = (
+                f"{name} had spend on only {active} of {fit_days} days: too few to tell its effect "
+                f"from everything else."
+            )
+        else:
+            variation = float(fitted.std() / fitted.mean())
+            if variation < CONSTANT_CV:
+                channel.status = ChannelStatus.REFUSED
+                channel.reason = (
+                    f"{_possessive(name)} spend never changes, so its effect cannot be told apart "
+                    "from the baseline."
+                )
+            elif variation < LOW_CV:
+                channel.status = ChannelStatus.FLAGGED
+                channel.reason = (
+                    f"{_possessive(name)} spend barely varies: its estimate is uncertain."
+                )
+        channels.append(channel)
+    prepared = Checked(
+        days=days,
+        target=target,
+        fit_days=fit_days,
+        channels=channels,
+        controls=_controls(days, fit_days, data, notes),
+        warnings=notes,
+    )
+    if not prepared.modeled:
+        reasons = " ".join(channel.reason for channel in channels)
+        raise FitRefused(f"No paid channel has enough varying spend to model. {reasons}")
+    for channel in channels:
+        if channel.status == ChannelStatus.REFUSED:
+            notes.append(channel.reason)
+    return prepared
+
+
+def _lift_frame(data: ModelData, prepared: Checked, notes: list[str]) -> pd.DataFrame | None:
+    modeled = {channel.slug: channel for channel in prepared.modeled}
+    last_fitted = prepared.days[prepared.fit_days - 1].date()
+    rows = []
+    for test in data.lift_tests:
+        if test.channel not in modeled:
+            continue
+        days = (test.end - test.start).days + 1
+        name = modeled[test.channel].name
+        if (
+            days <= 0
+            or test.sigma <= 0
+            or test.delta_cost == 0
+            or test.delta_revenue == 0
+            or test.cost < 0
+        ):
+            notes.append(
+                f"A lift test of {name} ({test.start.isoformat()}) has impossible values "
+                "and was left out."
+            )
+            continue
+        if test.start > last_fitted:
+            continue  # in the held-out weeks: the fit does not see it
+        rows.append(
+            {
+                "channel": test.channel,
+                "x": test.cost / days,
+                "delta_x": test.delta_cost / days,
+                "delta_y": test.delta_revenue / days,
+                "sigma": test.sigma / days,
+            }
+        )
+    return pd.DataFrame(rows) if rows else None
+
+
+def _spend_share_sigma(prepared: Checked, target_scale: float) -> np.ndarray:
+    totals = np.array([channel.cost[: prepared.fit_days].sum() for channel in prepared.modeled])
+    share = totals / totals.sum()
+    mean_target = float(prepared.target[: prepared.fit_days].mean()) / target_scale
+    return mean_target * np.maximum(0.25, 3.0 * share)
+
+
+def build_model(prepared: Checked, data: ModelData):
+    """The PyMC-Marketing model for the fitted window (lift tests added)."""
+    from pymc_extras.prior import Prior
+    from pymc_marketing.mmm import (
+        GeometricAdstock,
+        LogisticSaturation,
+        MichaelisMentenSaturation,
+    )
+    from pymc_marketing.mmm.multidimensional import MMM
+
+    fit_days = prepared.fit_days
+    slugs = [channel.slug for channel in prepared.modeled]
+    frame = pd.DataFrame({channel.slug: channel.cost[:fit_days] for channel in prepared.modeled})
+    frame.insert(0, "date", prepared.days[:fit_days])
+    controls = prepared.controls.iloc[:fit_days]
+    for column in controls.columns:
+        frame[column] = controls[column].to_numpy()
+    target = pd.Series(prepared.target[:fit_days], name="y")
+    target_scale = float(np.abs(target).max())
+    config = {
+        "intercept": Prior("Normal", mu=0.5, sigma=0.5),
+        "gamma_control": Prior("Normal", mu=0, sigma=0.5, dims="control"),
+        "likelihood": Prior("Normal", sigma=Prior("HalfNormal", sigma=0.5), dims="date"),
+        "adstock_alpha": Prior("Beta", alpha=1.2, beta=1.5, dims="channel"),
+        "saturation_lam": (
+            Prior("LogNormal", mu=np.log(0.5), sigma=1.0, dims="channel")
+            if SATURATION == "michaelis_menten"
+            else Prior("Gamma", alpha=3, beta=1, dims="channel")
+        ),
+        f"saturation_{CEILING}": Prior(
+            "HalfNormal", sigma=_spend_share_sigma(prepared, target_scale), dims="channel"
+        ),
+    }
+    mmm = MMM(
+        date_column="date",
+        channel_columns=slugs,
+        control_columns=list(controls.columns),
+        adstock=GeometricAdstock(l_max=L_MAX),
+        saturation=(
+            MichaelisMentenSaturation()
+            if SATURATION == "michaelis_menten"
+            else LogisticSaturation()
+        ),
+        model_config=config,
+    )
+    X = frame.reset_index(drop=True)
+    mmm.build_model(X, target)
+    return mmm, X, target
+
+
+def _posterior(idata, name: str) -> np.ndarray:
+    values = idata.posterior[name]
+    stacked = values.stack(sample=("chain", "draw")).transpose("sample", ...)
+    return np.asarray(stacked.values, dtype=float)
+
+
+def _adstock(scaled: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Normalised geometric carry-over: scaled (days, channels), alpha (draws, channels)
+    -> (draws, days, channels)."""
+    weights = alpha[:, None, :] ** np.arange(L_MAX)[None, :, None]  # draws, lag, channels
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    result = np.zeros((alpha.shape[0], *scaled.shape))
+    for lag in range(L_MAX):
+        shifted = np.zeros_like(scaled)
+        shifted[lag:] = scaled[: scaled.shape[0] - lag]
+        result += weights[:, lag, None, :] * shifted[None, :, :]
+    return result
+
+
+def _summary(values: np.ndarray) -> tuple[float, float, float]:
+    low, high = np.quantile(values, INTERVAL)
+    return float(values.mean()), float(low), float(high)
 
 
 def fit(data: ModelData, settings: FitSettings | None = None) -> FitResult:
-    raise FitRefused("The model is not available in this build yet.")
+    settings = settings or FitSettings()
+    started = time.perf_counter()
+    prepared = check(data, settings)
+    notes = prepared.warnings
+    lift = _lift_frame(data, prepared, notes)
+
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    logging.getLogger("pymc_marketing").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mmm, X, target = build_model(prepared, data)
+        if lift is not None:
+            mmm.add_lift_test_measurements(lift)
+        logger.info("model built in %.1f s", time.perf_counter() - started)
+        sizes = (
+            QUICK
+            if settings.quick
+            else {"chains": settings.chains, "draws": settings.draws, "tune": settings.tune}
+        )
+        idata = mmm.fit(
+            X,
+            target,
+            progressbar=False,
+            random_seed=settings.seed,
+            nuts_sampler="nutpie",
+            cores=sizes["chains"],
+            **sizes,
+        )
+    logger.info("sampled in %.1f s", time.perf_counter() - started)
+    return _result(data, settings, prepared, mmm, idata, started, notes)
+
+
+def _diagnostics(idata, free: list[str]) -> tuple[float | None, float | None, int | None]:
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        posterior = idata.posterior[free]
+        rhat = az.rhat(posterior) if posterior.sizes["chain"] > 1 else None
+        ess = az.ess(posterior)
+    rhat_max = float(max(float(rhat[name].max()) for name in free)) if rhat is not None else None
+    ess_min = float(min(float(ess[name].min()) for name in free))
+    divergences = (
+        int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else None
+    )
+    return rhat_max, ess_min, divergences
+
+
+def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
+    modeled = prepared.modeled
+    fit_days = prepared.fit_days
+    target_scale = float(np.asarray(mmm.scalers._target).ravel()[0])
+    channel_scale = np.asarray(mmm.scalers._channel, dtype=float).ravel()
+    alpha = _posterior(idata, "adstock_alpha")
+    lam = _posterior(idata, "saturation_lam")
+    beta = _posterior(idata, f"saturation_{CEILING}")
+    intercept = _posterior(idata, "intercept_contribution").reshape(-1)
+    gamma = _posterior(idata, "gamma_control")
+
+    # The whole window (holdout included), forward through the posterior draws.
+    cost = np.column_stack([channel.cost for channel in modeled])
+    adstocked = _adstock(cost / channel_scale, alpha)
+    contributions = _curve(beta[:, None, :], lam[:, None, :], adstocked) * target_scale
+    library_contribution = _posterior(idata, "channel_contribution") * target_scale
+    if not np.allclose(
+        library_contribution, contributions[:, :fit_days, :], rtol=1e-4, atol=1e-3 * target_scale
+    ):
+        raise RuntimeError(
+            "The model's channel contributions differ from the forward pass: model changed?"
+        )
+    controls = prepared.controls.to_numpy()
+    mu = (intercept[:, None] + gamma @ controls.T) * target_scale + contributions.sum(axis=2)
+    predicted = mu.mean(axis=0)
+    observed = prepared.target
+
+    fitted_obs, fitted_pred = observed[:fit_days], predicted[:fit_days]
+    r2 = 1 - float(
+        ((fitted_obs - fitted_pred) ** 2).sum() / ((fitted_obs - fitted_obs.mean()) ** 2).sum()
+    )
+    mape = None
+    if fit_days < len(observed):
+        hold_obs, hold_pred = observed[fit_days:], predicted[fit_days:]
+        positive = hold_obs > 0
+        if positive.any():
+            mape = float(
+                np.mean(np.abs(hold_obs[positive] - hold_pred[positive]) / hold_obs[positive])
+            )
+    media_total = contributions[:, :fit_days, :].sum(axis=(1, 2)).mean()
+    baseline_share = float(1 - media_total / fitted_obs.sum())
+
+    free = [
+        name
+        for name in (
+            "adstock_alpha",
+            "saturation_lam",
+            f"saturation_{CEILING}",
+            "intercept_contribution",
+            "gamma_control",
+            "y_sigma",
+        )
+        if name in idata.posterior
+    ]
+    rhat_max, ess_min, divergences = _diagnostics(idata, free)
+
+    rng = np.random.default_rng(settings.seed)
+    draws = alpha.shape[0]
+    picked = rng.choice(draws, size=min(settings.curve_samples, draws), replace=False)
+    estimates = []
+    by_slug = {channel.slug: position for position, channel in enumerate(modeled)}
+    for channel in prepared.channels:
+        spend = float(channel.cost[:fit_days].sum())
+        if channel.slug not in by_slug:
+            estimates.append(
+                ChannelEstimate(
+                    slug=channel.slug,
+                    name=channel.name,
+                    status=channel.status,
+                    reason=channel.reason,
+                    spend=spend,
+                    incremental_revenue=None,
+                    incremental_revenue_low=None,
+                    incremental_revenue_high=None,
+                    incremental_roas=None,
+                    roas_low=None,
+                    roas_high=None,
+                    marginal_roas=None,
+                    half_life_days=None,
+                    saturation_point=None,
+                    curve=None,
+                )
+            )
+            continue
+        k = by_slug[channel.slug]
+        revenue = contributions[:, :fit_days, k].sum(axis=1)
+        inc, inc_low, inc_high = _summary(revenue)
+        roas, roas_low, roas_high = _summary(revenue / spend)
+        scale = channel_scale[k]
+        ceiling = beta[:, k] * target_scale
+        average = spend / fit_days
+        slope = _slope(ceiling, lam[:, k], average / scale) / scale
+        top = max(2.0 * average, float(np.quantile(channel.cost[:fit_days], 0.95)) * 1.2, 1.0)
+        grid = np.linspace(0.0, top, settings.curve_points)
+        samples = _curve(ceiling[picked, None], lam[picked, k, None], grid[None, :] / scale)
+        low, high = np.quantile(samples, INTERVAL, axis=0)
+        curve = Curve(spend=grid, mean=samples.mean(axis=0), low=low, high=high, samples=samples)
+        with np.errstate(divide="ignore"):
+            half_life = np.where(
+                alpha[:, k] > 0, np.log(0.5) / np.log(np.clip(alpha[:, k], 1e-12, 1 - 1e-12)), 0.0
+            )
+        saturation_point = scale * _half_point(lam[:, k])
+        status, reason = channel.status, channel.reason
+        if (
+            status == ChannelStatus.OK
+            and roas > 0
+            and (roas_high - roas_low) / roas > WIDE_INTERVAL
+        ):
+            status = ChannelStatus.FLAGGED
+            reason = (
+                f"{_possessive(channel.name)} estimate is uncertain: each 1 spent brought between "
+                f"{roas_low:.2f} and {roas_high:.2f} of sales."
+            )
+        if status == ChannelStatus.FLAGGED:
+            notes.append(reason)
+        estimates.append(
+            ChannelEstimate(
+                slug=channel.slug,
+                name=channel.name,
+                status=status,
+                reason=reason,
+                spend=spend,
+                incremental_revenue=inc,
+                incremental_revenue_low=inc_low,
+                incremental_revenue_high=inc_high,
+                incremental_roas=roas,
+                roas_low=roas_low,
+                roas_high=roas_high,
+                marginal_roas=float(slope.mean()),
+                half_life_days=float(np.median(half_life)),
+                saturation_point=float(np.median(saturation_point)),
+                curve=curve,
+            )
+        )
+
+    if mape is not None and mape > 0.10:
+        notes.append(
+            f"The fit misses the last {_weeks(len(observed) - fit_days)} weeks by {mape:.0%}."
+        )
+    if rhat_max is not None and rhat_max > 1.05:
+        notes.append(
+            f"The sampler did not fully settle (r-hat {rhat_max:.2f}): treat the figures with care."
+        )
+    if divergences:
+        notes.append(f"The sampler hit {divergences} divergent steps: treat the figures with care.")
+    if ess_min is not None and ess_min < 100:
+        notes.append(
+            f"Few independent draws (effective sample size {ess_min:.0f}): intervals are rough."
+        )
+
+    return FitResult(
+        start=prepared.days[0].date(),
+        end=prepared.days[fit_days - 1].date(),
+        channels=tuple(estimates),
+        diagnostics=Diagnostics(
+            r2=r2,
+            mape_holdout=mape,
+            rhat_max=rhat_max,
+            ess_min=ess_min,
+            divergences=divergences,
+            baseline_share=baseline_share,
+        ),
+        warnings=tuple(dict.fromkeys(notes)),
+        fit_seconds=time.perf_counter() - started,
+        library=f"pymc-marketing {version('pymc-marketing')} + nutpie {version('nutpie')}",
+    )
