@@ -31,6 +31,7 @@ busy one, for the sweeper, is in `recovery.py`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ BATCH_LOCK = 7_303
 # Fault tests only: when set, a run about to commit writes its id to this file
 # and waits while the file exists, so a test can kill the worker at that point.
 PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
+# In a batch's `versions`: the fingerprint of its channels' last publishes when
+# it compared its rows with the snapshots (see publish).
+PUBLISHED_MARK = "published"
 FACT_KINDS = ("week", "month")  # aggregated from facts
 ROLLUP_KINDS = ("quarter", "year")  # rolled up from published months
 ALL_KINDS = (*FACT_KINDS, *ROLLUP_KINDS)
@@ -425,23 +429,45 @@ def _batch_execute(run_id: int, index: int) -> None:
 
 
 def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
+    """Aggregate the batch's channels and compare them with the published
+    snapshots here, in parallel with the other batches: each staged row says
+    whether it is new or changed, and published rows no longer computed are
+    staged for deletion, so the run's one publish writes only the differences."""
     run_id = run.pk
     scope = _scope(run).only(batch.channel_ids)
     _session_tuning()
     with connection.cursor() as cursor:
         started = time.monotonic()
-        batch.versions = _create_versions(cursor, scope)
+        versions: dict[str, Any] = dict(_create_versions(cursor, scope))
         source = _create_pieces(cursor, scope)
-        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
+        # Read before the comparison: if a publish lands on these channels
+        # after this read, the run's publish sees it changed and compares again.
+        versions[PUBLISHED_MARK] = _published_mark(cursor)
+        _create_run_rows(cursor, _rows_from_pieces(source, scope.fact_kinds, scope))
+        _drop_pieces(cursor)
+        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS, "action"))
         cursor.execute(
-            f"INSERT INTO kpis_kpisnapshotstage ({columns}) SELECT {int(run_id)}, r.* "
-            f"FROM ({_rows_from_pieces(source, scope.fact_kinds, scope)}) r",
+            f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+            f"SELECT {int(run_id)}, {', '.join('r.' + c for c in (*KEY_COLUMNS, *ROW_COLUMNS))}, "
+            "CASE WHEN kpis_kpisnapshot.id IS NULL OR "
+            f"{_CHANGED} OR kpis_kpisnapshot.facts_version <> r.facts_version "
+            "THEN 1 ELSE 0 END FROM kpis_run_rows r LEFT JOIN kpis_kpisnapshot "
+            f"ON {_SAME_KEY} AND {_kinds_in_scope(scope.fact_kinds, scope)}",
             [],
         )
         batch.rows += max(cursor.rowcount, 0)
-        _drop_pieces(cursor)
+        zeros = ", ".join("0" for _ in SUM_COLUMNS)
+        cursor.execute(
+            f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+            f"SELECT {int(run_id)}, {', '.join(KEY_COLUMNS)}, {zeros}, NULL, facts_version, 2 "
+            f"FROM kpis_kpisnapshot WHERE {_kinds_in_scope(scope.fact_kinds, scope)} "
+            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+            [],
+        )
+        cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
         cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
         scan = time.monotonic() - started
+    batch.versions = versions
     batch.status = RecomputeBatch.Status.DONE
     batch.finished_at = timezone.now()
     batch.save(update_fields=["rows", "versions", "status", "finished_at"])
@@ -449,6 +475,16 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
     log.info(
         "recompute run %s batch %s: %s rows, scan %.3fs", run_id, batch.index, batch.rows, scan
     )
+
+
+def _published_mark(cursor: Any) -> str:
+    """A fingerprint of when each channel of kpis_run_versions was last published."""
+    cursor.execute(
+        "SELECT v.channel_id, s.published_at FROM kpis_run_versions v "
+        "LEFT JOIN kpis_channeldatastate s ON s.channel_id = v.channel_id ORDER BY v.channel_id"
+    )
+    text = ";".join(f"{channel}:{published}" for channel, published in cursor.fetchall())
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _publish_if_last(run_id: int) -> None:
@@ -480,15 +516,29 @@ def publish(run_id: int) -> None:
                 return
             scope = _scope(run)
             versions: dict[int, int] = {}
-            for batch_versions in run.batches.values_list("versions", flat=True):
-                versions.update({int(k): int(v) for k, v in batch_versions.items()})
+            batches = list(run.batches.values_list("channel_ids", "versions"))
+            for _channels, batch_versions in batches:
+                versions.update(
+                    {int(k): int(v) for k, v in batch_versions.items() if k != PUBLISHED_MARK}
+                )
             timings: dict[str, Any] = {}
             with connection.cursor() as cursor:
-                _load_versions(cursor, scope, versions)
-                sql.analyze("kpis_kpisnapshotstage")
+                # Nothing published on the run's channels since its batches
+                # compared: their differences are the whole write.
+                unchanged = True
+                for channels, batch_versions in batches:
+                    _load_versions(cursor, channels, versions)
+                    if _published_mark(cursor) != batch_versions.get(PUBLISHED_MARK):
+                        unchanged = False
+                _load_versions(cursor, scope.channel_ids, versions)
                 t0 = time.monotonic()
-                rows = _rows_from_stage(scope.fact_kinds, run_id)
-                _write_kinds(cursor, run_id, scope.fact_kinds, scope, rows)
+                if unchanged:
+                    _apply_differences(cursor, run_id, scope)
+                    timings["publish"] = "differences"
+                else:
+                    rows = _rows_from_stage(scope.fact_kinds, run_id)
+                    _write_kinds(cursor, run_id, scope.fact_kinds, scope, rows)
+                    timings["publish"] = "compared again"
                 timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
             KpiSnapshotStage.objects.filter(run_id=run_id).delete()
             _finish(run, scope, timings, started)
@@ -549,15 +599,18 @@ def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
     return versions
 
 
-def _load_versions(cursor: Any, scope: Scope, versions: dict[int, int]) -> None:
+def _load_versions(cursor: Any, channel_ids: Any, versions: dict[int, int]) -> None:
     cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     cursor.execute(
         "CREATE TEMP TABLE kpis_run_versions (channel_id bigint PRIMARY KEY, facts_version bigint)"
     )
-    cursor.executemany(
-        "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES (%s, %s)",
-        [(channel_id, versions.get(channel_id, 0)) for channel_id in scope.channel_ids],
-    )
+    pairs = [(int(c), int(versions.get(int(c), 0))) for c in channel_ids]
+    for i in range(0, len(pairs), 1000):  # one statement per 1,000 channels
+        chunk = pairs[i : i + 1000]
+        cursor.execute(
+            "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES "
+            + ", ".join(f"({c}, {v})" for c, v in chunk)
+        )
     sql.analyze("kpis_run_versions")
 
 
@@ -643,11 +696,13 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
     (partner_key 0, all its rows) and per partner, with their inventory days.
     """
     fy = periods.fiscal_start_month()
-    week = sql.period_start_sql("week", "day", fy)
     month = sql.period_start_sql("month", "day", fy)
-    stock = sql.bit_or(
-        f"CASE WHEN inventory_value IS NOT NULL THEN {sql.weekday_bit('day')} ELSE 0 END"
-    )
+    if "week" in scope.fact_kinds:
+        week, bit, width = sql.period_start_sql("week", "day", fy), sql.weekday_bit("day"), 7
+    else:
+        # No weeks asked for: a piece is a month, its mask the days of the month.
+        week, bit, width = month, sql.month_day_bit("day"), 31
+    stock = sql.bit_or(f"CASE WHEN inventory_value IS NOT NULL THEN {bit} ELSE 0 END", width)
     keys = f"channel_id, partner_key, {week} AS week_start, {month} AS month_start"
     fact_sums = ", ".join(
         f"CAST(SUM({c}) AS BIGINT) AS {c}"
@@ -679,7 +734,7 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
         sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
         cursor.execute(
             "CREATE TEMP TABLE kpis_run_parts AS SELECT channel_id, partner_key, week_start, "
-            f"month_start, {sums}, {sql.bit_or('stock_mask')} AS stock_mask, "
+            f"month_start, {sums}, {sql.bit_or('stock_mask', width)} AS stock_mask, "
             "MAX(last_fact_day) AS last_fact_day FROM kpis_run_pieces GROUP BY 1, 2, 3, 4",
             [],
         )
@@ -691,16 +746,17 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
         # No partner rows: each piece is its channel's whole piece.
         return (
             f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
-            f"{sql.bits_set('stock_mask')} AS inventory_days, last_fact_day FROM kpis_run_pieces"
+            f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
+            "FROM kpis_run_pieces"
         )
     piece_sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
     cursor.execute(
         "CREATE TEMP TABLE kpis_run_parts AS "
         f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
-        f"{sql.bits_set('stock_mask')} AS inventory_days, last_fact_day "
+        f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
         "FROM kpis_run_pieces WHERE partner_key <> 0 UNION ALL "
         f"SELECT channel_id, 0, week_start, month_start, {piece_sums}, "
-        f"{sql.bits_set_of_or('stock_mask')}, MAX(last_fact_day) "
+        f"{sql.bits_set_of_or('stock_mask', width)}, MAX(last_fact_day) "
         "FROM kpis_run_pieces GROUP BY channel_id, week_start, month_start",
         [],
     )
@@ -755,7 +811,7 @@ def _rows_from_stage(kinds: tuple[str, ...], run_id: int) -> str:
     columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
     return (
         f"SELECT {columns} FROM kpis_kpisnapshotstage WHERE run_id = {int(run_id)} "
-        f"AND period_kind IN ({', '.join(repr(k) for k in kinds)})"
+        f"AND period_kind IN ({', '.join(repr(k) for k in kinds)}) AND action <> 2"
     )
 
 
@@ -772,13 +828,51 @@ _SAME_KEY = (
 )
 
 
-def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope) -> str:
-    """The snapshot rows of `kinds` inside the scope's date range (per kind)."""
+def _create_run_rows(cursor: Any, rows_sql: str) -> None:
+    """The run's rows in `kpis_run_rows`, indexed by key: whatever the planner
+    estimates, the anti-joins against it look each key up once (a nested loop
+    over an unindexed table is quadratic), with fresh statistics."""
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
+    cursor.execute(f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", [])
+    cursor.execute(
+        "CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows "
+        "(channel_id, period_kind, partner_key, period_start)"
+    )
+    sql.analyze("kpis_run_rows")
+
+
+def _apply_differences(cursor: Any, run_id: int, scope: Scope) -> None:
+    """Publish a split run whose batches compared against the snapshots as
+    they still are: delete what they found gone, write what they found new or
+    changed (a row computed from newer facts is still left alone)."""
+    kinds = scope.fact_kinds
+    stage = f"kpis_kpisnapshotstage WHERE run_id = {int(run_id)}"
+    cursor.execute(
+        "DELETE FROM kpis_kpisnapshot WHERE EXISTS (SELECT 1 FROM kpis_kpisnapshotstage r "
+        f"JOIN kpis_run_versions v ON v.channel_id = r.channel_id WHERE r.run_id = {int(run_id)} "
+        f"AND r.action = 2 AND {_SAME_KEY} AND kpis_kpisnapshot.facts_version <= v.facts_version)",
+        [],
+    )
+    columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
+    _write_kinds(
+        cursor, run_id, kinds, scope, f"SELECT {columns} FROM {stage} AND action = 1",
+        delete_missing=False,
+    )  # fmt: skip
+
+
+def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpisnapshot") -> str:
+    """The snapshot rows of `kinds` inside the scope's date range (per kind):
+    with the channel filter, what the portfolio index reads of the scope."""
     parts = []
     for kind in kinds:
         bounds = scope.kind_range(kind)
-        parts.append(f"(period_kind = '{kind}' {_range_filter('period_start', bounds)})")
-    return "(" + " OR ".join(parts) + ")"
+        parts.append(
+            f"({table}.period_kind = '{kind}' {_range_filter(f'{table}.period_start', bounds)})"
+        )
+    return (
+        f"{table}.channel_id IN (SELECT channel_id FROM kpis_run_versions) "
+        f"AND ({' OR '.join(parts)})"
+    )
 
 
 def _write_kinds(
@@ -789,6 +883,7 @@ def _write_kinds(
     rows_sql: str,
     *,
     guard_version: bool = True,
+    delete_missing: bool = True,
 ) -> None:
     """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
 
@@ -802,27 +897,34 @@ def _write_kinds(
     """
     if not kinds:
         return
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
-    cursor.execute(f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", [])
-    # Fresh statistics, or the planner guesses a tiny table and loops over it.
-    sql.analyze("kpis_run_rows")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    cursor.execute(f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} LIMIT 1")
+    if cursor.fetchone() is None:
+        # Nothing stored in the scope yet (a first recompute): insert straight away.
+        cursor.execute(
+            f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
+            "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
+            [run_id, now],
+        )
+        _analyze_if_grown(cursor, cursor.rowcount)
+        return
+    _create_run_rows(cursor, rows_sql)
     version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
     # The scope's existing rows come by the unique index (channel first); the
     # anti-join against the run's rows is a hash join.
-    cursor.execute(
-        "DELETE FROM kpis_kpisnapshot WHERE channel_id IN "
-        "(SELECT channel_id FROM kpis_run_versions) "
-        f"AND {_kinds_in_scope(kinds, scope)} "
-        "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
-        f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
-        f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
-        [],
-    )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if delete_missing:
+        cursor.execute(
+            f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} "
+            "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
+            f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
+            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+            [],
+        )
     newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
     cursor.execute(
         f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
-        f"FROM kpis_run_rows r WHERE {_SAME_KEY} AND {newer_wins} ({_CHANGED} "
+        f"FROM kpis_run_rows r WHERE {_SAME_KEY} AND {_kinds_in_scope(kinds, scope)} "
+        f"AND {newer_wins} ({_CHANGED} "
         "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
         [run_id, now],
     )
@@ -834,7 +936,22 @@ def _write_kinds(
         "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
         [run_id, now],
     )
+    _analyze_if_grown(cursor, cursor.rowcount)
     cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
+
+
+def _analyze_if_grown(cursor: Any, inserted: int) -> None:
+    """Refresh the snapshots' statistics after a run added a large share of
+    them (a first recompute): the next statements of this run, and the next
+    runs, would otherwise be planned for the table as it was (autovacuum
+    analyzes it later, outside this transaction)."""
+    if inserted < 10_000 or not sql.is_postgres():
+        return
+    cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'kpis_kpisnapshot'")
+    row = cursor.fetchone()
+    known = max(float(row[0]) if row else 0.0, 0.0)
+    if inserted > 0.2 * known:
+        sql.analyze("kpis_kpisnapshot")
 
 
 def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> None:

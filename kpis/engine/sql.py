@@ -117,22 +117,29 @@ def weekday_bit(day_col: str) -> str:
     return f"(1 << {weekday_sql(day_col)})"
 
 
-def bit_or(expr: str) -> str:
-    """Aggregate: the bitwise OR of a 7-bit mask over the group."""
+def month_day_bit(day_col: str) -> str:
+    """1 << (day of the month - 1) of the date `day_col` (a 31-bit mask)."""
+    if is_postgres():
+        return f"(1 << ({day_col} - date_trunc('month', {day_col}::timestamp)::date))"
+    return f"(1 << (CAST(strftime('%%d', {day_col}) AS INTEGER) - 1))"
+
+
+def bit_or(expr: str, width: int = 7) -> str:
+    """Aggregate: the bitwise OR of a `width`-bit mask over the group."""
     if is_postgres():
         return f"BIT_OR({expr})"
-    return "(" + " + ".join(f"MAX(({expr}) & {1 << i})" for i in range(7)) + ")"
+    return "(" + " + ".join(f"MAX(({expr}) & {1 << i})" for i in range(width)) + ")"
 
 
-def bits_set(expr: str) -> str:
-    """How many of the 7 low bits of `expr` are set (a scalar expression)."""
+def bits_set(expr: str, width: int = 7) -> str:
+    """How many of the `width` low bits of `expr` are set (a scalar expression)."""
     if is_postgres():
-        return f"bit_count(({expr})::bit(7))"
-    return "(" + " + ".join(f"((({expr}) >> {i}) & 1)" for i in range(7)) + ")"
+        return f"bit_count(({expr})::bit({width}))"
+    return "(" + " + ".join(f"((({expr}) >> {i}) & 1)" for i in range(width)) + ")"
 
 
-def bits_set_of_or(expr: str) -> str:
-    """Aggregate: how many of the 7 bits are set in the OR of `expr` over the group."""
+def bits_set_of_or(expr: str, width: int = 7) -> str:
+    """Aggregate: how many of the `width` bits are set in the OR of `expr` over the group."""
     if is_postgres():
-        return f"bit_count(BIT_OR({expr})::bit(7))"
-    return "(" + " + ".join(f"MAX((({expr}) >> {i}) & 1)" for i in range(7)) + ")"
+        return f"bit_count(BIT_OR({expr})::bit({width}))"
+    return "(" + " + ".join(f"MAX((({expr}) >> {i}) & 1)" for i in range(width)) + ")"
