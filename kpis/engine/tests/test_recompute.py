@@ -100,7 +100,7 @@ def test_inventory_is_averaged_over_days_with_a_report(market):
 def test_a_run_of_months_only_counts_stock_days_as_the_full_run_does(market):
     """Without weeks the one scan sums months directly (days of the month as
     the stock mask): the same months as a run of every kind, to the cent."""
-    a = PartnerFactory(channel=market, slug="a")
+    PartnerFactory(channel=market, slug="a")
     import_rows(["date", "channel", "partner", "cogs", "inventory_value"], [
         ["2025-03-30", "market", "", "100", "1000"],   # a week cut by the month's end
         ["2025-03-31", "market", "a", "5", "200"],
