@@ -7,22 +7,27 @@ Shape of a run
 2. A worker claims it with a conditional UPDATE. A small run (or the command)
    is computed and published in one transaction. A big run is split into
    channel batches for several workers: each aggregates its channels' facts
-   into the staging table, and the batch that finishes last publishes the run
-   in one transaction. Either way the run's snapshots become visible together,
-   or not at all, and a failure leaves the previous snapshots untouched.
-3. Aggregation is set-based SQL: one scan of the facts per batch, GROUP BY
-   channel (and partner), ISO week and month; weeks and months are upserted,
-   quarters and years are rolled up from the published months under the
-   publish lock (so they always agree with them), objectives are evaluated.
-4. Rows are tagged with the channel's facts version read *before* the scan; an
-   upsert never replaces a row computed from newer facts, so two runs of the
+   into the staging table and compares them with the published snapshots
+   (new, changed, gone), and the batch that finishes last publishes the run
+   in one transaction, writing only the differences (or comparing again if
+   another run published on those channels meanwhile). Either way the run's
+   snapshots become visible together, or not at all, and a failure leaves the
+   previous snapshots untouched.
+3. Aggregation is set-based SQL: one scan of the sources per batch, GROUP BY
+   channel, partner, ISO week and month into "pieces" (a week cut by a month's
+   end is two); weeks and months are sums of pieces, quarters and years are
+   rolled up from the published months under the publish lock (so they always
+   agree with them), objectives are evaluated. Every write is proportional to
+   the run's rows: index-backed anti-joins against an indexed table of them.
+4. Rows are tagged with the channel's facts version read *before* the scan; a
+   write never replaces a row computed from newer facts, so two runs of the
    same scope, or an old run finishing late, cannot leave stale numbers.
 
 Ratios are never stored: snapshots hold additive components (METRICS.md s3),
 and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
 read too, so it is right after any run whatever its scope.
 
-This module stays long (about 780 lines) on purpose: claiming, batching,
+This module stays long (about 1,000 lines) on purpose: claiming, batching,
 publishing and the SQL they run share one set of invariants (the versions,
 the run and publish locks, one publish per run), which are checked more
 easily in one place than across modules. Telling a dead worker's job from a
@@ -592,6 +597,10 @@ def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
         "SELECT c.id AS channel_id, COALESCE(s.facts_version, 0) AS facts_version "
         "FROM channels_app_channel c LEFT JOIN kpis_channeldatastate s ON s.channel_id = c.id "
         f"WHERE c.id IN ({sql.placeholders(list(scope.channel_ids)) or 'NULL'})"
+    )
+    # Every statement of the run joins it on the channel: index-backed joins.
+    cursor.execute(
+        "CREATE UNIQUE INDEX kpis_run_versions_channel ON kpis_run_versions (channel_id)"
     )
     cursor.execute("SELECT channel_id, facts_version FROM kpis_run_versions")
     versions = {str(channel_id): int(version) for channel_id, version in cursor.fetchall()}
