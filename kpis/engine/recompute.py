@@ -54,7 +54,14 @@ from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
 from kpis.jobs import pause_point
-from kpis.models import ChannelDataState, KpiSnapshotStage, RecomputeBatch, RecomputeRun
+from kpis.models import (
+    ChannelDataState,
+    IncentiveAccrual,
+    KpiSnapshotStage,
+    RecomputeBatch,
+    RecomputeRun,
+)
+from partners.models import ProgramEnrollment
 
 from . import sql
 from .accruals import accruals_recompute
@@ -351,7 +358,9 @@ def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
 def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
     started = time.monotonic()
     with transaction.atomic():
-        locks.advisory_xact_lock(PUBLISH_LOCK)
+        if _has_accruals(scope):
+            # Rewriting accruals is serialized with every publish (to commit).
+            locks.advisory_xact_lock(PUBLISH_LOCK)
         _session_tuning()
         timings: dict[str, Any] = {}
         scope = _with_accruals(run, scope)
@@ -360,6 +369,12 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
             t0 = time.monotonic()
             source = _create_pieces(cursor, scope)
             timings["scan"] = round(time.monotonic() - t0, 4)
+            # The publish lock covers the writes, not the scan: the versions
+            # read before the scan keep a run that waited here from writing
+            # over rows computed from newer facts meanwhile.
+            t0 = time.monotonic()
+            locks.advisory_xact_lock(PUBLISH_LOCK)
+            timings["publish_lock_wait"] = round(time.monotonic() - t0, 4)
             t0 = time.monotonic()
             rows = _rows_from_pieces(source, scope.fact_kinds, scope)
             _write_kinds(cursor, run.pk, scope.fact_kinds, scope, rows)
@@ -367,6 +382,15 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
             _drop_pieces(cursor)
         _finish(run, scope, timings, started)
         pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
+
+
+def _has_accruals(scope: Scope) -> bool:
+    """Whether the scope's channels have incentive accruals to rewrite."""
+    ids = list(scope.channel_ids)
+    return (
+        ProgramEnrollment.objects.filter(partner__channel_id__in=ids).exists()
+        or IncentiveAccrual.objects.filter(channel_id__in=ids).exists()
+    )
 
 
 def _split(run: RecomputeRun, scope: Scope) -> None:
