@@ -75,6 +75,18 @@ RULES = [
     ("discount_pct", "Enter a percentage between 0 and 100."),
     ("margin_pct", "Enter a percentage between 0 and 100."),
     ("website", "Enter a valid URL."),
+    # A recompute's dates come as a pair.
+    ("end", "Give both start and end, or neither."),
+    ("start", "Give both start and end, or neither."),
+    # Partner rows are stored per week and longer, never per day.
+    ("period", "Partner rows exist per week, month, quarter and year."),
+    # A budget plan is read off the live model: none in the seeded data.
+    ("non_field_errors", "There is no model yet."),
+    # A lift test's numbers against each other (the schema states each alone).
+    ("sigma", "The standard error must be above zero."),
+    ("cost", "A cost cannot be negative."),
+    ("delta_cost", "A lift test changes the cost: it cannot be 0."),
+    ("delta_cost", "The cost cannot drop by more than it was"),
     # Portal messages are written by partners in the portal, not over the API.
     ("kind", "Select a valid choice. portal is not one of the available choices."),
 ]

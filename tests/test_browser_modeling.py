@@ -10,7 +10,7 @@ from kpis.modeling.tests.conftest import business_rows
 from kpis.modeling.tests.fakefit import make_fit
 from kpis.models import BudgetPlan, ModelRun
 from kpis.tests.helpers import import_rows
-from tests.browser import screenshot, sign_in
+from tests.browser import draw_all_charts, screenshot, sign_in
 from tests.factories import PASSWORD, ChannelFactory, UserFactory
 
 pytestmark = [
@@ -34,6 +34,7 @@ def test_fit_read_the_results_and_plan_a_budget(live_server, page, monkeypatch):
     page.click("button:has-text('Fit now')")
     page.wait_for_selector("text=For every $1 on Zeta Search")
     assert ModelRun.objects.get().status == "succeeded"
+    draw_all_charts(page)  # the curves below the fold draw when scrolled to
     page.wait_for_selector(".chart[data-figure='fig-model-roas'][data-rendered='true']")
     page.wait_for_selector(".chart[data-figure='fig-social-curve'][data-rendered='true']")
     assert page.locator("#model-health").count() == 1

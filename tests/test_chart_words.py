@@ -60,8 +60,8 @@ def test_a_funnel_reads_step_by_step():
     assert figure_title(figure) == "Funnel"
     assert figure_table(figure)[1] == [
         ["Impressions", "12,000"],
-        ["Clicks", "300"],
-        ["Orders", "9"],
+        ["Clicks, 2.5% of impressions", "300"],
+        ["Orders, 3.0% of clicks", "9"],
     ]
 
 

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from channelhub.lib.api import HasRole, RulesViewSet, request_user
 from channelhub.lib.dates import date_window
+from channelhub.lib.parsers import JSONParser
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
 from channels_app.channels import selectors as channels_selectors
@@ -327,6 +328,9 @@ class RecomputeRunViewSet(
 ):
     """Recomputes of the KPI snapshots. POST queues one (202); poll its status by id."""
 
+    # JSON only: every field is optional, so a form body that names none of
+    # them would queue a recompute of everything.
+    parser_classes = [JSONParser]
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilter
     perms = {"view": "kpis.view_recomputerun", "add": "kpis.add_recomputerun"}

@@ -7,22 +7,27 @@ Shape of a run
 2. A worker claims it with a conditional UPDATE. A small run (or the command)
    is computed and published in one transaction. A big run is split into
    channel batches for several workers: each aggregates its channels' facts
-   into the staging table, and the batch that finishes last publishes the run
-   in one transaction. Either way the run's snapshots become visible together,
-   or not at all, and a failure leaves the previous snapshots untouched.
-3. Aggregation is set-based SQL: one scan of the facts per batch, GROUP BY
-   channel (and partner), ISO week and month; weeks and months are upserted,
-   quarters and years are rolled up from the published months under the
-   publish lock (so they always agree with them), objectives are evaluated.
-4. Rows are tagged with the channel's facts version read *before* the scan; an
-   upsert never replaces a row computed from newer facts, so two runs of the
+   into the staging table and compares them with the published snapshots
+   (new, changed, gone), and the batch that finishes last publishes the run
+   in one transaction, writing only the differences (or comparing again if
+   another run published on those channels meanwhile). Either way the run's
+   snapshots become visible together, or not at all, and a failure leaves the
+   previous snapshots untouched.
+3. Aggregation is set-based SQL: one scan of the sources per batch, GROUP BY
+   channel, partner, ISO week and month into "pieces" (a week cut by a month's
+   end is two); weeks and months are sums of pieces, quarters and years are
+   rolled up from the published months under the publish lock (so they always
+   agree with them), objectives are evaluated. Every write is proportional to
+   the run's rows: index-backed anti-joins against an indexed table of them.
+4. Rows are tagged with the channel's facts version read *before* the scan; a
+   write never replaces a row computed from newer facts, so two runs of the
    same scope, or an old run finishing late, cannot leave stale numbers.
 
 Ratios are never stored: snapshots hold additive components (METRICS.md s3),
 and channelhub.metrics.formulas derives every ratio when read. revenue_share is derived when
 read too, so it is right after any run whatever its scope.
 
-This module stays long (about 780 lines) on purpose: claiming, batching,
+This module stays long (about 1,000 lines) on purpose: claiming, batching,
 publishing and the SQL they run share one set of invariants (the versions,
 the run and publish locks, one publish per run), which are checked more
 easily in one place than across modules. Telling a dead worker's job from a
@@ -31,6 +36,7 @@ busy one, for the sweeper, is in `recovery.py`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -48,13 +54,20 @@ from channelhub.lib.queue import send_task
 from channelhub.metrics import periods
 from channels_app.channels.models import Channel
 from kpis.jobs import pause_point
-from kpis.models import ChannelDataState, KpiSnapshotStage, RecomputeBatch, RecomputeRun
+from kpis.models import (
+    ChannelDataState,
+    IncentiveAccrual,
+    KpiSnapshotStage,
+    RecomputeBatch,
+    RecomputeRun,
+)
+from partners.models import ProgramEnrollment
 
 from . import sql
 from .accruals import accruals_recompute
 from .objectives import objectives_evaluate
 from .signals import figures_changed
-from .sources import union_sql
+from .sources import FACT_VALUE_COLUMNS, other_sources_sql, union_sql
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +92,9 @@ BATCH_LOCK = 7_303
 # Fault tests only: when set, a run about to commit writes its id to this file
 # and waits while the file exists, so a test can kill the worker at that point.
 PAUSE_BEFORE_COMMIT_ENV = "CHANNELHUB_RECOMPUTE_PAUSE_FILE"
+# In a batch's `versions`: the fingerprint of its channels' last publishes when
+# it compared its rows with the snapshots (see publish).
+PUBLISHED_MARK = "published"
 FACT_KINDS = ("week", "month")  # aggregated from facts
 ROLLUP_KINDS = ("quarter", "year")  # rolled up from published months
 ALL_KINDS = (*FACT_KINDS, *ROLLUP_KINDS)
@@ -342,19 +358,39 @@ def _with_accruals(run: RecomputeRun, scope: Scope) -> Scope:
 def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
     started = time.monotonic()
     with transaction.atomic():
-        locks.advisory_xact_lock(PUBLISH_LOCK)
+        if _has_accruals(scope):
+            # Rewriting accruals is serialized with every publish (to commit).
+            locks.advisory_xact_lock(PUBLISH_LOCK)
         _session_tuning()
         timings: dict[str, Any] = {}
         scope = _with_accruals(run, scope)
         with connection.cursor() as cursor:
             _create_versions(cursor, scope)
-            multi = _channels_with_partner_inventory(cursor, scope)
-            for kind in scope.fact_kinds:
-                t0 = time.monotonic()
-                _write_kind(cursor, run.pk, kind, scope, _rows_from_facts(kind, scope, multi))
-                timings[kind] = round(time.monotonic() - t0, 4)
+            t0 = time.monotonic()
+            source = _create_pieces(cursor, scope)
+            timings["scan"] = round(time.monotonic() - t0, 4)
+            # The publish lock covers the writes, not the scan: the versions
+            # read before the scan keep a run that waited here from writing
+            # over rows computed from newer facts meanwhile.
+            t0 = time.monotonic()
+            locks.advisory_xact_lock(PUBLISH_LOCK)
+            timings["publish_lock_wait"] = round(time.monotonic() - t0, 4)
+            t0 = time.monotonic()
+            rows = _rows_from_pieces(source, scope.fact_kinds, scope)
+            _write_kinds(cursor, run.pk, scope.fact_kinds, scope, rows)
+            timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
+            _drop_pieces(cursor)
         _finish(run, scope, timings, started)
         pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
+
+
+def _has_accruals(scope: Scope) -> bool:
+    """Whether the scope's channels have incentive accruals to rewrite."""
+    ids = list(scope.channel_ids)
+    return (
+        ProgramEnrollment.objects.filter(partner__channel_id__in=ids).exists()
+        or IncentiveAccrual.objects.filter(channel_id__in=ids).exists()
+    )
 
 
 def _split(run: RecomputeRun, scope: Scope) -> None:
@@ -422,23 +458,45 @@ def _batch_execute(run_id: int, index: int) -> None:
 
 
 def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
+    """Aggregate the batch's channels and compare them with the published
+    snapshots here, in parallel with the other batches: each staged row says
+    whether it is new or changed, and published rows no longer computed are
+    staged for deletion, so the run's one publish writes only the differences."""
     run_id = run.pk
     scope = _scope(run).only(batch.channel_ids)
     _session_tuning()
     with connection.cursor() as cursor:
         started = time.monotonic()
-        batch.versions = _create_versions(cursor, scope)
-        multi = _channels_with_partner_inventory(cursor, scope)
-        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS))
-        for kind in scope.fact_kinds:
-            cursor.execute(
-                f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
-                f"SELECT {int(run_id)}, r.* FROM ({_rows_from_facts(kind, scope, multi)}) r",
-                [],
-            )
-            batch.rows += max(cursor.rowcount, 0)
+        versions: dict[str, Any] = dict(_create_versions(cursor, scope))
+        source = _create_pieces(cursor, scope)
+        # Read before the comparison: if a publish lands on these channels
+        # after this read, the run's publish sees it changed and compares again.
+        versions[PUBLISHED_MARK] = _published_mark(cursor)
+        _create_run_rows(cursor, _rows_from_pieces(source, scope.fact_kinds, scope))
+        _drop_pieces(cursor)
+        columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS, "action"))
+        cursor.execute(
+            f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+            f"SELECT {int(run_id)}, {', '.join('r.' + c for c in (*KEY_COLUMNS, *ROW_COLUMNS))}, "
+            "CASE WHEN kpis_kpisnapshot.id IS NULL OR "
+            f"{_CHANGED} OR kpis_kpisnapshot.facts_version <> r.facts_version "
+            "THEN 1 ELSE 0 END FROM kpis_run_rows r LEFT JOIN kpis_kpisnapshot "
+            f"ON {_SAME_KEY} AND {_kinds_in_scope(scope.fact_kinds, scope)}",
+            [],
+        )
+        batch.rows += max(cursor.rowcount, 0)
+        zeros = ", ".join("0" for _ in SUM_COLUMNS)
+        cursor.execute(
+            f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
+            f"SELECT {int(run_id)}, {', '.join(KEY_COLUMNS)}, {zeros}, NULL, facts_version, 2 "
+            f"FROM kpis_kpisnapshot WHERE {_kinds_in_scope(scope.fact_kinds, scope)} "
+            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+            [],
+        )
+        cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
         cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
         scan = time.monotonic() - started
+    batch.versions = versions
     batch.status = RecomputeBatch.Status.DONE
     batch.finished_at = timezone.now()
     batch.save(update_fields=["rows", "versions", "status", "finished_at"])
@@ -446,6 +504,16 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
     log.info(
         "recompute run %s batch %s: %s rows, scan %.3fs", run_id, batch.index, batch.rows, scan
     )
+
+
+def _published_mark(cursor: Any) -> str:
+    """A fingerprint of when each channel of kpis_run_versions was last published."""
+    cursor.execute(
+        "SELECT v.channel_id, s.published_at FROM kpis_run_versions v "
+        "LEFT JOIN kpis_channeldatastate s ON s.channel_id = v.channel_id ORDER BY v.channel_id"
+    )
+    text = ";".join(f"{channel}:{published}" for channel, published in cursor.fetchall())
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _publish_if_last(run_id: int) -> None:
@@ -477,16 +545,30 @@ def publish(run_id: int) -> None:
                 return
             scope = _scope(run)
             versions: dict[int, int] = {}
-            for batch_versions in run.batches.values_list("versions", flat=True):
-                versions.update({int(k): int(v) for k, v in batch_versions.items()})
+            batches = list(run.batches.values_list("channel_ids", "versions"))
+            for _channels, batch_versions in batches:
+                versions.update(
+                    {int(k): int(v) for k, v in batch_versions.items() if k != PUBLISHED_MARK}
+                )
             timings: dict[str, Any] = {}
             with connection.cursor() as cursor:
-                _load_versions(cursor, scope, versions)
-                sql.analyze("kpis_kpisnapshotstage")
-                for kind in scope.fact_kinds:
-                    t0 = time.monotonic()
-                    _write_kind(cursor, run_id, kind, scope, _rows_from_stage(kind, run_id))
-                    timings[kind] = round(time.monotonic() - t0, 4)
+                # Nothing published on the run's channels since its batches
+                # compared: their differences are the whole write.
+                unchanged = True
+                for channels, batch_versions in batches:
+                    _load_versions(cursor, channels, versions)
+                    if _published_mark(cursor) != batch_versions.get(PUBLISHED_MARK):
+                        unchanged = False
+                _load_versions(cursor, scope.channel_ids, versions)
+                t0 = time.monotonic()
+                if unchanged:
+                    _apply_differences(cursor, run_id, scope)
+                    timings["publish"] = "differences"
+                else:
+                    rows = _rows_from_stage(scope.fact_kinds, run_id)
+                    _write_kinds(cursor, run_id, scope.fact_kinds, scope, rows)
+                    timings["publish"] = "compared again"
+                timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
             KpiSnapshotStage.objects.filter(run_id=run_id).delete()
             _finish(run, scope, timings, started)
     except Exception as exc:
@@ -497,10 +579,11 @@ def publish(run_id: int) -> None:
 def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: float) -> None:
     """Roll up quarters and years, refresh data states and objectives, close the run."""
     with connection.cursor() as cursor:
-        for kind in (k for k in ROLLUP_KINDS if k in scope.kinds):
+        rollups = tuple(k for k in ROLLUP_KINDS if k in scope.kinds)
+        if rollups:
             t0 = time.monotonic()
-            _rollup(cursor, run.pk, kind, scope)
-            timings[kind] = round(time.monotonic() - t0, 4)
+            _rollup(cursor, run.pk, rollups, scope)
+            timings["+".join(rollups)] = round(time.monotonic() - t0, 4)
         _refresh_data_states(cursor, run.pk)
         cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     t0 = time.monotonic()
@@ -527,7 +610,7 @@ def _session_tuning() -> None:
     if sql.is_postgres():
         with connection.cursor() as cursor:
             # The scan groups ~1M rows; the default 4 MB spills to disk.
-            cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute("SET LOCAL work_mem = '512MB'")
 
 
 def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
@@ -539,25 +622,34 @@ def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
         "FROM channels_app_channel c LEFT JOIN kpis_channeldatastate s ON s.channel_id = c.id "
         f"WHERE c.id IN ({sql.placeholders(list(scope.channel_ids)) or 'NULL'})"
     )
+    # Every statement of the run joins it on the channel: index-backed joins.
+    cursor.execute(
+        "CREATE UNIQUE INDEX kpis_run_versions_channel ON kpis_run_versions (channel_id)"
+    )
     cursor.execute("SELECT channel_id, facts_version FROM kpis_run_versions")
     versions = {str(channel_id): int(version) for channel_id, version in cursor.fetchall()}
     sql.analyze("kpis_run_versions")
     return versions
 
 
-def _load_versions(cursor: Any, scope: Scope, versions: dict[int, int]) -> None:
+def _load_versions(cursor: Any, channel_ids: Any, versions: dict[int, int]) -> None:
     cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     cursor.execute(
         "CREATE TEMP TABLE kpis_run_versions (channel_id bigint PRIMARY KEY, facts_version bigint)"
     )
-    cursor.executemany(
-        "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES (%s, %s)",
-        [(channel_id, versions.get(channel_id, 0)) for channel_id in scope.channel_ids],
-    )
+    pairs = [(int(c), int(versions.get(int(c), 0))) for c in channel_ids]
+    for i in range(0, len(pairs), 1000):  # one statement per 1,000 channels
+        chunk = pairs[i : i + 1000]
+        cursor.execute(
+            "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES "
+            + ", ".join(f"({c}, {v})" for c, v in chunk)
+        )
     sql.analyze("kpis_run_versions")
 
 
-_SUMS = ", ".join(
+# The additive columns a piece carries (inventory_days comes from its mask).
+_PIECE_SUMS = tuple(c for c in SUM_COLUMNS if c != "inventory_days")
+_SOURCE_SUMS = ", ".join(
     [
         *(
             f"CAST(SUM({c}) AS BIGINT) AS {c}"
@@ -565,23 +657,14 @@ _SUMS = ", ".join(
                       "new_customers", "impressions", "clicks")
         ),
         "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum",
-        "{inventory_days} AS inventory_days",
         *(
             f"CAST(SUM({c}) AS BIGINT) AS {c}"
             for c in (
                 "nps_promoters", "nps_detractors", "nps_responses", "rating_sum", "rating_count"
             )
         ),
-        "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day",
     ]
 )  # fmt: skip
-# A channel's day counts once in its average inventory, however many of its rows
-# reported stock that day. Only channels whose partners report inventory can
-# have several rows a day: just they pay for COUNT(DISTINCT), which cannot hash.
-_DAYS_COUNTED = _SUMS.format(inventory_days="COUNT(inventory_value)")
-_DAYS_DISTINCT = _SUMS.format(
-    inventory_days="COUNT(DISTINCT CASE WHEN inventory_value IS NOT NULL THEN day END)"
-)
 
 
 # Every source row read is dated inside the facts table's stored bounds: a row
@@ -633,124 +716,294 @@ def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
     }
 
 
-def _channels_with_partner_inventory(cursor: Any, scope: Scope) -> str:
-    """Channels of the scope where partners report inventory (see _DAYS_DISTINCT)."""
-    cursor.execute(
-        "SELECT DISTINCT channel_id FROM kpis_dailyfact "
-        f"WHERE {_fact_filter(scope)} AND partner_key <> 0 AND inventory_value IS NOT NULL"
-    )
-    return sql.placeholders([row[0] for row in cursor.fetchall()])
+def _create_pieces(cursor: Any, scope: Scope) -> str:
+    """The run's one scan of its sources: sums per channel, partner, ISO week and
+    month (a week cut at a month's end is two pieces) into `kpis_run_pieces`.
 
+    Weeks and months are both sums of pieces, quarters and years sums of months,
+    so nothing reads the facts twice. Each piece keeps the weekdays that
+    reported stock as a 7-bit mask (sql.weekday_bit): a channel's day counts
+    once in its inventory days however many of its partners reported stock.
 
-def _rows_from_facts(kind: str, scope: Scope, multi: str) -> str:
-    """One statement over the scope's facts: KEY + ROW columns of every channel
-    (partner_key 0 = all its rows) and every partner, per period of `kind`."""
+    Returns the SQL of the pieces the periods are summed from: per channel
+    (partner_key 0, all its rows) and per partner, with their inventory days.
+    """
     fy = periods.fiscal_start_month()
-    start = sql.period_start_sql(kind, "day", fy)
-    base = _fact_filter(scope)
-    bounds = scope.kind_range(kind)
-    if bounds:
-        # Only whole periods of this kind (the day range may cover more).
-        base += f" AND day BETWEEN {_lit(bounds[0])} AND {_lit(bounds[1])}"
-    branches = []
-    single = base
-    if multi:
-        branches.append(
-            f"SELECT channel_id, 0 AS partner_key, {start} AS period_start, {_DAYS_DISTINCT} "
-            f"FROM ({union_sql(f'{base} AND channel_id IN ({multi})')}) src GROUP BY 1, 3"
+    month = sql.period_start_sql("month", "day", fy)
+    if "week" in scope.fact_kinds:
+        week, bit, width = sql.period_start_sql("week", "day", fy), sql.weekday_bit("day"), 7
+    else:
+        # No weeks asked for: a piece is a month, its mask the days of the month.
+        week, bit, width = month, sql.month_day_bit("day"), 31
+    stock = sql.bit_or(f"CASE WHEN inventory_value IS NOT NULL THEN {bit} ELSE 0 END", width)
+    keys = f"channel_id, partner_key, {week} AS week_start, {month} AS month_start"
+    fact_sums = ", ".join(
+        f"CAST(SUM({c}) AS BIGINT) AS {c}"
+        if c in FACT_VALUE_COLUMNS
+        else "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum"
+        if c == "inventory_sum"
+        else f"0 AS {c}"
+        for c in _PIECE_SUMS
+    )
+    where = _fact_filter(scope)
+    _drop_pieces(cursor)
+    # The facts, by far the biggest source, are summed with their own columns
+    # only, by a CREATE TABLE AS (PostgreSQL runs its scan in parallel workers;
+    # an INSERT ... SELECT it would not).
+    cursor.execute(
+        f"CREATE TEMP TABLE kpis_run_pieces AS SELECT {keys}, {fact_sums}, "
+        f"{stock} AS stock_mask, MAX(day) AS last_fact_day "
+        f"FROM kpis_dailyfact WHERE {where} GROUP BY 1, 2, 3, 4",
+        [],
+    )
+    cursor.execute(
+        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_SOURCE_SUMS}, {stock} AS stock_mask, "
+        "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day "
+        f"FROM ({other_sources_sql(where)}) src GROUP BY 1, 2, 3, 4",
+        [],
+    )
+    if cursor.rowcount:
+        # Feedback or accruals on a piece that has facts too: one row per piece.
+        sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+        cursor.execute(
+            "CREATE TEMP TABLE kpis_run_parts AS SELECT channel_id, partner_key, week_start, "
+            f"month_start, {sums}, {sql.bit_or('stock_mask', width)} AS stock_mask, "
+            "MAX(last_fact_day) AS last_fact_day FROM kpis_run_pieces GROUP BY 1, 2, 3, 4",
+            [],
         )
-        single = f"{base} AND channel_id NOT IN ({multi})"
-    branches.append(
-        f"SELECT channel_id, 0 AS partner_key, {start} AS period_start, {_DAYS_COUNTED} "
-        f"FROM ({union_sql(single)}) src GROUP BY 1, 3"
+        cursor.execute("DROP TABLE kpis_run_pieces")
+        cursor.execute("ALTER TABLE kpis_run_parts RENAME TO kpis_run_pieces")
+    plain = ", ".join(_PIECE_SUMS)
+    cursor.execute("SELECT 1 FROM kpis_run_pieces WHERE partner_key <> 0 LIMIT 1")
+    if cursor.fetchone() is None:
+        # No partner rows: each piece is its channel's whole piece.
+        return (
+            f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
+            f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
+            "FROM kpis_run_pieces"
+        )
+    piece_sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+    cursor.execute(
+        "CREATE TEMP TABLE kpis_run_parts AS "
+        f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
+        f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
+        "FROM kpis_run_pieces WHERE partner_key <> 0 UNION ALL "
+        f"SELECT channel_id, 0, week_start, month_start, {piece_sums}, "
+        f"{sql.bits_set_of_or('stock_mask', width)}, MAX(last_fact_day) "
+        "FROM kpis_run_pieces GROUP BY channel_id, week_start, month_start",
+        [],
     )
-    branches.append(
-        f"SELECT channel_id, partner_key, {start} AS period_start, {_DAYS_COUNTED} "
-        f"FROM ({union_sql(base + ' AND partner_key <> 0')}) src GROUP BY 1, 2, 3"
-    )
-    sums = ", ".join(f"g.{c}" for c in SUM_COLUMNS)
-    return (
-        f"SELECT g.channel_id, g.partner_key, '{kind}' AS period_kind, g.period_start, "
-        f"{sql.period_end_sql(kind, 'g.period_start')} AS period_end, {sums}, g.last_fact_day, "
-        "v.facts_version FROM (" + " UNION ALL ".join(branches) + ") g "
-        "JOIN kpis_run_versions v ON v.channel_id = g.channel_id"
-    )
+    return "SELECT * FROM kpis_run_parts"
 
 
-def _rows_from_stage(kind: str, run_id: int) -> str:
+def _drop_pieces(cursor: Any) -> None:
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_pieces")
+    cursor.execute("DROP TABLE IF EXISTS kpis_run_parts")
+
+
+def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
+    """KEY + ROW columns of every channel (partner_key 0 = all its rows) and every
+    partner, per period of each of `kinds` (week, month), summed from `source`."""
+    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    columns = ", ".join(f"g.{c}" for c in SUM_COLUMNS)
+    selects = []
+    for kind in kinds:
+        start = "week_start" if kind == "week" else "month_start"
+        bounds = scope.kind_range(kind)
+        # Only whole periods of this kind (the scanned day range may cover more).
+        where = f"WHERE {start} BETWEEN {_lit(bounds[0])} AND {_lit(bounds[1])}" if bounds else ""
+        grouped = (
+            f"SELECT channel_id, partner_key, {start} AS period_start, {sums}, "
+            f"MAX(last_fact_day) AS last_fact_day FROM ({source}) p {where} GROUP BY 1, 2, 3"
+        )
+        if kind == "week":
+            # Most weeks lie inside one month: their one piece is the week.
+            whole = (
+                f"week_start >= month_start AND {sql.period_end_sql('week', 'week_start')} "
+                f"<= {sql.period_end_sql('month', 'month_start')}"
+            )
+            also = "AND" if where else "WHERE"
+            grouped = (
+                f"SELECT channel_id, partner_key, week_start AS period_start, "
+                f"{', '.join(SUM_COLUMNS)}, last_fact_day FROM ({source}) p "
+                f"{where} {also} {whole} UNION ALL "
+                f"SELECT channel_id, partner_key, week_start AS period_start, {sums}, "
+                f"MAX(last_fact_day) AS last_fact_day FROM ({source}) p "
+                f"{where} {also} NOT ({whole}) GROUP BY 1, 2, 3"
+            )
+        selects.append(
+            f"SELECT g.channel_id, g.partner_key, '{kind}' AS period_kind, g.period_start, "
+            f"{sql.period_end_sql(kind, 'g.period_start')} AS period_end, {columns}, "
+            f"g.last_fact_day, v.facts_version FROM ({grouped}) g "
+            "JOIN kpis_run_versions v ON v.channel_id = g.channel_id"
+        )
+    return " UNION ALL ".join(selects)
+
+
+def _rows_from_stage(kinds: tuple[str, ...], run_id: int) -> str:
     columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
     return (
-        f"SELECT {columns} FROM kpis_kpisnapshotstage "
-        f"WHERE run_id = {int(run_id)} AND period_kind = '{kind}'"
+        f"SELECT {columns} FROM kpis_kpisnapshotstage WHERE run_id = {int(run_id)} "
+        f"AND period_kind IN ({', '.join(repr(k) for k in kinds)}) AND action <> 2"
     )
 
 
-_UPDATE_SET = ", ".join(
-    f"{c} = excluded.{c}" for c in ("period_end", *ROW_COLUMNS, "run_id", "computed_at")
-)
+_UPDATE_SET = ", ".join(f"{c} = r.{c}" for c in ("period_end", *ROW_COLUMNS))
 _TARGET = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS, "run_id", "computed_at"))
 _CHANGED = " OR ".join(
-    sql.distinct(f"kpis_kpisnapshot.{c}", f"excluded.{c}")
+    sql.distinct(f"kpis_kpisnapshot.{c}", f"r.{c}")
     for c in ("period_end", *SUM_COLUMNS, "last_fact_day")
+)
+_SAME_KEY = (
+    "r.channel_id = kpis_kpisnapshot.channel_id AND r.period_kind = kpis_kpisnapshot.period_kind "
+    "AND r.partner_key = kpis_kpisnapshot.partner_key "
+    "AND r.period_start = kpis_kpisnapshot.period_start"
 )
 
 
-def _write_kind(
-    cursor: Any, run_id: int, kind: str, scope: Scope, rows_sql: str, *, guard_version: bool = True
-) -> None:
-    """Make the scope's rows of `kind` equal to `rows_sql` (KEY + ROW columns).
-
-    Rows of the scope the new set lacks are deleted (a period with no data any
-    more); rows whose values did not change are not rewritten, so a nightly
-    recompute of unchanged data writes almost nothing. With `guard_version`,
-    a row computed from newer facts (by a later run) is left alone.
-    """
+def _create_run_rows(cursor: Any, rows_sql: str) -> None:
+    """The run's rows in `kpis_run_rows`, indexed by key: whatever the planner
+    estimates, the anti-joins against it look each key up once (a nested loop
+    over an unindexed table is quadratic), with fresh statistics."""
     cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
     cursor.execute(f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", [])
+    cursor.execute(
+        "CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows "
+        "(channel_id, period_kind, partner_key, period_start)"
+    )
+    sql.analyze("kpis_run_rows")
 
-    # (Joins, not a correlated subquery per row: the planner hashes them.)
-    version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
+
+def _apply_differences(cursor: Any, run_id: int, scope: Scope) -> None:
+    """Publish a split run whose batches compared against the snapshots as
+    they still are: delete what they found gone, write what they found new or
+    changed (a row computed from newer facts is still left alone)."""
+    kinds = scope.fact_kinds
+    stage = f"kpis_kpisnapshotstage WHERE run_id = {int(run_id)}"
     cursor.execute(
-        "DELETE FROM kpis_kpisnapshot WHERE period_kind = %s "
-        "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
-        f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
-        f"{_range_filter('period_start', scope.kind_range(kind))} "
-        "AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r "
-        "WHERE r.channel_id = kpis_kpisnapshot.channel_id "
-        "AND r.partner_key = kpis_kpisnapshot.partner_key "
-        "AND r.period_start = kpis_kpisnapshot.period_start)",
-        [kind],
+        "DELETE FROM kpis_kpisnapshot WHERE EXISTS (SELECT 1 FROM kpis_kpisnapshotstage r "
+        f"JOIN kpis_run_versions v ON v.channel_id = r.channel_id WHERE r.run_id = {int(run_id)} "
+        f"AND r.action = 2 AND {_SAME_KEY} AND kpis_kpisnapshot.facts_version <= v.facts_version)",
+        [],
     )
+    columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
+    _write_kinds(
+        cursor, run_id, kinds, scope, f"SELECT {columns} FROM {stage} AND action = 1",
+        delete_missing=False,
+    )  # fmt: skip
+
+
+def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpisnapshot") -> str:
+    """The snapshot rows of `kinds` inside the scope's date range (per kind):
+    with the channel filter, what the portfolio index reads of the scope."""
+    parts = []
+    for kind in kinds:
+        bounds = scope.kind_range(kind)
+        parts.append(
+            f"({table}.period_kind = '{kind}' {_range_filter(f'{table}.period_start', bounds)})"
+        )
+    return (
+        f"{table}.channel_id IN (SELECT channel_id FROM kpis_run_versions) "
+        f"AND ({' OR '.join(parts)})"
+    )
+
+
+def _write_kinds(
+    cursor: Any,
+    run_id: int,
+    kinds: tuple[str, ...],
+    scope: Scope,
+    rows_sql: str,
+    *,
+    guard_version: bool = True,
+    delete_missing: bool = True,
+) -> None:
+    """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
+
+    Under the publish lock (the only writer of snapshots), in three statements
+    each proportional to the run's rows: rows of the scope the new set lacks
+    are deleted (a period with no data any more), rows whose values changed
+    are updated, new keys are inserted; rows whose values did not change are
+    not rewritten, so a nightly recompute of unchanged data writes almost
+    nothing. With `guard_version`, a row computed from newer facts (by a later
+    run) is left alone.
+    """
+    if not kinds:
+        return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    newer_wins = (
-        "kpis_kpisnapshot.facts_version <= excluded.facts_version AND" if guard_version else ""
-    )
+    cursor.execute(f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} LIMIT 1")
+    if cursor.fetchone() is None:
+        # Nothing stored in the scope yet (a first recompute): insert straight away.
+        cursor.execute(
+            f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
+            "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
+            [run_id, now],
+        )
+        _analyze_if_grown(cursor, cursor.rowcount)
+        return
+    _create_run_rows(cursor, rows_sql)
+    version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
+    # The scope's existing rows come by the unique index (channel first); the
+    # anti-join against the run's rows is a hash join.
+    if delete_missing:
+        cursor.execute(
+            f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} "
+            "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
+            f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
+            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+            [],
+        )
+    newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
     cursor.execute(
-        f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
-        "SELECT r.*, %s, %s FROM kpis_run_rows r WHERE true "
-        "ON CONFLICT (channel_id, period_kind, partner_key, period_start) DO UPDATE SET "
-        f"{_UPDATE_SET} WHERE {newer_wins} ({_CHANGED} "
-        "OR kpis_kpisnapshot.facts_version <> excluded.facts_version)",
+        f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
+        f"FROM kpis_run_rows r WHERE {_SAME_KEY} AND {_kinds_in_scope(kinds, scope)} "
+        f"AND {newer_wins} ({_CHANGED} "
+        "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
         [run_id, now],
     )
+    # Sorted by the unique key: its B-tree is then written in order.
+    cursor.execute(
+        f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
+        "SELECT r.*, %s, %s FROM kpis_run_rows r "
+        f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY}) "
+        "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
+        [run_id, now],
+    )
+    _analyze_if_grown(cursor, cursor.rowcount)
     cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
 
 
-def _rollup(cursor: Any, run_id: int, kind: str, scope: Scope) -> None:
+def _analyze_if_grown(cursor: Any, inserted: int) -> None:
+    """Refresh the snapshots' statistics after a run added a large share of
+    them (a first recompute): the next statements of this run, and the next
+    runs, would otherwise be planned for the table as it was (autovacuum
+    analyzes it later, outside this transaction)."""
+    if inserted < 10_000 or not sql.is_postgres():
+        return
+    cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'kpis_kpisnapshot'")
+    row = cursor.fetchone()
+    known = max(float(row[0]) if row else 0.0, 0.0)
+    if inserted > 0.2 * known:
+        sql.analyze("kpis_kpisnapshot")
+
+
+def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> None:
     """Quarters and years as sums of the published months (fiscal calendar)."""
     fy = periods.fiscal_start_month()
-    start_expr = sql.period_start_sql(kind, "period_start", fy)
     sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
-    months = (
-        f"SELECT channel_id, partner_key, '{kind}' AS period_kind, {start_expr} AS period_start, "
-        f"{sql.period_end_sql(kind, start_expr)} AS period_end, {sums}, "
-        "MAX(last_fact_day) AS last_fact_day, MAX(facts_version) AS facts_version "
-        "FROM kpis_kpisnapshot WHERE period_kind = 'month' "
-        "AND channel_id IN (SELECT channel_id FROM kpis_run_versions) "
-        f"{_range_filter('period_start', scope.kind_range(kind))} "
-        f"GROUP BY channel_id, partner_key, {start_expr}"
-    )
-    _write_kind(cursor, run_id, kind, scope, months, guard_version=False)
+    selects = []
+    for kind in kinds:
+        start_expr = sql.period_start_sql(kind, "period_start", fy)
+        selects.append(
+            f"SELECT channel_id, partner_key, '{kind}' AS period_kind, "
+            f"{start_expr} AS period_start, {sql.period_end_sql(kind, start_expr)} AS period_end, "
+            f"{sums}, MAX(last_fact_day) AS last_fact_day, MAX(facts_version) AS facts_version "
+            "FROM kpis_kpisnapshot WHERE period_kind = 'month' "
+            "AND channel_id IN (SELECT channel_id FROM kpis_run_versions) "
+            f"{_range_filter('period_start', scope.kind_range(kind))} "
+            f"GROUP BY channel_id, partner_key, {start_expr}"
+        )
+    _write_kinds(cursor, run_id, kinds, scope, " UNION ALL ".join(selects), guard_version=False)
 
 
 def _refresh_data_states(cursor: Any, run_id: int) -> None:

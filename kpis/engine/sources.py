@@ -86,6 +86,20 @@ def union_sql(where: str) -> str:
     return " UNION ALL ".join(source(where) for source in SOURCES)
 
 
+def other_sources_sql(where: str) -> str:
+    """Every source but the daily facts (the recompute sums the facts, by far the
+    biggest, with their own columns only: summing constant zeros costs as much
+    as summing values)."""
+    return " UNION ALL ".join(source(where) for source in SOURCES if source is not facts_source)
+
+
+# The facts' own components, summed in the recompute's one scan; the others are 0.
+FACT_VALUE_COLUMNS = (
+    "spend", "revenue", "cogs", "orders", "units", "leads", "new_customers", "impressions",
+    "clicks",
+)  # fmt: skip
+
+
 def components_from_sums(
     spend: Any,
     revenue: Any,

@@ -27,6 +27,9 @@ def period_start_sql(kind: str, col: str, fy_start: int) -> str:
     if is_postgres():
         if kind == "day":
             return col
+        if kind == "week":
+            # Integer arithmetic (no timestamp cast): 1999-12-27 was a Monday.
+            return f"({col} - {weekday_sql(col)})"
         # Cast to timestamp (not timestamptz) so the session time zone plays no part.
         if kind in ("week", "month") or shift == 0:
             return f"date_trunc('{kind}', {col}::timestamp)::date"
@@ -48,6 +51,13 @@ def period_start_sql(kind: str, col: str, fy_start: int) -> str:
         f"date({col}, 'start of month', '-' || "
         f"((CAST(strftime('%%m', {col}) AS INTEGER) - {fy_start} + 12) %% {months}) || ' months')"
     )
+
+
+def weekday_sql(col: str) -> str:
+    """ISO weekday of the date `col` minus one (Monday 0 ... Sunday 6)."""
+    if is_postgres():
+        return f"(({col} - DATE '1999-12-27') %% 7)"
+    return f"((CAST(strftime('%%w', {col}) AS INTEGER) + 6) %% 7)"
 
 
 def period_end_sql(kind: str, start_col: str) -> str:
@@ -91,3 +101,45 @@ def analyze(*tables: str) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
+
+
+# --- Inventory days through one scan ---------------------------------------------------
+# A channel's day counts once in its average inventory, however many of its rows
+# (its own and its partners') reported stock that day. The one scan of the facts
+# keeps, per channel, partner, ISO week and month, a 7-bit mask of the weekdays
+# that reported stock; OR-ing the masks of one channel's rows of a week and
+# counting the bits gives its days with stock without a second scan or a
+# COUNT(DISTINCT ...).
+
+
+def weekday_bit(day_col: str) -> str:
+    """1 << (ISO weekday - 1) of the date `day_col` (Monday = 1, Sunday = 64)."""
+    return f"(1 << {weekday_sql(day_col)})"
+
+
+def month_day_bit(day_col: str) -> str:
+    """1 << (day of the month - 1) of the date `day_col` (a 31-bit mask)."""
+    if is_postgres():
+        return f"(1 << ({day_col} - date_trunc('month', {day_col}::timestamp)::date))"
+    return f"(1 << (CAST(strftime('%%d', {day_col}) AS INTEGER) - 1))"
+
+
+def bit_or(expr: str, width: int = 7) -> str:
+    """Aggregate: the bitwise OR of a `width`-bit mask over the group."""
+    if is_postgres():
+        return f"BIT_OR({expr})"
+    return "(" + " + ".join(f"MAX(({expr}) & {1 << i})" for i in range(width)) + ")"
+
+
+def bits_set(expr: str, width: int = 7) -> str:
+    """How many of the `width` low bits of `expr` are set (a scalar expression)."""
+    if is_postgres():
+        return f"bit_count(({expr})::bit({width}))"
+    return "(" + " + ".join(f"((({expr}) >> {i}) & 1)" for i in range(width)) + ")"
+
+
+def bits_set_of_or(expr: str, width: int = 7) -> str:
+    """Aggregate: how many of the `width` bits are set in the OR of `expr` over the group."""
+    if is_postgres():
+        return f"bit_count(BIT_OR({expr})::bit({width}))"
+    return "(" + " + ".join(f"MAX((({expr}) >> {i}) & 1)" for i in range(width)) + ")"

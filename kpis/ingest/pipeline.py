@@ -55,7 +55,7 @@ from .checks import (
 )
 from .progress import clear_progress, set_progress
 from .reading import FactsReader, open_run_reader
-from .staging import FACT_COLUMNS, CopyPipe, Stage, table_to_pg_binary
+from .staging import FACT_COLUMNS, ChangedScope, CopyPipe, Stage, table_to_pg_binary
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +370,7 @@ def _execute_staged(run: ImportRun, reader: FactsReader) -> ImportRun:
                 created=created,
                 method=stage.method,
                 write_s=time.monotonic() - t0,
+                changed=stage.changed,
             )
     finally:
         stage.drop()
@@ -384,18 +385,23 @@ def _finish(
     created: dict[str, int],
     method: str,
     write_s: float,
+    changed: ChangedScope | None = None,
 ) -> ImportRun:
-    """Record a successful import and queue its recompute (in the write's transaction)."""
+    """Record a successful import and queue its recompute (in the write's
+    transaction) for what it changed: the channels and days of the rows it
+    added or replaced (`changed`; by default every row of the file)."""
     written = added + replaced
     channel_ids = sorted(scan.channel_ids)
+    if changed is None:
+        changed = ChangedScope(channel_ids, scan.first_day, scan.last_day)
     recompute = None
     if written:
-        bump_versions(channel_ids)
+        bump_versions(changed.channel_ids)
         recompute = recompute_request(
             trigger=RecomputeRun.Trigger.IMPORT,
-            channel_ids=channel_ids,
-            start=scan.first_day,
-            end=scan.last_day,
+            channel_ids=changed.channel_ids,
+            start=changed.first_day,
+            end=changed.last_day,
             requested_by=run.created_by,
         )
     ImportRun.objects.filter(pk=run.pk).update(

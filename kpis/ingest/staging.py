@@ -14,6 +14,8 @@ import io
 import logging
 import queue
 import threading
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ from .checks import MAX_DETAILED_BAD_ROWS, STAGE_COLUMNS
 log = logging.getLogger(__name__)
 
 STAGE = "kpis_import_stage"
+CHANGES = "kpis_import_changes"  # the staged rows that are new or differ from the facts
 FACT_COLUMNS = ("channel_id", "day", "partner_key", *VALUE_COLUMNS)
 
 
@@ -118,6 +121,27 @@ class CopyPipe:
             raise self._error
 
 
+@dataclass(frozen=True)
+class ChangedScope:
+    """What a merge changed: the channels and the days to recompute."""
+
+    channel_ids: list[int]
+    first_day: date | None
+    last_day: date | None
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])  # SQLite returns text
+
+
+# Packing (channel, day, partner) into one unsigned 64-bit number lets the
+# duplicate check sort numbers in memory instead of grouping the staging table.
+_DAY_ZERO = np.datetime64("2000-01-01", "D")
+_CHANNEL_OFFSET = 1 << 20  # provisional channel ids (--create-channels) are negative
+
+
 class Stage:
     """The session-private staging table of one import."""
 
@@ -125,6 +149,9 @@ class Stage:
         self.method = "copy" if sql.is_postgres() else "batched-insert"
         self.created = False
         self.pipe: CopyPipe | None = None
+        self.changed = ChangedScope([], None, None)
+        # The staged keys, packed (None once a key does not fit: SQL checks then).
+        self._keys: list[np.ndarray] | None = []
 
     def flush(self) -> None:
         """Wait until every batch is in the staging table."""
@@ -143,7 +170,41 @@ class Stage:
             )
         self.created = True
 
+    def _remember_keys(self, table: Any) -> None:
+        if self._keys is None:
+            return
+        channel = np.asarray(table.column("channel_id").to_numpy(), dtype=np.int64)
+        partner = np.asarray(table.column("partner_key").to_numpy(), dtype=np.int64)
+        days = table.column("day").to_numpy().astype("datetime64[D]")
+        offset = (days - _DAY_ZERO).astype(np.int64)
+        channel = channel + _CHANNEL_OFFSET
+        if not len(channel):
+            return
+        if (
+            channel.min() < 0 or channel.max() >= 1 << 22
+            or offset.min() < 0 or offset.max() >= 1 << 16
+            or partner.min() < 0 or partner.max() >= 1 << 26
+        ):  # fmt: skip
+            self._keys = None
+            return
+        packed = (
+            (channel.astype(np.uint64) << np.uint64(42))
+            | (offset.astype(np.uint64) << np.uint64(26))
+            | partner.astype(np.uint64)
+        )
+        self._keys.append(packed)
+
+    def _no_duplicate_keys(self) -> bool:
+        """True when the staged keys are known to be unique (checked in memory)."""
+        if self._keys is None:
+            return False
+        if not self._keys:
+            return True
+        keys = np.sort(np.concatenate(self._keys))
+        return not bool(np.any(keys[1:] == keys[:-1]))
+
     def write(self, table: Any) -> None:
+        self._remember_keys(table)
         columns = ", ".join(STAGE_COLUMNS)
         if self.method == "copy":
             if self.pipe is None:
@@ -158,6 +219,8 @@ class Stage:
             cursor.executemany(f"INSERT INTO {STAGE} ({columns}) VALUES ({marks})", values)
 
     def duplicates(self) -> list[dict[str, Any]]:
+        if self._no_duplicate_keys():
+            return []
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT 1 FROM {STAGE} GROUP BY channel_id, day, partner_key "
@@ -182,6 +245,7 @@ class Stage:
             ]
 
     def remap_channel(self, provisional: int, real: int) -> None:
+        self._keys = None  # packed with the provisional id
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {STAGE} SET channel_id = %s WHERE channel_id = %s", [real, provisional]
@@ -190,47 +254,68 @@ class Stage:
     def write_facts(self, run_id: int, value_columns: list[str]) -> tuple[int, int]:
         """Back up and update the rows the file changes, insert the new ones.
 
-        Returns (replaced, written). Runs under IMPORT_WRITE_LOCK, so no other
-        writer can insert a key between the anti-join and the insert. A plain
-        INSERT of new keys is cheaper than INSERT ... ON CONFLICT (no
-        speculative insertion), and rows whose values are equal are not touched.
+        Returns (replaced, written) and leaves what changed in `self.changed`.
+        Runs under IMPORT_WRITE_LOCK, so no other writer can insert a key
+        between the comparison and the insert. One join of the staging table
+        against the facts keeps only the rows that are new or differ; every
+        later statement reads that (usually small) set, so rows whose values
+        are equal cost nothing more, and a file imported again writes nothing.
+        A plain INSERT of new keys is cheaper than INSERT ... ON CONFLICT (no
+        speculative insertion).
         """
-        key = "f.channel_id = s.channel_id AND f.day = s.day AND f.partner_key = s.partner_key"
-        replaced = 0
+        key = "f.channel_id = c.channel_id AND f.day = c.day AND f.partner_key = c.partner_key"
+        stage_key = key.replace("c.", "s.")
+        changed = " OR ".join(sql.distinct(f"f.{c}", f"s.{c}") for c in value_columns) or "false"
         with connection.cursor() as cursor:
-            if value_columns:
-                changed = " OR ".join(sql.distinct(f"f.{c}", f"s.{c}") for c in value_columns)
+            sql.analyze(STAGE)
+            cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {CHANGES} AS SELECT "
+                f"{', '.join('s.' + c for c in FACT_COLUMNS)}, "
+                "CASE WHEN f.channel_id IS NULL THEN 1 ELSE 0 END AS is_new "
+                f"FROM {STAGE} s LEFT JOIN kpis_dailyfact f ON {stage_key} "
+                f"WHERE f.channel_id IS NULL OR {changed}"
+            )
+            sql.analyze(CHANGES)
+            cursor.execute(
+                f"SELECT channel_id, MIN(day), MAX(day), SUM(is_new), COUNT(*) FROM {CHANGES} "
+                "GROUP BY channel_id"
+            )
+            per_channel = cursor.fetchall()
+            added = sum(int(row[3]) for row in per_channel)
+            replaced = sum(int(row[4]) for row in per_channel) - added
+            self.changed = ChangedScope(
+                channel_ids=sorted(int(row[0]) for row in per_channel),
+                first_day=_as_date(min((row[1] for row in per_channel), default=None)),
+                last_day=_as_date(max((row[2] for row in per_channel), default=None)),
+            )
+            if replaced:
                 cursor.execute(
                     "INSERT INTO kpis_factbackup (import_run_id, channel_id, day, partner_key, "
                     f"{', '.join(VALUE_COLUMNS)}, previous_import_id) "
                     f"SELECT %s, f.channel_id, f.day, f.partner_key, "
                     f"{', '.join('f.' + c for c in VALUE_COLUMNS)}, f.import_run_id "
-                    f"FROM {STAGE} s JOIN kpis_dailyfact f ON {key} WHERE {changed}",
+                    f"FROM {CHANGES} c JOIN kpis_dailyfact f ON {key} WHERE c.is_new = 0",
                     [run_id],
                 )
-                replaced = max(cursor.rowcount, 0)
-                if replaced:
-                    target = "kpis_dailyfact"
-                    assignments = ", ".join(f"{c} = s.{c}" for c in value_columns)
-                    changed_here = " OR ".join(
-                        sql.distinct(f"{target}.{c}", f"s.{c}") for c in value_columns
-                    )
-                    cursor.execute(
-                        f"UPDATE {target} SET {assignments}, import_run_id = %s FROM {STAGE} s "
-                        f"WHERE {target}.channel_id = s.channel_id AND {target}.day = s.day "
-                        f"AND {target}.partner_key = s.partner_key AND ({changed_here})",
-                        [run_id],
-                    )
-            columns = ", ".join(FACT_COLUMNS)
-            # Sorted by key: the primary key's B-tree is then written in order.
-            cursor.execute(
-                f"INSERT INTO kpis_dailyfact ({columns}, import_run_id) "
-                f"SELECT {', '.join('s.' + c for c in FACT_COLUMNS)}, %s FROM {STAGE} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM kpis_dailyfact f WHERE {key}) "
-                "ORDER BY s.channel_id, s.day, s.partner_key",
-                [run_id],
-            )
-            added = max(cursor.rowcount, 0)
+                target = "kpis_dailyfact"
+                assignments = ", ".join(f"{c} = c.{c}" for c in value_columns)
+                cursor.execute(
+                    f"UPDATE {target} SET {assignments}, import_run_id = %s FROM {CHANGES} c "
+                    f"WHERE {target}.channel_id = c.channel_id AND {target}.day = c.day "
+                    f"AND {target}.partner_key = c.partner_key AND c.is_new = 0",
+                    [run_id],
+                )
+            if added:
+                columns = ", ".join(FACT_COLUMNS)
+                # Sorted by key: the primary key's B-tree is then written in order.
+                cursor.execute(
+                    f"INSERT INTO kpis_dailyfact ({columns}, import_run_id) "
+                    f"SELECT {columns}, %s FROM {CHANGES} WHERE is_new = 1 "
+                    "ORDER BY channel_id, day, partner_key",
+                    [run_id],
+                )
+            cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
         return replaced, replaced + added
 
     def drop(self) -> None:

@@ -190,8 +190,11 @@ class ModelCurvesView(APIView):
     def get(self, request: Request) -> Response:
         if not request.user.has_perm("kpis.view_modelrun"):
             raise exceptions.PermissionDenied("You do not have permission to do this.")
+        samples = request.query_params.get("samples", "false")
+        if samples not in ("1", "true", "0", "false"):
+            raise exceptions.ValidationError({"samples": ["Say true or false."]})
         live = selectors.live_run()
-        with_samples = request.query_params.get("samples") in ("1", "true")
+        with_samples = samples in ("1", "true")
         rows = selectors.results(live, with_samples=with_samples) if live else []
         data = []
         for r in rows:

@@ -3,12 +3,14 @@
 The model (PyMC-Marketing's multidimensional `MMM`, sampled by nutpie):
 
     revenue[day] = intercept + trend + yearly season (Fourier) + weekday + events
-                   + sum over channels of  beta * logistic(lam * adstock(cost / max cost))
+                   + sum over channels of  ceiling * x / (half point + x),
+                     x = adstock(cost / max cost)
                    + noise
 
 - Daily data. Carry-over is PyMC-Marketing's geometric adstock over 28 days
-  (normalised, so a steady daily cost settles at itself), then its logistic
-  saturation. Costs are scaled per channel by their maximum, revenue by its
+  (normalised, so a steady daily cost settles at itself), then its
+  Michaelis-Menten saturation (`SATURATION` below; logistic put a saturated
+  channel of the simulator 32% off). Costs are scaled per channel by their maximum, revenue by its
   maximum (the library's default scaling).
 - Controls are columns we build (a linear trend, sine/cosine yearly terms,
   weekday dummies, one column per user event), so that the held-out weeks can
@@ -26,7 +28,7 @@ The model (PyMC-Marketing's multidimensional `MMM`, sampled by nutpie):
 
 Every figure is read from the posterior draws: a channel's contribution is the
 model's own forward pass (`channel_contribution`, checked against ours), its
-response curve is beta * logistic(lam * cost / max cost) per draw, and the
+response curve is the saturation of (cost / max cost) per draw, and the
 marginal ROAS is that curve's slope at the window's average daily cost.
 """
 

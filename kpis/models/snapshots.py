@@ -77,8 +77,12 @@ class KpiSnapshot(SnapshotComponents):
         ]
         indexes = [
             # The portfolio pages: every channel's rows of one kind in a range.
+            # channel last: every entry is unique, so a recompute that looks a
+            # row up by this index finds it at once instead of scanning the
+            # entries of every channel for that period.
             models.Index(
-                fields=["period_kind", "partner_key", "period_start"], name="snapshot_portfolio"
+                fields=["period_kind", "partner_key", "period_start", "channel"],
+                name="snapshot_portfolio_channel",
             ),
         ]
 
@@ -93,10 +97,18 @@ class KpiSnapshotStage(SnapshotComponents):
     crash only loses rows that a re-run computes again.
     """
 
+    class Action(models.IntegerChoices):
+        SAME = 0, "same as published when computed"
+        WRITE = 1, "new or changed"
+        DELETE = 2, "published, no longer computed"
+
     run_id = models.BigIntegerField()
     channel_id = models.BigIntegerField()
     partner_key = models.BigIntegerField(default=NO_PARTNER)
     period_kind = models.CharField(max_length=7)
+    # What the batch found against the snapshots published when it ran: the
+    # publish then writes only WRITE and DELETE rows (recompute.publish).
+    action = models.SmallIntegerField(choices=Action.choices, default=Action.WRITE)
     period_start = models.DateField()
     period_end = models.DateField()
 
