@@ -44,6 +44,11 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
 
     # One channel for the whole file: the campaign column is then ignored (htmx re-render).
     def rerendered():  # the step re-renders (htmx) on each change
+        # The previous swap has settled: a change made to a select that the
+        # swap then replaces would send nothing.
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         return page.expect_response(lambda r: "/mapping/" in r.url and r.request.method == "POST")
 
     with rerendered():
