@@ -306,12 +306,17 @@ def resend_lost_runs() -> int:
 # --- what the fit reads besides facts --------------------------------------------------
 
 
+def _save_recorded(obj: ModelEvent | LiftTest, user: User | None) -> None:
+    """Validate and save an event or lift test; a new one is its author's."""
+    if obj.pk is None:
+        obj.created_by = user
+    obj.full_clean()
+    obj.save()
+
+
 @transaction.atomic
 def event_save(*, event: ModelEvent, user: User | None = None) -> ModelEvent:
-    if event.pk is None:
-        event.created_by = user
-    event.full_clean()
-    event.save()
+    _save_recorded(event, user)
     return event
 
 
@@ -322,10 +327,7 @@ def event_delete(*, event: ModelEvent) -> None:
 
 @transaction.atomic
 def lift_test_save(*, test: LiftTest, user: User | None = None) -> LiftTest:
-    if test.pk is None:
-        test.created_by = user
-    test.full_clean()
-    test.save()
+    _save_recorded(test, user)
     return test
 
 
