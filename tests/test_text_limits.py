@@ -12,12 +12,10 @@ import importlib
 import inspect
 import pkgutil
 import re
-from pathlib import Path
 
 import pytest
 from django import forms
 from django.apps import apps
-from django.contrib.staticfiles import finders
 from django.db import models
 from django.urls import reverse
 
@@ -238,14 +236,6 @@ def test_a_name_the_api_does_not_know_is_ignored_whatever_it_holds(marketing_api
     )
     assert response.status_code == 201, response.content
     assert PartnerContact.objects.get().name == "Ann"
-
-
-# --- pages -------------------------------------------------------------------------------
-
-
-def test_long_words_wrap_in_tables_and_text():
-    css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
-    assert "overflow-wrap: anywhere" in css
 
 
 # --- the address ---------------------------------------------------------------------------
