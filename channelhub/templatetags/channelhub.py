@@ -216,6 +216,22 @@ def duration_minutes(value: Any) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+@register.filter
+def seconds_for_people(value: Any) -> str:
+    """Seconds as people say them: "40 seconds", "3 minutes", "1 hour 5 minutes"."""
+    if value is None or value == "":
+        return ""
+    seconds = round(float(value))
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{text} {minutes} minute{'s' if minutes != 1 else ''}" if minutes else text
+
+
 @register.simple_tag
 def plotly_stylesheets() -> SafeString:
     """Plotly.js's styles as static files, under the element ids where Plotly.js

@@ -240,6 +240,26 @@ def modeled_figures() -> dict[int, ChannelModelResult]:
     return {r.channel_id: r for r in rows if r.channel_id is not None}
 
 
+def typical_fit_seconds(last: int = 5) -> float | None:
+    """The median duration of the last successful fits: what a running fit's
+    page tells the user to expect (None before the first one)."""
+    durations = sorted(
+        (finished - started).total_seconds()
+        for started, finished in ModelRun.objects.filter(
+            status=ModelRun.Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
+        )
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:last]
+        if started is not None and finished is not None
+    )
+    if not durations:
+        return None
+    middle = len(durations) // 2
+    if len(durations) % 2:
+        return durations[middle]
+    return (durations[middle - 1] + durations[middle]) / 2
+
+
 def run_list() -> QuerySet[ModelRun]:
     return ModelRun.objects.select_related("requested_by").order_by("-created_at", "-pk")
 

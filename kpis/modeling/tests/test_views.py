@@ -125,6 +125,28 @@ def test_run_history_and_detail(business, fake_fit, partner_client):
     assert f"#{run.pk}" in partner_client.get(reverse("kpis:model-runs")).text
     detail = partner_client.get(run.get_absolute_url()).text
     assert "Fitted and published." in detail
+    assert 'hx-trigger="every 5s"' not in detail  # a finished fit stops refreshing
+
+
+def test_a_running_fit_says_how_long_so_far_and_how_long_fits_take(
+    business, fake_fit, partner_client
+):
+    done = fitted()
+    now = timezone.now()
+    ModelRun.objects.filter(pk=done.pk).update(
+        started_at=now - timedelta(minutes=10), finished_at=now - timedelta(minutes=7)
+    )
+    run, _ = services.model_fit_request(trigger="command")
+    ModelRun.objects.filter(pk=run.pk).update(
+        status=ModelRun.Status.RUNNING, started_at=now - timedelta(seconds=130)
+    )
+    page = partner_client.get(run.get_absolute_url())
+    assert "Fitting for 2 minutes; the last fits took about 3 minutes." in page.text
+    assert 'hx-trigger="every 5s"' in page.text
+    # htmx asks for the card alone
+    card = partner_client.get(run.get_absolute_url(), headers={"HX-Request": "true"}).text
+    assert card.lstrip().startswith('<div class="card" id="model-run"')
+    assert "<html" not in card
 
 
 def test_the_model_csv_is_formula_safe(business, fake_fit, viewer_client):
