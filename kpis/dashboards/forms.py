@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from channelhub.lib.dates import validate_fact_date
 from channelhub.lib.forms import Form
@@ -13,6 +14,16 @@ from kpis.models import PeriodKind
 
 from .compare import MAX_CHANNELS, MIN_CHANNELS
 from .content import Filters
+
+
+def month_by_default(form: forms.Form) -> None:
+    """An address without a period (only channels, say) shows months: the
+    period select says "Month" too, not its first choice."""
+    if form.is_bound and not form.data.get("period"):
+        data = QueryDict(mutable=True)
+        data.update(form.data)
+        data["period"] = "month"
+        form.data = data
 
 
 class PeriodForm(Form):
@@ -60,6 +71,7 @@ class DashboardFilterForm(Form):
         from django.contrib.auth import get_user_model
 
         super().__init__(*args, **kwargs)
+        month_by_default(self)
         fields: dict[str, Any] = self.fields
         fields["kind"].choices = [("", "Any kind"), *Channel.Kind.choices]
         fields["route"].choices = [("", "Any route"), *Channel.Route.choices]
@@ -129,6 +141,7 @@ class CompareForm(Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["channel"]
         field.queryset = channels.order_by("name")
+        month_by_default(self)
 
     def clean_channel(self) -> list[Channel]:
         chosen = list(self.cleaned_data.get("channel") or [])

@@ -107,3 +107,16 @@ def test_the_queries_do_not_grow_with_the_channels(
 def test_anonymous_and_roleless_users_are_kept_out(client, norole_client):
     assert client.get(URL).status_code == 302
     assert norole_client.get(URL).status_code == 403
+
+
+def test_an_address_with_channels_only_shows_month_in_the_period_select(viewer_client):
+    a, b = _channels(2)
+    page = viewer_client.get(f"{URL}?channel={a.slug}&channel={b.slug}").text
+    assert '<option value="month" selected>Month</option>' in page
+    assert "by month" in page
+
+
+def test_the_portfolio_filtered_by_channel_only_shows_month_in_the_period_select(viewer_client):
+    a, _b = _channels(2)
+    page = viewer_client.get(f"{reverse('kpis:portfolio')}?channel={a.slug}").text
+    assert '<option value="month" selected>Month</option>' in page
