@@ -167,7 +167,12 @@ def _finish_unpublished(run_id: int, status: str, *, reason: str = "", error: st
 def model_fit_fail(run_id: int, exc: BaseException | str) -> None:
     """Mark a run failed; the live model does not change."""
     if isinstance(exc, BaseException) and exc.__class__.__name__ == "SoftTimeLimitExceeded":
-        message = "The fit took longer than its time limit and was stopped."
+        minutes = round(int(django_settings.MODEL_FIT_SOFT_TIME_LIMIT) / 60)
+        message = (
+            f"The fit took longer than its limit of {minutes} minutes and was stopped. "
+            "A busy machine fits slowly: try again at a quieter time, or ask your "
+            "administrator to raise MODEL_FIT_SOFT_TIME_LIMIT."
+        )
     else:
         message = str(exc) or exc.__class__.__name__
     _finish_unpublished(run_id, ModelRun.Status.FAILED, error=message)

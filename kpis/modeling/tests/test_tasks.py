@@ -36,7 +36,7 @@ def test_a_fit_stopped_by_its_time_limit_fails_in_words(business, fake_fit, monk
         model_fit_task.apply(args=[run.pk], throw=True)
     run.refresh_from_db()
     assert run.status == "failed"
-    assert run.error == "The fit took longer than its time limit and was stopped."
+    assert run.error.startswith("The fit took longer than its limit of 20 minutes and was stopped.")
     assert selectors.live_run().pk == live.pk
 
 
