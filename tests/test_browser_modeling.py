@@ -38,6 +38,11 @@ def test_fit_read_the_results_and_plan_a_budget(live_server, page, monkeypatch):
     page.wait_for_selector(".chart[data-figure='fig-model-roas'][data-rendered='true']")
     page.wait_for_selector(".chart[data-figure='fig-social-curve'][data-rendered='true']")
     assert page.locator("#model-health").count() == 1
+    # A status with its reason reads as a few lines, not a column of single words.
+    heights = page.eval_on_selector_all(
+        "#model-table tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 100, heights
     screenshot(page, "incremental-roi")
 
     page.click("text=Budget planner")
