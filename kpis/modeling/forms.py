@@ -144,9 +144,23 @@ class PlanForm(Form):
         help_text="Incremental revenue (or gross profit) to reach over the period.",
     )
 
-    def __init__(self, *args: Any, slugs: dict[str, str], **kwargs: Any) -> None:
-        """`slugs`: slug -> channel name, of the channels the model has a curve for."""
-        kwargs.setdefault("initial", {}).setdefault("start", next_month())
+    def __init__(
+        self,
+        *args: Any,
+        slugs: dict[str, str],
+        today_daily: dict[str, float] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`slugs`: slug -> channel name, of the channels the model has a curve for;
+        `today_daily`: slug -> today's average daily cost (shown beside the
+        bounds, and next month at today's pace is the budget proposed)."""
+        start = next_month()
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("start", start)
+        self.today_daily = dict(today_daily or {})
+        if self.today_daily:
+            days = (period_end("month", start) - start).days + 1
+            initial.setdefault("total_budget", round(sum(self.today_daily.values()) * days))
         super().__init__(*args, **kwargs)
         self.slugs = dict(slugs)
         for slug, name in self.slugs.items():
@@ -176,6 +190,7 @@ class PlanForm(Form):
                 "min": self[f"min__{slug}"],
                 "max": self[f"max__{slug}"],
                 "locked": self[f"locked__{slug}"],
+                "today_30": self.today_daily[slug] * 30 if slug in self.today_daily else None,
             }
             for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))
         ]

@@ -209,7 +209,7 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     curves = selectors.planner_curves(live)
     slugs = {c.slug: c.name for c in curves}
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, slugs=slugs)
+    form = PlanForm(data, slugs=slugs, today_daily={c.slug: c.today_daily for c in curves})
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)
     answer = what_if_answer = None
     if form.is_bound and form.is_valid():

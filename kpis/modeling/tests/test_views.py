@@ -365,6 +365,19 @@ def test_what_if_one_channel(business, fake_fit, viewer_client):
     assert {c["slug"]: c["amount"] for c in answer["channels"]}["social"] == 5000
 
 
+def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
+    business, fake_fit, viewer_client
+):
+    run = fitted()
+    page = viewer_client.get(reverse("kpis:planner"))
+    daily = {r.slug: r.daily_spend for r in run.results.all() if r.daily_spend}
+    days = (period_end("month", next_month()) - next_month()).days + 1
+    assert page.context["form"]["total_budget"].value() == round(sum(daily.values()) * days)
+    rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
+    assert rows["social"]["today_30"] == pytest.approx(daily["social"] * 30)
+    assert "Today, per 30 days" in page.text
+
+
 def test_the_planner_without_a_model(viewer_client):
     assert "fit a model first" in viewer_client.get(reverse("kpis:planner")).text
 
