@@ -133,7 +133,13 @@ class PlanForm(Form):
         label="Starting", widget=DateInput(), help_text="The first day of the month or quarter."
     )
     total_budget = forms.DecimalField(
-        label="Total budget", max_digits=16, decimal_places=2, required=False, min_value=0
+        label="Total budget",
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        min_value=0,
+        help_text="For the whole period, all channels together; proposed: next month at "
+        "today's spend.",
     )
     target = forms.DecimalField(
         label="Target",
