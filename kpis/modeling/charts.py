@@ -42,38 +42,57 @@ def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
 
 
 def roas_figure(results: list[ChannelModelResult]) -> go.Figure:
-    """Per channel: attributed ROAS beside modeled ROAS with its 90% interval."""
-    shown = [r for r in results if r.incremental_roas is not None]
+    """Per channel: attributed ROAS beside modeled ROAS with its 90% interval.
+    Horizontal bars: every channel name reads level on its own line, however
+    many channels there are (labels are never slanted)."""
+    shown = [r for r in results if r.incremental_roas is not None][::-1]  # first on top
     names = [r.name for r in shown]
     modeled = [r.incremental_roas for r in shown]
     plus = [max((r.roas_high or 0) - (r.incremental_roas or 0), 0) for r in shown]
     minus = [max((r.incremental_roas or 0) - (r.roas_low or 0), 0) for r in shown]
+    money = _currency()
     traces = [
         trace(
             go.Bar,
             name="Attributed ROAS",
-            x=names,
-            y=[r.attributed_roas for r in shown],
+            y=names,
+            x=[r.attributed_roas for r in shown],
+            orientation="h",
             marker={"color": ATTRIBUTED},
-            hovertemplate="%{x}: attributed %{y:.2f}<extra></extra>",
+            hovertemplate="%{y}: attributed %{x:.2f}<extra></extra>",
         ),
         trace(
             go.Bar,
             name="Modeled ROAS (90% interval)",
-            x=names,
-            y=modeled,
+            y=names,
+            x=modeled,
+            orientation="h",
             marker={"color": MODELED},
-            error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
-            hovertemplate="%{x}: modeled %{y:.2f}<extra></extra>",
+            error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
+            hovertemplate="%{y}: modeled %{x:.2f}<extra></extra>",
         ),
     ]
     return figure(
         traces,
         _layout(
             "Attributed against modeled ROAS",
-            340,
+            max(260, 120 + 34 * len(shown)),
             barmode="group",
-            yaxis={"title": {"text": "Revenue per 1 of cost"}, "gridcolor": GRID},
+            xaxis={
+                "title": {"text": f"Sales per {money}1 of cost"},
+                "gridcolor": "#f0f2f5",
+                "linecolor": GRID,
+                "zeroline": False,
+                "automargin": True,
+            },
+            yaxis={"linecolor": GRID, "automargin": True, "tickangle": 0},
+            legend={
+                "orientation": "h",
+                "yref": "container",
+                "y": 0,
+                "yanchor": "bottom",
+                "traceorder": "reversed",
+            },
         ),
     )
 
