@@ -611,6 +611,10 @@ def _session_tuning() -> None:
         with connection.cursor() as cursor:
             # The scan groups ~1M rows; the default 4 MB spills to disk.
             cursor.execute("SET LOCAL work_mem = '512MB'")
+            # The snapshots and the run's tables are in memory: an index
+            # probe costs about what a sequential read does, so small runs
+            # look their keys up instead of hashing a whole table.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
@@ -694,16 +698,19 @@ def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
     if fact_range and fact_range[0] >= FACTS_STORED_FIRST and fact_range[1] < FACTS_STORED_END:
         return None
     outside = f"{_channel_filter(scope)} AND NOT ({_STORED_DAYS})"
+    # The facts' own check holds their days inside the bounds, unless someone
+    # dropped it (or it is not validated): then they are read too.
+    sources = other_sources_sql if _facts_days_checked() else union_sql
     with connection.cursor() as cursor:
         # One scan; the first row by (day, channel) is named in the warning.
         cursor.execute(
-            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({union_sql(outside)}) src) s"
+            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({sources(outside)}) src) s"
         )
         count, first_day = cursor.fetchone()
         if not count:
             return None
         cursor.execute(
-            f"SELECT channel_id FROM ({union_sql(outside)}) src WHERE day = %s "
+            f"SELECT channel_id FROM ({sources(outside)}) src WHERE day = %s "
             "ORDER BY channel_id LIMIT 1",
             [first_day],
         )
@@ -714,6 +721,21 @@ def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
         "day": str(first_day)[:10],
         "channel": channel or f"#{channel_id}",
     }
+
+
+def _facts_days_checked() -> bool:
+    """Whether PostgreSQL enforces the facts' date bounds (their validated
+    check constraint, whose bounds are _STORED_DAYS'): no fact row can lie
+    outside them, so looking for one would read the whole table for nothing.
+    SQLite can ignore checks (a pragma), so there the facts are always read."""
+    if not sql.is_postgres():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conrelid = 'kpis_dailyfact'::regclass "
+            "AND conname = 'dailyfact_day_in_range' AND convalidated"
+        )
+        return cursor.fetchone() is not None
 
 
 def _create_pieces(cursor: Any, scope: Scope) -> str:
@@ -908,6 +930,18 @@ def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpi
     )
 
 
+def _any_stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> bool:
+    """Whether the scope has any snapshot row of `kinds` yet (one kind at a
+    time: each is a range of the portfolio index)."""
+    for kind in kinds:
+        cursor.execute(
+            f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} LIMIT 1"
+        )
+        if cursor.fetchone() is not None:
+            return True
+    return False
+
+
 def _write_kinds(
     cursor: Any,
     run_id: int,
@@ -931,8 +965,7 @@ def _write_kinds(
     if not kinds:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    cursor.execute(f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} LIMIT 1")
-    if cursor.fetchone() is None:
+    if not _any_stored(cursor, kinds, scope):
         # Nothing stored in the scope yet (a first recompute): insert straight away.
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
@@ -943,20 +976,23 @@ def _write_kinds(
         return
     _create_run_rows(cursor, rows_sql)
     version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
-    # The scope's existing rows come by the unique index (channel first); the
-    # anti-join against the run's rows is a hash join.
     if delete_missing:
-        cursor.execute(
-            f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} "
-            "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
-            f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
-            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
-            [],
-        )
+        # One statement per kind: "this kind, these dates" is a range of the
+        # portfolio index, where an OR of kinds would read the whole table.
+        for kind in kinds:
+            cursor.execute(
+                f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} "
+                "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
+                f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
+                f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+                [],
+            )
     newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
+    # Driven by the run's rows, each of which is in the scope: a small run
+    # looks its keys up in the unique index instead of reading the scope.
     cursor.execute(
         f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
-        f"FROM kpis_run_rows r WHERE {_SAME_KEY} AND {_kinds_in_scope(kinds, scope)} "
+        f"FROM kpis_run_rows r WHERE {_SAME_KEY} "
         f"AND {newer_wins} ({_CHANGED} "
         "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
         [run_id, now],
@@ -1013,8 +1049,11 @@ def _refresh_data_states(cursor: Any, run_id: int) -> None:
         "INSERT INTO kpis_channeldatastate "
         "(channel_id, facts_version, last_fact_day, published_version, published_at) "
         "SELECT v.channel_id, v.facts_version, "
-        "(SELECT MAX(s.last_fact_day) FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
-        "AND s.period_kind = 'month' AND s.partner_key = 0), v.facts_version, %s "
+        # The latest month with facts holds the last day: one step back
+        # along the unique index per channel, not all its months.
+        "(SELECT s.last_fact_day FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
+        "AND s.period_kind = 'month' AND s.partner_key = 0 AND s.last_fact_day IS NOT NULL "
+        "ORDER BY s.period_start DESC LIMIT 1), v.facts_version, %s "
         "FROM kpis_run_versions v WHERE true "
         "ON CONFLICT (channel_id) DO UPDATE SET last_fact_day = excluded.last_fact_day, "
         "published_at = excluded.published_at, published_version = CASE WHEN "
