@@ -653,22 +653,16 @@ def _load_versions(cursor: Any, channel_ids: Any, versions: dict[int, int]) -> N
 
 # The additive columns a piece carries (inventory_days comes from its mask).
 _PIECE_SUMS = tuple(c for c in SUM_COLUMNS if c != "inventory_days")
-_SOURCE_SUMS = ", ".join(
-    [
-        *(
-            f"CAST(SUM({c}) AS BIGINT) AS {c}"
-            for c in ("spend", "revenue", "cogs", "incentive_cost", "orders", "units", "leads",
-                      "new_customers", "impressions", "clicks")
-        ),
-        "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum",
-        *(
-            f"CAST(SUM({c}) AS BIGINT) AS {c}"
-            for c in (
-                "nps_promoters", "nps_detractors", "nps_responses", "rating_sum", "rating_count"
-            )
-        ),
-    ]
-)  # fmt: skip
+
+
+def _source_sums() -> str:
+    """The sums of every source's columns, in _PIECE_SUMS' order."""
+    return ", ".join(
+        f"COALESCE({sql.sum_int('inventory_value')}, 0) AS inventory_sum"
+        if c == "inventory_sum"
+        else f"{sql.sum_int(c)} AS {c}"
+        for c in _PIECE_SUMS
+    )
 
 
 # Every source row read is dated inside the facts table's stored bounds: a row
@@ -760,9 +754,9 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
     stock = sql.bit_or(f"CASE WHEN inventory_value IS NOT NULL THEN {bit} ELSE 0 END", width)
     keys = f"channel_id, partner_key, {week} AS week_start, {month} AS month_start"
     fact_sums = ", ".join(
-        f"CAST(SUM({c}) AS BIGINT) AS {c}"
+        f"{sql.sum_int(c)} AS {c}"
         if c in FACT_VALUE_COLUMNS
-        else "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum"
+        else f"COALESCE({sql.sum_int('inventory_value')}, 0) AS inventory_sum"
         if c == "inventory_sum"
         else f"0 AS {c}"
         for c in _PIECE_SUMS
@@ -779,14 +773,14 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
         [],
     )
     cursor.execute(
-        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_SOURCE_SUMS}, {stock} AS stock_mask, "
+        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_source_sums()}, {stock} AS stock_mask, "
         "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day "
         f"FROM ({other_sources_sql(where)}) src GROUP BY 1, 2, 3, 4",
         [],
     )
     if cursor.rowcount:
         # Feedback or accruals on a piece that has facts too: one row per piece.
-        sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+        sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in _PIECE_SUMS)
         cursor.execute(
             "CREATE TEMP TABLE kpis_run_parts AS SELECT channel_id, partner_key, week_start, "
             f"month_start, {sums}, {sql.bit_or('stock_mask', width)} AS stock_mask, "
@@ -804,7 +798,7 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
             f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
             "FROM kpis_run_pieces"
         )
-    piece_sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+    piece_sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in _PIECE_SUMS)
     cursor.execute(
         "CREATE TEMP TABLE kpis_run_parts AS "
         f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
@@ -826,7 +820,7 @@ def _drop_pieces(cursor: Any) -> None:
 def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
     """KEY + ROW columns of every channel (partner_key 0 = all its rows) and every
     partner, per period of each of `kinds` (week, month), summed from `source`."""
-    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in SUM_COLUMNS)
     columns = ", ".join(f"g.{c}" for c in SUM_COLUMNS)
     selects = []
     for kind in kinds:
@@ -1026,7 +1020,7 @@ def _analyze_if_grown(cursor: Any, inserted: int) -> None:
 def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> None:
     """Quarters and years as sums of the published months (fiscal calendar)."""
     fy = periods.fiscal_start_month()
-    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in SUM_COLUMNS)
     selects = []
     for kind in kinds:
         start_expr = sql.period_start_sql(kind, "period_start", fy)
