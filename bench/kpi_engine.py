@@ -222,6 +222,12 @@ def child_import(path: Path) -> None:
 
     django.setup()
     import pandas  # noqa: F401  (loaded in any worker; keep its import out of the timing)
+    from celery import current_app
+
+    # A worker imports every app's tasks at start; a fresh process does it on
+    # its first message sent (with Django's system checks: seconds), which
+    # would be counted in the import's time here and never in a worker's.
+    current_app.loader.import_default_modules()
 
     from kpis.ingest.pipeline import import_execute
     from kpis.ingest.services import import_create
