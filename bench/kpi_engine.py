@@ -416,7 +416,12 @@ def main() -> None:
         flush=True,
     )
     setup_django(database)
+    from celery import current_app
     from django.db import connection
+
+    # As in a worker, which does this at start: a recompute's commit sends a
+    # render task, and a first send would import every app's tasks (seconds).
+    current_app.loader.import_default_modules()
 
     from channels_app.channels.models import Channel
     from kpis.models import KpiSnapshot
