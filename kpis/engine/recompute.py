@@ -948,7 +948,7 @@ def _write_kinds(
 ) -> None:
     """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
 
-    Under the publish lock (the only writer of snapshots), in three statements
+    Under the publish lock (the only writer of snapshots), in three steps
     each proportional to the run's rows: rows of the scope the new set lacks
     are deleted (a period with no data any more), rows whose values changed
     are updated, new keys are inserted; rows whose values did not change are
