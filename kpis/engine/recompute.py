@@ -611,6 +611,10 @@ def _session_tuning() -> None:
         with connection.cursor() as cursor:
             # The scan groups ~1M rows; the default 4 MB spills to disk.
             cursor.execute("SET LOCAL work_mem = '512MB'")
+            # The snapshots and the run's tables are in memory: an index
+            # probe costs about what a sequential read does, so small runs
+            # look their keys up instead of hashing a whole table.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
@@ -649,22 +653,16 @@ def _load_versions(cursor: Any, channel_ids: Any, versions: dict[int, int]) -> N
 
 # The additive columns a piece carries (inventory_days comes from its mask).
 _PIECE_SUMS = tuple(c for c in SUM_COLUMNS if c != "inventory_days")
-_SOURCE_SUMS = ", ".join(
-    [
-        *(
-            f"CAST(SUM({c}) AS BIGINT) AS {c}"
-            for c in ("spend", "revenue", "cogs", "incentive_cost", "orders", "units", "leads",
-                      "new_customers", "impressions", "clicks")
-        ),
-        "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum",
-        *(
-            f"CAST(SUM({c}) AS BIGINT) AS {c}"
-            for c in (
-                "nps_promoters", "nps_detractors", "nps_responses", "rating_sum", "rating_count"
-            )
-        ),
-    ]
-)  # fmt: skip
+
+
+def _source_sums() -> str:
+    """The sums of every source's columns, in _PIECE_SUMS' order."""
+    return ", ".join(
+        f"COALESCE({sql.sum_int('inventory_value')}, 0) AS inventory_sum"
+        if c == "inventory_sum"
+        else f"{sql.sum_int(c)} AS {c}"
+        for c in _PIECE_SUMS
+    )
 
 
 # Every source row read is dated inside the facts table's stored bounds: a row
@@ -694,16 +692,19 @@ def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
     if fact_range and fact_range[0] >= FACTS_STORED_FIRST and fact_range[1] < FACTS_STORED_END:
         return None
     outside = f"{_channel_filter(scope)} AND NOT ({_STORED_DAYS})"
+    # The facts' own check holds their days inside the bounds, unless someone
+    # dropped it (or it is not validated): then they are read too.
+    sources = other_sources_sql if _facts_days_checked() else union_sql
     with connection.cursor() as cursor:
         # One scan; the first row by (day, channel) is named in the warning.
         cursor.execute(
-            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({union_sql(outside)}) src) s"
+            f"SELECT COUNT(*), MIN(day) FROM (SELECT day FROM ({sources(outside)}) src) s"
         )
         count, first_day = cursor.fetchone()
         if not count:
             return None
         cursor.execute(
-            f"SELECT channel_id FROM ({union_sql(outside)}) src WHERE day = %s "
+            f"SELECT channel_id FROM ({sources(outside)}) src WHERE day = %s "
             "ORDER BY channel_id LIMIT 1",
             [first_day],
         )
@@ -714,6 +715,21 @@ def _rows_outside_stored_dates(scope: Scope) -> dict[str, Any] | None:
         "day": str(first_day)[:10],
         "channel": channel or f"#{channel_id}",
     }
+
+
+def _facts_days_checked() -> bool:
+    """Whether PostgreSQL enforces the facts' date bounds (their validated
+    check constraint, whose bounds are _STORED_DAYS'): no fact row can lie
+    outside them, so looking for one would read the whole table for nothing.
+    SQLite can ignore checks (a pragma), so there the facts are always read."""
+    if not sql.is_postgres():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conrelid = 'kpis_dailyfact'::regclass "
+            "AND conname = 'dailyfact_day_in_range' AND convalidated"
+        )
+        return cursor.fetchone() is not None
 
 
 def _create_pieces(cursor: Any, scope: Scope) -> str:
@@ -738,9 +754,9 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
     stock = sql.bit_or(f"CASE WHEN inventory_value IS NOT NULL THEN {bit} ELSE 0 END", width)
     keys = f"channel_id, partner_key, {week} AS week_start, {month} AS month_start"
     fact_sums = ", ".join(
-        f"CAST(SUM({c}) AS BIGINT) AS {c}"
+        f"{sql.sum_int(c)} AS {c}"
         if c in FACT_VALUE_COLUMNS
-        else "CAST(COALESCE(SUM(inventory_value), 0) AS BIGINT) AS inventory_sum"
+        else f"COALESCE({sql.sum_int('inventory_value')}, 0) AS inventory_sum"
         if c == "inventory_sum"
         else f"0 AS {c}"
         for c in _PIECE_SUMS
@@ -757,14 +773,14 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
         [],
     )
     cursor.execute(
-        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_SOURCE_SUMS}, {stock} AS stock_mask, "
+        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_source_sums()}, {stock} AS stock_mask, "
         "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day "
         f"FROM ({other_sources_sql(where)}) src GROUP BY 1, 2, 3, 4",
         [],
     )
     if cursor.rowcount:
         # Feedback or accruals on a piece that has facts too: one row per piece.
-        sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+        sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in _PIECE_SUMS)
         cursor.execute(
             "CREATE TEMP TABLE kpis_run_parts AS SELECT channel_id, partner_key, week_start, "
             f"month_start, {sums}, {sql.bit_or('stock_mask', width)} AS stock_mask, "
@@ -782,7 +798,7 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
             f"{sql.bits_set('stock_mask', width)} AS inventory_days, last_fact_day "
             "FROM kpis_run_pieces"
         )
-    piece_sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in _PIECE_SUMS)
+    piece_sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in _PIECE_SUMS)
     cursor.execute(
         "CREATE TEMP TABLE kpis_run_parts AS "
         f"SELECT channel_id, partner_key, week_start, month_start, {plain}, "
@@ -804,7 +820,7 @@ def _drop_pieces(cursor: Any) -> None:
 def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
     """KEY + ROW columns of every channel (partner_key 0 = all its rows) and every
     partner, per period of each of `kinds` (week, month), summed from `source`."""
-    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in SUM_COLUMNS)
     columns = ", ".join(f"g.{c}" for c in SUM_COLUMNS)
     selects = []
     for kind in kinds:
@@ -908,6 +924,18 @@ def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpi
     )
 
 
+def _any_stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> bool:
+    """Whether the scope has any snapshot row of `kinds` yet (one kind at a
+    time: each is a range of the portfolio index)."""
+    for kind in kinds:
+        cursor.execute(
+            f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} LIMIT 1"
+        )
+        if cursor.fetchone() is not None:
+            return True
+    return False
+
+
 def _write_kinds(
     cursor: Any,
     run_id: int,
@@ -920,7 +948,7 @@ def _write_kinds(
 ) -> None:
     """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
 
-    Under the publish lock (the only writer of snapshots), in three statements
+    Under the publish lock (the only writer of snapshots), in three steps
     each proportional to the run's rows: rows of the scope the new set lacks
     are deleted (a period with no data any more), rows whose values changed
     are updated, new keys are inserted; rows whose values did not change are
@@ -931,8 +959,7 @@ def _write_kinds(
     if not kinds:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    cursor.execute(f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} LIMIT 1")
-    if cursor.fetchone() is None:
+    if not _any_stored(cursor, kinds, scope):
         # Nothing stored in the scope yet (a first recompute): insert straight away.
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
@@ -943,20 +970,23 @@ def _write_kinds(
         return
     _create_run_rows(cursor, rows_sql)
     version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
-    # The scope's existing rows come by the unique index (channel first); the
-    # anti-join against the run's rows is a hash join.
     if delete_missing:
-        cursor.execute(
-            f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} "
-            "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
-            f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
-            f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
-            [],
-        )
+        # One statement per kind: "this kind, these dates" is a range of the
+        # portfolio index, where an OR of kinds would read the whole table.
+        for kind in kinds:
+            cursor.execute(
+                f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} "
+                "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
+                f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
+                f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+                [],
+            )
     newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
+    # Driven by the run's rows, each of which is in the scope: a small run
+    # looks its keys up in the unique index instead of reading the scope.
     cursor.execute(
         f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
-        f"FROM kpis_run_rows r WHERE {_SAME_KEY} AND {_kinds_in_scope(kinds, scope)} "
+        f"FROM kpis_run_rows r WHERE {_SAME_KEY} "
         f"AND {newer_wins} ({_CHANGED} "
         "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
         [run_id, now],
@@ -977,20 +1007,25 @@ def _analyze_if_grown(cursor: Any, inserted: int) -> None:
     """Refresh the snapshots' statistics after a run added a large share of
     them (a first recompute): the next statements of this run, and the next
     runs, would otherwise be planned for the table as it was (autovacuum
-    analyzes it later, outside this transaction)."""
+    analyzes it later, outside this transaction). The table's size and the
+    key columns every statement and page filters on are what plans depend
+    on: analyzing those only costs about a third of all 27 columns."""
     if inserted < 10_000 or not sql.is_postgres():
         return
     cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'kpis_kpisnapshot'")
     row = cursor.fetchone()
     known = max(float(row[0]) if row else 0.0, 0.0)
     if inserted > 0.2 * known:
-        sql.analyze("kpis_kpisnapshot")
+        cursor.execute(
+            "ANALYZE kpis_kpisnapshot "
+            "(channel_id, period_kind, partner_key, period_start, period_end)"
+        )
 
 
 def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> None:
     """Quarters and years as sums of the published months (fiscal calendar)."""
     fy = periods.fiscal_start_month()
-    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUM_COLUMNS)
+    sums = ", ".join(f"{sql.sum_int(c)} AS {c}" for c in SUM_COLUMNS)
     selects = []
     for kind in kinds:
         start_expr = sql.period_start_sql(kind, "period_start", fy)
@@ -1013,8 +1048,11 @@ def _refresh_data_states(cursor: Any, run_id: int) -> None:
         "INSERT INTO kpis_channeldatastate "
         "(channel_id, facts_version, last_fact_day, published_version, published_at) "
         "SELECT v.channel_id, v.facts_version, "
-        "(SELECT MAX(s.last_fact_day) FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
-        "AND s.period_kind = 'month' AND s.partner_key = 0), v.facts_version, %s "
+        # The latest month with facts holds the last day: one step back
+        # along the unique index per channel, not all its months.
+        "(SELECT s.last_fact_day FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
+        "AND s.period_kind = 'month' AND s.partner_key = 0 AND s.last_fact_day IS NOT NULL "
+        "ORDER BY s.period_start DESC LIMIT 1), v.facts_version, %s "
         "FROM kpis_run_versions v WHERE true "
         "ON CONFLICT (channel_id) DO UPDATE SET last_fact_day = excluded.last_fact_day, "
         "published_at = excluded.published_at, published_version = CASE WHEN "

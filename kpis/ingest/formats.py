@@ -72,6 +72,10 @@ class Layout:
         return [r[index].strip() for r in self.rows if index < len(r) and r[index].strip()]
 
 
+_PLAIN_NUMBER = re.compile(r"[0-9]*\.?[0-9]*")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _is_number(text: str) -> bool:
     cleaned = re.sub(_SPACES, "", re.sub(_CURRENCY, "", text)).strip()
     return bool(re.fullmatch(r"[-+(]?[0-9][0-9.,]*\)?%?", cleaned))
@@ -80,6 +84,9 @@ def _is_number(text: str) -> bool:
 def sniff_decimal(values: list[str], delimiter: str = ",") -> str:
     """ "," when the numbers are written with a decimal comma, "." otherwise.
     Raises NeedsChoice when the sample cannot tell (only values like 1,234)."""
+    if delimiter == "," and all(_PLAIN_NUMBER.fullmatch(v) for v in values):
+        # Digits with at most one dot: no value can show a decimal comma.
+        return "."
     comma = dot = ambiguous = 0
     example = {"comma": "", "dot": ""}
     for raw in values:
@@ -124,6 +131,10 @@ def sniff_date_format(values: list[str], *, cells: bool = False) -> str:
     if cells:
         samples = [s for s in samples if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s)]
     if not samples:
+        return "%Y-%m-%d"
+    if all(_ISO_DATE.fullmatch(s) for s in samples):
+        # Every sample is ISO-shaped: ISO fits them all, so it is the answer
+        # (ties go to it), whatever the other formats would say.
         return "%Y-%m-%d"
     counts: dict[str, int] = {}
     for fmt in DATE_FORMATS:

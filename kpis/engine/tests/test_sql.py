@@ -30,3 +30,16 @@ def test_the_sql_period_rules_agree_with_python(kind, fy):
         end = end if isinstance(end, date) else date.fromisoformat(end)
         expected = periods.period_start(kind, day, fy)
         assert (start, end) == (expected, periods.period_end(kind, expected)), day
+
+
+@pytest.mark.django_db
+def test_the_integer_sum_is_exact_null_for_no_values_and_refuses_to_overflow():
+    values = "SELECT 1 AS g, 9007199254740993 AS v UNION ALL SELECT 1, 7 UNION ALL SELECT 2, NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT g, {sql.sum_int('v')} FROM ({values}) t GROUP BY g ORDER BY g", [])
+        assert cursor.fetchall() == [(1, 9007199254741000), (2, None)]
+    if connection.vendor != "postgresql":
+        return  # SQLite's own SUM raises "integer overflow"; a savepoint is not needed there
+    big = "SELECT 9223372036854775807 AS v UNION ALL SELECT 1"
+    with pytest.raises(Exception, match="out of range"), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql.sum_int('v')} FROM ({big}) t", [])
