@@ -87,8 +87,16 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         run.rows_processed,
         run.rows_total,
     )
+    unknown_channels = sorted(
+        {str(e["value"]) for e in run.errors if e.get("reason", "").startswith("unknown channel")}
+    )
     context = {
         "run": run,
+        "unknown_channels": unknown_channels,
+        # Unknown channel values can be mapped, created or dropped in the mapping step.
+        "may_remap": bool(unknown_channels)
+        and run.status == ImportRun.Status.REJECTED
+        and request.user.has_perm("kpis.map_importrun", run),
         "worker_lost": lost,
         "errors": run.errors,
         "processed": processed,
@@ -123,6 +131,20 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Import undone; the affected KPIs are being recomputed.")
     return redirect(run)
+
+
+@require_POST
+@role_required
+def import_remap(request: AuthedRequest, pk: int) -> HttpResponse:
+    run = _get_import_for_user(request, pk)
+    check_perm(request, "kpis.map_importrun", run)
+    try:
+        again = services.import_remap(run=run, user=request.user)
+    except services.ImportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(run)
+    messages.info(request, f"Tell us how to read “{again.original_name}”.")
+    return redirect("kpis:import-mapping", pk=again.pk)
 
 
 @role_required
