@@ -58,15 +58,15 @@ def start_import(request: AuthedRequest, run: ImportRun) -> None:
         log.exception("import %s failed in the request", run.pk)
         messages.error(request, f"“{name}” could not be imported; the reason is below.")
         return
-    if how == services.ImportStart.QUEUED:
-        messages.info(request, f"“{name}” is being checked and imported.")
-    elif how == services.ImportStart.IMPORTED:
+    # Queued: the import's page shows its progress, then its outcome (a note saying
+    # it "is being checked" would still show above a file already rejected).
+    if how == services.ImportStart.IMPORTED:
         messages.warning(
             request,
             f"The job queue is unavailable right now, so “{name}” was checked and imported "
             "directly. Its KPIs will be recomputed automatically once the queue is back.",
         )
-    else:
+    elif how == services.ImportStart.STORED:
         messages.warning(
             request,
             f"The job queue is unavailable right now. “{name}” is stored and will be "
