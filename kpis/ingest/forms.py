@@ -56,7 +56,10 @@ class MappingForm(Form):
     preset = forms.ChoiceField(
         required=False,
         label="The file is an export of",
-        help_text="A ready-made format sets the columns below; change any of them as needed.",
+        help_text=(
+            "A ready-made format sets the columns below (with none, they are matched by "
+            "their names); change any of them as needed."
+        ),
     )
     constant_channel = forms.ChoiceField(
         required=False,
@@ -120,7 +123,7 @@ class MappingForm(Form):
             "hx-sync": "closest form:replace",
         }
         cast(forms.ChoiceField, self.fields["preset"]).choices = [
-            ("", "None of these: read the column names"),
+            ("", "None of these"),
             *((slug, preset["name"]) for slug, preset in PRESETS.items()),
         ]
         self.fields["preset"].initial = plan.get("preset", "")
