@@ -322,3 +322,4 @@ def test_campaigns_read_as_one_channel_on_the_same_day_say_why_they_are_refused(
     assert run.status == "rejected" and not DailyFact.objects.exists()
     assert run.message.startswith("Several rows are for the same date, channel and partner")
     assert "without a campaign breakdown" in run.message
+    assert [(e["line"], e["value"]) for e in run.errors] == [(5, "2026-11-01")]
