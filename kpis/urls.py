@@ -21,6 +21,7 @@ urlpatterns = [
     path("imports/<int:pk>/", ingest_views.import_detail, name="import-detail"),
     path("imports/<int:pk>/undo/", ingest_views.import_undo, name="import-undo"),
     path("imports/<int:pk>/mapping/", mapping_views.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/remap/", ingest_views.import_remap, name="import-remap"),
     path("imports/sources/", mapping_views.source_list, name="sources"),
     path("imports/rates/", mapping_views.rates_page, name="rates"),
     path("imports/sources/<int:pk>/delete/", mapping_views.source_delete, name="source-delete"),

@@ -53,6 +53,14 @@ class MappingForm(Form):
     channel values is; the date format and decimal mark when the file cannot
     say; and a name to remember it all as a source."""
 
+    preset = forms.ChoiceField(
+        required=False,
+        label="The file is an export of",
+        help_text=(
+            "A ready-made format sets the columns below (with none, they are matched by "
+            "their names); change any of them as needed."
+        ),
+    )
     constant_channel = forms.ChoiceField(
         required=False,
         label="One channel for the whole file",
@@ -98,6 +106,7 @@ class MappingForm(Form):
     ) -> None:
         from .formats import DATE_FORMATS
         from .mapping import DROP, FIELD_LABELS, IGNORE, is_derived, looks_like_money, suggest
+        from .presets import PRESETS
         from .sources import CREATE
 
         super().__init__(data, initial=initial)
@@ -113,15 +122,28 @@ class MappingForm(Form):
             # A newer change cancels the request of an older one: the last answer has them all.
             "hx-sync": "closest form:replace",
         }
+        cast(forms.ChoiceField, self.fields["preset"]).choices = [
+            ("", "None of these"),
+            *((slug, preset["name"]) for slug, preset in PRESETS.items()),
+        ]
+        self.fields["preset"].initial = plan.get("preset", "")
+        # Choosing a format sets every column again (the others keep what they show).
+        self.fields["preset"].widget.attrs.update(
+            {**remap, "hx-vals": '{"refresh": "1", "apply_preset": "1"}'}
+        )
         field_choices = [(IGNORE, "Ignore this column"), *FIELD_LABELS.items()]
         planned = plan.get("columns") or {}
+        taken: set[str] = set()
         self.column_fields = []
         for i, name in enumerate(layout.names):
             if not name.strip():
                 continue
             guess = planned.get(name) or suggest(name) or name.strip().lower()
-            if guess in FIELD_LABELS or guess == IGNORE:
+            if guess in taken and plan.get("first_wins") and guess != IGNORE:
+                chosen = IGNORE  # a format's other name for a figure already read
+            elif guess in FIELD_LABELS or guess == IGNORE:
                 chosen = guess
+                taken.add(guess)
             elif looks_like_money(name, layout.column_values(i)) and not is_derived(name):
                 chosen = ""  # amounts are never dropped unless the user says so
             else:
@@ -177,6 +199,7 @@ class MappingForm(Form):
 
     def plan(self) -> tuple[dict[str, Any], list[str]]:
         """The plan the form describes, and the channel values to create channels for."""
+        from .presets import preset_plan
         from .sources import CREATE
 
         data = self.cleaned_data
@@ -216,6 +239,13 @@ class MappingForm(Form):
                 plan[key] = data[key]
         if data.get("currency"):
             plan["currency"] = data["currency"].upper()
+        if data.get("preset"):
+            # What the format knows beyond its columns (GA4's totals rows without a label).
+            extras = preset_plan(data["preset"]) or {}
+            for key in ("date_format", "decimal", "unlabelled_totals"):
+                if key in extras and key not in plan:
+                    plan[key] = extras[key]
+            plan["preset"] = data["preset"]
         return plan, create
 
 

@@ -223,7 +223,13 @@ def looks_like_money(name: str, values: list[str]) -> bool:
     if MONEY_WORDS.search(normalise_name(name)):
         return True
     sample = values[:50]
-    return any(re.search(_CURRENCY, v) or re.search(r"[0-9][.,][0-9]{1,2}$", v) for v in sample)
+    # A currency symbol next to digits ("12,50 €"); a column of bare codes ("USD") says
+    # which currency, it holds no amount.
+    return any(
+        (re.search(_CURRENCY, v) and re.search(r"[0-9]", v))
+        or re.search(r"[0-9][.,][0-9]{1,2}$", v)
+        for v in sample
+    )
 
 
 def _plan_column(plan_columns: dict[str, str], name: str) -> str | None:

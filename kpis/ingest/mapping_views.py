@@ -5,6 +5,7 @@ column, the sheet, the header line)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from kpis.models import ExchangeRate, ImportRun
 from . import currency, selectors, sources
 from .checks import FileProblem
 from .formats import Layout
-from .forms import MappingForm, RateForm, RatesUploadForm
-from .mapping import IGNORE, suggest
+from .forms import MappingForm, RateForm, RatesUploadForm, value_field
+from .mapping import IGNORE, resolve, suggest
+from .presets import PRESETS, detect_preset, with_preset
 from .reading import sniff
 from .views import start_import
 
@@ -67,6 +69,26 @@ def _channel_values(layout: Layout, index: int | None) -> list[tuple[str, bool]]
     return [(v, v.lower() in known) for v in values]
 
 
+def _reading(layout: Layout, plan: dict[str, Any], post: Any) -> tuple[list[str], str]:
+    """What the step can tell before the import, with the choices shown: how dates
+    and amounts will be read, or the first question still open."""
+    current = {**plan, "columns": dict(plan.get("columns") or {})}
+    if post is not None:
+        for i, name in enumerate(layout.names):
+            if post.get(f"col_{i}"):
+                current["columns"][name] = post[f"col_{i}"]
+        for key in ("date_format", "decimal", "constant_channel"):
+            if post.get(key):
+                current[key] = post[key]
+    try:
+        mapping = resolve(layout, current)
+    except FileProblem as problem:
+        # The command line's way out is no help on this page.
+        return [], re.sub(r"\s*\(on the command line: [^)]*\)", "", str(problem))
+    said = ("Columns read as", "Every row is for")
+    return [note for note in mapping.notes if not note.startswith(said)], ""
+
+
 @role_required
 def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_for_user(
@@ -91,13 +113,21 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
             "kpis/import_mapping.html",
             {"run": run, "problem": str(problem), "form": None},
         )
+    # A ready-made format: the one chosen, else the one the header looks like.
+    preset = post.get("preset", "") if post is not None else detect_preset(layout.names)
+    if preset in PRESETS and not plan.get("columns"):
+        plan = with_preset(preset, plan)
+    constant = post.get("constant_channel") if post is not None else plan.get("constant_channel")
     channels = list(Channel.objects.order_by("name").values_list("slug", "name"))
     form_kwargs: dict[str, Any] = {
         "refresh_url": reverse("kpis:import-mapping", kwargs={"pk": run.pk}),
         "layout": layout,
         "plan": plan,
         "channels": channels,
-        "channel_values": _channel_values(layout, _channel_column(layout, post, plan)),
+        # One channel for the whole file wins over a channel column: no values to map.
+        "channel_values": []
+        if constant
+        else _channel_values(layout, _channel_column(layout, post, plan)),
         "may_create_channels": request.user.has_perm("channels_app.add_channel"),
     }
     if post and not refresh:
@@ -121,8 +151,33 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
                 start_import(request, run)
                 return redirect(run)
     else:
-        form = MappingForm(initial=post.dict() if post else None, **form_kwargs)
+        initial = post.dict() if post else {"preset": plan.get("preset", "")}
+        if post and post.get("apply_preset"):
+            # The format chosen sets the columns (and how dates are written) again.
+            initial = {
+                k: v
+                for k, v in initial.items()
+                if not k.startswith("col_") and k not in ("date_format", "decimal")
+            }
+        form = MappingForm(initial=initial, **form_kwargs)
     rows = layout.preview()
+    detected, question = _reading(layout, plan, post)
+    chosen_values = {k.lower() for k in plan.get("channel_values") or {}}
+    unknown = [
+        value
+        for value, known in form_kwargs["channel_values"]
+        if not known
+        and value.lower() not in chosen_values
+        and not (post is not None and post.get(value_field(value)))
+    ]
+    if not question and unknown and not constant:
+        question = (
+            "No channel is called "
+            + ", ".join(f"“{v}”" for v in unknown[:5])
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            + ": under Channels, map each value to a channel, create a channel for it or "
+            "drop its rows; or choose one channel for the whole file."
+        )
     return render(
         request,
         # An htmx re-render swaps the step only (a whole page would bring inline styles).
@@ -140,6 +195,8 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
                 for i, name in enumerate(layout.names)
             ],
             "ignore": IGNORE,
+            "found": [*layout.notes, *detected],
+            "question": question,
         },
     )
 

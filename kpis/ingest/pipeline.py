@@ -360,10 +360,7 @@ def _execute_staged(run: ImportRun, reader: FactsReader) -> ImportRun:
                 error_count=len(duplicates),
                 bad_rows=len(duplicates),
                 rows=scan.rows,
-                message=(
-                    "The same date, channel and partner appear more than once; "
-                    "nothing was imported."
-                ),
+                message=_duplicates_message(run),
             )
         value_columns = [c for c in VALUE_COLUMNS if c in reader.header.columns]
         t0 = time.monotonic()
@@ -384,6 +381,20 @@ def _execute_staged(run: ImportRun, reader: FactsReader) -> ImportRun:
             )
     finally:
         stage.drop()
+
+
+def _duplicates_message(run: ImportRun) -> str:
+    plan = run.mapping or {}
+    if plan.get("constant_channel") or plan.get("channel_values"):
+        # A campaign report read as one channel: its campaigns share each day.
+        return (
+            "Several rows are for the same date, channel and partner once the file's "
+            "channels are read as ChannelHub's (one channel for the whole file, or several "
+            "values mapped to one channel); ChannelHub keeps one row per day, channel and "
+            "partner, so nothing was imported. Export the report by day without a campaign "
+            "breakdown (an account report), or map each value to a channel of its own."
+        )
+    return "The same date, channel and partner appear more than once; nothing was imported."
 
 
 def _finish(

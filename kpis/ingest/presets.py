@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .mapping import IGNORE
+from .mapping import IGNORE, normalise_name
 
 PRESETS: dict[str, dict[str, Any]] = {
     # Google Ads > Reports > Campaign (or Account) report, segmented by Day.
@@ -204,3 +204,31 @@ def preset_plan(slug: str) -> dict[str, Any] | None:
         return None
     plan = preset["plan"]
     return {**plan, "columns": dict(plan["columns"]), "first_wins": True}
+
+
+def detect_preset(names: list[str]) -> str:
+    """The preset whose export this header looks like, or "": its date column is
+    there, and it names at least three and at least half of the file's columns."""
+    keys = {normalise_name(n) for n in names if n.strip()}
+    best, best_hits = "", 0
+    for slug, preset in PRESETS.items():
+        columns = preset["plan"]["columns"]
+        named = {normalise_name(c) for c in columns}
+        dates = {normalise_name(c) for c, target in columns.items() if target == "date"}
+        hits = len(keys & named)
+        if keys & dates and hits >= 3 and hits * 2 >= len(keys) and hits > best_hits:
+            best, best_hits = slug, hits
+    return best
+
+
+def with_preset(slug: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """`plan` on top of the preset's (the plan's own choices win)."""
+    base = preset_plan(slug)
+    if base is None:
+        return plan
+    return {
+        **base,
+        **plan,
+        "columns": {**base["columns"], **(plan.get("columns") or {})},
+        "preset": slug,
+    }

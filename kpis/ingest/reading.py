@@ -569,10 +569,16 @@ class FactsReader:
 
     def _numbers(self, values: pa.Array) -> pa.Array:
         """Amounts and counts as plain decimals ("1.234,56 €" -> "1234.56")."""
-        if pc.all(pc.match_substring_regex(values, r"^[0-9]*\.?[0-9]*$")).as_py() and (
-            self.mapping.decimal == "."
-        ):
-            return values
+        plain = r"^[0-9]*\.?[0-9]*$"
+        if self.mapping.decimal == ".":
+            if pc.all(pc.match_substring_regex(values, plain)).as_py():
+                return values
+        elif not pc.any(pc.match_substring(values, ".")).as_py():
+            # The usual decimal-comma column ("1234,56", "12"): one comma at most, no
+            # thousands dots, symbols or spaces; a third of the cost of the general rules.
+            swapped = pc.replace_substring(values, ",", ".", max_replacements=1)
+            if pc.all(pc.match_substring_regex(swapped, plain)).as_py():
+                return swapped
         text = pc.replace_substring_regex(values, _CURRENCY, "")
         text = pc.replace_substring_regex(text, _SPACES, "")
         text = pc.utf8_trim_whitespace(text)

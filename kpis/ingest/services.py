@@ -214,3 +214,15 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
             update_fields=["status", "undone_at", "undone_by", "message", "undo_recompute_run"]
         )
     return run
+
+
+def import_remap(*, run: ImportRun, user: User) -> ImportRun:
+    """A rejected file of daily facts again, through the mapping step: a new import
+    of the same file that waits for its mapping (the rejected one stays as it was)."""
+    if run.kind != ImportRun.Kind.FACTS or run.status != ImportRun.Status.REJECTED:
+        raise ImportRefused("Only a rejected file of daily facts can be read again with questions.")
+    with run.file.open("rb") as handle:
+        again = import_create(file=handle, name=run.original_name, user=user)
+    again.status = ImportRun.Status.MAPPING
+    again.save(update_fields=["status"])
+    return again

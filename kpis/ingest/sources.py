@@ -176,6 +176,7 @@ def mapping_apply(
             header=layout.names,
             signature=header_signature(layout.names),
             plan=plan,
+            preset=str(plan.get("preset") or "")[:40],
             currency=str(plan.get("currency") or ""),
             owner=user,
         )

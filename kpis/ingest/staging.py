@@ -229,7 +229,7 @@ class Stage:
             if cursor.fetchone() is None:
                 return []
             cursor.execute(
-                "SELECT line_no, first_line FROM (SELECT line_no, MIN(line_no) OVER "
+                "SELECT line_no, first_line, day FROM (SELECT line_no, day, MIN(line_no) OVER "
                 "(PARTITION BY channel_id, day, partner_key) AS first_line "
                 f"FROM {STAGE}) d WHERE line_no <> first_line ORDER BY line_no LIMIT %s",
                 [MAX_DETAILED_BAD_ROWS],
@@ -238,10 +238,11 @@ class Stage:
                 {
                     "line": int(line),
                     "column": "date",
-                    "value": "",
+                    # The day as read (a report listing "(empty)" here read as a blank date).
+                    "value": str(day)[:10] if day is not None else "",
                     "reason": f"same date, channel and partner as line {first}",
                 }
-                for line, first in cursor.fetchall()
+                for line, first, day in cursor.fetchall()
             ]
 
     def remap_channel(self, provisional: int, real: int) -> None:

@@ -58,15 +58,15 @@ def start_import(request: AuthedRequest, run: ImportRun) -> None:
         log.exception("import %s failed in the request", run.pk)
         messages.error(request, f"“{name}” could not be imported; the reason is below.")
         return
-    if how == services.ImportStart.QUEUED:
-        messages.info(request, f"“{name}” is being checked and imported.")
-    elif how == services.ImportStart.IMPORTED:
+    # Queued: the import's page shows its progress, then its outcome (a note saying
+    # it "is being checked" would still show above a file already rejected).
+    if how == services.ImportStart.IMPORTED:
         messages.warning(
             request,
             f"The job queue is unavailable right now, so “{name}” was checked and imported "
             "directly. Its KPIs will be recomputed automatically once the queue is back.",
         )
-    else:
+    elif how == services.ImportStart.STORED:
         messages.warning(
             request,
             f"The job queue is unavailable right now. “{name}” is stored and will be "
@@ -87,8 +87,16 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         run.rows_processed,
         run.rows_total,
     )
+    unknown_channels = sorted(
+        {str(e["value"]) for e in run.errors if e.get("reason", "").startswith("unknown channel")}
+    )
     context = {
         "run": run,
+        "unknown_channels": unknown_channels,
+        # Unknown channel values can be mapped, created or dropped in the mapping step.
+        "may_remap": bool(unknown_channels)
+        and run.status == ImportRun.Status.REJECTED
+        and request.user.has_perm("kpis.map_importrun", run),
         "worker_lost": lost,
         "errors": run.errors,
         "processed": processed,
@@ -123,6 +131,20 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Import undone; the affected KPIs are being recomputed.")
     return redirect(run)
+
+
+@require_POST
+@role_required
+def import_remap(request: AuthedRequest, pk: int) -> HttpResponse:
+    run = _get_import_for_user(request, pk)
+    check_perm(request, "kpis.map_importrun", run)
+    try:
+        again = services.import_remap(run=run, user=request.user)
+    except services.ImportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(run)
+    messages.info(request, f"Tell us how to read “{again.original_name}”.")
+    return redirect("kpis:import-mapping", pk=again.pk)
 
 
 @role_required

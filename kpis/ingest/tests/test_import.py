@@ -229,7 +229,7 @@ def test_a_duplicate_key_inside_the_file_is_an_error(shop):
         ["2025-01-01", "Web Shop", "", "2", "2", "2", ""],
     ])  # fmt: skip
     assert run.status == "rejected"
-    assert errors_of(run) == [(4, "date", "", "same date, channel and partner as line 2")]
+    assert errors_of(run) == [(4, "date", "2025-01-01", "same date, channel and partner as line 2")]
     assert not DailyFact.objects.exists()
 
 

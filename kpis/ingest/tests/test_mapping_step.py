@@ -180,3 +180,146 @@ def test_a_file_in_channelhubs_own_format_needs_no_questions(marketing_client):
     response = upload(marketing_client, b"date,channel,spend\n2025-01-02,web-shop,1\n", "f.csv")
     run = ImportRun.objects.get()
     assert response["Location"] == run.get_absolute_url() and run.status != "mapping"
+
+
+GOOGLE_ADS = (
+    b"Campaign report\n"
+    b'"November 1, 2026 - November 2, 2026"\n'
+    b"Day,Campaign,Campaign status,Currency code,Cost,Impr.,Clicks,Conversions,Conv. value,CTR\n"
+    b'2026-11-01,Brand - EU,Enabled,USD,"1,204.50","12,345",830,41.5,"6,210.00",6.72%\n'
+    b'2026-11-02,Brand - EU,Enabled,USD,790.00,"8,800",380,11.0,"1,820.00",4.32%\n'
+    b'Total: Account,,,,"1,994.50","21,145","1,210",52.5,"8,030.00",5.72%\n'
+)
+
+
+def test_an_export_of_a_known_platform_starts_from_its_ready_made_format(
+    marketing_client, search, django_capture_on_commit_callbacks
+):
+    """A Google Ads campaign report: the format is recognised from its header, so
+    its currency codes and fractional conversions are ignored as the format says,
+    nothing is asked about them, and one channel for the file needs no values."""
+    upload(marketing_client, GOOGLE_ADS, "google-ads.csv")
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    page = marketing_client.get(url)
+    assert page.context["form"]["preset"].value() == "google-ads"
+    names = {f.label: f.value() for f in page.context["form"].column_fields}
+    assert names["Currency code"] == "__ignore__" and names["Conversions"] == "__ignore__"
+    assert (names["Cost"], names["Conv. value"], names["Impr."]) == (
+        "spend",
+        "revenue",
+        "impressions",
+    )
+    # Still to answer on arrival: the campaign is no channel.
+    assert page.context["question"].startswith("No channel is called “Brand - EU”")
+    data = answers(page)
+    data.update({"constant_channel": "paid-search", "refresh": "1"})
+    again = marketing_client.post(url, data, HTTP_HX_REQUEST="true")
+    assert again.context["form"].value_fields == [] and again.context["question"] == ""
+    del data["refresh"]
+    data["save_as"] = "Google Ads - EU account"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketing_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    run.refresh_from_db()
+    assert run.status == "succeeded", (run.message, run.errors)
+    assert list(
+        DailyFact.objects.order_by("day").values_list(
+            "channel__slug", "day", "spend", "revenue", "impressions", "clicks", "orders"
+        )
+    ) == [
+        ("paid-search", date(2026, 11, 1), D("1204.50"), D("6210.00"), 12345, 830, 0),
+        ("paid-search", date(2026, 11, 2), D("790.00"), D("1820.00"), 8800, 380, 0),
+    ]
+    assert run.reading["skipped_count"] == 1  # the "Total: Account" row
+    assert Source.objects.get().preset == "google-ads"
+
+
+def test_choosing_another_format_sets_the_columns_again(marketing_client, search):
+    upload(marketing_client, GOOGLE_ADS, "google-ads.csv")
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data.update({"preset": "", "refresh": "1", "apply_preset": "1"})
+    page = marketing_client.post(url, data, HTTP_HX_REQUEST="true")
+    names = {f.label: f.value() for f in page.context["form"].column_fields}
+    # Read by their names alone: conversions become orders, as the name says.
+    assert names["Conversions"] == "orders" and names["Currency code"] == "__ignore__"
+
+
+def test_an_amount_column_that_matches_nothing_is_asked_about_on_arrival(marketing_client):
+    ChannelFactory(slug="web-shop")
+    data = b"date,channel,spend,Shipping fee\n2026-11-05,web-shop,100.00,12.50\n"
+    upload(marketing_client, data, "shop.csv")
+    run = ImportRun.objects.get()
+    page = marketing_client.get(reverse("kpis:import-mapping", kwargs={"pk": run.pk}))
+    assert page.context["question"] == (
+        "These columns hold amounts but match no field, so they would be lost: “Shipping fee”. "
+        "Map them to a field or tick “ignore” in the mapping step."
+    )
+    assert "Still to answer" in page.text and "command line" not in page.text
+
+
+def test_a_file_rejected_for_unknown_channels_can_map_them_instead(
+    marketing_client, django_capture_on_commit_callbacks
+):
+    shop = ChannelFactory(slug="web-shop")
+    data = (
+        b"date,channel,spend\n2026-11-05,web-shop,100.00\n2026-11-05,Pinterest,40\n"
+        b"2026-11-06,Pinterest,45\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(marketing_client, data, "week.csv")
+    rejected = ImportRun.objects.get()
+    assert rejected.status == "rejected"
+    detail = marketing_client.get(rejected.get_absolute_url())
+    assert detail.context["may_remap"] and detail.context["unknown_channels"] == ["Pinterest"]
+    assert "Map the channel values of this file" in detail.text
+    remap = reverse("kpis:import-remap", kwargs={"pk": rejected.pk})
+
+    # Only the uploader (or an administrator) may; a viewer sees no button either.
+    tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
+    assert tom.post(remap).status_code in (403, 404)
+    assert ImportRun.objects.count() == 1
+
+    response = marketing_client.post(remap)
+    again = ImportRun.objects.latest("pk")
+    assert response["Location"] == reverse("kpis:import-mapping", kwargs={"pk": again.pk})
+    assert (again.status, again.original_name) == ("mapping", "week.csv")
+    url = response["Location"]
+    answer = answers(marketing_client.get(url))
+    answer[value_field("Pinterest")] = "__drop__"
+    with django_capture_on_commit_callbacks(execute=True):
+        marketing_client.post(url, answer)
+    again.refresh_from_db()
+    assert again.status == "succeeded", again.message
+    assert list(DailyFact.objects.values_list("channel", "spend")) == [(shop.pk, D("100.00"))]
+    assert again.reading["dropped"] == {"Pinterest": 2}
+    rejected.refresh_from_db()
+    assert rejected.status == "rejected"  # the rejected import stays as it was
+    # A file that was not rejected is not read again this way.
+    assert (
+        marketing_client.post(reverse("kpis:import-remap", kwargs={"pk": again.pk})).status_code
+        == 302
+    )
+    assert ImportRun.objects.count() == 2
+
+
+def test_campaigns_read_as_one_channel_on_the_same_day_say_why_they_are_refused(
+    marketing_client, search, django_capture_on_commit_callbacks
+):
+    two_campaigns = GOOGLE_ADS.replace(
+        b"2026-11-02,Brand - EU,Enabled,USD,790.00", b"2026-11-01,Generic,Enabled,USD,790.00"
+    )
+    upload(marketing_client, two_campaigns, "google-ads.csv")
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data["constant_channel"] = "paid-search"
+    with django_capture_on_commit_callbacks(execute=True):
+        marketing_client.post(url, data)
+    run.refresh_from_db()
+    assert run.status == "rejected" and not DailyFact.objects.exists()
+    assert run.message.startswith("Several rows are for the same date, channel and partner")
+    assert "without a campaign breakdown" in run.message
+    assert [(e["line"], e["value"]) for e in run.errors] == [(5, "2026-11-01")]

@@ -254,3 +254,31 @@ def test_the_command_finds_a_saved_source_by_its_header(channels, tmp_path):
     run = ImportRun.objects.get()
     assert run.data_source.name == "Weekly sheet"
     assert DailyFact.objects.get().spend == D("1000.00")
+
+
+@pytest.mark.parametrize(
+    "slug, data",
+    [
+        ("google-ads", GOOGLE_ADS),
+        ("meta-ads", META_ADS),
+        ("microsoft-ads", MICROSOFT_ADS),
+        ("tiktok-ads", TIKTOK_ADS),
+        ("shopify", SHOPIFY),
+        ("amazon-seller", AMAZON),
+        ("ga4", GA4),
+    ],
+)
+def test_the_mapping_step_recognises_each_export_by_its_header(slug, data, tmp_path):
+    from kpis.ingest.presets import detect_preset
+    from kpis.ingest.reading import sniff
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    assert detect_preset(sniff(path, path.name).names) == slug
+
+
+def test_channelhubs_own_columns_are_no_platforms_export():
+    from kpis.ingest.presets import detect_preset
+
+    assert detect_preset(["date", "channel", "spend", "revenue", "orders", "clicks"]) == ""
+    assert detect_preset(["Datum", "Kanal", "Kosten", "Umsatz"]) == ""

@@ -63,6 +63,24 @@ def test_a_semicolon_file_with_decimal_commas_in_windows_1252(shop):
     assert "“Kosten” → spend" in said
 
 
+def test_plain_decimal_commas_read_the_same_in_every_column_shape(shop):
+    """Columns of bare decimal commas (the quick way), next to columns with
+    thousands dots or symbols (the general rules), and counts written "12,00"."""
+    text = (
+        "Datum;Kanal;Kosten;Umsatz;Bestellungen;Klicks\n"
+        "05.01.2025;web-shop;1234,56;1.234,50 €;12,00;7\n"
+        "06.01.2025;web-shop;,5;99;3;\n"
+        "07.01.2025;web-shop;7;0,01 €;0;1000\n"
+    )
+    run = import_bytes(text.encode(), "komma.csv")
+    assert run.status == "succeeded", (run.message, run.errors)
+    assert facts() == [
+        (shop.pk, date(2025, 1, 5), D("1234.56"), D("1234.50"), 12, 7),
+        (shop.pk, date(2025, 1, 6), D("0.50"), D("99.00"), 3, 0),
+        (shop.pk, date(2025, 1, 7), D("7.00"), D("0.01"), 0, 1000),
+    ]
+
+
 def test_excel_unicode_text_with_title_rows_and_a_totals_row(shop):
     text = (
         "Campaign report\n"

@@ -56,6 +56,22 @@ def test_a_bad_file_shows_the_report_and_writes_nothing(
     assert not DailyFact.objects.exists()
 
 
+def test_a_queued_file_gets_no_note_that_would_outlive_its_outcome(
+    marketing_client, shop, monkeypatch
+):
+    """The import's page says how far it is, then its outcome: no note above a
+    rejected file saying it "is being checked and imported"."""
+    from kpis.ingest.pipeline import import_execute
+
+    monkeypatch.setattr("kpis.ingest.services.import_start", lambda run: "queued")
+    upload(marketing_client, csv_bytes(["date", "channel", "spend"], [["2025-01-02", "x", "1"]]))
+    run = ImportRun.objects.get()
+    import_execute(run.pk)  # what the worker does
+    page = marketing_client.get(run.get_absolute_url())
+    assert "Why the file was rejected" in page.text
+    assert [str(m) for m in page.context["messages"]] == []
+
+
 def test_the_form_refuses_a_wrong_type_or_an_oversized_file(marketing_client, shop, settings):
     response = upload(marketing_client, b"%PDF-1.4", name="facts.pdf")
     assert "Upload a .csv or .xlsx file." in response.text
