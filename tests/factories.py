@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from channelhub.lib.matching import name_key, normalise_domain
 from channelhub.lib.roles import PARTNER_USER
@@ -123,8 +124,12 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
     partner = factory.SubFactory(PartnerFactory)
     kind = Contract.Kind.RESELLER
-    start_on = date(2024, 1, 1)
-    end_on = date(2026, 12, 31)
+    # Relative to today: a contract that started two years ago and runs for
+    # another year is in force whenever the suite runs, and far from the
+    # "ending soon" window (CONTRACT_ENDING_DAYS). Tests about ending or ended
+    # contracts pass their own dates.
+    start_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=730))
+    end_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
 
 
 class InteractionFactory(factory.django.DjangoModelFactory):

@@ -1,22 +1,22 @@
-"""The fit: refusals and flags for bad input (no sampling needed), and one quick
-fit of a simulated business whose truth is known.
+"""The fit's checks: refusals and flags for bad input, decided before any
+sampling.
 
-The quick fit (2 chains x 300 draws on 78 weeks) is held to what it honestly
-meets; the full targets (20% on three years, 90% coverage) are measured by
-`bench/modeling.py`.
+The one real (quick) fit of the suite, on a simulated business whose truth is
+known, is in test_end_to_end.py: it goes through the import, the selector and
+`model_fit --quick`, and its tests read both what was published and what the
+fit returned.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import numpy as np
 import pytest
 
-from kpis.modeling.contract import ChannelStatus, FitRefused, FitSettings, LiftTest
+from kpis.modeling.contract import ChannelStatus, FitRefused, FitSettings
 from kpis.modeling.fitting import check, fit
-from kpis.modeling.simulate import lift_test, simulate
+from kpis.modeling.simulate import simulate
 
 
 def with_channel(data, slug, name, cost):
@@ -141,75 +141,3 @@ def test_controls_are_trend_yearly_weekday_and_events():
     # Black Friday 2023 and 2024 lie in the fitted window; 2025 is beyond the data.
     assert [column for column in columns if column.startswith("event_")] == ["event_0", "event_1"]
     assert checked.controls["event_0"].sum() == 4
-
-
-# One quick fit on a simulated business.
-
-
-@pytest.fixture(scope="module")
-def quick():
-    data, truth = simulate("saas", seed=11, days=546)
-    data = with_channel(data, "newsletter", "Newsletter", np.full(546, 500.0))
-    # A switch-off test of each always-on channel (their level cannot be read
-    # from data whose cost never goes near zero), and one impossible test.
-    calibration = tuple(
-        lift_test(truth, slug, data.days[150 + 60 * number].date(), 28, -1.0, rng_seed=number)
-        for number, slug in enumerate(["paid_search", "social", "partners"])
-    )
-    start = data.days[300].date()
-    impossible = LiftTest("brand", start, start + timedelta(days=13), 1000.0, -500.0, 300.0, 0.0)
-    data = replace(data, lift_tests=(*calibration, impossible))
-    return data, truth, fit(data, FitSettings(quick=True))
-
-
-def test_quick_fit_recovers_incremental_roas_within_tolerance(quick):
-    data, truth, result = quick
-    true_roas = truth.incremental_roas(result.start, result.end)
-    by_slug = {channel.slug: channel for channel in result.channels}
-    covered = 0
-    for slug in truth.specs:
-        estimate = by_slug[slug]
-        assert estimate.status in (ChannelStatus.OK, ChannelStatus.FLAGGED)
-        assert abs(estimate.incremental_roas / true_roas[slug] - 1) < 0.25, slug
-        covered += estimate.roas_low <= true_roas[slug] <= estimate.roas_high
-    assert covered >= 3  # of 4
-    # Attribution was far off for brand video (0.2 x the truth); the model is not.
-    brand = by_slug["brand"]
-    assert data.attributed_revenue["brand"] / brand.spend < 0.5 * brand.incremental_roas
-
-
-def test_quick_fit_ranks_channels_by_marginal_roas(quick):
-    _, truth, result = quick
-    true_marginal = truth.marginal_roas(result.start, result.end)
-    modeled = {c.slug: c.marginal_roas for c in result.channels if c.marginal_roas is not None}
-    assert max(modeled, key=modeled.__getitem__) == max(
-        true_marginal, key=true_marginal.__getitem__
-    )
-
-
-def test_quick_fit_reports_everything_the_contract_asks(quick):
-    data, _, result = quick
-    assert result.start == data.days[0].date()
-    assert result.end == data.days[-57].date()  # 8 weeks held out
-    assert result.library.startswith("pymc-marketing 0.19") and "nutpie" in result.library
-    d = result.diagnostics
-    assert d.r2 > 0.9 and d.mape_holdout < 0.1
-    assert d.rhat_max < 1.1 and d.ess_min > 50 and d.divergences is not None
-    assert 0.3 < d.baseline_share < 0.9
-    for channel in result.channels:
-        if channel.slug == "newsletter":
-            assert channel.status == ChannelStatus.REFUSED
-            assert channel.incremental_roas is None and channel.curve is None
-            assert channel.spend == pytest.approx(500.0 * 490)
-            continue
-        assert channel.roas_low < channel.incremental_roas < channel.roas_high
-        assert channel.incremental_revenue == pytest.approx(
-            channel.incremental_roas * channel.spend
-        )
-        assert channel.half_life_days >= 0 and channel.saturation_point > 0
-        curve = channel.curve
-        assert curve.spend[0] == 0 and len(curve.spend) == 25
-        assert curve.samples.shape == (200, 25)
-        assert curve.mean[0] == 0 and (np.diff(curve.mean) > 0).all()
-        assert (curve.low <= curve.mean).all() and (curve.mean <= curve.high).all()
-    assert "A lift test of Brand Video (" in " ".join(result.warnings)
