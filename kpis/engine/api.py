@@ -334,6 +334,8 @@ class RecomputeRunViewSet(
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilter
     perms = {"view": "kpis.view_recomputerun", "add": "kpis.add_recomputerun"}
+    # Each queues work for a worker: RATE_LIMITS["recompute"] per user (429 beyond).
+    rate_limits = {"create": "recompute"}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
