@@ -255,15 +255,29 @@ def make_lifelike(case: schemathesis.Case, refs: dict[str, object]) -> None:
             case.body = {k: v for k, v in case.body.items() if v is not None}
 
 
-def run_stateful(schema, headers: dict[str, str], refs: dict[str, object]) -> None:
+def run_stateful(schema, headers: dict[str, str], refs: dict[str, object]) -> set[str]:
     """Schemathesis's stateful run: it follows the schema's links (a create to the
     new object's read, change, delete and actions; a change to its read), so that
     operations on an object reach one that exists, and checks every response
     with every check, the stateful ones included (a deleted object is gone, a
-    created one can be read)."""
+    created one can be read). Returns the links it followed to a 2xx answer
+    ("POST /api/v1/channels/ -> GET /api/v1/channels/{slug}/")."""
     machine = schema.exclude(method="DELETE", path_regex="/tokens/").as_state_machine()
+    followed: set[str] = set()
 
     class Workflow(machine):  # type: ignore[misc, valid-type]
+        def teardown(self) -> None:
+            cases = self.recorder.cases
+            for case_id, node in cases.items():
+                interaction = self.recorder.interactions.get(case_id)
+                response = interaction.response if interaction is not None else None
+                parent = cases.get(node.parent_id or "")
+                succeeded = response is not None and 200 <= response.status_code < 300
+                if parent and node.is_transition_applied and succeeded:
+                    source, target = parent.value.operation, node.value.operation
+                    followed.add(f"{source.label} -> {target.label}")
+            super().teardown()
+
         def before_call(self, case: schemathesis.Case) -> None:
             make_lifelike(case, refs)
 
@@ -290,6 +304,7 @@ def run_stateful(schema, headers: dict[str, str], refs: dict[str, object]) -> No
             suppress_health_check=list(HealthCheck),
         )
     )
+    return followed
 
 
 def test_every_operation_answers_as_its_schema_says(seeded, wsgi_keeps_the_test_connection):
@@ -328,12 +343,16 @@ def test_every_operation_answers_as_its_schema_says(seeded, wsgi_keeps_the_test_
             except (Exception, BaseExceptionGroup) as failure:  # every failure, in one report
                 failures.append(f"{operation.label} ({mode.value}): {failure}")
     stateless = time.monotonic() - started
+    followed: set[str] = set()
     if STATEFUL and not ONLY.pattern:
         try:
-            run_stateful(schema, headers, refs)
+            followed = run_stateful(schema, headers, refs)
         except (Exception, BaseExceptionGroup) as failure:
             failures.append(f"stateful: {failure}")
     assert not failures, "\n\n".join(failures)
+    if STATEFUL and not ONLY.pattern:
+        # The scenarios did chain: objects created, then reached through a link.
+        assert followed, "no link was followed to a 2xx answer"
     if not ONLY.pattern:
         assert operations >= 35
     # The run's own token was never revoked (its DELETE is left out): every
@@ -352,7 +371,7 @@ def test_every_operation_answers_as_its_schema_says(seeded, wsgi_keeps_the_test_
         f"schemathesis: {operations} operations x {EXAMPLES} examples x 2 modes in "
         f"{stateless:.1f} s, {STATEFUL} stateful scenarios in "
         f"{time.monotonic() - started - stateless:.1f} s; queued {recomputes} recomputes, "
-        f"{fits} fits"
+        f"{fits} fits; links followed to a 2xx: {len(followed)}\n  " + "\n  ".join(sorted(followed))
     )
     if EXAMPLES <= 10:
         assert time.monotonic() - started < 240
