@@ -220,3 +220,15 @@ def test_the_schema_links_a_create_to_the_new_objects_operations(schema):
     assert set(changed) == {"objectives_retrieve"}
     queued = paths["/api/v1/recompute-runs/"]["post"]["responses"]["202"]["links"]
     assert set(queued) == {"recompute_runs_retrieve"}
+
+
+# --- dates far outside the facts window ----------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["start=0249-11-30", "end=0001-01-31", "start=9999-12-01"])
+def test_a_kpi_range_outside_the_facts_window_is_refused_not_a_500(admin_api, shop, query):
+    for path in ("/api/v1/kpis/changes/", "/api/v1/kpis/snapshots/", "/api/v1/kpis/export/"):
+        response = admin_api.get(f"{path}?{query}")
+        assert response.status_code == 400, (path, response.status_code)
+        name = query.split("=")[0]
+        assert "2000-01-01" in response.json()["errors"][name][0]

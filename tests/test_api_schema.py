@@ -102,6 +102,10 @@ RULES = [
     ("kind", "Select a valid choice. in_portal is not one of the available choices."),
     # A review's next date against its own.
     ("next_review_on", "The next review must be after this one."),
+    # An interaction's follow-up against its date (sent or stored).
+    ("follow_up_on", "The follow-up cannot be before the interaction."),
+    # A partner's status against the stored one: it changes through its own endpoint.
+    ("status", "Change the status with POST /api/v1/partners/{slug}/status/."),
 ]
 
 
@@ -183,6 +187,7 @@ RANGES = [
     ("start_date", "end_date"),
     ("start_on", "end_on"),
     ("period_start", "period_end"),
+    ("occurred_on", "follow_up_on"),
 ]
 
 
