@@ -56,6 +56,11 @@ class Conflict(exceptions.APIException):
 CONFLICT_CODES = frozenset({"unique", "unique_together", "duplicate"})
 
 
+def _refusal(codes: set[str | None]) -> type[exceptions.APIException]:
+    """Conflict when every error is a duplicate of a stored object, else a 400."""
+    return Conflict if codes and codes <= CONFLICT_CODES else exceptions.ValidationError
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is too large."
@@ -83,9 +88,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             if not hasattr(exc, "error_dict")
             else {error.code for errors in exc.error_dict.values() for error in errors}
         )
-        exc = (Conflict if codes <= CONFLICT_CODES else exceptions.ValidationError)(
-            django_errors(exc)
-        )
+        exc = _refusal(codes)(django_errors(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -407,7 +410,7 @@ def validate_with_form(
         }
         codes = {error.code for errors in form.errors.as_data().values() for error in errors}
         # Only a duplicate of a stored object: 409; anything else wrong too: 400.
-        raise (Conflict if codes <= CONFLICT_CODES else exceptions.ValidationError)(errors)
+        raise _refusal(codes)(errors)
     return dict(form.cleaned_data)
 
 
