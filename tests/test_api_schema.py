@@ -20,8 +20,9 @@ from datetime import date, timedelta
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
@@ -100,6 +101,8 @@ RULES = [
     # Portal messages and activity are written by the portal, not over the API.
     ("kind", "Select a valid choice. portal is not one of the available choices."),
     ("kind", "Select a valid choice. in_portal is not one of the available choices."),
+    # A follow-up says what it is for.
+    ("next_step", "Say what the follow-up is for."),
     # A review's next date against its own.
     ("next_review_on", "The next review must be after this one."),
     # An interaction's follow-up against its date (sent or stored).
@@ -271,6 +274,14 @@ def run_stateful(schema, headers: dict[str, str], refs: dict[str, object]) -> se
     followed: set[str] = set()
 
     class Workflow(machine):  # type: ignore[misc, valid-type]
+        # Each scenario starts from the seeded data and fresh rate-limit counters,
+        # and leaves nothing behind (a savepoint, rolled back): Hypothesis replays a
+        # failing scenario to report it, and the replay must meet the same state.
+        def setup(self) -> None:
+            cache.clear()
+            self.savepoint = transaction.atomic()
+            self.savepoint.__enter__()
+
         def teardown(self) -> None:
             cases = self.recorder.cases
             for case_id, node in cases.items():
@@ -281,6 +292,8 @@ def run_stateful(schema, headers: dict[str, str], refs: dict[str, object]) -> se
                 if parent and node.is_transition_applied and succeeded:
                     source, target = parent.value.operation, node.value.operation
                     followed.add(f"{source.label} -> {target.label}")
+            transaction.set_rollback(True)
+            self.savepoint.__exit__(None, None, None)
             super().teardown()
 
         def before_call(self, case: schemathesis.Case) -> None:
