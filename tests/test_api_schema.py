@@ -101,6 +101,8 @@ RULES = [
     # Portal messages and activity are written by the portal, not over the API.
     ("kind", "Select a valid choice. portal is not one of the available choices."),
     ("kind", "Select a valid choice. in_portal is not one of the available choices."),
+    # Only an interaction with a follow-up can have it done (its stored state).
+    ("non_field_errors", "This interaction has no follow-up."),
     # A follow-up says what it is for.
     ("next_step", "Say what the follow-up is for."),
     # A review's next date against its own.
