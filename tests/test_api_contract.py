@@ -232,3 +232,16 @@ def test_a_kpi_range_outside_the_facts_window_is_refused_not_a_500(admin_api, sh
         assert response.status_code == 400, (path, response.status_code)
         name = query.split("=")[0]
         assert "2000-01-01" in response.json()["errors"][name][0]
+
+
+# --- sort: a list of known fields ------------------------------------------------------
+
+
+def test_a_sort_with_an_empty_item_is_refused_an_empty_sort_is_the_default(admin_api, shop):
+    for query in ("sort=,", "sort=name,", "sort=,-name"):
+        response = admin_api.get(f"{CHANNELS}?{query}")
+        assert response.status_code == 400, query
+        assert "sort" in response.json()["errors"]
+    for query in ("sort=", "sort=name,-kind"):
+        assert admin_api.get(f"{CHANNELS}?{query}").status_code == 200, query
+    assert admin_api.get("/api/v1/import-runs/?sort=,").status_code == 400
