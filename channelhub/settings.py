@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Text patterns: the control characters the API refuses.
         "channelhub.lib.schema_text.text_patterns_hook",
+        # Links: from a create to the object's operations (stateful clients, Schemathesis).
+        "channelhub.lib.schema_links.links_hook",
     ],
     # The docs page loads Swagger UI from our static files (sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -520,6 +522,8 @@ RATE_LIMITS = {
         # Two-factor codes typed, per user (sign-in and set-up).
         "two_factor": "10/hour",
         "import": "30/hour",
+        # Recomputes queued by hand (POST /api/v1/recompute-runs/), per user.
+        "recompute": "30/hour",
     }.items()
 }
 

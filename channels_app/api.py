@@ -15,6 +15,7 @@ from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
     ServiceWriteMixin,
+    SlugField,
     request_user,
 )
 from channelhub.lib.filtering import key_filter
@@ -22,7 +23,7 @@ from channelhub.metrics.formulas import OBJECTIVE_STATUS_CHOICES, OBJECTIVE_STAT
 from channels_app.channels import selectors as channels_selectors
 from channels_app.channels.filters import ChannelFilter, ObjectiveFilter
 from channels_app.channels.forms import ChannelForm, ObjectiveForm
-from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.models import RESERVED_SLUGS, Channel, ChannelObjective
 
 from .channels import services
 
@@ -42,10 +43,11 @@ class ChannelSerializer(FormModelSerializer):
         allow_null=True,
         help_text="Username of the channel's owner.",
     )
-    slug = serializers.SlugField(
+    slug = SlugField(
         max_length=80,
         required=False,
         allow_blank=True,
+        reserved=RESERVED_SLUGS,
         help_text="Used in imports and URLs. Empty: made from the name.",
         # Uniqueness is the form's check (with the page's message).
         validators=[],
@@ -89,6 +91,8 @@ class ChannelViewSet(
     update of `status`; channels are retired, not deleted."""
 
     serializer_class = ChannelSerializer
+    # A slug in use: 409.
+    conflict_responses = True
     filterset_class = ChannelApiFilter
     lookup_field = "slug"
     # Any slug the URL can carry reaches the view (which answers 404), dots included.
@@ -220,6 +224,8 @@ class ObjectiveViewSet(
     actual, projected, progress)."""
 
     serializer_class = ObjectiveSerializer
+    # An identical objective of the channel: 409.
+    conflict_responses = True
     filterset_class = ObjectiveApiFilter
     perms = {
         "view": "channels_app.view_channelobjective",

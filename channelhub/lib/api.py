@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Model
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -32,11 +33,32 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import GenericViewSet
 
 from .roles import has_any_role
+from .schema_text import ONE_LINE_TEXT
 
 NON_FIELD = "non_field_errors"
 
 
 # --- errors --------------------------------------------------------------------------
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but would duplicate a stored object (a slug in
+    use, an identical objective). Its body is a validation error's, the messages
+    under their fields' names. (Not a ValidationError: a serializer would turn
+    it into one, a 400.)"""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+# The codes of a form's (or a model's full_clean) errors that name a stored object
+# the request would duplicate: Django's unique checks, and "duplicate" of our own.
+CONFLICT_CODES = frozenset({"unique", "unique_together", "duplicate"})
+
+
+def _refusal(codes: set[str | None]) -> type[exceptions.APIException]:
+    """Conflict when every error is a duplicate of a stored object, else a 400."""
+    return Conflict if codes and codes <= CONFLICT_CODES else exceptions.ValidationError
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -60,7 +82,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     error also has `errors`, the messages under their field names
     (`non_field_errors` for the rest)."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(django_errors(exc))
+        # A service's full_clean: a duplicate alone is a conflict, as in a form.
+        codes = (
+            {error.code for error in exc.error_list}
+            if not hasattr(exc, "error_dict")
+            else {error.code for errors in exc.error_dict.values() for error in errors}
+        )
+        exc = _refusal(codes)(django_errors(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -69,11 +97,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     data = response.data
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError | Conflict):
         errors = data if isinstance(data, dict) else {NON_FIELD: data}
         response.data = {
             "detail": _first_message(errors) or "The request is not valid.",
-            "code": "invalid",
+            "code": "conflict" if isinstance(exc, Conflict) else "invalid",
             "errors": errors,
         }
     elif isinstance(exc, exceptions.APIException):
@@ -129,6 +157,35 @@ ERROR_RESPONSES = {
     "404": "Not found, or not visible to you.",
     "429": "Too many requests: wait and retry (see Retry-After).",
 }
+# Operations with a body: one whose Content-Type none of the parsers reads.
+UNSUPPORTED_MEDIA_TYPE = "The body's Content-Type is not one this operation reads."
+# Creates and updates of a viewset whose `conflict_responses` is True.
+CONFLICT = (
+    "Valid, but it would duplicate a stored object (a slug in use, an identical "
+    "objective): nothing written, `errors` says which field."
+)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def one_line_text_field(field: serializers.Field) -> bool:
+    """Whether the page's form behind `field`'s serializer reads it as one line:
+    a text field that is not a textarea (channelhub.lib.forms.guard_text_field)."""
+    form_class = getattr(field.parent, "form_class", None)
+    if form_class is None:
+        return False
+    form_field = form_class.base_fields.get(field.field_name)
+    return isinstance(form_field, forms.CharField) and not isinstance(
+        form_field.widget, forms.Textarea
+    )
+
+
+class SlugField(serializers.SlugField):
+    """A slug that may not be one of `reserved`: the path segments of pages next
+    to the objects' own (the model's clean refuses them; the schema says so)."""
+
+    def __init__(self, *, reserved: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        self.reserved = reserved
+        super().__init__(**kwargs)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -164,16 +221,49 @@ class ApiSchema(AutoSchema):
                 schema["maxItems"] = high
         return schema
 
+    def _error_response(self, code: str, description: str, direction: Any) -> Any:
+        return self._get_response_for_code(
+            OpenApiResponse(ErrorSerializer, description=description), code, direction=direction
+        )
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, description in ERROR_RESPONSES.items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(
-                    OpenApiResponse(ErrorSerializer, description=description),
-                    code,
-                    direction=direction,
-                )
+                responses[code] = self._error_response(code, description, direction)
+        if self.method in WRITE_METHODS and getattr(self.view, "conflict_responses", False):
+            responses.setdefault("409", self._error_response("409", CONFLICT, direction))
         return responses
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if operation and "requestBody" in operation:
+            operation["responses"].setdefault(
+                "415", self._error_response("415", UNSUPPORTED_MEDIA_TYPE, "response")
+            )
+        return operation
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        """What the page's form refuses, in a request's field: text on one line
+        (and without direction characters) where the form reads one line, and
+        the reserved slugs."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        # (A regex, email or URL validator gives the field its own pattern or format.)
+        if (
+            schema.get("type") == "string"
+            and not any(key in schema for key in ("format", "enum", "pattern", "$ref"))
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+            and one_line_text_field(field)
+        ):
+            schema["pattern"] = ONE_LINE_TEXT
+        reserved = getattr(field, "reserved", None)
+        if reserved:
+            schema["not"] = {"enum": sorted(reserved)}
+        return schema
 
 
 # --- permissions ---------------------------------------------------------------------
@@ -314,12 +404,13 @@ def validate_with_form(
         **form_kwargs,
     )
     if not form.is_valid():
-        raise exceptions.ValidationError(
-            {
-                (NON_FIELD if field == "__all__" else field): [str(m) for m in messages]
-                for field, messages in form.errors.items()
-            }
-        )
+        errors = {
+            (NON_FIELD if field == "__all__" else field): [str(m) for m in messages]
+            for field, messages in form.errors.items()
+        }
+        codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+        # Only a duplicate of a stored object: 409; anything else wrong too: 400.
+        raise _refusal(codes)(errors)
     return dict(form.cleaned_data)
 
 

@@ -80,3 +80,10 @@ def validate_business_date(day: date | None) -> None:
     problem = date_window("business").problem(day)
     if problem:
         raise ValidationError(problem, code="date_out_of_range")
+
+
+def window_errors(name: WindowName, **days: date | None) -> dict[str, list[str]]:
+    """{field: [what is wrong]} for each of `days` outside window `name` (a query's
+    or a request's dates), empty when all are inside or empty."""
+    window = date_window(name)
+    return {field: [problem] for field, day in days.items() if (problem := window.problem(day))}

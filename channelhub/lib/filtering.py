@@ -48,6 +48,13 @@ class FilterBackend(DjangoFilterBackend):
                     | django_filters.BooleanFilter,
                 )
             }
+            # A sort is a comma-separated list of fields: `sort=name,` or `sort=,`
+            # names an empty one (the schema's items are the fields).
+            for name, values in request.query_params.lists():
+                if isinstance(filterset.filters.get(name), django_filters.OrderingFilter) and any(
+                    value and "" in [item.strip() for item in value.split(",")] for value in values
+                ):
+                    empty[name] = ["Name the sort fields separated by commas, none empty."]
             if empty:
                 raise exceptions.ValidationError(empty)
         return filterset

@@ -17,6 +17,9 @@ from typing import Any
 
 BODY_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 QUERY_TEXT = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+# channelhub.lib.text.text_problem(value) for a one-line name: no control character
+# at all, no U+202A-U+202E or U+2066-U+2069.
+ONE_LINE_TEXT = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
 
 
 # drf-spectacular's decimal pattern also matches "", "-" and ".", which no

@@ -148,7 +148,8 @@ class ChannelObjective(models.Model):
                 f"{self.channel.name} already has this objective: {self.metric_label} "
                 f"{self.direction_symbol} {self.target.normalize():f} from "
                 f"{self.start_date:%Y-%m-%d} to {self.end_date:%Y-%m-%d}. "
-                "Change the target, the dates or the metric, or edit the one it has."
+                "Change the target, the dates or the metric, or edit the one it has.",
+                code="duplicate",
             )
 
     def _identical(self) -> models.QuerySet[ChannelObjective]:

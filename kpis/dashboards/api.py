@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channelhub.lib.api import HasRole
+from channelhub.lib.dates import window_errors
 from channelhub.metrics.formulas import METRICS, Comparison, Number, rounded
 from channelhub.metrics.periods import Span
 from channels_app.channels import selectors as channels_selectors
@@ -118,6 +119,11 @@ class KpiChangesQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The comparison reaches back a range's length and a year before it: a start
+        # in year 249 overflowed the calendar (500). No KPI lies outside the facts window.
+        problems = window_errors("facts", start=attrs.get("start"), end=attrs.get("end"))
+        if problems:
+            raise serializers.ValidationError(problems)
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["The end must be on or after the start."]})
         return attrs

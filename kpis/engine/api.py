@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channelhub.lib.api import HasRole, RulesViewSet, request_user
-from channelhub.lib.dates import date_window
+from channelhub.lib.dates import window_errors
 from channelhub.lib.parsers import JSONParser
 from channelhub.metrics import periods
 from channelhub.metrics.formulas import EXPORT_KPIS, METRICS, rounded
@@ -91,6 +91,10 @@ class KpiQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # No KPI lies outside the facts window (a year 0001 overflowed the periods).
+        problems = window_errors("facts", start=attrs.get("start"), end=attrs.get("end"))
+        if problems:
+            raise serializers.ValidationError(problems)
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["The end must be on or after the start."]})
         if attrs.get("partner") and attrs["period"] == "day":
@@ -298,12 +302,7 @@ class RecomputeRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
-        window = date_window("facts")
-        problems = {
-            name: [problem]
-            for name, problem in (("start", window.problem(start)), ("end", window.problem(end)))
-            if problem
-        }
+        problems = window_errors("facts", start=start, end=end)
         if problems:
             raise serializers.ValidationError(problems)
         if (start is None) != (end is None):
@@ -334,6 +333,8 @@ class RecomputeRunViewSet(
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilter
     perms = {"view": "kpis.view_recomputerun", "add": "kpis.add_recomputerun"}
+    # Each queues work for a worker: RATE_LIMITS["recompute"] per user (429 beyond).
+    rate_limits = {"create": "recompute"}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -397,6 +397,8 @@ class FactsPushView(APIView):
 
     permission_classes = [HasRole]
     parser_classes = [JSONParser, MultiPartParser]
+    # An import, as on the page: RATE_LIMITS["import"] per user (429 beyond).
+    rate_limits = {"post": "import"}
 
     @extend_schema(
         operation_id="facts_push",

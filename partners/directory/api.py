@@ -21,6 +21,7 @@ from channelhub.lib.api import (
     FormModelSerializer,
     RulesViewSet,
     ServiceWriteMixin,
+    SlugField,
     request_user,
     validate_with_form,
 )
@@ -31,7 +32,7 @@ from channels_app.channels.models import Channel
 from . import selectors, services
 from .filters import PartnerFilter
 from .forms import ContactForm, PartnerForm, StatusForm
-from .models import Partner, PartnerContact, Tier
+from .models import RESERVED_SLUGS, Partner, PartnerContact, Tier
 
 User = get_user_model()
 
@@ -137,11 +138,12 @@ class PartnerSerializer(FormModelSerializer):
         queryset=Channel.objects.all(),
         help_text="Slug of the (indirect) channel the partner sells through.",
     )
-    slug = serializers.SlugField(
+    slug = SlugField(
         max_length=80,
         required=False,
         allow_blank=True,
         validators=[],
+        reserved=RESERVED_SLUGS,
         help_text="Used in imports and URLs. Empty: made from the name.",
     )
     status = serializers.ChoiceField(
@@ -264,6 +266,8 @@ class PartnerViewSet(
     lookup_field = "slug"
     # Any slug the URL can carry reaches the view (which answers 404), dots included.
     lookup_value_regex = "[^/]+"
+    # A slug in use: 409.
+    conflict_responses = True
     perms = {
         "view": "partners.view_partner",
         "add": "partners.add_partner",

@@ -195,7 +195,7 @@ def test_an_identical_objective_is_refused_over_the_api_too(marketing_api, shop)
     }
     assert marketing_api.post(OBJECTIVES, fields).status_code == 201
     again = marketing_api.post(OBJECTIVES, fields)
-    assert again.status_code == 400
+    assert again.status_code == 409  # a conflict with the stored one
     assert "already has this objective: Revenue ≥ 100 from 2025-01-01" in str(again.json())
     assert ChannelObjective.objects.count() == 1
 
