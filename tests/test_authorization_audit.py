@@ -550,6 +550,7 @@ ROUTES: dict[str, Route] = {
     "kpis:import-detail": Route(kwargs=pk("import_run")),
     "kpis:import-undo": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
     "kpis:import-mapping": Route(kwargs=pk("import_run"), writes=POST),
+    "kpis:import-remap": Route(post_only=True, kwargs=pk("import_run"), writes=POST),
     "kpis:sources": Route(),
     "kpis:rates": Route(
         writes=POST, data=lambda w: {"currency": "EUR", "day": "2025-01-05", "rate": "1.1"}

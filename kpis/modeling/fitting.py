@@ -599,8 +599,8 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
         ):
             status = ChannelStatus.FLAGGED
             reason = (
-                f"{_possessive(channel.name)} estimate is uncertain: each 1 spent brought between "
-                f"{roas_low:.2f} and {roas_high:.2f} of sales."
+                f"{_possessive(channel.name)} estimate is uncertain: each unit of cost "
+                f"brought between {roas_low:.2f} and {roas_high:.2f} of sales."
             )
         if status == ChannelStatus.FLAGGED:
             notes.append(reason)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from kpis.engine.recompute import recompute_execute, recompute_request
@@ -118,3 +120,24 @@ def execute(render_id: int) -> PackRender:
 def dispatch_and_render(at: datetime = DUE) -> PackRender:
     [render] = packs.packs_dispatch(now=aware(at))
     return execute(render.pk)
+
+
+def end_session(holder: Any, timeout_s: float = 10.0) -> None:
+    """Close a second database session (a "worker" holding advisory locks) and
+    wait until its server process has gone: close() returns before PostgreSQL
+    has ended the backend and freed its locks, so a check right after it can
+    still see them taken."""
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    holder.close()
+    deadline = time.monotonic() + timeout_s
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the activity view is a snapshot: take a fresh one.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"the database session {pid} did not end within {timeout_s} s")

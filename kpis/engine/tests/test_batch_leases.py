@@ -13,7 +13,7 @@ from kpis.engine.recompute import BATCH_LOCK, RUN_LOCK, recompute_execute, recom
 from kpis.engine.recovery import orphaned_batches, orphaned_publishes
 from kpis.models import RecomputeBatch, RecomputeRun
 from kpis.tasks import kpis_sweeper_task
-from kpis.tests.helpers import import_rows
+from kpis.tests.helpers import end_session, import_rows
 from tests.factories import ChannelFactory
 
 pytestmark = [
@@ -63,7 +63,7 @@ def test_a_batch_whose_worker_lives_is_left_alone(killed_batch):
 def test_a_killed_batch_is_sent_again_and_the_run_completes(killed_batch):
     run, holder = killed_batch
     recompute_module.batch_execute(run.pk, 0)  # the other batch finishes normally
-    holder.close()  # batch 1's worker dies
+    end_session(holder)  # batch 1's worker dies
     assert orphaned_batches() == [(run.pk, 1)]
     kpis_sweeper_task()
     run.refresh_from_db()

@@ -17,7 +17,7 @@ from kpis.ingest.progress import get_progress, set_progress
 from kpis.ingest.services import import_create
 from kpis.models import DailyFact, ImportRun
 from kpis.tasks import kpis_sweeper_task
-from kpis.tests.helpers import csv_bytes
+from kpis.tests.helpers import csv_bytes, end_session
 from tests.factories import ChannelFactory
 
 pytestmark = [
@@ -66,7 +66,7 @@ def test_a_live_worker_keeps_its_import(killed_import):
 
 def test_a_killed_import_is_sent_again_by_the_next_sweep(killed_import):
     run, holder = killed_import
-    holder.close()  # the worker dies: PostgreSQL frees its lock with the session
+    end_session(holder)  # the worker dies: PostgreSQL frees its lock with the session
     assert orphaned_import_ids() == [run.pk]
     kpis_sweeper_task()
     run.refresh_from_db()
@@ -81,7 +81,7 @@ def test_the_page_of_a_killed_import_says_so_instead_of_100_percent(
     assert (
         "300,000 of about 300,000 rows checked" in marketing_client.get(run.get_absolute_url()).text
     )
-    holder.close()
+    end_session(holder)
     text = marketing_client.get(run.get_absolute_url()).text
     assert "The worker importing this file stopped" in text
     assert "300,000 of about" not in text
