@@ -156,8 +156,7 @@ NOT_OWNED: dict[str, str] = {
     "kpis:import-mapping": ROLE_AXIS
     + "; another marketing manager than the uploader is refused too "
     "(kpis/ingest/tests/test_mapping_step.py)",
-    "kpis:import-remap": ROLE_AXIS
-    + "; another marketing manager than the uploader is refused too "
+    "kpis:import-remap": ROLE_AXIS + "; another marketing manager than the uploader is refused too "
     "(kpis/ingest/tests/test_mapping_step.py)",
     "kpis:source-delete": ROLE_AXIS
     + "; another marketing manager than the source's owner is refused too "
