@@ -162,3 +162,29 @@ def test_price_list_imports_are_limited_per_user(marketing_client, settings):
     assert first.status_code != 429
     second = marketing_client.post(url, {"file": SimpleUploadedFile("p.csv", header)})
     assert second.status_code == 429
+
+
+@pytest.mark.parametrize("url_name", ["kpis:import", "kpis:feedback-import"])
+def test_facts_and_feedback_imports_on_the_pages_are_limited_per_user(
+    marketing_client, settings, url_name
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kpis.models import ImportRun
+    from tests.auth import signed_in_client
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "import": "1/hour"}
+    url = reverse(url_name)
+    ChannelFactory(slug="web-shop")
+    data = b"date,channel,spend,revenue\n2025-01-02,web-shop,1,4\n"
+    first = marketing_client.post(url, {"file": SimpleUploadedFile("f.csv", data)})
+    assert first.status_code != 429
+    runs = ImportRun.objects.count()
+    second = marketing_client.post(url, {"file": SimpleUploadedFile("f.csv", data)})
+    assert second.status_code == 429
+    assert "Too many" in second.content.decode() or "too many" in second.content.decode()
+    assert ImportRun.objects.count() == runs  # refused before anything is written
+    # Counted per user: a colleague still imports.
+    colleague = signed_in_client(UserFactory(username="tom", role="marketing_manager"))
+    third = colleague.post(url, {"file": SimpleUploadedFile("f.csv", data)})
+    assert third.status_code != 429

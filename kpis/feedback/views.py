@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from channels_app.channels import selectors as channels_selectors
 from kpis.ingest.forms import ImportForm
@@ -69,6 +70,7 @@ def feedback_create(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required
+@rate_limited("import")
 def feedback_import(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.import_customerfeedback")
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from kpis.models import ImportRun
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 @role_required
+@rate_limited("import")
 def import_page(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.add_importrun")
     form = ImportForm(request.POST or None, request.FILES or None)
