@@ -37,8 +37,9 @@ class PeriodForm(Form):
     periods = forms.IntegerField(required=False, min_value=1, max_value=60, initial=12)
 
 
-class DashboardFilterForm(Form):
-    """Dashboard filters from the URL; anything invalid falls back to defaults."""
+class PeriodRangeForm(Form):
+    """The period kind and date range of the dashboards, read from the URL; an
+    address without a period shows months."""
 
     # Labels are what the filter bar says: errors name the field by them.
     period = forms.ChoiceField(
@@ -60,6 +61,15 @@ class DashboardFilterForm(Form):
         validators=[validate_fact_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        month_by_default(self)
+
+
+class DashboardFilterForm(PeriodRangeForm):
+    """Dashboard filters from the URL; anything invalid falls back to defaults."""
+
     kind = forms.ChoiceField(label="Channel kind", required=False)
     route = forms.ChoiceField(label="Route", required=False)
     status = forms.ChoiceField(label="Status", required=False)
@@ -71,7 +81,6 @@ class DashboardFilterForm(Form):
         from django.contrib.auth import get_user_model
 
         super().__init__(*args, **kwargs)
-        month_by_default(self)
         fields: dict[str, Any] = self.fields
         fields["kind"].choices = [("", "Any kind"), *Channel.Kind.choices]
         fields["route"].choices = [("", "Any route"), *Channel.Route.choices]
@@ -108,7 +117,7 @@ class DashboardFilterForm(Form):
         )
 
 
-class CompareForm(Form):
+class CompareForm(PeriodRangeForm):
     """Compare channels: 2 to 6 channels and a range, from the URL (bookmarkable)."""
 
     channel = forms.ModelMultipleChoiceField(
@@ -119,29 +128,12 @@ class CompareForm(Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "“%(value)s” is not a channel you can see."},
     )
-    period = forms.ChoiceField(
-        label="Period",
-        choices=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
-        required=False,
-    )
-    start = forms.DateField(
-        label="From",
-        required=False,
-        validators=[validate_fact_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    end = forms.DateField(
-        label="To",
-        required=False,
-        validators=[validate_fact_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    field_order = ["channel", "period", "start", "end"]
 
     def __init__(self, *args: Any, channels: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["channel"]
         field.queryset = channels.order_by("name")
-        month_by_default(self)
 
     def clean_channel(self) -> list[Channel]:
         chosen = list(self.cleaned_data.get("channel") or [])
