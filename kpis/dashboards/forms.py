@@ -16,16 +16,6 @@ from .compare import MAX_CHANNELS, MIN_CHANNELS
 from .content import Filters
 
 
-def month_by_default(form: forms.Form) -> None:
-    """An address without a period (only channels, say) shows months: the
-    period select says "Month" too, not its first choice."""
-    if form.is_bound and not form.data.get("period"):
-        data = QueryDict(mutable=True)
-        data.update(form.data)
-        data["period"] = "month"
-        form.data = data
-
-
 class PeriodForm(Form):
     """The period selector of KPI tables (read from the URL)."""
 
@@ -64,7 +54,13 @@ class PeriodRangeForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        month_by_default(self)
+        if self.is_bound and not self.data.get("period"):
+            # Only channels in the address, say: the select says "Month", as the
+            # figures do, not its first choice.
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            data["period"] = "month"
+            self.data = data
 
 
 class DashboardFilterForm(PeriodRangeForm):

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -73,14 +72,9 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "run": run,
         "health": content.health(run) if run.published_at else [],
-        "elapsed_s": None,
-        "typical_s": None,
+        # While it waits or fits, the card refreshes itself and says how long fits take.
+        "typical_s": selectors.typical_fit_seconds() if run.is_active else None,
     }
-    if run.status in (ModelRun.Status.QUEUED, ModelRun.Status.RUNNING):
-        # While it waits or fits the card refreshes itself and says how long so far.
-        since = run.started_at or run.created_at
-        context["elapsed_s"] = max(0.0, (timezone.now() - since).total_seconds())
-        context["typical_s"] = selectors.typical_fit_seconds()
     template = "kpis/modeling/_run_card.html" if request.htmx else "kpis/modeling/run_detail.html"
     return render(request, template, context)
 

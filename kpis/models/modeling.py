@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 BUSINESS = "business"
 
@@ -95,6 +96,15 @@ class ModelRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+    @property
+    def elapsed_s(self) -> float | None:
+        """Seconds it has been waiting (queued) or fitting (running) so far;
+        None once it has finished."""
+        if not self.is_active:
+            return None
+        since = self.started_at or self.created_at
+        return max(0.0, (timezone.now() - since).total_seconds())
 
     @property
     def outcome(self) -> str:
