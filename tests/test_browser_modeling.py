@@ -1,15 +1,22 @@
-"""In Chromium: fit the model, read the Incremental ROI page with its charts,
-plan a budget and save it. The fit is the deterministic fake of the modeling
-tests (kpis/modeling/tests/fakefit.py) until the real one is wired in."""
+"""In Chromium, as a marketing manager: import a year of a simulated
+business's daily figures through the import page, press "Fit now" (the real
+fit, PyMC-Marketing and nutpie, in its quick size), read the Incremental ROI
+page with its charts, plan next month's budget and save the plan.
+
+This is the suite's second real fit (the first is kpis/modeling/tests/
+test_end_to_end.py, which checks the figures against the simulation's truth);
+here what matters is that a user gets from a file to a saved plan."""
+
+from dataclasses import replace
 
 import pytest
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from kpis.modeling import fitting
-from kpis.modeling.tests.conftest import business_rows
-from kpis.modeling.tests.fakefit import make_fit
-from kpis.models import BudgetPlan, ModelRun
-from kpis.tests.helpers import import_rows
+from kpis.modeling.simulate import simulate
+from kpis.modeling.tests.conftest import SIMULATED_HEADER, simulated_rows
+from kpis.models import BudgetPlan, ChannelModelResult, ModelRun
+from kpis.tests.helpers import csv_bytes
 from tests.browser import draw_all_charts, screenshot, sign_in
 from tests.factories import PASSWORD, ChannelFactory, UserFactory
 
@@ -18,22 +25,40 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+FIT_TIMEOUT_MS = 900_000  # a quick fit takes about a minute on an idle 2 cores
 
-def test_fit_read_the_results_and_plan_a_budget(live_server, page, monkeypatch):
-    monkeypatch.setattr(fitting, "fit", make_fit())
-    ChannelFactory(name="Zeta Search", slug="paid-search", kind="paid_search")
-    ChannelFactory(name="Alpha Social", slug="social", kind="social_media")
-    ChannelFactory(name="Mid Events", slug="events", kind="events")
-    ChannelFactory(name="Web Shop", slug="web-shop", kind="ecommerce")
-    import_rows(["date", "channel", "spend", "revenue", "cogs"], business_rows())
+
+def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkeypatch, tmp_path):
+    data, truth = simulate("saas", seed=11, days=364)
+    real_fit = fitting.fit
+
+    def quick_fit(data, settings=None):  # the real fit, in the size the tests afford
+        return real_fit(data, replace(settings, quick=True) if settings else None)
+
+    monkeypatch.setattr(fitting, "fit", quick_fit)
+    for slug, name in {**data.channel_names, "organic": "Organic"}.items():
+        ChannelFactory(slug=slug, name=name)
+    facts = tmp_path / "daily-figures.csv"
+    facts.write_bytes(csv_bytes(SIMULATED_HEADER, simulated_rows(data, truth)))
     UserFactory(username="maria", role=MARKETING_MANAGER)
     sign_in(page, live_server, "maria", PASSWORD)
 
+    page.click("nav >> text=Import")
+    page.set_input_files("#id_file", str(facts))
+    page.click("button:has-text('Check and import')")
+    page.wait_for_selector(f"text={len(data.days) * 5:,} row(s) added")
+
     page.click("nav >> text=Incremental ROI")
     page.wait_for_selector("text=No model yet")
-    page.click("button:has-text('Fit now')")
-    page.wait_for_selector("text=For every $1 on Zeta Search")
-    assert ModelRun.objects.get().status == "succeeded"
+    page.click("button:has-text('Fit now')", timeout=FIT_TIMEOUT_MS)  # the fit runs in the request
+    page.wait_for_selector("text=For every $1 on Paid Search", timeout=FIT_TIMEOUT_MS)
+    run = ModelRun.objects.get()
+    assert run.status == "succeeded", (run.reason, run.error)
+    assert run.library.startswith("pymc-marketing 0.19")
+    results = {r.slug: r for r in ChannelModelResult.objects.filter(run=run)}
+    for slug, name in data.channel_names.items():
+        assert results[slug].status in ("ok", "flagged"), (slug, results[slug].reason)
+        assert page.locator(f"#model-table tr[data-slug='{slug}']", has_text=name).count() == 1
     draw_all_charts(page)  # the curves below the fold draw when scrolled to
     page.wait_for_selector(".chart[data-figure='fig-model-roas'][data-rendered='true']")
     page.wait_for_selector(".chart[data-figure='fig-social-curve'][data-rendered='true']")
@@ -46,15 +71,16 @@ def test_fit_read_the_results_and_plan_a_budget(live_server, page, monkeypatch):
     screenshot(page, "incremental-roi")
 
     page.click("text=Budget planner")
-    page.fill("#id_total_budget", "9000")
-    page.fill("tr[data-slug='social'] input[name='min__social']", "2000")
+    page.fill("#id_total_budget", "300000")
+    page.fill("tr[data-slug='social'] input[name='min__social']", "60000")
     page.click("button[name='plan']")
     page.wait_for_selector("#plan-result")
     social = page.locator("#plan-result tr[data-slug='social'] td").nth(1).inner_text()
-    assert float(social.replace("$", "").replace(",", "")) >= 2000
-    page.fill("#id_name", "September push")
+    assert float(social.replace("$", "").replace(",", "")) >= 60000
+    page.fill("#id_name", "Next month")
     page.click("button[name='save']")
-    page.wait_for_selector("h1:has-text('September push')")
-    assert BudgetPlan.objects.get().name == "September push"
+    page.wait_for_selector("h1:has-text('Next month')")
+    plan = BudgetPlan.objects.get()
+    assert plan.name == "Next month" and plan.run_id == run.pk
     screenshot(page, "budget-plan")
     assert page.console_errors == []

@@ -1,5 +1,8 @@
-"""Fixtures of the modeled-ROI tests: a business with daily facts, and the fit
-replaced by the deterministic fake (tests/fakefit.py) until the real fit lands."""
+"""Fixtures of the modeled-ROI tests: a business with daily facts, the fit
+replaced by the deterministic fake (fakefit.py) where a test is about the
+application around the fit, and a simulated business written as the daily
+facts a user imports (the real fit's tests: test_end_to_end.py and the
+browser walk in tests/test_browser_modeling.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,41 @@ from datetime import date, timedelta
 import pytest
 
 from kpis.modeling import fitting
+from kpis.modeling.contract import ModelData
+from kpis.modeling.simulate import Truth
 from kpis.tests.helpers import import_rows
 from tests.factories import ChannelFactory
 
 from .fakefit import make_fit
 
 START = date(2025, 1, 1)
+SIMULATED_HEADER = ["date", "channel", "spend", "revenue"]
+
+
+def simulated_rows(data: ModelData, truth: Truth) -> list[list[str]]:
+    """A simulated business's days as import rows. Each paid channel reports a
+    third of what it really brought (attribution is biased); the rest of the
+    day's revenue is organic's, so the business's total daily revenue is the
+    simulated one, to the cent."""
+    reported = truth.contributions * 0.3
+    rows = []
+    for day, when in enumerate(data.days):
+        paid = 0.0
+        for slug in data.media.columns:
+            revenue = round(float(reported[slug].iloc[day]), 2) if slug in reported else 0.0
+            paid += revenue
+            rows.append(
+                [
+                    when.date().isoformat(),
+                    slug,
+                    f"{data.media[slug].iloc[day]:.2f}",
+                    f"{revenue:.2f}",
+                ]
+            )
+        organic = round(float(data.revenue[day]) - paid, 2)
+        assert organic >= 0
+        rows.append([when.date().isoformat(), "organic", "0", f"{organic:.2f}"])
+    return rows
 
 
 @pytest.fixture

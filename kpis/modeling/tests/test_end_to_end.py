@@ -39,6 +39,8 @@ from kpis.models import ChannelModelResult, LiftTest, ModelRun
 from kpis.tests.helpers import import_rows
 from tests.factories import ChannelFactory
 
+from .conftest import SIMULATED_HEADER, simulated_rows
+
 pytestmark = pytest.mark.django_db
 
 DAYS = 546
@@ -69,28 +71,8 @@ def _import_business(data: ModelData, truth: Truth) -> None:
         slug: ChannelFactory(slug=slug, name=name) for slug, name in data.channel_names.items()
     }
     channels["organic"] = ChannelFactory(slug="organic", name="Organic")
-    # Each paid channel reports a third of what it really brought (attribution
-    # is biased); the rest of the day's revenue is organic, so the business's
-    # total daily revenue is the simulated one, to the cent.
-    reported = truth.contributions * 0.3
-    rows = []
-    for day, when in enumerate(data.days):
-        paid = 0.0
-        for slug in data.media.columns:
-            revenue = round(float(reported[slug].iloc[day]), 2) if slug in reported else 0.0
-            paid += revenue
-            rows.append(
-                [
-                    when.date().isoformat(),
-                    slug,
-                    f"{data.media[slug].iloc[day]:.2f}",
-                    f"{revenue:.2f}",
-                ]
-            )
-        organic = round(float(data.revenue[day]) - paid, 2)
-        assert organic >= 0
-        rows.append([when.date().isoformat(), "organic", "0", f"{organic:.2f}"])
-    run = import_rows(["date", "channel", "spend", "revenue"], rows)
+    rows = simulated_rows(data, truth)
+    run = import_rows(SIMULATED_HEADER, rows)
     assert run.status == "succeeded", run.error
     # The switch-off tests the quick fit needs to place always-on channels
     # (their level cannot be read from data whose cost never goes near zero).
