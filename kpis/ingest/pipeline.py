@@ -55,7 +55,14 @@ from .checks import (
 )
 from .progress import clear_progress, set_progress
 from .reading import FactsReader, open_run_reader
-from .staging import FACT_COLUMNS, ChangedScope, CopyPipe, Stage, table_to_pg_binary
+from .staging import (
+    FACT_COLUMNS,
+    ChangedScope,
+    CopyPipe,
+    Stage,
+    packed_keys,
+    table_to_pg_binary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -314,13 +321,18 @@ def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
             # together in its part of the B-tree instead of one row in each
             # channel's part in turn. The database spends a third less on it,
             # and it is the slower side of the pipe.
+            # One sort of packed keys (numbers) instead of Arrow's sort on three columns.
+            rows = table.drop_columns(["line_no"])
+            keys = packed_keys(rows)
             rows = (
-                table.drop_columns(["line_no"])
-                .sort_by([("channel_id", "ascending"), ("day", "ascending"),
-                          ("partner_key", "ascending")])
-                .append_column(
-                    "import_run_id", pa.array(np.full(table.num_rows, run.pk, dtype=np.int64))
+                rows.take(np.argsort(keys, kind="stable"))
+                if keys is not None
+                else rows.sort_by(
+                    [("channel_id", "ascending"), ("day", "ascending"),
+                     ("partner_key", "ascending")]
                 )
+            ).append_column(
+                "import_run_id", pa.array(np.full(table.num_rows, run.pk, dtype=np.int64))
             )  # fmt: skip
             pipe.put(table_to_pg_binary(rows))
 
