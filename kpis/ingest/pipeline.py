@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from django.db import IntegrityError, transaction
+import pyarrow.compute as pc
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -286,7 +287,7 @@ def _write(run: ImportRun, reader: FactsReader) -> ImportRun:
             return _execute_direct(run, reader)
         except _Rejected as rejected:
             return reject_scan(run, rejected.scan)
-        except _unique_violations():
+        except _merge_instead():
             # Some key already exists (or repeats in the file): the general
             # path below stages the file and merges it.
             report = reader.report
@@ -297,25 +298,57 @@ def _write(run: ImportRun, reader: FactsReader) -> ImportRun:
     return _execute_staged(run, reader)
 
 
-def _unique_violations() -> tuple[type[Exception], ...]:
-    """IntegrityError as Django raises it, and as psycopg2 raises it from COPY
-    (which Django's cursor wrapper passes through unwrapped)."""
+def _merge_instead() -> tuple[type[Exception], ...]:
+    """What sends a first load to the staged merge: its first rows' days are
+    stored already (`_KeysExist`), or a key exists or repeats (IntegrityError as
+    Django raises it, and as psycopg2 raises it from COPY, which Django's
+    cursor wrapper passes through unwrapped)."""
     import psycopg2
 
-    return (IntegrityError, psycopg2.IntegrityError)
+    return (_KeysExist, IntegrityError, psycopg2.IntegrityError)
+
+
+class _KeysExist(Exception):
+    """The file's first rows are for channels and days that have facts already."""
+
+
+def _facts_in_range(table: pa.Table) -> bool:
+    """Whether the facts hold any row for the batch's channels between its first
+    and last day (a range of the primary key per channel: a few milliseconds)."""
+    bounds = pc.min_max(table.column("day"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM kpis_dailyfact WHERE channel_id = ANY(%s) "
+            "AND day BETWEEN %s AND %s)",
+            [
+                pc.unique(table.column("channel_id")).to_pylist(),
+                bounds["min"].as_py(),
+                bounds["max"].as_py(),
+            ],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
     """The first-load fast path: COPY validated batches straight into the facts.
 
     One transaction: any bad row rolls everything back; an existing or
-    repeated key raises IntegrityError and the staged path takes over."""
+    repeated key raises IntegrityError and the staged path takes over. A file
+    whose first batch's channels already have facts on its days (the same
+    export again, or with a new day at its end) goes to the staged path
+    before anything is copied."""
     with transaction.atomic():
         locks.advisory_xact_lock(IMPORT_WRITE_LOCK)
         columns = ", ".join((*FACT_COLUMNS, "import_run_id"))
         pipe = CopyPipe(f"COPY kpis_dailyfact ({columns}) FROM STDIN WITH (FORMAT binary)")
+        first = True
 
         def copy_into_facts(table: pa.Table) -> None:
+            nonlocal first
+            if first:  # the pipe's thread waits for its first batch: the connection is free
+                first = False
+                if _facts_in_range(table):
+                    raise _KeysExist
             # In the primary key's order (channel, day, partner): a batch holds
             # some days of every channel, and each channel's days then land
             # together in its part of the B-tree instead of one row in each

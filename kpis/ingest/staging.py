@@ -296,7 +296,10 @@ class Stage:
         stage_key = key.replace("c.", "s.")
         changed = " OR ".join(sql.distinct(f"f.{c}", f"s.{c}") for c in value_columns) or "false"
         with connection.cursor() as cursor:
-            sql.analyze(STAGE)
+            if sql.is_postgres():  # the join's plan needs the row count and the keys' statistics
+                cursor.execute(f"ANALYZE {STAGE} (channel_id, day, partner_key)")
+            else:
+                sql.analyze(STAGE)
             cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
             cursor.execute(
                 f"CREATE TEMP TABLE {CHANGES} AS SELECT "
