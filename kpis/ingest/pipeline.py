@@ -22,12 +22,14 @@ plugs its own writing in with `register_kind`, so this module never imports it.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -221,6 +223,53 @@ class _Rejected(Exception):
 
 
 Validator = Callable[..., BatchResult]
+_T = TypeVar("_T")
+
+
+def read_ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """The items of `items`, each produced on a thread of its own while the
+    caller works on the one before: reading a batch (Arrow's CSV parser and
+    string functions, which release the GIL) overlaps checking the previous
+    one, so a file is read and checked on two cores. The reader touches no
+    database; what it raises is raised here; one batch waits at most."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(("item", item)):
+                    return
+            offer(("end", None))
+        except BaseException as exc:  # handed to the caller's thread
+            offer(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # the reader's file, when the caller stopped early
+
+    thread = threading.Thread(target=produce, name="import-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def scan_file(
@@ -235,7 +284,7 @@ def scan_file(
     lookups = Lookups.load()
     scan = _Scan()
     estimate = _estimate_rows(Path(run.file.path), run.file_size)
-    for lines, batch in reader.batches():
+    for lines, batch in read_ahead(reader.batches()):
         budget = max(0, MAX_DETAILED_BAD_ROWS - len({e["line"] for e in scan.errors}))
         result = validate(
             batch,
