@@ -256,14 +256,38 @@ def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array 
     if not all_plain_numbers(text):  # an empty cell is plain, and "0" below
         return None
     filled = pc.if_else(empty, "0", text)
-    try:
-        amounts = pc.cast(filled, pa.decimal128(20, 2))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    cents = pc.cast(pc.multiply(amounts, pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
-    if len(cents) and (pc.max(cents).as_py() or 0) > _MAX_CENTS:
-        return None
+    cents = _short_amount_cents(text, filled)
+    if cents is None:
+        try:
+            amounts = pc.cast(filled, pa.decimal128(20, 2))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        cents = pc.cast(pc.multiply(amounts, pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
+        if len(cents) and (pc.max(cents).as_py() or 0) > _MAX_CENTS:
+            return None
     return pc.if_else(empty, pa.scalar(None, pa.int64()), cents) if nullable else cents
+
+
+def _short_amount_cents(text: pa.Array, filled: pa.Array) -> pa.Array | None:
+    """Cents of plain amounts (PLAIN_NUMBER) of at most 10 whole digits and 2
+    decimals, through a 64-bit float: exact at this size (a correctly rounded
+    parse and one multiplication err by less than a thousandth of a cent, and
+    the result is rounded to the cent), and half the cost of a decimal cast.
+    None when a cell is longer: the decimal cast answers."""
+    if not len(text):
+        return None
+    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False), dtype=np.int64)
+    dot = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False), dtype=np.int64)
+    whole = np.where(dot >= 0, dot, length)
+    decimals = np.where(dot >= 0, length - dot - 1, 0)
+    if whole.max() > MAX_MONEY_INTEGER_DIGITS or decimals.max() > 2:
+        return None
+    try:
+        amounts = pc.cast(filled, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "." alone
+        return None
+    values = np.asarray(amounts.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return pa.array(np.rint(values * 100).astype(np.int64))
 
 
 NUMBER_HINT = "use digits and a dot for decimals, no thousands separators"
