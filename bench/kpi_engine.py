@@ -19,7 +19,10 @@ Before that, in a process and scratch database of its own, the same facts
 written as a European spreadsheet export (its own column names, semicolons,
 decimal commas, channel names instead of slugs) are imported through a saved
 source, against a bare COPY of that file (`--only mapped-import` runs just
-this leg).
+this leg). `--only import` runs the import's own legs in a scratch database
+of their own (bare COPY, first load, the daily file with its recompute, the
+same file again, which must change nothing and queue no recompute), with the
+CPU seconds of each import's process and of its database session.
 
 All queries run with the same session settings as the app (JIT off). The last
 line is machine-readable.
