@@ -19,7 +19,10 @@ Before that, in a process and scratch database of its own, the same facts
 written as a European spreadsheet export (its own column names, semicolons,
 decimal commas, channel names instead of slugs) are imported through a saved
 source, against a bare COPY of that file (`--only mapped-import` runs just
-this leg).
+this leg). `--only import` runs the import's own legs in a scratch database
+of their own (bare COPY, first load, the daily file with its recompute, the
+same file again, which must change nothing and queue no recompute), with the
+CPU seconds of each import's process and of its database session.
 
 All queries run with the same session settings as the app (JIT off). The last
 line is machine-readable.
@@ -249,9 +252,11 @@ def child_import(path: Path, source: str = "") -> None:
             file=handle, name=path.name, user=None, source=ImportRun.Source.COMMAND,
             mapping=plan, data_source=saved,
         )  # fmt: skip
+    before = cpu_seconds()
     start, cpu_start = time.perf_counter(), time.process_time()
     result = import_execute(run.pk)
     seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
+    _, database_after = cpu_seconds()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert result is not None
     print(
@@ -259,9 +264,17 @@ def child_import(path: Path, source: str = "") -> None:
             {
                 "seconds": seconds,
                 "cpu_s": cpu_s,
+                # The database session's CPU (the COPY thread shares it), when on this machine.
+                "db_cpu_s": (
+                    database_after - before[1]
+                    if database_after is not None and before[1] is not None
+                    else None
+                ),
                 "peak_mb": peak_mb,
                 "status": result.status,
                 "message": result.message,
+                "stats": result.stats,
+                "recompute_run_id": result.recompute_run_id,
             }
         )
     )
@@ -527,6 +540,89 @@ def mapped_import_leg(args: argparse.Namespace) -> dict[str, float]:
     return results
 
 
+def _child_line(label: str, result: dict[str, Any]) -> None:
+    database = result.get("db_cpu_s")
+    print(
+        f"  {label:<40} {float(result['seconds']):8.3f} s  cpu {float(result['cpu_s']):.2f} s, "
+        f"database {'?' if database is None else f'{float(database):.2f} s'}, "
+        f"peak {float(result['peak_mb']):.0f} MB, load {os.getloadavg()[0]:.1f}  "
+        f"({result['message']}; {result.get('stats')})",
+        flush=True,
+    )
+
+
+def import_legs(args: argparse.Namespace) -> dict[str, float]:
+    """The import's own legs, in a scratch database of their own: bare COPY,
+    first load, the daily file (one more day) with its incremental recompute
+    after a full recompute, and the same file again; each import of the big
+    file in a fresh process, as in the full run."""
+    database = f"channelhub_bench_import_{os.getpid()}"
+    print(f"Import legs: {args.rows:,} rows, {args.channels:,} channels, {machine()}", flush=True)
+    print(f"  load average before: {os.getloadavg()}", flush=True)
+    setup_django(database)
+    from celery import current_app
+
+    current_app.loader.import_default_modules()  # as a worker does at start
+    results: dict[str, float] = {}
+    workdir = Path(os.environ["CHANNELHUB_VAR_DIR"])
+    facts = workdir / "facts.csv"
+    days, per_day = shape(args.rows, args.channels)
+    if not (args.reuse_csv and facts.exists()):
+        with timed(results, "generate the CSV"):
+            write_facts(facts, args.rows, args.channels)
+    with open(facts, "rb") as handle:
+        rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b"")) - 1
+    print(f"  {rows:,} rows, {facts.stat().st_size / 1e6:.0f} MB", flush=True)
+    create_business(args.channels, per_day)
+    try:
+        before = cpu_seconds()
+        baseline_sql(facts, results, plain=False)
+        print_cpu("bare COPY", before, results["baseline: COPY into a bare table"])
+        first = import_in_child(facts)
+        assert first["status"] == "succeeded", first["message"]
+        results["ours: import (first load)"] = float(first["seconds"])
+        _child_line("ours: import (first load)", first)
+        results["ours: full recompute (4 kinds)"] = recompute(["week", "month", "quarter", "year"])
+        extra = workdir / "one-more-day.csv"
+        next_day = FIRST_DAY + timedelta(days=days)
+        write_facts(extra, args.channels, args.channels, first_day=next_day, seed=2)
+        results["ours: import one more day"], imported = import_here(extra)
+        assert imported.recompute_run_id is not None
+        results["ours: incremental recompute"] = run_queued(imported.recompute_run_id)
+        again = import_in_child(facts)
+        assert again["status"] == "succeeded", again["message"]
+        # Nothing changed: nothing written, no recompute queued.
+        assert "0 row(s) added, 0 replaced" in str(again["message"]), again["message"]
+        assert again["recompute_run_id"] is None, again
+        results["ours: import again (same file)"] = float(again["seconds"])
+        _child_line("ours: import again (same file)", again)
+    finally:
+        if not args.keep:
+            drop_database(database)
+    bare = results["baseline: COPY into a bare table"]
+    first_s = results["ours: import (first load)"]
+    again_s = results["ours: import again (same file)"]
+    daily_s = results["ours: import one more day"] + results["ours: incremental recompute"]
+    print(f"  load average after: {os.getloadavg()}", flush=True)
+    print()
+    print("| measure | seconds | ratio | target |")
+    print("|---|---:|---:|---|")
+    print(f"| bare COPY (floor) | {bare:.2f} | 1.00 | |")
+    print(
+        f"| import, first load ({rows / first_s:,.0f} rows/s) | {first_s:.2f} | {first_s / bare:.2f} vs COPY | <= 2.5 vs COPY |"
+    )
+    print(
+        f"| import, same file again (nothing changes) | {again_s:.2f} | {again_s / bare:.2f} vs COPY | <= 2 vs COPY |"
+    )
+    print(f"| daily file: import of one more day + its recompute | {daily_s:.2f} | | < 1 s |")
+    print()
+    print(
+        f"import_vs_copy={first_s / bare:.2f} reimport_vs_copy={again_s / bare:.2f} "
+        f"daily_file_s={daily_s:.3f} import_peak_mb={first['peak_mb']:.0f} rows={rows}"
+    )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -542,8 +638,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["mapped-import"],
-        help="run one leg: mapped-import (the file through a saved source vs a bare COPY)",
+        choices=["mapped-import", "import"],
+        help="run one leg: mapped-import (the file through a saved source vs a bare COPY); "
+        "import (first load, the daily file and the same file again vs a bare COPY)",
     )
     parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-source", default="", help=argparse.SUPPRESS)
@@ -554,6 +651,9 @@ def main() -> None:
         return
     if args.only == "mapped-import":
         mapped_import_leg(args)
+        return
+    if args.only == "import":
+        import_legs(args)
         return
     if args.child_batches:
         child_batches(args.child_batches)

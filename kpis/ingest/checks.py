@@ -178,38 +178,132 @@ class RowErrors:
         return rows
 
 
-def strip_cells(values: pa.Array) -> pa.Array:
-    return pc.utf8_trim_whitespace(values)
+def strip_cells(values: pa.Array, *, trimmed: bool = False) -> pa.Array:
+    """Cells without surrounding white space (`trimmed`: the reader trimmed them already,
+    as kpis.ingest.reading does: each column is then not copied again)."""
+    return values if trimmed else pc.utf8_trim_whitespace(values)
 
 
 _MAX_CENTS = 10 ** (MAX_MONEY_INTEGER_DIGITS + 2) - 1
 _MAX_COUNT = 10**MAX_COUNT_DIGITS - 1
+PLAIN_NUMBER = r"^[0-9]*\.?[0-9]*$"  # digits with at most one dot ("1234.5", ".5", "")
+_DOT, _ZERO = ord("."), ord("0")
+
+
+def cell_bytes(values: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """The characters of a column of text cells, one after the other, as bytes
+    (UTF-8); None for a column with missing cells (never read from a file) or
+    not stored as plain text: the callers then ask Arrow's string functions.
+    Questions about every character of a column ("any dot?", "only digits?")
+    are then one pass over memory instead of a regular expression per cell."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.string() or values.null_count:
+        return None
+    n = len(values)
+    if not n:
+        return np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(
+        values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4
+    )
+    first, end = int(offsets[0]), int(offsets[-1])
+    data = values.buffers()[2]
+    if data is None or end == first:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8, count=end - first, offset=first)
+
+
+def every_cell_starts_with_a_digit(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether no cell is empty and each one's first character is a digit (a column
+    of dates written with digits: no totals row among them). False when unsure."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.string() or values.null_count or not len(values):
+        return False
+    offsets = np.frombuffer(
+        values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4
+    )
+    if values.buffers()[2] is None or bool((offsets[1:] == offsets[:-1]).any()):
+        return False
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+    return bool((data[offsets[:-1]] - _ZERO <= 9).all())
+
+
+def has_character(values: pa.Array | pa.ChunkedArray, character: str) -> bool:
+    """Whether any cell holds `character` (one ASCII character)."""
+    body = cell_bytes(values)
+    if body is None:
+        return bool(pc.any(pc.match_substring(values, character)).as_py())
+    return bool((body == ord(character)).any())
+
+
+def all_plain_numbers(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every cell matches PLAIN_NUMBER: only digits and dots, and no
+    cell with two dots (from the bytes at once; the regular expression cell by
+    cell was the import's largest cost)."""
+    body = cell_bytes(values)
+    if body is None:
+        return bool(pc.all(pc.match_substring_regex(values, PLAIN_NUMBER)).as_py())
+    dots = body == _DOT
+    if not ((body - _ZERO <= 9) | dots).all():  # uint8: bytes below "0" wrap past 9
+        return False
+    return not dots.any() or (pc.max(pc.count_substring(values, ".")).as_py() or 0) <= 1
 
 
 def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array | None:
     """The common case in one cast: every value plain, at most 2 decimals, in
     range. None when any value needs the careful path (errors, rounding)."""
+    if not all_plain_numbers(text):  # an empty cell is plain, and "0" below
+        return None
     filled = pc.if_else(empty, "0", text)
-    if not pc.all(pc.match_substring_regex(filled, r"^[0-9]*\.?[0-9]*$")).as_py():
+    cents = _short_amount_cents(text, filled)
+    if cents is None:
+        try:
+            amounts = pc.cast(filled, pa.decimal128(20, 2))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        cents = pc.cast(pc.multiply(amounts, pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
+        if len(cents) and (pc.max(cents).as_py() or 0) > _MAX_CENTS:
+            return None
+    return pc.if_else(empty, pa.scalar(None, pa.int64()), cents) if nullable else cents
+
+
+def _short_amount_cents(text: pa.Array, filled: pa.Array) -> pa.Array | None:
+    """Cents of plain amounts (PLAIN_NUMBER) of at most 10 whole digits and 2
+    decimals, through a 64-bit float: exact at this size (a correctly rounded
+    parse and one multiplication err by less than a thousandth of a cent, and
+    the result is rounded to the cent), and half the cost of a decimal cast.
+    None when a cell is longer: the decimal cast answers."""
+    if not len(text):
+        return None
+    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False), dtype=np.int64)
+    dot = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False), dtype=np.int64)
+    whole = np.where(dot >= 0, dot, length)
+    decimals = np.where(dot >= 0, length - dot - 1, 0)
+    if whole.max() > MAX_MONEY_INTEGER_DIGITS or decimals.max() > 2:
         return None
     try:
-        amounts = pc.cast(filled, pa.decimal128(20, 2))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        amounts = pc.cast(filled, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "." alone
         return None
-    cents = pc.cast(pc.multiply(amounts, pa.scalar(100, pa.decimal128(5, 0))), pa.int64())
-    if len(cents) and (pc.max(cents).as_py() or 0) > _MAX_CENTS:
-        return None
-    return pc.if_else(empty, pa.scalar(None, pa.int64()), cents) if nullable else cents
+    values = np.asarray(amounts.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return pa.array(np.rint(values * 100).astype(np.int64))
 
 
 NUMBER_HINT = "use digits and a dot for decimals, no thousands separators"
 
 
 def _parse_money(
-    values: pa.Array, errors: RowErrors, column: str, *, nullable: bool, hint: str = NUMBER_HINT
+    values: pa.Array,
+    errors: RowErrors,
+    column: str,
+    *,
+    nullable: bool,
+    hint: str = NUMBER_HINT,
+    trimmed: bool = False,
 ) -> tuple[pa.Array, int]:
     """Decimal text -> integer cents, rounded half-up; returns (cents, values rounded)."""
-    text = strip_cells(values)
+    text = strip_cells(values, trimmed=trimmed)
     fast = _fast_money(text, pc.equal(text, ""), nullable=nullable)
     if fast is not None:
         return fast, 0
@@ -258,8 +352,10 @@ def _parse_money(
     return cents, rounded_count
 
 
-def _parse_count(values: pa.Array, errors: RowErrors, column: str) -> pa.Array:
-    text = strip_cells(values)
+def _parse_count(
+    values: pa.Array, errors: RowErrors, column: str, *, trimmed: bool = False
+) -> pa.Array:
+    text = strip_cells(values, trimmed=trimmed)
     empty = pc.equal(text, "")
     try:  # the common case in one cast; anything odd takes the careful path
         counts = pc.cast(pc.if_else(empty, "0", text), pa.int64())
@@ -289,10 +385,12 @@ def _parse_count(values: pa.Array, errors: RowErrors, column: str) -> pa.Array:
     return pc.cast(clean, pa.int64())
 
 
-def parse_date(values: pa.Array, errors: RowErrors, expected: str = "YYYY-MM-DD") -> pa.Array:
+def parse_date(
+    values: pa.Array, errors: RowErrors, expected: str = "YYYY-MM-DD", *, trimmed: bool = False
+) -> pa.Array:
     """Dates as date32; a cell that is not a real YYYY-MM-DD day, or a day
     outside the facts window (channelhub.lib.dates), is a row error."""
-    text = strip_cells(values)
+    text = strip_cells(values, trimmed=trimmed)
     try:  # strict ISO dates in one cast (2025-02-30 and 2025-1-5 fail it)
         days = pc.cast(text, pa.date32())
         real = pa.array(np.ones(len(text), dtype=bool))
@@ -326,11 +424,12 @@ def _lookup(keys: pa.Array, ids: pa.Array, values: pa.Array) -> pa.Array:
     return pc.take(ids, index)
 
 
-def blank_rows(cols: dict[str, pa.Array], n: int) -> np.ndarray:
+def blank_rows(cols: dict[str, pa.Array], n: int, *, trimmed: bool = False) -> np.ndarray:
     blank = np.ones(n, dtype=bool)
     for values in cols.values():
         blank &= np.asarray(
-            pc.equal(strip_cells(values), "").to_numpy(zero_copy_only=False), dtype=bool
+            pc.equal(strip_cells(values, trimmed=trimmed), "").to_numpy(zero_copy_only=False),
+            dtype=bool,
         )
     return blank
 
@@ -340,12 +439,14 @@ def resolve_channel_and_partner(
     errors: RowErrors,
     lookups: Lookups,
     new_channels: NewChannels | None = None,
+    *,
+    trimmed: bool = False,
 ) -> tuple[pa.Array, pa.Array]:
     """Channel ids from the `channel` column (slug, else unique name) and
     partner ids from `partner` (0 when blank), with a reported error for an
     unknown one or a partner of another channel. Bad values come back as 0."""
     n = len(cols["channel"])
-    channel_text = strip_cells(cols["channel"])
+    channel_text = strip_cells(cols["channel"], trimmed=trimmed)
     channel_key = pc.utf8_lower(channel_text)
     channel_id = _lookup(lookups.channel_keys, lookups.channel_ids, channel_key)
     unknown = pc.and_(pc.is_null(channel_id), pc.not_equal(channel_key, ""))
@@ -363,22 +464,25 @@ def resolve_channel_and_partner(
                 channel_key,
             ),
         )
-    channel_reason = pc.if_else(
-        pc.equal(channel_key, ""),
-        "missing channel",
-        pc.if_else(
-            pc.equal(pc.fill_null(channel_id, 0), -1),
-            "several channels have this name: use the channel's slug",
-            "unknown channel (use its slug or exact name)",
-        ),
-    )
     channel_bad = pc.or_(pc.is_null(channel_id), pc.equal(pc.fill_null(channel_id, 0), -1))
-    errors.add("channel", channel_bad, cols["channel"], channel_reason)
+    if pc.any(channel_bad).as_py():  # the reasons (a string per row) only when needed
+        channel_reason = pc.if_else(
+            pc.equal(channel_key, ""),
+            "missing channel",
+            pc.if_else(
+                pc.equal(pc.fill_null(channel_id, 0), -1),
+                "several channels have this name: use the channel's slug",
+                "unknown channel (use its slug or exact name)",
+            ),
+        )
+        errors.add("channel", channel_bad, cols["channel"], channel_reason)
     channel_ok = pc.fill_null(pc.invert(channel_bad), False)
     channel_id = pc.if_else(channel_ok, channel_id, 0)
 
-    if "partner" in cols:
-        partner_key_text = pc.utf8_lower(strip_cells(cols["partner"]))
+    partner_key_text = (
+        pc.utf8_lower(strip_cells(cols["partner"], trimmed=trimmed)) if "partner" in cols else None
+    )
+    if partner_key_text is not None and not pc.all(pc.equal(partner_key_text, "")).as_py():
         partner_blank = pc.equal(partner_key_text, "")
         partner_id = _lookup(lookups.partner_keys, lookups.partner_ids, partner_key_text)
         partner_unknown = pc.and_(
@@ -393,34 +497,38 @@ def resolve_channel_and_partner(
             pc.and_(pc.invert(partner_blank), pc.invert(partner_unknown)),
             pc.and_(channel_ok, pc.not_equal(pc.fill_null(owner, 0), channel_id)),
         )
-        owner_slugs = pc.cast(owner, pa.string())  # replaced by names below for messages
-        labels = lookups.channel_labels
-        if pc.any(wrong_channel).as_py():
-            owner_slugs = pa.array(
-                [labels.get(o) if o is not None else None for o in owner.to_pylist()], pa.string()
-            )
-        reason = pc.if_else(
-            partner_unknown,
-            pc.if_else(
-                pc.equal(
-                    pc.fill_null(
-                        _lookup(lookups.partner_keys, lookups.partner_ids, partner_key_text), 0
+        partner_bad = pc.or_(partner_unknown, wrong_channel)
+        if pc.any(partner_bad).as_py():  # the reasons only when needed
+            owner_slugs = pc.cast(owner, pa.string())  # replaced by names below for messages
+            labels = lookups.channel_labels
+            if pc.any(wrong_channel).as_py():
+                owner_slugs = pa.array(
+                    [labels.get(o) if o is not None else None for o in owner.to_pylist()],
+                    pa.string(),
+                )
+            reason = pc.if_else(
+                partner_unknown,
+                pc.if_else(
+                    pc.equal(
+                        pc.fill_null(
+                            _lookup(lookups.partner_keys, lookups.partner_ids, partner_key_text),
+                            0,
+                        ),
+                        -1,
                     ),
-                    -1,
+                    "several partners have this name: use the partner's slug",
+                    "unknown partner (use its slug or exact name)",
                 ),
-                "several partners have this name: use the partner's slug",
-                "unknown partner (use its slug or exact name)",
-            ),
-            pc.binary_join_element_wise(
-                "partner belongs to channel “",
-                pc.fill_null(owner_slugs, "?"),
-                "”, not this row's channel",
-                "",
-            ),
-        )
-        errors.add("partner", pc.or_(partner_unknown, wrong_channel), cols["partner"], reason)
-        partner_id = pc.if_else(pc.or_(partner_unknown, wrong_channel), 0, partner_id)
-    else:
+                pc.binary_join_element_wise(
+                    "partner belongs to channel “",
+                    pc.fill_null(owner_slugs, "?"),
+                    "”, not this row's channel",
+                    "",
+                ),
+            )
+            errors.add("partner", partner_bad, cols["partner"], reason)
+        partner_id = pc.if_else(partner_bad, 0, partner_id)
+    else:  # no partner column, or every cell blank: channel-level rows
         partner_id = pa.array(np.zeros(n, dtype=np.int64))
     return pc.cast(channel_id, pa.int64()), pc.cast(partner_id, pa.int64())
 
@@ -437,10 +545,16 @@ def validate_batch(
     n = batch.num_rows
     errors = RowErrors(n)
     cols = {name: batch.column(name) for name in header.columns}
-    blank_row = blank_rows(cols, n)
+    # A mapped file's reader (kpis.ingest.reading) hands over trimmed cells.
+    trimmed = bool(getattr(header, "cells_trimmed", False))
+    blank_row = blank_rows(cols, n, trimmed=trimmed)
     # A mapped file (kpis.ingest.reading) says how it writes dates and numbers.
-    day = parse_date(cols["date"], errors, getattr(header, "date_label", "YYYY-MM-DD"))
-    channel_id, partner_id = resolve_channel_and_partner(cols, errors, lookups, new_channels)
+    day = parse_date(
+        cols["date"], errors, getattr(header, "date_label", "YYYY-MM-DD"), trimmed=trimmed
+    )
+    channel_id, partner_id = resolve_channel_and_partner(
+        cols, errors, lookups, new_channels, trimmed=trimmed
+    )
 
     staged: dict[str, pa.Array] = {
         "line_no": pa.array(lines, pa.int64()),
@@ -458,6 +572,7 @@ def validate_batch(
                 column,
                 nullable=nullable,
                 hint=getattr(header, "number_hint", NUMBER_HINT),
+                trimmed=trimmed,
             )
             staged[column] = cents
             rounded_total += rounded
@@ -467,7 +582,7 @@ def validate_batch(
             )
     for column in COUNT_COLUMNS:
         staged[column] = (
-            _parse_count(cols[column], errors, column)
+            _parse_count(cols[column], errors, column, trimmed=trimmed)
             if column in cols
             else pa.array(np.zeros(n, dtype=np.int64))
         )

@@ -31,8 +31,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from django.conf import settings
 
+from channelhub.lib import tabular
 from channelhub.lib.tabular import (
-    CSV_CHUNK_BYTES,
     XLSX_BATCH_ROWS,
     FileProblem,
     Header,
@@ -42,7 +42,13 @@ from channelhub.lib.tabular import (
 )
 from kpis.models import ImportRun
 
-from .checks import COUNT_COLUMNS, MONEY_VALUE_COLUMNS
+from .checks import (
+    COUNT_COLUMNS,
+    MONEY_VALUE_COLUMNS,
+    all_plain_numbers,
+    every_cell_starts_with_a_digit,
+    has_character,
+)
 from .currency import Rates
 from .formats import (
     _CURRENCY,
@@ -279,6 +285,8 @@ class MappedHeader(Header):
 
     date_label: str = "YYYY-MM-DD"
     number_hint: str = "use digits and a dot for decimals"
+    # Every cell comes out trimmed (`FactsReader._map`): the checks do not trim again.
+    cells_trimmed: bool = True
 
 
 class FactsReader:
@@ -339,7 +347,7 @@ class FactsReader:
             carry = b""
             skip = self.layout.header_line
             while True:
-                block = read(CSV_CHUNK_BYTES)
+                block = read(tabular.CSV_CHUNK_BYTES)  # looked up here: tests make it small
                 data = carry + block
                 if not data:
                     return
@@ -492,7 +500,7 @@ class FactsReader:
         # Totals rows: no readable date, and a cell saying "Total" (or the date cell empty
         # and the row's first text cell saying so).
         date_col = cols.get("date")
-        if date_col is not None:
+        if date_col is not None and not every_cell_starts_with_a_digit(date_col):
             no_date = np.asarray(
                 pc.invert(pc.match_substring_regex(date_col, r"[0-9]")).to_numpy(
                     zero_copy_only=False
@@ -527,10 +535,7 @@ class FactsReader:
         for column in (*MONEY_VALUE_COLUMNS, *COUNT_COLUMNS):
             if column in cols:
                 cols[column] = self._numbers(cols[column])
-                if (
-                    column in COUNT_COLUMNS
-                    and pc.any(pc.match_substring(cols[column], ".")).as_py()
-                ):
+                if column in COUNT_COLUMNS and has_character(cols[column], "."):
                     # 12.00 conversions are 12 orders (a fraction stays an error).
                     cols[column] = pc.replace_substring_regex(
                         cols[column], r"^([0-9]+)\.0+$", r"\1"
@@ -560,8 +565,14 @@ class FactsReader:
     def _dates(self, values: pa.Array) -> pa.Array:
         fmt = self.mapping.date_format or "%Y-%m-%d"
         text = values
-        if pc.any(pc.match_substring_regex(text, _TIME_SUFFIX)).as_py():
+        # A time of day has a colon: a column without one skips the expression.
+        if (
+            has_character(text, ":")
+            and pc.any(pc.match_substring_regex(text, _TIME_SUFFIX)).as_py()
+        ):
             text = pc.replace_substring_regex(text, _TIME_SUFFIX, "")
+            if fmt == "%Y-%m-%d":  # "2025-01-05  00:00" leaves a space behind
+                return pc.utf8_trim_whitespace(text)
         if fmt == "%Y-%m-%d":
             return text
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
@@ -569,15 +580,14 @@ class FactsReader:
 
     def _numbers(self, values: pa.Array) -> pa.Array:
         """Amounts and counts as plain decimals ("1.234,56 €" -> "1234.56")."""
-        plain = r"^[0-9]*\.?[0-9]*$"
         if self.mapping.decimal == ".":
-            if pc.all(pc.match_substring_regex(values, plain)).as_py():
+            if all_plain_numbers(values):
                 return values
-        elif not pc.any(pc.match_substring(values, ".")).as_py():
+        elif not has_character(values, "."):
             # The usual decimal-comma column ("1234,56", "12"): one comma at most, no
             # thousands dots, symbols or spaces; a third of the cost of the general rules.
             swapped = pc.replace_substring(values, ",", ".", max_replacements=1)
-            if pc.all(pc.match_substring_regex(swapped, plain)).as_py():
+            if all_plain_numbers(swapped):
                 return swapped
         text = pc.replace_substring_regex(values, _CURRENCY, "")
         text = pc.replace_substring_regex(text, _SPACES, "")
@@ -600,7 +610,7 @@ class FactsReader:
         if not mapping:
             return values, drop
         keys = pa.array(list(mapping), pa.string())
-        targets = pa.array(list(mapping.values()), pa.string())
+        targets = pa.array(list(mapping.values()), pa.string())  # stripped by `resolve`
         mapped = pc.take(targets, pc.index_in(pc.utf8_lower(values), value_set=keys))
         drop = np.asarray(
             pc.fill_null(pc.equal(mapped, DROP), False).to_numpy(zero_copy_only=False), dtype=bool

@@ -35,7 +35,7 @@ CHANGES = "kpis_import_changes"  # the staged rows that are new or differ from t
 FACT_COLUMNS = ("channel_id", "day", "partner_key", *VALUE_COLUMNS)
 
 
-_PG_EPOCH = np.datetime64("2000-01-01", "D")
+_PG_EPOCH_DAYS = 10_957  # PostgreSQL counts dates from 2000-01-01, Arrow from 1970-01-01
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 
 
@@ -45,16 +45,34 @@ def table_to_pg_binary(table: pa.Table) -> bytes:
     PostgreSQL parses binary rows much faster than CSV text, and every staging
     column is a fixed-width integer or date, so each row is a fixed-size record;
     rows with and without an inventory value (NULL) are written as two blocks
-    (the staging table's row order does not matter: it keeps line numbers).
+    (the staging table's row order does not matter: it keeps line numbers; a
+    first load's batch keeps its key order within each block). Each column is
+    turned into numbers once; a batch whose rows all have (or all lack) an
+    inventory value is one block with no filtering.
     """
     names = table.column_names
     n_fields = len(names)
+    values: dict[str, np.ndarray] = {}
+    for name in names:
+        column = table.column(name)
+        if name == "day":
+            days = pc.cast(column, pa.int32()).to_numpy()  # days since 1970-01-01
+            values[name] = days - _PG_EPOCH_DAYS
+        elif name != "inventory_value":
+            values[name] = column.to_numpy()
     inventory = table.column("inventory_value")
-    reported = np.asarray(pc.is_valid(inventory).to_numpy(zero_copy_only=False), dtype=bool)
-    blocks = [_PG_HEADER]
-    for with_inventory in (True, False):
-        rows = table.filter(pa.array(reported if with_inventory else ~reported))
-        if not rows.num_rows:
+    parts: list[tuple[np.ndarray | None, bool]]  # (rows, with an inventory value)
+    if inventory.null_count == 0:
+        parts = [(None, True)]
+    elif inventory.null_count == len(inventory):
+        parts = [(None, False)]
+    else:
+        reported = np.asarray(pc.is_valid(inventory).to_numpy(zero_copy_only=False), dtype=bool)
+        parts = [(reported, True), (~reported, False)]
+    blocks: list[Any] = [_PG_HEADER]
+    for select, with_inventory in parts:
+        count = table.num_rows if select is None else int(select.sum())
+        if not count:
             continue
         fields: list[tuple[str, str]] = [("count", ">i2")]
         for name in names:
@@ -62,21 +80,20 @@ def table_to_pg_binary(table: pa.Table) -> bytes:
                 fields.append((f"{name}_len", ">i4"))
                 continue
             fields += [(f"{name}_len", ">i4"), (name, ">i4" if name == "day" else ">i8")]
-        records = np.empty(rows.num_rows, dtype=np.dtype(fields))
+        records = np.empty(count, dtype=np.dtype(fields))
         records["count"] = n_fields
         for name in names:
-            if name == "inventory_value" and not with_inventory:
-                records[f"{name}_len"] = -1
-                continue
-            column = rows.column(name)
-            if name == "day":
-                days = column.to_numpy().astype("datetime64[D]")
-                records[f"{name}_len"] = 4
-                records[name] = (days - _PG_EPOCH).astype(np.int64)
+            if name == "inventory_value":
+                if not with_inventory:
+                    records[f"{name}_len"] = -1
+                    continue
+                column = inventory.filter(pa.array(select)) if select is not None else inventory
+                data = column.to_numpy(zero_copy_only=False)
             else:
-                records[f"{name}_len"] = 8
-                records[name] = column.to_numpy(zero_copy_only=False)
-        blocks.append(records.tobytes())
+                data = values[name] if select is None else values[name][select]
+            records[f"{name}_len"] = 4 if name == "day" else 8
+            records[name] = data
+        blocks.append(records.view(np.uint8))  # joined below without another copy
     blocks.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(blocks)
 
@@ -105,7 +122,9 @@ class CopyPipe:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    cursor.copy_expert(self._sql, io.BytesIO(data))
+                    # Read in large pieces: fewer calls that take the GIL from the
+                    # thread checking the next batch (psycopg2 reads 8 KB by default).
+                    cursor.copy_expert(self._sql, io.BytesIO(data), size=1 << 20)
                 except BaseException as exc:
                     self._error = exc
 
@@ -142,6 +161,30 @@ _DAY_ZERO = np.datetime64("2000-01-01", "D")
 _CHANNEL_OFFSET = 1 << 20  # provisional channel ids (--create-channels) are negative
 
 
+def packed_keys(table: pa.Table) -> np.ndarray | None:
+    """Each row's (channel, day, partner) as one unsigned 64-bit number, in the
+    key's order; None when a key does not fit (the callers then sort or group
+    in Arrow or SQL instead)."""
+    channel = np.asarray(table.column("channel_id").to_numpy(), dtype=np.int64)
+    partner = np.asarray(table.column("partner_key").to_numpy(), dtype=np.int64)
+    days = table.column("day").to_numpy().astype("datetime64[D]")
+    offset = (days - _DAY_ZERO).astype(np.int64)
+    channel = channel + _CHANNEL_OFFSET
+    if not len(channel):
+        return np.zeros(0, dtype=np.uint64)
+    if (
+        channel.min() < 0 or channel.max() >= 1 << 22
+        or offset.min() < 0 or offset.max() >= 1 << 16
+        or partner.min() < 0 or partner.max() >= 1 << 26
+    ):  # fmt: skip
+        return None
+    return (
+        (channel.astype(np.uint64) << np.uint64(42))
+        | (offset.astype(np.uint64) << np.uint64(26))
+        | partner.astype(np.uint64)
+    )
+
+
 class Stage:
     """The session-private staging table of one import."""
 
@@ -171,27 +214,12 @@ class Stage:
         self.created = True
 
     def _remember_keys(self, table: Any) -> None:
-        if self._keys is None:
+        if self._keys is None or not table.num_rows:
             return
-        channel = np.asarray(table.column("channel_id").to_numpy(), dtype=np.int64)
-        partner = np.asarray(table.column("partner_key").to_numpy(), dtype=np.int64)
-        days = table.column("day").to_numpy().astype("datetime64[D]")
-        offset = (days - _DAY_ZERO).astype(np.int64)
-        channel = channel + _CHANNEL_OFFSET
-        if not len(channel):
-            return
-        if (
-            channel.min() < 0 or channel.max() >= 1 << 22
-            or offset.min() < 0 or offset.max() >= 1 << 16
-            or partner.min() < 0 or partner.max() >= 1 << 26
-        ):  # fmt: skip
+        packed = packed_keys(table)
+        if packed is None:
             self._keys = None
             return
-        packed = (
-            (channel.astype(np.uint64) << np.uint64(42))
-            | (offset.astype(np.uint64) << np.uint64(26))
-            | partner.astype(np.uint64)
-        )
         self._keys.append(packed)
 
     def _no_duplicate_keys(self) -> bool:
@@ -268,7 +296,10 @@ class Stage:
         stage_key = key.replace("c.", "s.")
         changed = " OR ".join(sql.distinct(f"f.{c}", f"s.{c}") for c in value_columns) or "false"
         with connection.cursor() as cursor:
-            sql.analyze(STAGE)
+            if sql.is_postgres():  # the join's plan needs the row count and the keys' statistics
+                cursor.execute(f"ANALYZE {STAGE} (channel_id, day, partner_key)")
+            else:
+                sql.analyze(STAGE)
             cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
             cursor.execute(
                 f"CREATE TEMP TABLE {CHANGES} AS SELECT "

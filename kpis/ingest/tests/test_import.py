@@ -390,6 +390,38 @@ def test_postgresql_loads_through_copy(shop):
     assert (again.rows_added, again.rows_replaced) == (1, 1)
 
 
+def test_a_file_over_stored_days_is_merged_without_a_copy_into_the_facts(shop, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the direct COPY into the facts is PostgreSQL's")
+    from kpis.ingest import staging
+
+    copied: list[str] = []
+    put = staging.CopyPipe.put
+
+    def record(pipe: staging.CopyPipe, data: bytes) -> None:
+        copied.append(pipe._sql.split()[1])  # the table each batch is copied into
+        put(pipe, data)
+
+    monkeypatch.setattr(staging.CopyPipe, "put", record)
+    import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
+    # A new day only: straight into the facts, stored days elsewhere or not.
+    next_day = import_rows(HEADER, [["2025-01-02", "web-shop", "", "1", "1", "1", ""]])
+    assert next_day.stats["load"] == "copy-direct"
+    # The same days again with one more: staged and merged, never attempted and
+    # rolled back at the first existing key.
+    again = import_rows(
+        HEADER,
+        [
+            ["2025-01-01", "web-shop", "", "1", "1", "1", ""],
+            ["2025-01-02", "web-shop", "", "5", "1", "1", ""],
+            ["2025-01-03", "web-shop", "", "1", "1", "1", ""],
+        ],
+    )
+    assert again.stats["load"] == "copy"
+    assert (again.rows_added, again.rows_replaced, again.rows_unchanged) == (1, 1, 1)
+    assert copied == ["kpis_dailyfact", "kpis_dailyfact", "kpis_import_stage"]
+
+
 def test_each_import_that_changes_facts_bumps_the_channels_version(shop, market):
     import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
     import_rows(HEADER, [["2025-01-01", "web-shop", "", "2", "1", "1", ""]])

@@ -1,0 +1,102 @@
+"""The questions the import asks of a whole column at once, from its bytes
+(kpis.ingest.checks: `all_plain_numbers`, `has_character`,
+`every_cell_starts_with_a_digit`), answer as the cell-by-cell rules they
+replace do, for any cells: sliced and chunked columns, empty cells, accents;
+and amounts read to the cent by any of the money paths equal exact decimal
+arithmetic (rounded half up)."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpis.ingest.checks import (
+    PLAIN_NUMBER,
+    RowErrors,
+    _parse_money,
+    all_plain_numbers,
+    every_cell_starts_with_a_digit,
+    has_character,
+)
+
+CELL = st.text(alphabet="0123456789.,:-+ eé€/", max_size=8)
+CELLS = st.lists(CELL, max_size=12)
+
+
+def shapes(cells: list[str], cut: int) -> list[pa.Array | pa.ChunkedArray]:
+    """The same cells as one array, as a slice of a longer one, and in chunks."""
+    whole = pa.array(["9.9.9", *cells, "x"], pa.string())
+    cut = min(cut, len(cells))
+    return [
+        pa.array(cells, pa.string()),
+        whole.slice(1, len(cells)),
+        pa.chunked_array([pa.array(cells[:cut], pa.string()), pa.array(cells[cut:], pa.string())]),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(CELLS, st.integers(0, 12))
+def test_plain_numbers_as_the_regular_expression_says(cells, cut):
+    expected = all(re.fullmatch(PLAIN_NUMBER.strip("^$"), c) for c in cells)
+    for column in shapes(cells, cut):
+        assert all_plain_numbers(column) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(CELLS, st.integers(0, 12), st.sampled_from([".", ":", ","]))
+def test_a_character_anywhere_in_a_column(cells, cut, character):
+    expected = any(character in c for c in cells)
+    for column in shapes(cells, cut):
+        assert has_character(column, character) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(CELLS, st.integers(0, 12))
+def test_every_cell_starting_with_a_digit(cells, cut):
+    expected = bool(cells) and all(c[:1].isdigit() for c in cells)
+    for column in shapes(cells, cut):
+        assert every_cell_starts_with_a_digit(column) == expected
+
+
+def test_columns_with_missing_cells_take_the_cell_by_cell_rules():
+    column = pa.array(["12", None, "3.5"], pa.string())
+    assert all_plain_numbers(column)  # a missing cell is no counter-example
+    assert has_character(column, ".") and not has_character(column, ":")
+    assert not every_cell_starts_with_a_digit(column)
+
+
+AMOUNT = st.one_of(
+    st.from_regex(r"[0-9]{0,10}(\.[0-9]{0,2})?", fullmatch=True),  # the usual amounts
+    st.text(alphabet="0123456789.", max_size=15),  # and anything of digits and dots
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(AMOUNT, min_size=1, max_size=8), st.booleans())
+def test_plain_amounts_read_to_the_cent_as_decimals_do(cells, nullable):
+    """The fast ways to cents agree with exact decimal arithmetic, or step aside
+    (an error, a rounding, a too large amount takes the careful path)."""
+    errors = RowErrors(len(cells))
+    column = pa.array(cells, pa.string())
+    cents, rounded = _parse_money(column, errors, "spend", nullable=nullable)
+    bad = set(np.flatnonzero(errors.any_bad).tolist())
+    for i, cell in enumerate(cells):
+        if i in bad:
+            continue
+        if cell == "":
+            assert cents[i].as_py() == (None if nullable else 0)
+            continue
+        whole, _, fraction = cell.partition(".")
+        exact = Decimal(f"{whole or 0}.{fraction or 0}")
+        expected = int((exact * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        assert cents[i].as_py() == expected, cell
+    assert rounded == sum(
+        1
+        for i, c in enumerate(cells)
+        if i not in bad and any(d != "0" for d in c.partition(".")[2][2:])
+    )
