@@ -141,3 +141,41 @@ def test_controls_are_trend_yearly_weekday_and_events():
     # Black Friday 2023 and 2024 lie in the fitted window; 2025 is beyond the data.
     assert [column for column in columns if column.startswith("event_")] == ["event_0", "event_1"]
     assert checked.controls["event_0"].sum() == 4
+
+
+# The curve the sampler sees and the curve the figures are read from.
+
+
+def test_the_sampled_curve_is_the_hill_curve_through_its_level_at_the_typical_cost():
+    import pytensor.xtensor as ptx
+
+    from kpis.modeling.fitting import _ceiling, _curve, _level_hill
+
+    x = np.array([0.0, 0.3, 1.0, 2.5, 9.0])
+    for slope, kappa, level in [(1.0, 1.0, 0.2), (1.6, 0.4, 0.05), (0.7, 4.0, 1.3)]:
+        sampled = _level_hill(
+            ptx.as_xtensor(x, dims=("date",)),
+            ptx.as_xtensor(np.float64(slope)),
+            ptx.as_xtensor(np.float64(kappa)),
+            ptx.as_xtensor(np.float64(level)),
+        ).eval()
+        ceiling = _ceiling(np.float64(level), np.float64(kappa), np.float64(slope))
+        read = _curve(ceiling, np.float64(kappa), x, slope)
+        # atol: the sampled curve is evaluated a billionth of a typical day above zero
+        np.testing.assert_allclose(sampled, read, rtol=1e-6, atol=1e-5 * level)
+        assert sampled[2] == pytest.approx(level)  # x = 1: the typical daily cost
+        half = _curve(ceiling, np.float64(kappa), np.array([kappa]), slope)[0]
+        assert half == pytest.approx(ceiling / 2)  # kappa: the half point
+
+
+def test_costs_are_scaled_by_their_typical_day_not_their_largest():
+    from kpis.modeling.fitting import build_model
+
+    data, _ = simulate("retail", seed=1, days=400)
+    checked = check(data)
+    mmm = build_model(checked, data)
+    scale = dict(zip(mmm.channel_columns, np.asarray(mmm.scalers._channel).ravel(), strict=True))
+    for channel in checked.modeled:
+        fitted = channel.cost[: checked.fit_days]
+        assert scale[channel.slug] == pytest.approx(np.median(fitted[fitted > 0]))
+        assert scale[channel.slug] < fitted.max() / 2
