@@ -975,16 +975,31 @@ def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpi
     )
 
 
-def _any_stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> bool:
-    """Whether the scope has any snapshot row of `kinds` yet (one query; one
-    kind at a time inside it: each is a range of the primary key per channel)."""
+@dataclass(frozen=True)
+class _Stored:
+    """What a run's writes depend on, read in one query before them."""
+
+    any_rows: bool  # the scope has snapshot rows of the kinds already
+    newer: bool  # a channel of the run was published from newer facts than it read
+    table_rows: float  # the snapshots' size as the planner knows it (0: unknown)
+
+
+def _stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> _Stored:
+    """One kind at a time inside the query: each is a range of the primary
+    key per channel."""
     probes = " UNION ALL ".join(
         f"SELECT 1 FROM (SELECT 1 FROM kpis_kpisnapshot "
         f"WHERE {_kinds_in_scope((kind,), scope)} LIMIT 1) k{i}"
         for i, kind in enumerate(kinds)
     )
-    cursor.execute(f"SELECT COUNT(*) FROM ({probes}) probes")
-    return bool(cursor.fetchone()[0])
+    cursor.execute(
+        f"SELECT (SELECT COUNT(*) FROM ({probes}) probes), "
+        "(SELECT COUNT(*) FROM kpis_run_versions v JOIN kpis_channeldatastate st "
+        "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version), "
+        f"{sql.table_rows_estimate('kpis_kpisnapshot')}"
+    )
+    any_rows, newer, table_rows = cursor.fetchone()
+    return _Stored(bool(any_rows), bool(newer), max(float(table_rows or 0), 0.0))
 
 
 def _write_kinds(
@@ -1010,7 +1025,8 @@ def _write_kinds(
     if not kinds:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    if not _any_stored(cursor, kinds, scope):
+    stored = _stored(cursor, kinds, scope)
+    if not stored.any_rows:
         # Nothing stored in the scope yet (a first recompute): insert straight away.
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
@@ -1019,16 +1035,19 @@ def _write_kinds(
         )
         _analyze_if_grown(cursor, cursor.rowcount)
         return
-    _create_run_rows(cursor, rows_sql)
-    # Per row, one probe of the versions' key: planned as two joins on
-    # kpis_run_versions, a stale estimate of the snapshots (a kind just
-    # written) once made it a loop over every channel for every row.
+    computed = _create_run_rows(cursor, rows_sql)
+    # Only when a channel of the run was published from newer facts since the
+    # run read its versions (rare) can a row of the scope be newer than the
+    # run: then each row's version is compared with the run's.
     version_guard = (
         "AND kpis_kpisnapshot.facts_version <= (SELECT v.facts_version FROM kpis_run_versions v "
         "WHERE v.channel_id = kpis_kpisnapshot.channel_id) "
-        if guard_version
+        if guard_version and stored.newer
         else ""
     )
+    # A run of a small part of the table joins its rows with the snapshots
+    # key by key; one of most of the table hashes them.
+    by_key = computed < 0.2 * stored.table_rows or not stored.table_rows
     statements: list[tuple[str, list[Any]]] = []
     if delete_missing:
         # One statement per kind: "this kind, these dates" is a range of the
@@ -1043,7 +1062,7 @@ def _write_kinds(
         ]
     newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
     statements += [
-        *_by_key(True),
+        *(_by_key(True) if by_key else []),
         # Driven by the run's rows, each of which is in the scope: the run
         # looks its keys up in the primary key instead of reading the scope.
         (
@@ -1064,16 +1083,18 @@ def _write_kinds(
     ]
     sql.run_all(cursor, statements)  # the run's rows are dropped with the versions
     inserted = cursor.rowcount
-    sql.run_all(cursor, _by_key(False))
+    if by_key:
+        sql.run_all(cursor, _by_key(False))
     _analyze_if_grown(cursor, inserted)
 
 
 def _by_key(on: bool) -> list[tuple[str, list[Any]]]:
     """Statements that make (or stop making) PostgreSQL join the run's rows
     with the snapshots by looking each key up, whatever its estimates: hashing
-    the whole table instead (its choice when a kind's rows were just written
-    and its statistics did not know them) reads every snapshot of every
-    channel, which grows with the table rather than with the run."""
+    the whole table instead (its choice for a run of a tenth of the table, or
+    when a kind's rows were just written and its statistics did not know
+    them) reads every snapshot of every channel, which grows with the table
+    rather than with the run."""
     if not sql.is_postgres():
         return []
     value = "off" if on else "on"

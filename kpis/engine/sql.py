@@ -131,6 +131,14 @@ def run_all(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> Non
         cursor.execute(statement, list(params))
 
 
+def table_rows_estimate(table: str) -> str:
+    """SQL for the number of rows of `table` as the planner knows it (0 when it
+    does not, and always on SQLite, which plans without it)."""
+    if is_postgres():
+        return f"(SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '{table}'::regclass)"
+    return "0"
+
+
 def analyze(*tables: str) -> None:
     """Refresh planner statistics of tables filled a moment ago (autovacuum
     never analyzes temporary tables, and is too late for fresh ones)."""
