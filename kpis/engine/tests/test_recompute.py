@@ -219,6 +219,22 @@ def test_rows_computed_from_newer_facts_are_never_overwritten(shop):
     assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("12345")
 
 
+def test_a_period_published_from_newer_facts_is_not_cleaned_up_by_an_older_run(shop):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    recompute()
+    # Another run published a month from newer facts than the next run reads.
+    newer = ChannelDataState.objects.get(channel=shop).facts_version + 5
+    KpiSnapshot.objects.create(
+        channel=shop, period_kind="month", period_start=date(2025, 3, 1),
+        period_end=date(2025, 3, 31), revenue=D("7"), facts_version=newer,
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    ChannelDataState.objects.filter(channel=shop).update(published_version=newer)
+    recompute()  # its facts have no March: it would delete the month
+    assert kpi(shop.pk, "month", date(2025, 3, 1), "revenue") == D("7")
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("100")
+
+
 def test_a_split_run_gives_the_same_snapshots_as_one_transaction(
     monkeypatch, django_capture_on_commit_callbacks
 ):
