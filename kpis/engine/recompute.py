@@ -442,9 +442,13 @@ def send_batch(run_id: int, index: int) -> bool:
 
 def _batch_execute(run_id: int, index: int) -> None:
     with transaction.atomic():
+        # The batch's row only: the model's ordering (by run) joins the run,
+        # and FOR UPDATE would lock the run's row too, so that every batch of
+        # the run waited for the one computing (two workers ran one at a time).
         batch = (
-            RecomputeBatch.objects.select_for_update()
+            RecomputeBatch.objects.select_for_update(of=("self",))
             .filter(run_id=run_id, index=index, status=RecomputeBatch.Status.PENDING)
+            .order_by("pk")
             .first()
         )
         run = RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).first()
