@@ -1,6 +1,6 @@
-"""KPI jobs and data in the admin. Daily facts have a composite primary key,
-which Django's admin does not support: they are read through the import
-history, the KPI pages and the export instead."""
+"""KPI jobs and data in the admin. Daily facts and KPI snapshots have
+composite primary keys, which Django's admin does not support: they are read
+through the import history, the KPI pages, the API and the export instead."""
 
 from typing import Any
 
@@ -15,7 +15,6 @@ from .models import (
     DashboardState,
     ImportRun,
     IncentiveAccrual,
-    KpiSnapshot,
     LiftTest,
     ModelEvent,
     ModelRun,
@@ -81,25 +80,6 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     search_fields = ("error",)
     date_hierarchy = "created_at"
     inlines = [BatchInline]
-
-
-@admin.register(KpiSnapshot)
-class KpiSnapshotAdmin(ReadOnlyAdmin):
-    list_display = (
-        "channel",
-        "partner_key",
-        "period_kind",
-        "period_start",
-        "period_end",
-        "spend",
-        "revenue",
-        "orders",
-        "facts_version",
-    )
-    list_filter = ("period_kind", "channel__kind")
-    search_fields = ("channel__name", "channel__slug")
-    list_select_related = ("channel",)
-    date_hierarchy = "period_start"
 
 
 @admin.register(ChannelDataState)

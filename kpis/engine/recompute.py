@@ -6,13 +6,13 @@ Shape of a run
    message only wakes a worker (`recompute_request`).
 2. A worker claims it with a conditional UPDATE. A small run (or the command)
    is computed and published in one transaction. A big run is split into
-   channel batches for several workers: each aggregates its channels' facts
-   into the staging table and compares them with the published snapshots
+   channel batches for several workers: each reads only its channels' facts,
+   compares its rows with the published snapshots and stages the differences
    (new, changed, gone), and the batch that finishes last publishes the run
-   in one transaction, writing only the differences (or comparing again if
-   another run published on those channels meanwhile). Either way the run's
-   snapshots become visible together, or not at all, and a failure leaves the
-   previous snapshots untouched.
+   in one transaction, writing only those (and dropping rows of older facts
+   where another run published on its channels meanwhile). Either way the
+   run's snapshots become visible together, or not at all, and a failure
+   leaves the previous snapshots untouched.
 3. Aggregation is set-based SQL: one scan of the sources per batch, GROUP BY
    channel, partner, ISO week and month into "pieces" (a week cut by a month's
    end is two); weeks and months are sums of pieces, quarters and years are
@@ -361,9 +361,10 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
         if _has_accruals(scope):
             # Rewriting accruals is serialized with every publish (to commit).
             locks.advisory_xact_lock(PUBLISH_LOCK)
+            scope = _with_accruals(run, scope)
+        # (Without enrolments or accruals in the scope there is nothing to rewrite.)
         _session_tuning()
         timings: dict[str, Any] = {}
-        scope = _with_accruals(run, scope)
         with connection.cursor() as cursor:
             _create_versions(cursor, scope)
             t0 = time.monotonic()
@@ -379,7 +380,6 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
             rows = _rows_from_pieces(source, scope.fact_kinds, scope)
             _write_kinds(cursor, run.pk, scope.fact_kinds, scope, rows)
             timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
-            _drop_pieces(cursor)
         _finish(run, scope, timings, started)
         pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
 
@@ -442,9 +442,13 @@ def send_batch(run_id: int, index: int) -> bool:
 
 def _batch_execute(run_id: int, index: int) -> None:
     with transaction.atomic():
+        # The batch's row only: the model's ordering (by run) joins the run,
+        # and FOR UPDATE would lock the run's row too, so that every batch of
+        # the run waited for the one computing (two workers ran one at a time).
         batch = (
-            RecomputeBatch.objects.select_for_update()
+            RecomputeBatch.objects.select_for_update(of=("self",))
             .filter(run_id=run_id, index=index, status=RecomputeBatch.Status.PENDING)
+            .order_by("pk")
             .first()
         )
         run = RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).first()
@@ -459,9 +463,10 @@ def _batch_execute(run_id: int, index: int) -> None:
 
 def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
     """Aggregate the batch's channels and compare them with the published
-    snapshots here, in parallel with the other batches: each staged row says
-    whether it is new or changed, and published rows no longer computed are
-    staged for deletion, so the run's one publish writes only the differences."""
+    snapshots here, in parallel with the other batches: only rows that are new
+    or changed are staged, and published rows no longer computed are staged
+    for deletion, so the run's one publish writes only the differences (a
+    nightly recompute of unchanged data stages nothing)."""
     run_id = run.pk
     scope = _scope(run).only(batch.channel_ids)
     _session_tuning()
@@ -470,31 +475,31 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
         versions: dict[str, Any] = dict(_create_versions(cursor, scope))
         source = _create_pieces(cursor, scope)
         # Read before the comparison: if a publish lands on these channels
-        # after this read, the run's publish sees it changed and compares again.
+        # after this read, the run's publish sees it and drops their rows
+        # older than this batch's facts (see publish).
         versions[PUBLISHED_MARK] = _published_mark(cursor)
-        _create_run_rows(cursor, _rows_from_pieces(source, scope.fact_kinds, scope))
+        batch.rows = _create_run_rows(cursor, _rows_from_pieces(source, scope.fact_kinds, scope))
         _drop_pieces(cursor)
         columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS, "action"))
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
             f"SELECT {int(run_id)}, {', '.join('r.' + c for c in (*KEY_COLUMNS, *ROW_COLUMNS))}, "
-            "CASE WHEN kpis_kpisnapshot.id IS NULL OR "
-            f"{_CHANGED} OR kpis_kpisnapshot.facts_version <> r.facts_version "
-            "THEN 1 ELSE 0 END FROM kpis_run_rows r LEFT JOIN kpis_kpisnapshot "
-            f"ON {_SAME_KEY} AND {_kinds_in_scope(scope.fact_kinds, scope)}",
+            f"{int(KpiSnapshotStage.Action.WRITE)} FROM kpis_run_rows r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY} "
+            f"AND {_kinds_in_scope(scope.fact_kinds, scope)} "
+            f"AND kpis_kpisnapshot.facts_version = r.facts_version AND NOT ({_CHANGED}))",
             [],
         )
-        batch.rows += max(cursor.rowcount, 0)
         zeros = ", ".join("0" for _ in SUM_COLUMNS)
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
-            f"SELECT {int(run_id)}, {', '.join(KEY_COLUMNS)}, {zeros}, NULL, facts_version, 2 "
+            f"SELECT {int(run_id)}, {', '.join(KEY_COLUMNS)}, {zeros}, NULL, facts_version, "
+            f"{int(KpiSnapshotStage.Action.DELETE)} "
             f"FROM kpis_kpisnapshot WHERE {_kinds_in_scope(scope.fact_kinds, scope)} "
             f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
             [],
         )
-        cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
-        cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
+        sql.run_all(cursor, [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES])
         scan = time.monotonic() - started
     batch.versions = versions
     batch.status = RecomputeBatch.Status.DONE
@@ -552,22 +557,19 @@ def publish(run_id: int) -> None:
                 )
             timings: dict[str, Any] = {}
             with connection.cursor() as cursor:
-                # Nothing published on the run's channels since its batches
-                # compared: their differences are the whole write.
-                unchanged = True
+                # The batches whose channels were published on by another run
+                # since they compared (their fingerprint changed).
+                overtaken: list[int] = []
                 for channels, batch_versions in batches:
                     _load_versions(cursor, channels, versions)
                     if _published_mark(cursor) != batch_versions.get(PUBLISHED_MARK):
-                        unchanged = False
+                        overtaken += channels
                 _load_versions(cursor, scope.channel_ids, versions)
                 t0 = time.monotonic()
-                if unchanged:
-                    _apply_differences(cursor, run_id, scope)
-                    timings["publish"] = "differences"
-                else:
-                    rows = _rows_from_stage(scope.fact_kinds, run_id)
-                    _write_kinds(cursor, run_id, scope.fact_kinds, scope, rows)
-                    timings["publish"] = "compared again"
+                _apply_differences(cursor, run_id, scope)
+                if overtaken:
+                    _drop_older_rows(cursor, overtaken, scope)
+                timings["publish"] = "differences" + (", older rows dropped" if overtaken else "")
                 timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
             KpiSnapshotStage.objects.filter(run_id=run_id).delete()
             _finish(run, scope, timings, started)
@@ -585,7 +587,6 @@ def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: f
             _rollup(cursor, run.pk, rollups, scope)
             timings["+".join(rollups)] = round(time.monotonic() - t0, 4)
         _refresh_data_states(cursor, run.pk)
-        cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
     t0 = time.monotonic()
     evaluated = objectives_evaluate(
         channel_ids=list(scope.channel_ids), start=scope.start, end=scope.end
@@ -609,46 +610,64 @@ def _finish(run: RecomputeRun, scope: Scope, timings: dict[str, Any], started: f
 def _session_tuning() -> None:
     if sql.is_postgres():
         with connection.cursor() as cursor:
-            # The scan groups ~1M rows; the default 4 MB spills to disk.
-            cursor.execute("SET LOCAL work_mem = '512MB'")
-            # The snapshots and the run's tables are in memory: an index
-            # probe costs about what a sequential read does, so small runs
-            # look their keys up instead of hashing a whole table.
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
+            # The scan groups ~1M rows; the default 4 MB spills to disk. The
+            # snapshots and the run's tables are in memory: an index probe
+            # costs about what a sequential read does, so small runs look
+            # their keys up instead of hashing a whole table.
+            sql.run_all(
+                cursor,
+                [("SET LOCAL work_mem = '512MB'", []), ("SET LOCAL random_page_cost = 1.1", [])],
+            )
 
 
 def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
     """Read the channels' facts versions BEFORE scanning the facts."""
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
-    cursor.execute(
-        "CREATE TEMP TABLE kpis_run_versions AS "
-        "SELECT c.id AS channel_id, COALESCE(s.facts_version, 0) AS facts_version "
-        "FROM channels_app_channel c LEFT JOIN kpis_channeldatastate s ON s.channel_id = c.id "
-        f"WHERE c.id IN ({sql.placeholders(list(scope.channel_ids)) or 'NULL'})"
-    )
     # Every statement of the run joins it on the channel: index-backed joins.
-    cursor.execute(
-        "CREATE UNIQUE INDEX kpis_run_versions_channel ON kpis_run_versions (channel_id)"
+    sql.run_all(
+        cursor,
+        [
+            ("DROP TABLE IF EXISTS kpis_run_versions", []),
+            (
+                "CREATE TEMP TABLE kpis_run_versions AS "
+                "SELECT c.id AS channel_id, COALESCE(s.facts_version, 0) AS facts_version "
+                "FROM channels_app_channel c "
+                "LEFT JOIN kpis_channeldatastate s ON s.channel_id = c.id "
+                f"WHERE c.id IN ({sql.placeholders(list(scope.channel_ids)) or 'NULL'})",
+                [],
+            ),
+            (
+                "CREATE UNIQUE INDEX kpis_run_versions_channel ON kpis_run_versions (channel_id)",
+                [],
+            ),
+            ("ANALYZE kpis_run_versions", []),
+            ("SELECT channel_id, facts_version FROM kpis_run_versions", []),
+        ],
     )
-    cursor.execute("SELECT channel_id, facts_version FROM kpis_run_versions")
-    versions = {str(channel_id): int(version) for channel_id, version in cursor.fetchall()}
-    sql.analyze("kpis_run_versions")
-    return versions
+    return {str(channel_id): int(version) for channel_id, version in cursor.fetchall()}
 
 
 def _load_versions(cursor: Any, channel_ids: Any, versions: dict[int, int]) -> None:
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_versions")
-    cursor.execute(
-        "CREATE TEMP TABLE kpis_run_versions (channel_id bigint PRIMARY KEY, facts_version bigint)"
-    )
     pairs = [(int(c), int(versions.get(int(c), 0))) for c in channel_ids]
-    for i in range(0, len(pairs), 1000):  # one statement per 1,000 channels
-        chunk = pairs[i : i + 1000]
-        cursor.execute(
-            "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES "
-            + ", ".join(f"({c}, {v})" for c, v in chunk)
-        )
-    sql.analyze("kpis_run_versions")
+    sql.run_all(
+        cursor,
+        [
+            ("DROP TABLE IF EXISTS kpis_run_versions", []),
+            (
+                "CREATE TEMP TABLE kpis_run_versions "
+                "(channel_id bigint PRIMARY KEY, facts_version bigint)",
+                [],
+            ),
+            *(
+                (
+                    "INSERT INTO kpis_run_versions (channel_id, facts_version) VALUES "
+                    + ", ".join(f"({c}, {v})" for c, v in pairs[i : i + 1000]),
+                    [],
+                )
+                for i in range(0, len(pairs), 1000)  # one statement per 1,000 channels
+            ),
+            ("ANALYZE kpis_run_versions", []),
+        ],
+    )
 
 
 # The additive columns a piece carries (inventory_days comes from its mask).
@@ -762,21 +781,27 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
         for c in _PIECE_SUMS
     )
     where = _fact_filter(scope)
-    _drop_pieces(cursor)
     # The facts, by far the biggest source, are summed with their own columns
     # only, by a CREATE TABLE AS (PostgreSQL runs its scan in parallel workers;
     # an INSERT ... SELECT it would not).
-    cursor.execute(
-        f"CREATE TEMP TABLE kpis_run_pieces AS SELECT {keys}, {fact_sums}, "
-        f"{stock} AS stock_mask, MAX(day) AS last_fact_day "
-        f"FROM kpis_dailyfact WHERE {where} GROUP BY 1, 2, 3, 4",
-        [],
-    )
-    cursor.execute(
-        f"INSERT INTO kpis_run_pieces SELECT {keys}, {_source_sums()}, {stock} AS stock_mask, "
-        "MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day "
-        f"FROM ({other_sources_sql(where)}) src GROUP BY 1, 2, 3, 4",
-        [],
+    sql.run_all(
+        cursor,
+        [
+            ("DROP TABLE IF EXISTS kpis_run_pieces", []),
+            ("DROP TABLE IF EXISTS kpis_run_parts", []),
+            (
+                f"CREATE TEMP TABLE kpis_run_pieces AS SELECT {keys}, {fact_sums}, "
+                f"{stock} AS stock_mask, MAX(day) AS last_fact_day "
+                f"FROM kpis_dailyfact WHERE {where} GROUP BY 1, 2, 3, 4",
+                [],
+            ),
+            (
+                f"INSERT INTO kpis_run_pieces SELECT {keys}, {_source_sums()}, "
+                f"{stock} AS stock_mask, MAX(CASE WHEN is_fact = 1 THEN day END) AS last_fact_day "
+                f"FROM ({other_sources_sql(where)}) src GROUP BY 1, 2, 3, 4",
+                [],
+            ),
+        ],
     )
     if cursor.rowcount:
         # Feedback or accruals on a piece that has facts too: one row per piece.
@@ -812,9 +837,12 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
     return "SELECT * FROM kpis_run_parts"
 
 
+# The run's temporary tables (one session: a worker runs one job at a time).
+_RUN_TABLES = ("kpis_run_versions", "kpis_run_rows", "kpis_run_pieces", "kpis_run_parts")
+
+
 def _drop_pieces(cursor: Any) -> None:
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_pieces")
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_parts")
+    sql.run_all(cursor, [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES[2:]])
 
 
 def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
@@ -856,14 +884,6 @@ def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
     return " UNION ALL ".join(selects)
 
 
-def _rows_from_stage(kinds: tuple[str, ...], run_id: int) -> str:
-    columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
-    return (
-        f"SELECT {columns} FROM kpis_kpisnapshotstage WHERE run_id = {int(run_id)} "
-        f"AND period_kind IN ({', '.join(repr(k) for k in kinds)}) AND action <> 2"
-    )
-
-
 _UPDATE_SET = ", ".join(f"{c} = r.{c}" for c in ("period_end", *ROW_COLUMNS))
 _TARGET = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS, "run_id", "computed_at"))
 _CHANGED = " OR ".join(
@@ -877,17 +897,26 @@ _SAME_KEY = (
 )
 
 
-def _create_run_rows(cursor: Any, rows_sql: str) -> None:
+def _create_run_rows(cursor: Any, rows_sql: str) -> int:
     """The run's rows in `kpis_run_rows`, indexed by key: whatever the planner
     estimates, the anti-joins against it look each key up once (a nested loop
-    over an unindexed table is quadratic), with fresh statistics."""
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
-    cursor.execute(f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", [])
-    cursor.execute(
-        "CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows "
-        "(channel_id, period_kind, partner_key, period_start)"
+    over an unindexed table is quadratic), with fresh statistics. Returns how
+    many rows the run computed."""
+    sql.run_all(
+        cursor,
+        [
+            ("DROP TABLE IF EXISTS kpis_run_rows", []),
+            (f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", []),
+            (
+                "CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows "
+                "(channel_id, period_kind, period_start, partner_key)",
+                [],
+            ),
+            ("ANALYZE kpis_run_rows", []),
+            ("SELECT COUNT(*) FROM kpis_run_rows", []),
+        ],
     )
-    sql.analyze("kpis_run_rows")
+    return int(cursor.fetchone()[0])
 
 
 def _apply_differences(cursor: Any, run_id: int, scope: Scope) -> None:
@@ -909,31 +938,72 @@ def _apply_differences(cursor: Any, run_id: int, scope: Scope) -> None:
     )  # fmt: skip
 
 
+def _drop_older_rows(cursor: Any, channel_ids: list[int], scope: Scope) -> None:
+    """Another run published on these channels after their batch compared:
+    once the differences are applied, every row the batch computed carries
+    the facts version it was computed from, or a newer one (a row the batch
+    found unchanged already did, and a run of older facts leaves it alone).
+    Their rows of the scope from older facts are periods the batch found
+    without data: deleted, as the comparison would have staged them."""
+    ids = sql.placeholders(sorted(channel_ids))
+    for kind in scope.fact_kinds:
+        cursor.execute(
+            f"DELETE FROM kpis_kpisnapshot WHERE channel_id IN ({ids}) "
+            f"AND period_kind = '{kind}' "
+            f"{_range_filter('period_start', scope.kind_range(kind))} "
+            "AND facts_version < (SELECT v.facts_version FROM kpis_run_versions v "
+            "WHERE v.channel_id = kpis_kpisnapshot.channel_id)",
+            [],
+        )
+
+
 def _kinds_in_scope(kinds: tuple[str, ...], scope: Scope, table: str = "kpis_kpisnapshot") -> str:
     """The snapshot rows of `kinds` inside the scope's date range (per kind):
-    with the channel filter, what the portfolio index reads of the scope."""
+    per channel of the scope, one range of the primary key for each kind."""
     parts = []
     for kind in kinds:
         bounds = scope.kind_range(kind)
         parts.append(
             f"({table}.period_kind = '{kind}' {_range_filter(f'{table}.period_start', bounds)})"
         )
+    # A batch's channels are a run of consecutive ids: their bounds keep a
+    # merge join from reading the key from the first channel on.
+    channels = (
+        f"AND {table}.channel_id BETWEEN {min(scope.channel_ids)} AND {max(scope.channel_ids)} "
+        if scope.channel_ids and not scope.all_channels
+        else ""
+    )
     return (
-        f"{table}.channel_id IN (SELECT channel_id FROM kpis_run_versions) "
+        f"{table}.channel_id IN (SELECT channel_id FROM kpis_run_versions) {channels}"
         f"AND ({' OR '.join(parts)})"
     )
 
 
-def _any_stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> bool:
-    """Whether the scope has any snapshot row of `kinds` yet (one kind at a
-    time: each is a range of the portfolio index)."""
-    for kind in kinds:
-        cursor.execute(
-            f"SELECT 1 FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} LIMIT 1"
-        )
-        if cursor.fetchone() is not None:
-            return True
-    return False
+@dataclass(frozen=True)
+class _Stored:
+    """What a run's writes depend on, read in one query before them."""
+
+    any_rows: bool  # the scope has snapshot rows of the kinds already
+    newer: bool  # a channel of the run was published from newer facts than it read
+    table_rows: float  # the snapshots' size as the planner knows it (0: unknown)
+
+
+def _stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> _Stored:
+    """One kind at a time inside the query: each is a range of the primary
+    key per channel."""
+    probes = " UNION ALL ".join(
+        f"SELECT 1 FROM (SELECT 1 FROM kpis_kpisnapshot "
+        f"WHERE {_kinds_in_scope((kind,), scope)} LIMIT 1) k{i}"
+        for i, kind in enumerate(kinds)
+    )
+    cursor.execute(
+        f"SELECT (SELECT COUNT(*) FROM ({probes}) probes), "
+        "(SELECT COUNT(*) FROM kpis_run_versions v JOIN kpis_channeldatastate st "
+        "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version), "
+        f"{sql.table_rows_estimate('kpis_kpisnapshot')}"
+    )
+    any_rows, newer, table_rows = cursor.fetchone()
+    return _Stored(bool(any_rows), bool(newer), max(float(table_rows or 0), 0.0))
 
 
 def _write_kinds(
@@ -959,48 +1029,83 @@ def _write_kinds(
     if not kinds:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    if not _any_stored(cursor, kinds, scope):
+    stored = _stored(cursor, kinds, scope)
+    if not stored.any_rows:
         # Nothing stored in the scope yet (a first recompute): insert straight away.
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s FROM ({rows_sql}) r "
-            "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
+            "ORDER BY r.channel_id, r.period_kind, r.period_start, r.partner_key",
             [run_id, now],
         )
         _analyze_if_grown(cursor, cursor.rowcount)
         return
-    _create_run_rows(cursor, rows_sql)
-    version_guard = "AND kpis_kpisnapshot.facts_version <= v.facts_version" if guard_version else ""
+    computed = _create_run_rows(cursor, rows_sql)
+    # Only when a channel of the run was published from newer facts since the
+    # run read its versions (rare) can a row of the scope be newer than the
+    # run: then each row's version is compared with the run's.
+    version_guard = (
+        "AND kpis_kpisnapshot.facts_version <= (SELECT v.facts_version FROM kpis_run_versions v "
+        "WHERE v.channel_id = kpis_kpisnapshot.channel_id) "
+        if guard_version and stored.newer
+        else ""
+    )
+    # A run of a small part of the table joins its rows with the snapshots
+    # key by key; one of most of the table hashes them.
+    by_key = computed < 0.2 * stored.table_rows or not stored.table_rows
+    statements: list[tuple[str, list[Any]]] = []
     if delete_missing:
         # One statement per kind: "this kind, these dates" is a range of the
-        # portfolio index, where an OR of kinds would read the whole table.
-        for kind in kinds:
-            cursor.execute(
+        # primary key per channel, where an OR of kinds would read the whole table.
+        statements += [
+            (
                 f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)} "
-                "AND EXISTS (SELECT 1 FROM kpis_run_versions v "
-                f"WHERE v.channel_id = kpis_kpisnapshot.channel_id {version_guard}) "
-                f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
+                f"{version_guard}AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
                 [],
             )
+            for kind in kinds
+        ]
     newer_wins = "kpis_kpisnapshot.facts_version <= r.facts_version AND" if guard_version else ""
-    # Driven by the run's rows, each of which is in the scope: a small run
-    # looks its keys up in the unique index instead of reading the scope.
-    cursor.execute(
-        f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
-        f"FROM kpis_run_rows r WHERE {_SAME_KEY} "
-        f"AND {newer_wins} ({_CHANGED} "
-        "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
-        [run_id, now],
-    )
-    # Sorted by the unique key: its B-tree is then written in order.
-    cursor.execute(
-        f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
-        "SELECT r.*, %s, %s FROM kpis_run_rows r "
-        f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY}) "
-        "ORDER BY r.channel_id, r.period_kind, r.partner_key, r.period_start",
-        [run_id, now],
-    )
-    _analyze_if_grown(cursor, cursor.rowcount)
-    cursor.execute("DROP TABLE IF EXISTS kpis_run_rows")
+    statements += [
+        *(_by_key(True) if by_key else []),
+        # Driven by the run's rows, each of which is in the scope: the run
+        # looks its keys up in the primary key instead of reading the scope.
+        (
+            f"UPDATE kpis_kpisnapshot SET {_UPDATE_SET}, run_id = %s, computed_at = %s "
+            f"FROM kpis_run_rows r WHERE {_SAME_KEY} "
+            f"AND {newer_wins} ({_CHANGED} "
+            "OR kpis_kpisnapshot.facts_version <> r.facts_version)",
+            [run_id, now],
+        ),
+        # Sorted by the key: its B-tree is then written in order.
+        (
+            f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
+            "SELECT r.*, %s, %s FROM kpis_run_rows r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY}) "
+            "ORDER BY r.channel_id, r.period_kind, r.period_start, r.partner_key",
+            [run_id, now],
+        ),
+    ]
+    sql.run_all(cursor, statements)  # the run's rows are dropped with the versions
+    inserted = cursor.rowcount
+    if by_key:
+        sql.run_all(cursor, _by_key(False))
+    _analyze_if_grown(cursor, inserted)
+
+
+def _by_key(on: bool) -> list[tuple[str, list[Any]]]:
+    """Statements that make (or stop making) PostgreSQL join the run's rows
+    with the snapshots by looking each key up, whatever its estimates: hashing
+    the whole table instead (its choice for a run of a tenth of the table, or
+    when a kind's rows were just written and its statistics did not know
+    them) reads every snapshot of every channel, which grows with the table
+    rather than with the run."""
+    if not sql.is_postgres():
+        return []
+    value = "off" if on else "on"
+    return [
+        (f"SET LOCAL enable_hashjoin = {value}", []),
+        (f"SET LOCAL enable_mergejoin = {value}", []),
+    ]
 
 
 def _analyze_if_grown(cursor: Any, inserted: int) -> None:
@@ -1042,28 +1147,36 @@ def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> N
 
 
 def _refresh_data_states(cursor: Any, run_id: int) -> None:
-    """Each scope channel's last day with facts, from its published months."""
+    """Each scope channel's last day with facts, from its published months;
+    the run's temporary tables are dropped in the same round trip."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    cursor.execute(
-        "INSERT INTO kpis_channeldatastate "
-        "(channel_id, facts_version, last_fact_day, published_version, published_at) "
-        "SELECT v.channel_id, v.facts_version, "
-        # The latest month with facts holds the last day: one step back
-        # along the unique index per channel, not all its months.
-        "(SELECT s.last_fact_day FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
-        "AND s.period_kind = 'month' AND s.partner_key = 0 AND s.last_fact_day IS NOT NULL "
-        "ORDER BY s.period_start DESC LIMIT 1), v.facts_version, %s "
-        "FROM kpis_run_versions v WHERE true "
-        "ON CONFLICT (channel_id) DO UPDATE SET last_fact_day = excluded.last_fact_day, "
-        "published_at = excluded.published_at, published_version = CASE WHEN "
-        "kpis_channeldatastate.published_version > excluded.published_version "
-        "THEN kpis_channeldatastate.published_version ELSE excluded.published_version END",
-        [now],
+    statements: list[tuple[str, list[Any]]] = []
+    statements.append(
+        (
+            "INSERT INTO kpis_channeldatastate "
+            "(channel_id, facts_version, last_fact_day, published_version, published_at) "
+            "SELECT v.channel_id, v.facts_version, "
+            # The latest month with facts holds the last day: one step back
+            # along the unique index per channel, not all its months.
+            "(SELECT s.last_fact_day FROM kpis_kpisnapshot s WHERE s.channel_id = v.channel_id "
+            "AND s.period_kind = 'month' AND s.partner_key = 0 AND s.last_fact_day IS NOT NULL "
+            "ORDER BY s.period_start DESC LIMIT 1), v.facts_version, %s "
+            "FROM kpis_run_versions v WHERE true "
+            "ON CONFLICT (channel_id) DO UPDATE SET last_fact_day = excluded.last_fact_day, "
+            "published_at = excluded.published_at, published_version = CASE WHEN "
+            "kpis_channeldatastate.published_version > excluded.published_version "
+            "THEN kpis_channeldatastate.published_version ELSE excluded.published_version END",
+            [now],
+        )
     )
     # A failure of an earlier run is over; one of a later run still stands.
-    cursor.execute(
-        "UPDATE kpis_channeldatastate SET last_failed_run_id = NULL "
-        "WHERE last_failed_run_id < %s "
-        "AND channel_id IN (SELECT channel_id FROM kpis_run_versions)",
-        [run_id],
+    statements.append(
+        (
+            "UPDATE kpis_channeldatastate SET last_failed_run_id = NULL "
+            "WHERE last_failed_run_id < %s "
+            "AND channel_id IN (SELECT channel_id FROM kpis_run_versions)",
+            [run_id],
+        )
     )
+    statements += [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES]
+    sql.run_all(cursor, statements)

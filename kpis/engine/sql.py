@@ -10,6 +10,9 @@ difference at once. Period rules mirror channelhub/metrics/periods.py (tested to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 
 
@@ -109,6 +112,31 @@ def upsert_select_suffix() -> str:
 
 def placeholders(values: list[int]) -> str:
     return ", ".join(str(int(v)) for v in values)
+
+
+def run_all(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run (statement, parameters) pairs in order, each written for a parameter
+    list (`%` as `%%`). PostgreSQL takes them in one round trip (the cursor's
+    rowcount and rows are then the last statement's); SQLite runs one
+    statement per call. A job of a few dozen statements otherwise spends more
+    time waiting for the database's replies than the database spends on it
+    when the machine is busy."""
+    if is_postgres():
+        cursor.execute(
+            "; ".join(statement for statement, _ in statements),
+            [value for _, params in statements for value in params],
+        )
+        return
+    for statement, params in statements:
+        cursor.execute(statement, list(params))
+
+
+def table_rows_estimate(table: str) -> str:
+    """SQL for the number of rows of `table` as the planner knows it (0 when it
+    does not, and always on SQLite, which plans without it)."""
+    if is_postgres():
+        return f"(SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '{table}'::regclass)"
+    return "0"
 
 
 def analyze(*tables: str) -> None:

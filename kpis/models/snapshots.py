@@ -46,6 +46,13 @@ class SnapshotComponents(models.Model):
 class KpiSnapshot(SnapshotComponents):
     """KPI components of a channel (partner_key 0) or one of its partners, per period."""
 
+    # The key is the primary key: no surrogate id, whose index every run of
+    # the recompute wrote too while nothing looked a row up by it.
+    # Dates before partners: a run's channels and dates are one range of it
+    # whatever the number of partners. Django's admin does not support
+    # composite keys: snapshots are read through the KPI pages, the API and
+    # the export.
+    pk = models.CompositePrimaryKey("channel_id", "period_kind", "period_start", "partner_key")
     # No database FK constraints: the recompute writes 100,000s of rows per run,
     # and a per-row RI check (with a row lock on the same run) costs more than
     # the write. Django's collector still cascades a deleted channel.
@@ -68,21 +75,15 @@ class KpiSnapshot(SnapshotComponents):
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["channel", "period_kind", "partner_key", "period_start"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["channel", "period_kind", "partner_key", "period_start"],
-                name="snapshot_unique_period",
-            ),
-        ]
+        ordering = ["channel", "period_kind", "period_start", "partner_key"]
         indexes = [
-            # The portfolio pages: every channel's rows of one kind in a range.
-            # channel last: every entry is unique, so a recompute that looks a
-            # row up by this index finds it at once instead of scanning the
-            # entries of every channel for that period.
+            # The portfolio pages: every channel's own rows (partner_key 0) of
+            # one kind in a range of dates. Partner rows are read by channel,
+            # through the primary key, so they are left out of this index.
             models.Index(
-                fields=["period_kind", "partner_key", "period_start", "channel"],
-                name="snapshot_portfolio_channel",
+                fields=["period_kind", "period_start", "channel"],
+                name="snapshot_portfolio_own",
+                condition=models.Q(partner_key=NO_PARTNER),
             ),
         ]
 
@@ -98,6 +99,7 @@ class KpiSnapshotStage(SnapshotComponents):
     """
 
     class Action(models.IntegerChoices):
+        # No longer staged: a batch stages only what its publish writes.
         SAME = 0, "same as published when computed"
         WRITE = 1, "new or changed"
         DELETE = 2, "published, no longer computed"
@@ -107,7 +109,7 @@ class KpiSnapshotStage(SnapshotComponents):
     partner_key = models.BigIntegerField(default=NO_PARTNER)
     period_kind = models.CharField(max_length=7)
     # What the batch found against the snapshots published when it ran: the
-    # publish then writes only WRITE and DELETE rows (recompute.publish).
+    # publish writes these rows (recompute.publish).
     action = models.SmallIntegerField(choices=Action.choices, default=Action.WRITE)
     period_start = models.DateField()
     period_end = models.DateField()

@@ -72,7 +72,7 @@ def row(channel_id: int, kind: str, start: date, partner_key: int = 0) -> KpiRow
 def snapshot_state() -> list[tuple[Any, ...]]:
     """Every snapshot row's key and components, for comparing whole states."""
     fields = [
-        f.name for f in KpiSnapshot._meta.fields if f.name not in ("id", "run", "computed_at")
+        f.name for f in KpiSnapshot._meta.concrete_fields if f.name not in ("run", "computed_at")
     ]
     return sorted(tuple(values) for values in KpiSnapshot.objects.values_list(*fields))
 

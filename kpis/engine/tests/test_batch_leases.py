@@ -4,6 +4,8 @@ PostgreSQL only: a live worker is told by its session's advisory lock."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
@@ -112,3 +114,55 @@ def test_a_run_being_published_is_left_alone(killed_publish):
         assert RecomputeRun.objects.get(pk=run.pk).status == "running"
     finally:
         holder.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_batches_of_one_run_are_computed_at_once(monkeypatch):
+    """A worker computing one batch holds its batch's row, not the run's: a
+    second worker computes the next batch meanwhile instead of waiting."""
+    for i in range(4):
+        ChannelFactory(slug=f"c{i}")
+    import_rows(
+        ["date", "channel", "spend", "revenue"],
+        [[f"2025-01-0{i + 1}", f"c{i}", "1", "4"] for i in range(4)],
+    )
+    monkeypatch.setattr(recompute_module, "BATCH_CHANNELS", 2)
+    monkeypatch.setattr(recompute_module, "send_task", lambda *args, **kw: None)
+    run = recompute_request(trigger="manual")
+    recompute_execute(run.pk)
+    computing, go_on = threading.Event(), threading.Event()
+    compute = recompute_module._compute_batch
+
+    def slow_first_batch(run_: RecomputeRun, batch: RecomputeBatch) -> None:
+        if batch.index == 0:
+            computing.set()
+            go_on.wait(30)
+        compute(run_, batch)
+
+    monkeypatch.setattr(recompute_module, "_compute_batch", slow_first_batch)
+    errors: list[BaseException] = []
+
+    def first_worker() -> None:
+        try:
+            recompute_module.batch_execute(run.pk, 0)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    try:
+        assert computing.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting would raise
+        recompute_module.batch_execute(run.pk, 1)
+        assert RecomputeBatch.objects.get(run=run, index=1).status == "done"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+        go_on.set()
+        worker.join()
+    assert not errors
+    run.refresh_from_db()
+    assert run.status == RecomputeRun.Status.SUCCEEDED

@@ -15,7 +15,14 @@ from django.utils import timezone
 from channelhub.metrics.formulas import rounded
 from kpis.engine import recompute as recompute_module
 from kpis.engine.recompute import recompute_execute, recompute_request
-from kpis.models import ChannelDataState, KpiSnapshot, ObjectiveStatus, RecomputeRun
+from kpis.models import (
+    ChannelDataState,
+    KpiSnapshot,
+    KpiSnapshotStage,
+    ObjectiveStatus,
+    RecomputeBatch,
+    RecomputeRun,
+)
 from kpis.tasks import kpis_sweeper_task
 from kpis.tests.helpers import import_rows, kpi, recompute, row, snapshot_state
 from tests.factories import ChannelFactory, ObjectiveFactory, PartnerFactory
@@ -212,6 +219,22 @@ def test_rows_computed_from_newer_facts_are_never_overwritten(shop):
     assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("12345")
 
 
+def test_a_period_published_from_newer_facts_is_not_cleaned_up_by_an_older_run(shop):
+    import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
+    recompute()
+    # Another run published a month from newer facts than the next run reads.
+    newer = ChannelDataState.objects.get(channel=shop).facts_version + 5
+    KpiSnapshot.objects.create(
+        channel=shop, period_kind="month", period_start=date(2025, 3, 1),
+        period_end=date(2025, 3, 31), revenue=D("7"), facts_version=newer,
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    ChannelDataState.objects.filter(channel=shop).update(published_version=newer)
+    recompute()  # its facts have no March: it would delete the month
+    assert kpi(shop.pk, "month", date(2025, 3, 1), "revenue") == D("7")
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("100")
+
+
 def test_a_split_run_gives_the_same_snapshots_as_one_transaction(
     monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -232,6 +255,69 @@ def test_a_split_run_gives_the_same_snapshots_as_one_transaction(
     assert run.batches.filter(status="done").count() == 3
     # Same components; only the tags (run) differ.
     assert snapshot_state() == inline
+
+
+@pytest.fixture
+def split_run(monkeypatch):
+    """Four channels with January facts, recomputed; then a full run split in
+    batches of two channels whose batch messages are held back: the test runs
+    them (the last one publishes). Yields (run, channels)."""
+    channels = [ChannelFactory(slug=f"c{i}") for i in range(4)]
+    import_rows(
+        HEADER[:5],
+        [
+            [f"2025-01-0{i + 1}", c.slug, "", str(i + 1), str(10 * i)]
+            for i, c in enumerate(channels)
+        ],
+    )
+    recompute()
+    monkeypatch.setattr(recompute_module, "BATCH_CHANNELS", 2)
+    monkeypatch.setattr(recompute_module, "send_task", lambda *args, **kw: True)
+    run = recompute_request(trigger="manual")
+    recompute_execute(run.pk)
+    assert RecomputeRun.objects.get(pk=run.pk).batches_total == 2
+    return run, channels
+
+
+def test_a_split_run_of_unchanged_data_stages_nothing(split_run):
+    run, _channels = split_run
+    before = snapshot_state()
+    recompute_module.batch_execute(run.pk, 0)
+    # Every row the batch computed equals the published one: nothing to publish.
+    assert not KpiSnapshotStage.objects.filter(run_id=run.pk).exists()
+    assert RecomputeBatch.objects.get(run=run, index=0).rows > 0
+    recompute_module.batch_execute(run.pk, 1)
+    run.refresh_from_db()
+    assert (run.status, run.stats["timings"]["publish"]) == ("succeeded", "differences")
+    assert snapshot_state() == before
+
+
+def test_a_split_run_overtaken_by_another_publish_drops_only_rows_of_older_facts(split_run):
+    run, channels = split_run
+    expected = snapshot_state()
+    recompute_module.batch_execute(run.pk, 0)  # compares c0 and c1 with the snapshots
+    # Meanwhile another run publishes on c0: a month of older facts (which this
+    # run's facts have no data for) and a week of newer facts.
+    version = ChannelDataState.objects.get(channel=channels[0]).facts_version
+    for kind, start, facts_version in (
+        ("month", date(2025, 3, 1), version - 1),
+        ("week", date(2025, 3, 31), version + 5),
+    ):
+        KpiSnapshot.objects.create(
+            channel=channels[0], period_kind=kind, period_start=start,
+            period_end=start + timedelta(days=6), revenue=D("7"),
+            facts_version=facts_version, computed_at=timezone.now(),
+        )  # fmt: skip
+    ChannelDataState.objects.filter(channel=channels[0]).update(published_at=timezone.now())
+    recompute_module.batch_execute(run.pk, 1)  # the last batch: publishes
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    assert run.stats["timings"]["publish"] == "differences, older rows dropped"
+    newer = KpiSnapshot.objects.filter(channel=channels[0], period_start=date(2025, 3, 31))
+    assert newer.count() == 1  # rows of newer facts are left alone
+    newer.delete()
+    # The month of older facts is gone before quarters and years are summed.
+    assert snapshot_state() == expected
 
 
 def test_the_number_of_queries_does_not_grow_with_the_facts(shop, market):

@@ -43,3 +43,26 @@ def test_the_integer_sum_is_exact_null_for_no_values_and_refuses_to_overflow():
     big = "SELECT 9223372036854775807 AS v UNION ALL SELECT 1"
     with pytest.raises(Exception, match="out of range"), connection.cursor() as cursor:
         cursor.execute(f"SELECT {sql.sum_int('v')} FROM ({big}) t", [])
+
+
+@pytest.mark.django_db
+def test_statements_run_together_in_order_with_their_parameters():
+    with connection.cursor() as cursor:
+        sql.run_all(
+            cursor,
+            [
+                ("CREATE TEMP TABLE run_all_t (n integer, s text)", []),
+                ("INSERT INTO run_all_t VALUES (%s, '10%%'), (%s, 'x')", [1, 2]),
+                ("INSERT INTO run_all_t SELECT n + %s, s FROM run_all_t", [10]),
+            ],
+        )
+        assert cursor.rowcount == 2  # the last statement's
+        sql.run_all(
+            cursor,
+            [
+                ("DELETE FROM run_all_t WHERE n = %s", [2]),
+                ("SELECT n, s FROM run_all_t ORDER BY n", []),
+            ],
+        )
+        assert cursor.fetchall() == [(1, "10%"), (11, "10%"), (12, "x")]
+        cursor.execute("DROP TABLE run_all_t")
