@@ -206,6 +206,9 @@ SLOWEST = {
     "tests/test_api_schema.py": 40,
     "tests/test_browser_csp.py": 35,
     "tests/test_browser_dashboard.py": 28,
+    # Migrate back and forth: Django re-renders the models' state at each step.
+    "partners/tests/test_certifications.py::test_the_migration": 35,
+    "partners/incentives/tests/test_program_ownership.py::test_the_migration": 35,
 }
 
 
