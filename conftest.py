@@ -218,7 +218,12 @@ def _slowest_first(items: list[pytest.Item]) -> None:
             (s for prefix, s in SLOWEST.items() if item.nodeid.startswith(prefix)), default=0
         )
 
-    items.sort(key=lambda item: -seconds(item))  # stable: the others keep their order
+    def demo(item: pytest.Item) -> bool:
+        return "demo_business" in getattr(item, "fixturenames", ())
+
+    # Then the other tests of the demo business, on the process that seeded it
+    # (tests/demo_data.py); stable: the others keep their order.
+    items.sort(key=lambda item: (-seconds(item), not demo(item)))
 
 
 def pytest_collection_modifyitems(items):
