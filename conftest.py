@@ -126,8 +126,11 @@ REFERENCE_DATA = [
     ("channelhub.migrations.0001_roles", "create_roles"),
     ("partners.migrations.0003_tiers_and_onboarding_templates", "create"),
     ("partners.migrations.0004_daily_flags_schedule", "create"),
+    ("partners.migrations.0007_conflict_detection_schedule", "create"),
     ("partners.migrations.0017_tier_rules_schedule", "create"),
     ("kpis.migrations.0002_unlogged_stage_and_schedules", "add_schedules"),
+    ("kpis.migrations.0007_review_packs", "add_schedule"),
+    ("kpis.migrations.0013_pack_files_retention", "add_schedule"),
     ("kpis.migrations.0016_model_fit_schedule", "add_schedule"),
     ("kpis.migrations.0016_alert_schedules", "add_schedules"),
 ]
@@ -209,6 +212,14 @@ SLOWEST = {
     # Migrate back and forth: Django re-renders the models' state at each step.
     "partners/tests/test_certifications.py::test_the_migration": 35,
     "partners/incentives/tests/test_program_ownership.py::test_the_migration": 35,
+    # From the full run's --durations=30 (2 processes, PostgreSQL).
+    "tests/test_faults.py": 60,
+    "partners/tests/test_conflict_demo.py": 18,
+    "tests/test_browser_portal.py": 14,
+    "tests/test_health.py::test_a_real_worker_and_beat": 12,
+    "tests/test_words_for_users.py": 12,
+    "tests/test_facts_properties.py": 11,
+    "kpis/alerts/tests/test_alert_workers.py": 9,
 }
 
 
