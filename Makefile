@@ -11,7 +11,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 export PORT HOST
 
-.PHONY: run test install lint typecheck imports bench clean
+.PHONY: run test suite install lint typecheck imports bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ChannelHub needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -47,13 +47,21 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports --no-cache
 
-# pytest exits 5 when it collects nothing: that means a broken test layout,
-# never a pass, so say so plainly.
 test: lint typecheck imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
-	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing" >&2; fi; \
+	@$(MAKE) --no-print-directory suite
+
+# The tests alone (`make test` runs the checks above first). The slowest tests
+# start first (conftest.py SLOWEST) and the idle process takes over the other's
+# queue (worksteal); the 15 slowest are listed at the end, to see them grow.
+# pytest exits 5 when it collects nothing: that means a broken test layout or a
+# selection that matches nothing, never a pass, so it fails and says so plainly.
+suite:
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then \
+	    echo "FAILED: pytest collected no tests (exit 5): the suite is missing or nothing was selected" >&2; \
+	  fi; \
 	  exit $$rc
 
 bench: install

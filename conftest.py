@@ -64,6 +64,17 @@ def norole_client(norole_user):
     return signed_in_client(norole_user)
 
 
+@pytest.fixture
+def demo_business(db):
+    """The demo business of `manage.py seed_demo` (users, channels, partners,
+    two years of facts): seeded once per test process, then restored from that
+    seed for each test that asks (tests/demo_data.py). Ask for it before any
+    fixture that writes rows: the restore replaces every table's contents."""
+    from tests.demo_data import load_demo
+
+    load_demo()
+
+
 @pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run in-process, right away, unless a test starts a real worker."""
@@ -115,28 +126,120 @@ REFERENCE_DATA = [
     ("channelhub.migrations.0001_roles", "create_roles"),
     ("partners.migrations.0003_tiers_and_onboarding_templates", "create"),
     ("partners.migrations.0004_daily_flags_schedule", "create"),
+    ("partners.migrations.0007_conflict_detection_schedule", "create"),
     ("partners.migrations.0017_tier_rules_schedule", "create"),
     ("kpis.migrations.0002_unlogged_stage_and_schedules", "add_schedules"),
+    ("kpis.migrations.0007_review_packs", "add_schedule"),
+    ("kpis.migrations.0013_pack_files_retention", "add_schedule"),
     ("kpis.migrations.0016_model_fit_schedule", "add_schedule"),
     ("kpis.migrations.0016_alert_schedules", "add_schedules"),
 ]
+
+
+def _put_reference_data_back() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):
-        import importlib
-
-        from django.apps import apps
-
         request.getfixturevalue("transactional_db")
-        for module, function in REFERENCE_DATA:
-            getattr(importlib.import_module(module), function)(apps, None)
+        _put_reference_data_back()
+
+
+def _database_use(item: pytest.Item) -> str:
+    """How a test uses the database: "transactional", "db" (in a transaction
+    rolled back after it) or "" (not at all)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    ):
+        return "transactional"
+    return "db" if marker or "db" in fixtures else ""
+
+
+# True once a transactional test ran in this process: its flush emptied every
+# table, the migrated rows (content types, roles, tiers, schedules) too.
+_flushed = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test in a transaction meets the migrated rows, whatever ran before it.
+
+    Django runs such tests before the transactional ones for that reason, and
+    pytest-django sorts them so; but a process of the parallel suite runs the
+    slowest tests first (pytest_collection_modifyitems below) and takes over
+    tests from the other process's queue, so one can follow a transactional
+    test. Before the first one that does, the migrated rows are put back, as a
+    transactional test's serialized rollback does (committed, before its
+    transaction begins)."""
+    global _flushed
+    use = _database_use(item)
+    if use == "transactional":
+        _flushed = True
+    elif use == "db" and _flushed:
+        from django.db import connection, transaction
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock(), transaction.atomic():
+            serialized = getattr(connection, "_test_serialized_contents", None)
+            if serialized:
+                connection.creation.deserialize_db_from_string(serialized)
+            _put_reference_data_back()
+        _flushed = False
+
+
+# The slowest tests, in seconds on CI's two cores (`pytest --durations=40`;
+# a module's figure is all its tests and its module fixture). They start
+# first: the other process works through the short tests beside them and then
+# takes over the tail of this one's queue (xdist's worksteal), so the run never
+# ends with one process alone in a long test. Keys are node-id prefixes.
+SLOWEST = {
+    "kpis/modeling/tests/test_end_to_end.py": 88,
+    "tests/test_screens.py": 75,
+    "tests/test_user_guide_screenshots.py": 41,
+    "tests/test_api_schema.py": 40,
+    "tests/test_browser_csp.py": 35,
+    "tests/test_browser_dashboard.py": 28,
+    # Migrate back and forth: Django re-renders the models' state at each step.
+    "partners/tests/test_certifications.py::test_the_migration": 35,
+    "partners/incentives/tests/test_program_ownership.py::test_the_migration": 35,
+    # From the full run's --durations=30 (2 processes, PostgreSQL).
+    "tests/test_faults.py": 60,
+    "partners/tests/test_conflict_demo.py": 18,
+    "tests/test_browser_portal.py": 14,
+    "tests/test_health.py::test_a_real_worker_and_beat": 12,
+    "tests/test_words_for_users.py": 12,
+    "tests/test_facts_properties.py": 11,
+    "kpis/alerts/tests/test_alert_workers.py": 9,
+}
+
+
+def _slowest_first(items: list[pytest.Item]) -> None:
+    def seconds(item: pytest.Item) -> int:
+        return max(
+            (s for prefix, s in SLOWEST.items() if item.nodeid.startswith(prefix)), default=0
+        )
+
+    def demo(item: pytest.Item) -> bool:
+        return "demo_business" in getattr(item, "fixturenames", ())
+
+    # Then the other tests of the demo business, on the process that seeded it
+    # (tests/demo_data.py); stable: the others keep their order.
+    items.sort(key=lambda item: (-seconds(item), not demo(item)))
 
 
 def pytest_collection_modifyitems(items):
-    """Every transactional test restores the migrated rows (serialized rollback).
+    """The slowest tests first (SLOWEST), and every transactional test restores
+    the migrated rows (serialized rollback).
 
     A transactional test without it ends with a flush that re-creates content
     types and permissions under new ids; the next test that restores the
@@ -156,6 +259,7 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(
             "transactional tests must also set serialized_rollback=True: " + ", ".join(offenders)
         )
+    _slowest_first(items)
 
 
 @pytest.fixture

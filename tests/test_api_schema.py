@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
@@ -42,16 +43,12 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from channelhub.demo import seed_users
 from channelhub.lib.ratelimit import rate_for as rate_limit
 from channelhub.lib.text import text_problem
 from channelhub.services import api_token_create
 from channelhub.wsgi import application
-from channels_app.demo import channels as channels_demo
-from kpis import demo as kpis_demo
 from kpis.ingest.checks import KNOWN_COLUMNS
 from kpis.models import ModelRun, RecomputeRun
-from partners.demo import partners as demo_partners
 from partners.models import Partner, Tier
 from tests.api import fresh_throttles  # noqa: F401
 
@@ -170,14 +167,9 @@ def wsgi_keeps_the_test_connection():
 
 
 @pytest.fixture
-def seeded(db):
-    """The demo business: users, channels, objectives, partners, two years of facts."""
-    today = timezone.localdate()
-    users = seed_users()
-    channels = channels_demo.seed(users, today)
-    demo_partners.seed(users, channels, today)
-    kpis_demo.seed(users, today)
-    return users
+def seeded(demo_business):
+    """The demo business of `seed_demo` (tests/demo_data.py), its users by name."""
+    return {user.username: user for user in get_user_model().objects.all()}
 
 
 # What a schema cannot say: that a body's reference names an object that exists

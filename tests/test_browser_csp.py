@@ -5,7 +5,6 @@ no violation reported: proof that script-src and style-src can stay 'self'
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from channels_app.audits.models import BrandAudit
@@ -61,8 +60,7 @@ def _visit(page, url: str, figures: int) -> list[str]:
     return page.evaluate("window.__cspViolations")
 
 
-def test_chart_pages_render_under_the_csp_without_violations(live_server, page):
-    call_command("seed_demo", verbosity=0)
+def test_chart_pages_render_under_the_csp_without_violations(demo_business, live_server, page):
     page.add_init_script(COLLECT_VIOLATIONS)
     sign_in(page, live_server, "maria", "channelhub-demo")
     review = PartnerReview.objects.select_related("partner").first()

@@ -2,7 +2,6 @@
 filter change updates them without a reload."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser import draw_all_charts, screenshot, sign_in
 
@@ -12,8 +11,7 @@ pytestmark = [
 ]
 
 
-def test_the_portfolio_renders_and_follows_its_filters(live_server, page):
-    call_command("seed_demo", verbosity=0)
+def test_the_portfolio_renders_and_follows_its_filters(demo_business, live_server, page):
     sign_in(page, live_server, "vera", "channelhub-demo")
     page.wait_for_selector(
         "#fig-roi-by-channel + .chart .main-svg, [data-figure='fig-roi-by-channel'] .main-svg"

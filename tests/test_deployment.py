@@ -137,3 +137,39 @@ def test_the_image_runs_as_a_user_without_root_and_checks_its_pg_dump():
     # The build fails unless pg_dump is of the server's major version.
     assert 'pg_dump --version | grep -q " ${PG_MAJOR}\\."' in DOCKERFILE
     assert DOCKERFILE.index("postgresql-client-${PG_MAJOR}") < DOCKERFILE.index("pg_dump --version")
+
+
+def _make_suite(tmp_path: Path, exit_code: int) -> subprocess.CompletedProcess[str]:
+    """`make suite` with a stand-in pytest that exits with `exit_code`."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    pytest_ = fake / "pytest"
+    pytest_.write_text(f'#!/bin/sh\necho ran "$@"\nexit {exit_code}\n')
+    pytest_.chmod(0o755)
+    return subprocess.run(
+        ["make", "--no-print-directory", "suite", f"BIN={fake}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_make_test_fails_loudly_when_pytest_collects_nothing(tmp_path):
+    nothing = _make_suite(tmp_path, 5)
+    assert nothing.returncode != 0
+    assert "FAILED: pytest collected no tests (exit 5)" in nothing.stderr
+    failed = _make_suite(tmp_path, 1)
+    assert failed.returncode != 0 and "collected no tests" not in failed.stderr
+    passed = _make_suite(tmp_path, 0)
+    assert passed.returncode == 0, passed.stderr
+    assert "-n 2 --dist worksteal" in passed.stdout
+    # `make test` runs the suite after its checks (dry run: nothing is executed).
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "suite" in plan.stdout and "pytest -n" in plan.stdout, plan.stdout

@@ -18,7 +18,6 @@ import functools
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from channels_app.channels.models import Channel
 from tests.browser import ARTIFACTS, draw_all_charts, sign_in
@@ -128,8 +127,9 @@ class _Server:
         self.url = url
 
 
-def test_every_main_page_is_accessible_and_fits_a_laptop_and_a_phone(browser, live_server):
-    call_command("seed_demo", verbosity=0)
+def test_every_main_page_is_accessible_and_fits_a_laptop_and_a_phone(
+    demo_business, browser, live_server
+):
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     _walk(browser, live_server.url, None, PUBLIC_PAGES, problems)

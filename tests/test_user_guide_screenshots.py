@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from channels_app.channels.models import Channel, ChannelObjective
@@ -85,9 +84,8 @@ def _guide_images() -> set[str]:
 
 
 def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
-    signed_in: Any, live_server: Any, tmp_path: Path
+    demo_business: None, signed_in: Any, live_server: Any, tmp_path: Path
 ) -> None:
-    call_command("seed_demo", verbosity=0)
     camera = Camera()
     today = timezone.localdate()
     days = [today - timedelta(days=n) for n in range(7, 0, -1)]  # the last 7 days

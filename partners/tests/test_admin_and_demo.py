@@ -57,8 +57,9 @@ def test_the_admin_edit_of_a_review_recomputes_it_and_keeps_history(admin_client
     assert review.revisions.count() == 1
 
 
-def test_the_demo_has_partners_with_history_and_loads_only_once():
-    call_command("seed_demo", verbosity=0)
+def test_the_demo_has_partners_with_history_and_loads_only_once(demo_business):
+    # demo_business is what `seed_demo` wrote in this test process (run for
+    # real by the first test that needs it, tests/demo_data.py).
     partners = Partner.objects.count()
     reviews = PartnerReview.objects.count()
     assert 35 <= partners <= 45
