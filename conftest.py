@@ -204,6 +204,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # ends with one process alone in a long test. Keys are node-id prefixes.
 SLOWEST = {
     "kpis/modeling/tests/test_end_to_end.py": 88,
+    "tests/test_browser_modeling.py": 80,  # the real fit behind "Fit now"
     "tests/test_screens.py": 75,
     "tests/test_user_guide_screenshots.py": 41,
     "tests/test_api_schema.py": 40,
