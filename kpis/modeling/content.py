@@ -28,10 +28,22 @@ def sentence(result: ChannelModelResult) -> str:
     return text + "."
 
 
+# Words a fit's own warning uses for each diagnostic (kpis/modeling/fitting.py
+# says so itself past its thresholds): the page then does not say it twice.
+_SAID_BY_FIT = {
+    "mape_holdout": "misses the last",
+    "rhat_max": "r-hat",
+    "ess_min": "effective sample size",
+    "divergences": "divergent",
+}
+
+
 def health(run: ModelRun) -> list[str]:
-    """The fit's own warnings, then what its diagnostics say, in words."""
+    """The fit's own warnings, then what its diagnostics say, in words (each
+    diagnostic once: not where the fit's warnings already speak of it)."""
     warnings = [str(w) for w in (run.warnings or [])]
-    d = run.diagnostics or {}
+    said = {key for key, words in _SAID_BY_FIT.items() if any(words in w for w in warnings)}
+    d = {key: value for key, value in (run.diagnostics or {}).items() if key not in said}
     if run.data_start and run.data_end:
         weeks = ((run.data_end - run.data_start).days + 1) // 7
         if weeks < MIN_WEEKS and not any("52 weeks" in w for w in warnings):

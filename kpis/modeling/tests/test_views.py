@@ -428,3 +428,23 @@ def test_list_pages_read_a_constant_number_of_queries(
     add(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert viewer_client.get(reverse(url_name)).status_code == 200
+
+
+def test_model_health_says_each_diagnostic_once():
+    """The fit's own warning about a diagnostic and the page's sentence about
+    it are one warning, not two; a diagnostic the fit did not speak of is
+    still put in words."""
+    from kpis.modeling.content import health
+
+    run = ModelRun(
+        warnings=[
+            "The sampler hit 6 divergent steps: treat the figures with care.",
+            "Few independent draws (effective sample size 80): intervals are rough.",
+        ],
+        diagnostics={"divergences": 6, "ess_min": 80, "rhat_max": 1.2, "mape_holdout": 0.02},
+    )
+    said = health(run)
+    assert sum("divergen" in w for w in said) == 1
+    assert sum("effective sample size" in w for w in said) == 1
+    assert sum("r-hat" in w for w in said) == 1  # the fit said nothing of it: the page does
+    assert not any("misses the last" in w for w in said)  # 2% is within what the page accepts
