@@ -73,10 +73,9 @@ def test_a_killed_batch_is_sent_again_and_the_run_completes(killed_batch):
     assert run.batches.filter(status="done").count() == 2
 
 
-@pytest.fixture
-def killed_publish(monkeypatch):
-    """A split run whose batches are all done, whose publisher died before it
-    committed (its claim is set, its lock gone with its connection)."""
+def _split_run_of_two_batches(monkeypatch) -> RecomputeRun:
+    """Four channels with a day each, split two per batch; the batches are
+    not sent to a worker (the test runs them)."""
     for i in range(4):
         ChannelFactory(slug=f"c{i}")
     import_rows(
@@ -87,6 +86,14 @@ def killed_publish(monkeypatch):
     monkeypatch.setattr(recompute_module, "send_task", lambda *args, **kw: None)
     run = recompute_request(trigger="manual")
     recompute_execute(run.pk)
+    return run
+
+
+@pytest.fixture
+def killed_publish(monkeypatch):
+    """A split run whose batches are all done, whose publisher died before it
+    committed (its claim is set, its lock gone with its connection)."""
+    run = _split_run_of_two_batches(monkeypatch)
     monkeypatch.setattr(recompute_module, "publish", lambda run_id: None)  # killed in publish
     recompute_module.batch_execute(run.pk, 0)
     recompute_module.batch_execute(run.pk, 1)
@@ -120,16 +127,7 @@ def test_a_run_being_published_is_left_alone(killed_publish):
 def test_two_batches_of_one_run_are_computed_at_once(monkeypatch):
     """A worker computing one batch holds its batch's row, not the run's: a
     second worker computes the next batch meanwhile instead of waiting."""
-    for i in range(4):
-        ChannelFactory(slug=f"c{i}")
-    import_rows(
-        ["date", "channel", "spend", "revenue"],
-        [[f"2025-01-0{i + 1}", f"c{i}", "1", "4"] for i in range(4)],
-    )
-    monkeypatch.setattr(recompute_module, "BATCH_CHANNELS", 2)
-    monkeypatch.setattr(recompute_module, "send_task", lambda *args, **kw: None)
-    run = recompute_request(trigger="manual")
-    recompute_execute(run.pk)
+    run = _split_run_of_two_batches(monkeypatch)
     computing, go_on = threading.Event(), threading.Event()
     compute = recompute_module._compute_batch
 
