@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from channels_app.channels.models import Channel, ChannelObjective
+from channels_app.channels.models import Channel
 from partners.directory.models import RESERVED_SLUGS, Partner
 from tests.api import *  # noqa: F403
 from tests.factories import ChannelFactory, ContractFactory, PartnerFactory
@@ -21,7 +21,6 @@ from tests.factories import ChannelFactory, ContractFactory, PartnerFactory
 pytestmark = pytest.mark.django_db
 
 CHANNELS = "/api/v1/channels/"
-OBJECTIVES = "/api/v1/objectives/"
 PARTNERS = "/api/v1/partners/"
 
 
@@ -98,24 +97,6 @@ def test_a_duplicate_partner_slug_answers_409(admin_api, shop):
     )
     assert response.status_code == 409, response.json()
     assert Partner.objects.count() == 1
-
-
-def test_an_identical_objective_answers_409_but_a_duplicate_with_a_bad_field_400(admin_api, shop):
-    fields = {
-        "channel": "web-shop",
-        "metric": "revenue",
-        "target": "100",
-        "start_date": "2025-01-01",
-        "end_date": "2025-12-31",
-    }
-    assert admin_api.post(OBJECTIVES, fields, format="json").status_code == 201
-    again = admin_api.post(OBJECTIVES, fields, format="json")
-    assert again.status_code == 409
-    assert "already has this objective" in again.json()["detail"]
-    # Something else wrong too: the request itself is bad first.
-    both = admin_api.post(OBJECTIVES, {**fields, "description": "x" * 201}, format="json")
-    assert both.status_code == 400
-    assert ChannelObjective.objects.count() == 1
 
 
 def test_the_schema_lists_409_where_a_duplicate_can_happen(schema):

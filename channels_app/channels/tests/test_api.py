@@ -185,7 +185,7 @@ def test_a_percentage_target_typed_as_a_whole_number_is_refused_as_on_the_page(m
     assert "fraction" in response.json()["errors"]["target"][0]
 
 
-def test_an_identical_objective_is_refused_over_the_api_too(marketing_api, shop):
+def test_an_identical_objective_answers_409_but_a_duplicate_with_a_bad_field_400(marketing_api, shop):
     fields = {
         "channel": "web-shop",
         "metric": "revenue",
@@ -197,6 +197,9 @@ def test_an_identical_objective_is_refused_over_the_api_too(marketing_api, shop)
     again = marketing_api.post(OBJECTIVES, fields)
     assert again.status_code == 409  # a conflict with the stored one
     assert "already has this objective: Revenue ≥ 100 from 2025-01-01" in str(again.json())
+    # Something else wrong too: the request itself is bad first.
+    both = marketing_api.post(OBJECTIVES, {**fields, "description": "x" * 201})
+    assert both.status_code == 400
     assert ChannelObjective.objects.count() == 1
 
 
