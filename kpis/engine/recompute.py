@@ -499,7 +499,7 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
             f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
             [],
         )
-        sql.run_all(cursor, [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES])
+        sql.run_all(cursor, _drops(_RUN_TABLES))
         scan = time.monotonic() - started
     batch.versions = versions
     batch.status = RecomputeBatch.Status.DONE
@@ -787,8 +787,7 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
     sql.run_all(
         cursor,
         [
-            ("DROP TABLE IF EXISTS kpis_run_pieces", []),
-            ("DROP TABLE IF EXISTS kpis_run_parts", []),
+            *_drops(_PIECE_TABLES),
             (
                 f"CREATE TEMP TABLE kpis_run_pieces AS SELECT {keys}, {fact_sums}, "
                 f"{stock} AS stock_mask, MAX(day) AS last_fact_day "
@@ -838,11 +837,16 @@ def _create_pieces(cursor: Any, scope: Scope) -> str:
 
 
 # The run's temporary tables (one session: a worker runs one job at a time).
-_RUN_TABLES = ("kpis_run_versions", "kpis_run_rows", "kpis_run_pieces", "kpis_run_parts")
+_PIECE_TABLES = ("kpis_run_pieces", "kpis_run_parts")
+_RUN_TABLES = ("kpis_run_versions", "kpis_run_rows", *_PIECE_TABLES)
+
+
+def _drops(tables: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+    return [(f"DROP TABLE IF EXISTS {table}", []) for table in tables]
 
 
 def _drop_pieces(cursor: Any) -> None:
-    sql.run_all(cursor, [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES[2:]])
+    sql.run_all(cursor, _drops(_PIECE_TABLES))
 
 
 def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
@@ -1178,5 +1182,5 @@ def _refresh_data_states(cursor: Any, run_id: int) -> None:
             [run_id],
         )
     )
-    statements += [(f"DROP TABLE IF EXISTS {table}", []) for table in _RUN_TABLES]
+    statements += _drops(_RUN_TABLES)
     sql.run_all(cursor, statements)
