@@ -185,7 +185,9 @@ def test_a_percentage_target_typed_as_a_whole_number_is_refused_as_on_the_page(m
     assert "fraction" in response.json()["errors"]["target"][0]
 
 
-def test_an_identical_objective_answers_409_but_a_duplicate_with_a_bad_field_400(marketing_api, shop):
+def test_an_identical_objective_answers_409_but_a_duplicate_with_a_bad_field_400(
+    marketing_api, shop
+):
     fields = {
         "channel": "web-shop",
         "metric": "revenue",
