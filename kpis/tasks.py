@@ -28,6 +28,7 @@ from .dashboards.renders import DASHBOARDS_RENDER_TASK
 from .engine import recompute, recovery
 from .engine.tasks import recompute_all_task, recompute_batch_task, recompute_run_task
 from .ingest.pipeline import orphaned_import_ids
+from .ingest.staging import drop_orphaned_stages
 from .ingest.tasks import facts_import_task
 from .modeling import services as modeling
 from .modeling.tasks import model_fit_scheduled_task, model_fit_task
@@ -104,6 +105,7 @@ def kpis_sweeper_task() -> None:
         log.warning("import run %s lost its worker: sending it again", import_id)
         facts_import_task.delay(import_id)
     job_note(import_runs_resent=len(lost_imports))
+    job_note(import_stages_dropped=len(drop_orphaned_stages()))
     job_note(model_runs_resent=modeling.resend_lost_runs())
 
 

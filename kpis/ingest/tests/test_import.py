@@ -419,7 +419,11 @@ def test_a_file_over_stored_days_is_merged_without_a_copy_into_the_facts(shop, m
     )
     assert again.stats["load"] == "copy"
     assert (again.rows_added, again.rows_replaced, again.rows_unchanged) == (1, 1, 1)
-    assert copied == ["kpis_dailyfact", "kpis_dailyfact", "kpis_import_stage"]
+    # Staged in the import's own unlogged table (read in parallel), dropped after.
+    assert copied == ["kpis_dailyfact", "kpis_dailyfact", f"kpis_import_stage_{again.pk}"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"kpis_import_stage_{again.pk}"])
+        assert cursor.fetchone() == (None,)
 
 
 def test_each_import_that_changes_facts_bumps_the_channels_version(shop, market):
@@ -498,3 +502,82 @@ def test_a_bad_row_late_in_a_big_file_leaves_nothing_written(shop, monkeypatch):
     run = import_rows(HEADER, rows)
     assert run.status == "rejected" and run.errors[0]["line"] == 30
     assert not DailyFact.objects.exists()
+
+
+# --- a first load into empty facts (PostgreSQL: indexes built after the COPY) ---------------
+
+
+def fact_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'kpis_dailyfact'::regclass ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's first-load path")
+
+
+def test_a_first_load_builds_the_facts_indexes_after_with_the_same_definitions(shop, postgres_only):
+    before = fact_indexes()
+    assert [name for name, _ in before] == ["dailyfact_partner_rows", "kpis_dailyfact_pkey"]
+    first = import_rows(HEADER, [
+        ["2025-01-02", "web-shop", "", "1", "2", "3", ""],
+        ["2025-01-01", "web-shop", "", "4", "5", "6", "7"],
+    ])  # fmt: skip
+    assert first.status == "succeeded", first.message
+    assert first.stats["load"] == "copy-direct"
+    assert first.stats["indexes_built_after_load"] is True
+    assert fact_indexes() == before
+    assert facts() == [
+        (shop.pk, date(2025, 1, 1), 0, D("4.00"), D("5.00"), 6, D("7.00")),
+        (shop.pk, date(2025, 1, 2), 0, D("1.00"), D("2.00"), 3, None),
+    ]
+    # The key is enforced again: the same day once more is merged, not duplicated.
+    again = import_rows(HEADER, [["2025-01-01", "web-shop", "", "9", "5", "6", "7"]])
+    assert (again.rows_added, again.rows_replaced) == (0, 1)
+    assert "indexes_built_after_load" not in again.stats
+    assert len(facts()) == 2
+
+
+def test_a_first_load_with_a_repeated_key_or_a_bad_row_leaves_the_indexes_in_place(
+    shop, postgres_only
+):
+    before = fact_indexes()
+    repeated = import_rows(HEADER, [
+        ["2025-01-01", "web-shop", "", "1", "1", "1", ""],
+        ["2025-01-01", "web-shop", "", "2", "2", "2", ""],
+    ])  # fmt: skip
+    assert errors_of(repeated) == [
+        (3, "date", "2025-01-01", "same date, channel and partner as line 2")
+    ]
+    bad = import_rows(HEADER, [["2025-01-01", "web-shop", "", "-1", "1", "1", ""]])
+    assert bad.status == "rejected"
+    assert fact_indexes() == before
+    assert not DailyFact.objects.exists()
+
+
+def test_a_first_load_while_the_facts_are_being_read_keeps_their_indexes(
+    shop, postgres_only, settings
+):
+    from django.db import connections
+
+    # Another session reading the facts (a recompute's scan) holds a lock
+    # that the import does not wait for: it loads with the indexes in place.
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM kpis_dailyfact")
+        run = import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
+    finally:
+        other.rollback()
+        other.close()
+    assert run.status == "succeeded", run.message
+    assert "indexes_built_after_load" not in run.stats
+    assert run.stats["load"] == "copy-direct"

@@ -13,7 +13,15 @@ import pytest
 from django.db import connection
 
 from kpis.ingest.checks import STAGE_COLUMNS
-from kpis.ingest.staging import STAGE, Stage, packed_keys, table_to_pg_binary
+from kpis.ingest.staging import (
+    STAGE,
+    Stage,
+    drop_orphaned_stages,
+    packed_keys,
+    stage_table,
+    table_to_pg_binary,
+)
+from kpis.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +42,9 @@ def staged_table(inventory: list[int | None]) -> pa.Table:
     return pa.table(columns)
 
 
-def staged_rows() -> list[tuple]:
+def staged_rows(table: str = STAGE) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(STAGE_COLUMNS)} FROM {STAGE} ORDER BY line_no")
+        cursor.execute(f"SELECT {', '.join(STAGE_COLUMNS)} FROM {table} ORDER BY line_no")
         return [
             tuple(date.fromisoformat(v) if isinstance(v, str) else v for v in row)
             for row in cursor.fetchall()
@@ -59,6 +67,59 @@ def test_staged_rows_come_back_as_written(inventory):
         assert staged_rows() == expected
     finally:
         stage.drop()
+
+
+def table_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            return bool(cursor.fetchone()[0])
+        cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def test_an_import_stages_in_a_table_of_its_own_that_is_dropped_after():
+    run = ImportRun.objects.create(status=ImportRun.Status.RUNNING)
+    stage = Stage(run.pk)
+    name = stage_table(run.pk)
+    # PostgreSQL: unlogged and named by the import (read by parallel workers,
+    # which never read a temporary table); SQLite: its temporary table.
+    assert name == (f"kpis_import_stage_{run.pk}" if connection.vendor == "postgresql" else STAGE)
+    table = staged_table([1, None, 3, 0])
+    try:
+        stage.create()
+        stage.write(table)
+        stage.flush()
+        assert staged_rows(name) == [
+            tuple(row[c] for c in STAGE_COLUMNS) for row in table.to_pylist()
+        ]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [name])
+                assert cursor.fetchone() == ("u",)
+    finally:
+        stage.drop()
+    assert not table_exists(name)
+
+
+def test_the_sweeper_drops_stages_left_by_killed_imports_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's stage is temporary: it goes with its connection")
+    live = ImportRun.objects.create(status=ImportRun.Status.RUNNING)
+    dead = ImportRun.objects.create(status=ImportRun.Status.FAILED)
+    gone_id = dead.pk + 1000  # its run row deleted since
+    stages = [Stage(live.pk), Stage(dead.pk), Stage(gone_id)]
+    for stage in stages:
+        stage.create()
+    try:
+        dropped = drop_orphaned_stages()
+        assert {stage_table(dead.pk), stage_table(gone_id)} <= set(dropped)
+        assert stage_table(live.pk) not in dropped
+        assert [table_exists(s.table) for s in stages] == [True, False, False]
+        assert stage_table(live.pk) not in drop_orphaned_stages()
+    finally:
+        for stage in stages:
+            stage.drop()
 
 
 def test_binary_rows_are_fixed_size_records_with_null_inventory_shorter():
