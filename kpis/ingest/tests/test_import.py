@@ -518,9 +518,12 @@ def fact_indexes() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def postgres_only():
+def postgres_only(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's first-load path")
+    from kpis.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "BULK_FIRST_LOAD_BYTES", 0)  # (a big file's path)
 
 
 def test_a_first_load_builds_the_facts_indexes_after_with_the_same_definitions(shop, postgres_only):
@@ -562,9 +565,16 @@ def test_a_first_load_with_a_repeated_key_or_a_bad_row_leaves_the_indexes_in_pla
     assert not DailyFact.objects.exists()
 
 
-def test_a_first_load_while_the_facts_are_being_read_keeps_their_indexes(
-    shop, postgres_only, settings
-):
+def test_a_small_first_load_keeps_the_facts_indexes(shop, postgres_only, monkeypatch):
+    from kpis.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "BULK_FIRST_LOAD_BYTES", 1024)
+    run = import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
+    assert run.status == "succeeded", run.message
+    assert "indexes_built_after_load" not in run.stats
+
+
+def test_a_first_load_while_the_facts_are_being_read_keeps_their_indexes(shop, postgres_only):
     from django.db import connections
 
     # Another session reading the facts (a recompute's scan) holds a lock
