@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -430,11 +430,7 @@ def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
             # A key repeated in the file fails the primary key's build with
             # IntegrityError: rolled back, and the staged path reports it.
             with connection.cursor() as cursor:
-                sql.run_all(
-                    cursor,
-                    [("SET LOCAL maintenance_work_mem = '512MB'", []), *rebuild,
-                     ("SET LOCAL maintenance_work_mem TO DEFAULT", [])],
-                )  # fmt: skip
+                sql.run_all(cursor, rebuild)
         return _finish(
             run,
             scan,
@@ -454,63 +450,14 @@ BULK_FIRST_LOAD_BYTES = 4 * 1024 * 1024
 
 def _set_fact_indexes_aside() -> list[tuple[str, list[Any]]]:
     """A first load into empty facts (a new installation's history) is copied
-    into the bare table and its indexes built after, as pg_restore does: one
-    sorted build of each index costs a fraction of maintaining it row by row
-    (at 10M rows with partners the partner index alone, written in no order,
-    cost more than the COPY). Returns the statements that rebuild them, with
-    the same names and definitions, or [] to load with the indexes in place.
-
-    Dropping them takes the facts' exclusive lock until the import commits:
-    readers of the (empty) facts wait for the first load. It is only taken
-    when granted within 2 s (a running reader keeps the indexes in place),
-    and never when a constraint elsewhere depends on the facts' keys.
-    """
-    if not sql.is_postgres():
-        return []
+    into the bare table and its indexes built after (`sql.set_indexes_aside`):
+    at 10M rows with partners the partner index alone, written in no order,
+    cost more than the COPY. Readers of the (empty) facts wait for the load.
+    Returns the statements that rebuild the indexes, or [] (indexes kept)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM kpis_dailyfact) AND NOT EXISTS (SELECT 1 FROM "
-            "pg_constraint WHERE (conrelid = 'kpis_dailyfact'::regclass AND contype IN "
-            "('u', 'x')) OR confrelid = 'kpis_dailyfact'::regclass)"
-        )
-        if not cursor.fetchone()[0]:
-            return []
-        try:
-            with transaction.atomic():  # a savepoint: not granted leaves everything as it was
-                sql.run_all(
-                    cursor,
-                    [
-                        ("SET LOCAL lock_timeout = '2s'", []),
-                        ("LOCK TABLE kpis_dailyfact IN ACCESS EXCLUSIVE MODE", []),
-                        ("SET LOCAL lock_timeout TO DEFAULT", []),
-                    ],
-                )
-        except OperationalError:
-            log.info("first load: the facts are being read, their indexes stay in place")
-            return []
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'kpis_dailyfact'::regclass AND contype = 'p'"
-        )
-        primary = cursor.fetchone()
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = 'kpis_dailyfact'::regclass AND NOT i.indisprimary ORDER BY 1"
-        )
-        others = cursor.fetchall()
-        drops: list[tuple[str, list[Any]]] = [(f'DROP INDEX "{name}"', []) for name, _ in others]
-        rebuild: list[tuple[str, list[Any]]] = [
-            (definition.replace("%", "%%"), []) for _, definition in others
-        ]
-        if primary is not None:
-            name, definition = primary
-            drops.append((f'ALTER TABLE kpis_dailyfact DROP CONSTRAINT "{name}"', []))
-            rebuild.insert(
-                0, (f'ALTER TABLE kpis_dailyfact ADD CONSTRAINT "{name}" {definition}', [])
-            )
-        if drops:
-            sql.run_all(cursor, drops)
+        rebuild = sql.set_indexes_aside(cursor, "kpis_dailyfact")
+    if not rebuild:
+        log.info("first load: the facts' indexes stay in place")
     return rebuild
 
 

@@ -185,6 +185,56 @@ def test_running_the_same_recompute_twice_gives_the_same_snapshots(shop, market)
     assert snapshot_state() == first
 
 
+def snapshot_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'kpis_kpisnapshot'::regclass ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+def test_a_bulk_first_recompute_builds_the_indexes_after_and_gives_the_same_snapshots(
+    shop, market, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's bulk path")
+    PartnerFactory(channel=market, slug="reseller")
+    import_rows(
+        HEADER[:5],
+        [
+            ["2025-01-02", "web-shop", "", "10", "100"],
+            ["2025-03-31", "web-shop", "", "1", "3"],
+            ["2025-02-02", "market", "", "5", "7"],
+            ["2025-02-03", "market", "reseller", "2", "9"],
+        ],
+    )
+    recompute()
+    expected = snapshot_state()
+    indexes = snapshot_indexes()
+    assert [name for name, _ in indexes] == ["kpis_kpisnapshot_pkey", "snapshot_portfolio_own"]
+    KpiSnapshot.objects.all().delete()
+    built_after: list[bool] = []
+    set_aside = recompute_module.sql.set_indexes_aside
+
+    def recording(cursor, table):
+        rebuild = set_aside(cursor, table)
+        built_after.append(bool(rebuild))
+        return rebuild
+
+    monkeypatch.setattr(recompute_module, "BULK_FIRST_RECOMPUTE_PIECES", 1)
+    monkeypatch.setattr(recompute_module.sql, "set_indexes_aside", recording)
+    recompute()
+    assert built_after == [True]
+    assert snapshot_state() == expected
+    assert snapshot_indexes() == indexes
+    # With rows stored, a run writes through the indexes (and finds nothing to change).
+    recompute()
+    assert built_after == [True]
+    assert snapshot_state() == expected
+
+
 def test_a_redelivered_run_is_not_run_twice(shop):
     import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
     run = recompute_request(trigger="manual")
