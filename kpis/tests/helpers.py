@@ -80,6 +80,18 @@ def snapshot_state() -> list[tuple[Any, ...]]:
 D = Decimal
 
 
+def table_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, definition) of each index of `table` (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass ORDER BY 1",
+            [table],
+        )
+        return cursor.fetchall()
+
+
 # --- Review packs ------------------------------------------------------------------------
 
 DUE = datetime(2025, 5, 5, 8, 0)  # a Monday, a monthly pack's day (the 5th), after its hour

@@ -24,7 +24,7 @@ from kpis.models import (
     RecomputeRun,
 )
 from kpis.tasks import kpis_sweeper_task
-from kpis.tests.helpers import import_rows, kpi, recompute, row, snapshot_state
+from kpis.tests.helpers import import_rows, kpi, recompute, row, snapshot_state, table_indexes
 from tests.factories import ChannelFactory, ObjectiveFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,16 +185,6 @@ def test_running_the_same_recompute_twice_gives_the_same_snapshots(shop, market)
     assert snapshot_state() == first
 
 
-def snapshot_indexes() -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = 'kpis_kpisnapshot'::regclass ORDER BY 1"
-        )
-        return cursor.fetchall()
-
-
 def test_a_bulk_first_recompute_builds_the_indexes_after_and_gives_the_same_snapshots(
     shop, market, monkeypatch
 ):
@@ -212,7 +202,7 @@ def test_a_bulk_first_recompute_builds_the_indexes_after_and_gives_the_same_snap
     )
     recompute()
     expected = snapshot_state()
-    indexes = snapshot_indexes()
+    indexes = table_indexes("kpis_kpisnapshot")
     assert [name for name, _ in indexes] == ["kpis_kpisnapshot_pkey", "snapshot_portfolio_own"]
     KpiSnapshot.objects.all().delete()
     built_after: list[bool] = []
@@ -228,7 +218,7 @@ def test_a_bulk_first_recompute_builds_the_indexes_after_and_gives_the_same_snap
     recompute()
     assert built_after == [True]
     assert snapshot_state() == expected
-    assert snapshot_indexes() == indexes
+    assert table_indexes("kpis_kpisnapshot") == indexes
     # With rows stored, a run writes through the indexes (and finds nothing to change).
     recompute()
     assert built_after == [True]

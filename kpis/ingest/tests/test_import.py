@@ -22,7 +22,7 @@ from kpis.models import (
     KpiSnapshot,
     RecomputeRun,
 )
-from kpis.tests.helpers import csv_bytes, import_bytes, import_rows, kpi, recompute
+from kpis.tests.helpers import csv_bytes, import_bytes, import_rows, kpi, recompute, table_indexes
 from tests.factories import ChannelFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -507,16 +507,6 @@ def test_a_bad_row_late_in_a_big_file_leaves_nothing_written(shop, monkeypatch):
 # --- a first load into empty facts (PostgreSQL: indexes built after the COPY) ---------------
 
 
-def fact_indexes() -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = 'kpis_dailyfact'::regclass ORDER BY 1"
-        )
-        return cursor.fetchall()
-
-
 @pytest.fixture
 def postgres_only(monkeypatch):
     if connection.vendor != "postgresql":
@@ -527,7 +517,7 @@ def postgres_only(monkeypatch):
 
 
 def test_a_first_load_builds_the_facts_indexes_after_with_the_same_definitions(shop, postgres_only):
-    before = fact_indexes()
+    before = table_indexes("kpis_dailyfact")
     assert [name for name, _ in before] == ["dailyfact_partner_rows", "kpis_dailyfact_pkey"]
     first = import_rows(HEADER, [
         ["2025-01-02", "web-shop", "", "1", "2", "3", ""],
@@ -536,7 +526,7 @@ def test_a_first_load_builds_the_facts_indexes_after_with_the_same_definitions(s
     assert first.status == "succeeded", first.message
     assert first.stats["load"] == "copy-direct"
     assert first.stats["indexes_built_after_load"] is True
-    assert fact_indexes() == before
+    assert table_indexes("kpis_dailyfact") == before
     assert facts() == [
         (shop.pk, date(2025, 1, 1), 0, D("4.00"), D("5.00"), 6, D("7.00")),
         (shop.pk, date(2025, 1, 2), 0, D("1.00"), D("2.00"), 3, None),
@@ -551,7 +541,7 @@ def test_a_first_load_builds_the_facts_indexes_after_with_the_same_definitions(s
 def test_a_first_load_with_a_repeated_key_or_a_bad_row_leaves_the_indexes_in_place(
     shop, postgres_only
 ):
-    before = fact_indexes()
+    before = table_indexes("kpis_dailyfact")
     repeated = import_rows(HEADER, [
         ["2025-01-01", "web-shop", "", "1", "1", "1", ""],
         ["2025-01-01", "web-shop", "", "2", "2", "2", ""],
@@ -561,7 +551,7 @@ def test_a_first_load_with_a_repeated_key_or_a_bad_row_leaves_the_indexes_in_pla
     ]
     bad = import_rows(HEADER, [["2025-01-01", "web-shop", "", "-1", "1", "1", ""]])
     assert bad.status == "rejected"
-    assert fact_indexes() == before
+    assert table_indexes("kpis_dailyfact") == before
     assert not DailyFact.objects.exists()
 
 
