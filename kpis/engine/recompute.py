@@ -888,7 +888,8 @@ def _rows_from_pieces(source: str, kinds: tuple[str, ...], scope: Scope) -> str:
     return " UNION ALL ".join(selects)
 
 
-_KEY_ORDER = "r.channel_id, r.period_kind, r.period_start, r.partner_key"
+_KEY = "channel_id, period_kind, period_start, partner_key"
+_KEY_ORDER = ", ".join(f"r.{c}" for c in _KEY.split(", "))
 _UPDATE_SET = ", ".join(f"{c} = r.{c}" for c in ("period_end", *ROW_COLUMNS))
 _TARGET = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS, "run_id", "computed_at"))
 _CHANGED = " OR ".join(
@@ -913,11 +914,15 @@ def _create_run_rows(cursor: Any, rows_sql: str) -> int:
             ("DROP TABLE IF EXISTS kpis_run_rows", []),
             (f"CREATE TEMP TABLE kpis_run_rows AS {rows_sql}", []),
             (
-                "CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows "
-                "(channel_id, period_kind, period_start, partner_key)",
+                f"CREATE UNIQUE INDEX kpis_run_rows_key ON kpis_run_rows ({_KEY})",
                 [],
             ),
-            ("ANALYZE kpis_run_rows", []),
+            # The key's statistics are all the anti-joins' plans need (a
+            # third of the time of all 24 columns').
+            (
+                f"ANALYZE kpis_run_rows ({_KEY})" if sql.is_postgres() else "ANALYZE kpis_run_rows",
+                [],
+            ),
             ("SELECT COUNT(*) FROM kpis_run_rows", []),
         ],
     )
