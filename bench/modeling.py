@@ -11,7 +11,10 @@ data, four or five paid channels, biased attribution) it prints:
   last 8 weeks held out): fit seconds (wall and CPU), per-channel incremental
   ROAS against the truth over the fitted window, relative error, whether the
   truth lies in the 90% interval, whether the ranking of channels by marginal
-  ROAS is right, and how much each estimate moves when the fit has one more
+  ROAS is right (and, for each two channels next to each other in the true
+  order, the share of the model's draws that order them as the truth does and
+  whether their 90% intervals of marginal ROAS overlap: how sure the model is
+  of that order), and how much each estimate moves when the fit has one more
   week (the same business fitted without its last week, then with it);
   unless --no-lift-tests, our fit is given one four-week switch-off test of
   each always-on channel (measured on the true curve, 10% noise), the use the
@@ -37,6 +40,7 @@ import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
+from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -47,7 +51,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
 
-from kpis.modeling.contract import INTERVAL, FitSettings, ModelData  # noqa: E402
+from kpis.modeling.contract import (  # noqa: E402
+    INTERVAL,
+    ChannelEstimate,
+    FitSettings,
+    ModelData,
+)
 from kpis.modeling.fitting import check, fit  # noqa: E402
 from kpis.modeling.simulate import (  # noqa: E402
     ALWAYS_ON,
@@ -115,6 +124,27 @@ def ranking_right(modeled: dict[str, float], true: dict[str, float]) -> bool:
     return sorted(modeled, key=modeled.__getitem__) == sorted(true, key=true.__getitem__)
 
 
+def ranking_pairs(
+    estimates: dict[str, ChannelEstimate], true: dict[str, float]
+) -> list[tuple[str, str, float, bool, bool]]:
+    """Each pair of channels next to each other in the true order by marginal
+    ROAS (lower first): the share of the model's draws that order them as the
+    truth does, whether the model's figures swap them and whether their 90%
+    intervals overlap. The ranking is right exactly when no such pair is
+    swapped; a share near 0.5 says the data cannot tell the two apart."""
+    order = sorted(estimates, key=true.__getitem__)
+    pairs = []
+    for low, high in pairwise(order):
+        a, b = estimates[low], estimates[high]
+        assert a.curve is not None and b.curve is not None
+        assert a.curve.marginal is not None and b.curve.marginal is not None
+        share = float(np.mean(b.curve.marginal > a.curve.marginal))
+        swapped = (a.marginal_roas or 0.0) > (b.marginal_roas or 0.0)
+        overlap = (a.marginal_roas_high or 0.0) >= (b.marginal_roas_low or 0.0)
+        pairs.append((low, high, share, swapped, overlap))
+    return pairs
+
+
 def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bool) -> dict:
     """Everything measured on one business; the printed lines are returned, not printed."""
     lines: list[str] = []
@@ -152,8 +182,9 @@ def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bo
     modeled_marginal = {}
     say(
         f"   {'channel':<12} {'truth':>6} {'ours':>6} {'90% interval':>14} {'err':>6} "
-        f"{'in':>3} {'attrib':>7} {'mROAS':>6} {'true':>6} {'half-life':>10}"
+        f"{'in':>3} {'attrib':>7} {'mROAS':>6} {'90% interval':>14} {'true':>6} {'half-life':>10}"
     )
+    compared: dict[str, ChannelEstimate] = {}
     for estimate in result.channels:
         slug = estimate.slug
         if estimate.incremental_roas is None or estimate.roas_low is None:
@@ -166,16 +197,30 @@ def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bo
         out["covered"] += inside
         out["channels"] += 1
         modeled_marginal[slug] = estimate.marginal_roas
+        compared[slug] = estimate
         attributed = data.attributed_revenue[slug] / spend[slug]
         say(
             f"   {slug:<12} {true_roas[slug]:6.2f} {estimate.incremental_roas:6.2f} "
             f"[{estimate.roas_low:5.2f},{estimate.roas_high:5.2f}] {error:+6.0%} "
             f"{'yes' if inside else 'NO':>3} {attributed:7.2f} {estimate.marginal_roas:6.2f} "
+            f"[{estimate.marginal_roas_low:5.2f},{estimate.marginal_roas_high:5.2f}] "
             f"{true_marginal[slug]:6.2f} {estimate.half_life_days:4.1f}/{true_half[slug]:4.1f}d"
         )
     right = ranking_right(modeled_marginal, {s: true_marginal[s] for s in modeled_marginal})
     out["ranking"] = right
     say(f"   ranking by marginal ROAS right: {'yes' if right else 'NO'}")
+    pairs = ranking_pairs(compared, true_marginal)
+    out["ranking_weakest"] = min((share for *_, share, _, _ in pairs), default=1.0)
+    say(
+        "   neighbours in the true order by marginal ROAS (share of the model's draws "
+        "that order them as the truth does; 90% intervals overlapping or apart):"
+    )
+    for low, high, share, swapped, overlap in pairs:
+        say(
+            f"     {low} < {high} (true {true_marginal[low]:.2f} < {true_marginal[high]:.2f}): "
+            f"{share:.2f}, intervals {'overlap' if overlap else 'apart'}"
+            + (", SWAPPED by the model's figures" if swapped else "")
+        )
 
     if stability:
         shorter = fit(truncate(data, len(data.days) - WEEK), settings)
@@ -287,6 +332,8 @@ def main() -> None:
         "max_rel_err": f"{max(errors):.3f}" if errors else "na",
         "coverage": f"{sum(r['covered'] for r in ours) / channels:.2f}" if channels else "na",
         "ranking_right": f"{sum(r['ranking'] for r in ours)}/{len(ours)}" if ours else "na",
+        # the least sure neighbours: share of draws in the true order (0.5: a coin flip)
+        "ranking_weakest_pair": f"{min(r['ranking_weakest'] for r in ours):.2f}" if ours else "na",
         "max_move_one_week": f"{max(moves):.3f}" if moves else "na",
         "baseline_max_rel_err": f"{max(base_errors):.3f}" if base_errors else "na",
         "baseline_coverage": (

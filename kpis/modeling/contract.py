@@ -97,6 +97,10 @@ class Curve:
     low: np.ndarray
     high: np.ndarray
     samples: np.ndarray  # shape (curve_samples, len(spend))
+    # The slope at the window's average daily cost (the marginal ROAS) of each
+    # of the same draws: channels compared draw by draw keep the posterior's
+    # correlations (how sure the model is that one channel beats another).
+    marginal: np.ndarray | None = None  # shape (curve_samples,)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,9 @@ class ChannelEstimate:
     half_life_days: float | None  # carry-over
     saturation_point: float | None  # daily cost where the curve reaches half its ceiling
     curve: Curve | None
+    # The marginal ROAS's 90% interval (5th-95th percentile over the draws).
+    marginal_roas_low: float | None = None
+    marginal_roas_high: float | None = None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,12 @@ Every figure is read from the posterior draws of the free parameters: a
 channel's contribution is our numpy forward pass (checked against the model's
 own `channel_contribution` on a few draws), its response curve is the
 saturation of (cost / typical daily cost) per draw, and the marginal ROAS is
-that curve's slope at the window's average daily cost.
+that curve's slope at the window's average daily cost: the mean over draws of
+each draw's slope, with the 5th-95th percentile as its interval. The mean of
+the slopes is the slope of the mean curve (the one the page draws and the
+planner's expected revenue follows), so the three agree; the slope of the
+curve at the parameters' posterior means is another number (the curve is not
+linear in them) and is not used.
 """
 
 from __future__ import annotations
@@ -692,7 +697,15 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
             shape[picked, k, None],
         )
         low, high = np.quantile(samples, INTERVAL, axis=0)
-        curve = Curve(spend=grid, mean=samples.mean(axis=0), low=low, high=high, samples=samples)
+        curve = Curve(
+            spend=grid,
+            mean=samples.mean(axis=0),
+            low=low,
+            high=high,
+            samples=samples,
+            marginal=slope[picked],
+        )
+        marginal, marginal_low, marginal_high = _summary(slope)
         with np.errstate(divide="ignore"):
             half_life = np.where(
                 alpha[:, k] > 0, np.log(0.5) / np.log(np.clip(alpha[:, k], 1e-12, 1 - 1e-12)), 0.0
@@ -724,10 +737,12 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
                 incremental_roas=roas,
                 roas_low=roas_low,
                 roas_high=roas_high,
-                marginal_roas=float(slope.mean()),
+                marginal_roas=marginal,
                 half_life_days=float(np.median(half_life)),
                 saturation_point=float(np.median(saturation_point)),
                 curve=curve,
+                marginal_roas_low=marginal_low,
+                marginal_roas_high=marginal_high,
             )
         )
 

@@ -30,6 +30,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from scipy import interpolate
 
 from kpis.modeling import fitting
 from kpis.modeling.contract import ChannelStatus, FitResult, ModelData
@@ -200,6 +201,26 @@ def test_quick_fit_ranks_channels_by_marginal_roas(fitted):
     assert max(modeled, key=modeled.__getitem__) == max(
         true_marginal, key=true_marginal.__getitem__
     )
+
+
+def test_quick_fit_marginal_roas_is_the_curves_slope_at_todays_spend(fitted):
+    # "Next $1 brings": the slope at the window's average daily cost of the
+    # curves the page draws and the planner plans on, draw by draw (the same
+    # draws for every channel, so two channels can be compared draw by draw).
+    result = fitted.result
+    days = (result.end - result.start).days + 1
+    for channel in result.channels:
+        if channel.curve is None:
+            continue
+        curve = channel.curve
+        today = channel.spend / days
+        slopes = interpolate.PchipInterpolator(curve.spend, curve.samples, axis=1).derivative()(
+            today
+        )
+        assert curve.marginal is not None and curve.marginal.shape == (200,)
+        assert np.allclose(curve.marginal, slopes, rtol=0.05), channel.slug
+        assert channel.marginal_roas_low < channel.marginal_roas < channel.marginal_roas_high
+        assert curve.marginal.mean() == pytest.approx(channel.marginal_roas, rel=0.1)
 
 
 def test_quick_fit_reports_everything_the_contract_asks(fitted):
