@@ -1047,11 +1047,14 @@ def _write_kinds(
         # indexes built after (sql.set_indexes_aside: readers of the empty
         # snapshots wait for them, a third of the time it took otherwise).
         rebuild = sql.set_indexes_aside(cursor, "kpis_kpisnapshot") if bulk else []
-        # Sorted by the key, its B-tree is written in order; building it sorts.
-        order = "" if rebuild else f"ORDER BY {_KEY_ORDER}"
+        # Sorted by the key even when the indexes are built after: a
+        # channel's rows of a kind then lie together on disk, and a later
+        # run's lookups and roll-ups read a few pages per channel instead of
+        # one per row (left in the aggregation's order, the daily recompute
+        # at 10M rows measured 0.98 s against 0.54-0.77 s).
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s "
-            f"FROM ({rows_sql}) r {order}",
+            f"FROM ({rows_sql}) r ORDER BY {_KEY_ORDER}",
             [run_id, now],
         )
         inserted = cursor.rowcount
