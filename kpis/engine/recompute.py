@@ -378,7 +378,7 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
             timings["publish_lock_wait"] = round(time.monotonic() - t0, 4)
             t0 = time.monotonic()
             rows = _rows_from_pieces(source, scope.fact_kinds, scope)
-            _write_kinds(cursor, run.pk, scope.fact_kinds, scope, rows, bulk=_bulk(cursor))
+            _write_kinds(cursor, run.pk, scope.fact_kinds, scope, rows, from_pieces=True)
             timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
         _finish(run, scope, timings, started)
         pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
@@ -614,10 +614,7 @@ def _session_tuning() -> None:
             # snapshots and the run's tables are in memory: an index probe
             # costs about what a sequential read does, so small runs look
             # their keys up instead of hashing a whole table.
-            sql.run_all(
-                cursor,
-                [("SET LOCAL work_mem = '512MB'", []), ("SET LOCAL random_page_cost = 1.1", [])],
-            )
+            sql.run_all(cursor, sql.set_local({"work_mem": "'512MB'", "random_page_cost": "1.1"}))
 
 
 def _create_versions(cursor: Any, scope: Scope) -> dict[str, int]:
@@ -1025,7 +1022,7 @@ def _write_kinds(
     *,
     guard_version: bool = True,
     delete_missing: bool = True,
-    bulk: bool = False,
+    from_pieces: bool = False,
 ) -> None:
     """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
 
@@ -1035,7 +1032,8 @@ def _write_kinds(
     are updated, new keys are inserted; rows whose values did not change are
     not rewritten, so a nightly recompute of unchanged data writes almost
     nothing. With `guard_version`, a row computed from newer facts (by a later
-    run) is left alone.
+    run) is left alone. `from_pieces`: the rows come from this run's pieces,
+    whose number decides whether a first recompute is a bulk one (`_bulk`).
     """
     if not kinds:
         return
@@ -1046,6 +1044,7 @@ def _write_kinds(
         # away; into the bare table when it is empty and the run big, its
         # indexes built after (sql.set_indexes_aside: readers of the empty
         # snapshots wait for them, a third of the time it took otherwise).
+        bulk = from_pieces and _bulk(cursor)  # (asked only here: not on the daily runs' path)
         rebuild = sql.set_indexes_aside(cursor, "kpis_kpisnapshot") if bulk else []
         # Sorted by the key even when the indexes are built after: a
         # channel's rows of a kind then lie together on disk, and a later
@@ -1138,13 +1137,8 @@ def _by_key(on: bool) -> list[tuple[str, list[Any]]]:
     when a kind's rows were just written and its statistics did not know
     them) reads every snapshot of every channel, which grows with the table
     rather than with the run."""
-    if not sql.is_postgres():
-        return []
-    value = "off" if on else "on"
-    return [
-        (f"SET LOCAL enable_hashjoin = {value}", []),
-        (f"SET LOCAL enable_mergejoin = {value}", []),
-    ]
+    joins = {"enable_hashjoin": "off", "enable_mergejoin": "off"}
+    return sql.set_local(joins) if on else sql.reset_local(list(joins))
 
 
 def _analyze_if_grown(cursor: Any, inserted: int) -> None:

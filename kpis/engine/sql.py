@@ -131,7 +131,31 @@ def run_all(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> Non
         cursor.execute(statement, list(params))
 
 
-def set_indexes_aside(cursor: Any, table: str) -> list[tuple[str, list[Any]]]:
+def set_local(settings: dict[str, str]) -> list[tuple[str, list[Any]]]:
+    """Statements setting PostgreSQL planner or resource settings until the
+    transaction ends or `reset_local` (values are SQL literals); none on
+    SQLite, which has no such settings."""
+    if not is_postgres():
+        return []
+    return [(f"SET LOCAL {name} = {value}", []) for name, value in settings.items()]
+
+
+def reset_local(names: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    """Statements putting settings back to the server's defaults."""
+    if not is_postgres():
+        return []
+    return [(f"SET LOCAL {name} TO DEFAULT", []) for name in names]
+
+
+def with_settings(
+    settings: dict[str, str], statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[tuple[str, Sequence[Any]]]:
+    """`statements` run with `settings`, which end with them (for run_all; the
+    cursor's rowcount is then a reset's, not the statements')."""
+    return [*set_local(settings), *statements, *reset_local(list(settings))]
+
+
+def set_indexes_aside(cursor: Any, table: str) -> list[tuple[str, Sequence[Any]]]:
     """Drop the indexes of `table` while it is empty, to load it bare and build
     them after, as pg_restore does: one sorted build of an index costs a
     fraction of maintaining it row by row. Returns the statements that build
@@ -159,11 +183,10 @@ def set_indexes_aside(cursor: Any, table: str) -> list[tuple[str, list[Any]]]:
         with transaction.atomic():  # a savepoint: a lock not granted leaves all as it was
             run_all(
                 cursor,
-                [
-                    ("SET LOCAL lock_timeout = '2s'", []),
-                    (f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", []),
-                    ("SET LOCAL lock_timeout TO DEFAULT", []),
-                ],
+                with_settings(
+                    {"lock_timeout": "'2s'"},
+                    [(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", [])],
+                ),
             )
     except OperationalError:
         return []
@@ -190,11 +213,7 @@ def set_indexes_aside(cursor: Any, table: str) -> list[tuple[str, list[Any]]]:
         return []
     run_all(cursor, drops)
     # Built with room to sort in memory (and by parallel workers).
-    return [
-        ("SET LOCAL maintenance_work_mem = '512MB'", []),
-        *rebuild,
-        ("SET LOCAL maintenance_work_mem TO DEFAULT", []),
-    ]
+    return with_settings({"maintenance_work_mem": "'512MB'"}, rebuild)
 
 
 def table_rows_estimate(table: str) -> str:

@@ -25,7 +25,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -448,7 +448,7 @@ def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
 BULK_FIRST_LOAD_BYTES = 4 * 1024 * 1024
 
 
-def _set_fact_indexes_aside() -> list[tuple[str, list[Any]]]:
+def _set_fact_indexes_aside() -> list[tuple[str, Sequence[Any]]]:
     """A first load into empty facts (a new installation's history) is copied
     into the bare table and its indexes built after (`sql.set_indexes_aside`):
     at 10M rows with partners the partner index alone, written in no order,

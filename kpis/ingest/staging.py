@@ -356,35 +356,25 @@ class Stage:
             else:
                 sql.analyze(self.table)
             cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
-            if sql.is_postgres():
-                # The planner expects most staged rows to differ (it cannot
-                # tell how often values repeat) and prices handing them all
-                # from parallel workers to this session as if they did; a
-                # file imported again, the common case, hands over few. The
-                # join hashes one of the two tables: with the default 4 MB
-                # of memory a 1M-row file is hashed in 32 passes over disk.
-                sql.run_all(
-                    cursor,
-                    [
-                        ("SET LOCAL parallel_tuple_cost = 0.001", []),
-                        ("SET LOCAL work_mem = '256MB'", []),
-                    ],
-                )
-            cursor.execute(
+            # The planner expects most staged rows to differ (it cannot tell
+            # how often values repeat) and prices handing them all from
+            # parallel workers to this session as if they did; a file
+            # imported again, the common case, hands over few. The join
+            # hashes one of the two tables: with the default 4 MB of memory
+            # a 1M-row file is hashed in 32 passes over disk.
+            compare = (
                 f"CREATE TEMP TABLE {CHANGES} AS SELECT "
                 f"{', '.join('s.' + c for c in FACT_COLUMNS)}, "
                 "CASE WHEN f.channel_id IS NULL THEN 1 ELSE 0 END AS is_new "
                 f"FROM {self.table} s LEFT JOIN kpis_dailyfact f ON {stage_key} "
                 f"WHERE f.channel_id IS NULL OR {changed}"
             )
-            if sql.is_postgres():
-                sql.run_all(
-                    cursor,
-                    [
-                        ("SET LOCAL parallel_tuple_cost TO DEFAULT", []),
-                        ("SET LOCAL work_mem TO DEFAULT", []),
-                    ],
-                )
+            sql.run_all(
+                cursor,
+                sql.with_settings(
+                    {"parallel_tuple_cost": "0.001", "work_mem": "'256MB'"}, [(compare, [])]
+                ),
+            )
             sql.analyze(CHANGES)
             cursor.execute(
                 f"SELECT channel_id, MIN(day), MAX(day), SUM(is_new), COUNT(*) FROM {CHANGES} "
