@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from channelhub.metrics.formulas import rounded
 from kpis.engine import recompute as recompute_module
-from kpis.engine.recompute import recompute_execute, recompute_request
+from kpis.engine.recompute import ALL_KINDS, recompute_execute, recompute_request
 from kpis.models import (
     ChannelDataState,
     KpiSnapshot,
@@ -223,6 +223,40 @@ def test_a_bulk_first_recompute_builds_the_indexes_after_and_gives_the_same_snap
     recompute()
     assert built_after == [True]
     assert snapshot_state() == expected
+
+
+@pytest.mark.parametrize("fiscal_start", [1, 4])
+def test_a_first_recompute_writes_quarters_and_years_with_the_months_it_sums(
+    shop, market, settings, fiscal_start
+):
+    settings.FISCAL_YEAR_START_MONTH = fiscal_start
+    PartnerFactory(channel=market, slug="reseller")
+    imported = import_rows(
+        HEADER[:5],
+        [
+            ["2024-12-30", "web-shop", "", "10", "100"],
+            ["2025-03-31", "web-shop", "", "1", "3"],
+            ["2025-04-01", "web-shop", "", "4", "8"],
+            ["2025-02-03", "market", "reseller", "2", "9"],
+            ["2026-01-05", "market", "", "5", "7"],
+        ],
+    )
+    # An import's run covers its dates: quarters and years are rolled up after.
+    run = recompute_execute(imported.recompute_run_id, inline=True)
+    assert run is not None and "quarter+year" in run.stats["timings"]
+    KpiSnapshot.objects.all().delete()
+    recompute()  # every date, nothing stored: one statement writes all four kinds
+    first = RecomputeRun.objects.latest("pk").stats["timings"]
+    assert "week+month+quarter+year" in first and "quarter+year" not in first
+    folded = snapshot_state()
+    assert set(KpiSnapshot.objects.values_list("period_kind", flat=True)) == set(ALL_KINDS)
+    recompute()  # rows stored: quarters and years from the published months
+    again = RecomputeRun.objects.latest("pk").stats["timings"]
+    assert "quarter+year" in again and "week+month" in again
+    assert snapshot_state() == folded
+    fy_first = date(2025, fiscal_start, 1) if fiscal_start == 1 else date(2024, 4, 1)
+    assert kpi(shop.pk, "year", fy_first, "revenue") == D("103" if fiscal_start == 4 else "11")
+    assert kpi(market.pk, "quarter", date(2025, 1, 1), "revenue", partner_key=0) == D("9")
 
 
 def test_a_redelivered_run_is_not_run_twice(shop):
