@@ -122,6 +122,8 @@ class ChannelResultSerializer(serializers.ModelSerializer):
             "roas_high",
             "incremental_roi",
             "marginal_roas",
+            "marginal_roas_low",
+            "marginal_roas_high",
             "half_life_days",
             "saturation_point",
             "moved",

@@ -52,6 +52,7 @@ linear in them) and is not used.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import time
 import warnings
@@ -61,6 +62,7 @@ from importlib.metadata import version
 import numpy as np
 import pandas as pd
 
+from channelhub.metrics.display import money
 from kpis.modeling.contract import (
     INTERVAL,
     ChannelEstimate,
@@ -80,6 +82,9 @@ MIN_ACTIVE_SHARE = 0.05  # ... and on this share of the days
 CONSTANT_CV = 0.02  # daily cost varying less than this (std / mean): no figure
 LOW_CV = 0.15  # varying less than this: a figure with a warning
 WIDE_INTERVAL = 1.2  # (roas_high - roas_low) / roas above this: flagged as uncertain
+# Two channels next to each other by marginal ROAS: below this share of the
+# draws in which the one ahead is ahead, the page says the model cannot order them.
+ORDER_SURE = 0.8
 MAX_MISSING_SHARE = 0.02  # missing days beyond this share of the window: refused
 L_MAX = 28  # carry-over window, days
 YEARLY_ORDER = 3  # sine/cosine pairs of the yearly season
@@ -505,6 +510,27 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), float(low), float(high)
 
 
+def order_notes(channels: list[tuple[str, np.ndarray]]) -> list[str]:
+    """Warnings for channels next to each other by marginal ROAS whose order
+    the model is not sure of. `channels`: (name, marginal ROAS per draw, the
+    same draws for every channel), so that the comparison keeps the
+    posterior's correlations. Where the data cannot tell a channel's
+    diminishing returns from the season (bench/modeling_identify.py), the
+    order of two close channels is a coin toss: a manager must not move
+    budget between them on it."""
+    ranked = sorted(channels, key=lambda c: -float(np.mean(c[1])))
+    notes = []
+    for (ahead, a), (behind, b) in itertools.pairwise(ranked):
+        share = float(np.mean(a > b))
+        if share < ORDER_SURE:
+            notes.append(
+                f"The model cannot tell whether the next {money(1, 0)} on {ahead} or on "
+                f"{behind} brings more ({ahead} ahead in {share:.0%} of its draws): "
+                "treat them as level when moving budget between them."
+            )
+    return notes
+
+
 def fit(data: ModelData, settings: FitSettings | None = None) -> FitResult:
     settings = settings or FitSettings()
     started = time.perf_counter()
@@ -656,6 +682,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
     draws = alpha.shape[0]
     picked = rng.choice(draws, size=min(settings.curve_samples, draws), replace=False)
     estimates = []
+    slopes: dict[str, tuple[str, np.ndarray]] = {}  # slug: (name, marginal ROAS per draw)
     by_slug = {channel.slug: position for position, channel in enumerate(modeled)}
     for channel in prepared.channels:
         spend = float(channel.cost[:fit_days].sum())
@@ -706,6 +733,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
             marginal=slope[picked],
         )
         marginal, marginal_low, marginal_high = _summary(slope)
+        slopes[channel.slug] = (channel.name, slope)
         with np.errstate(divide="ignore"):
             half_life = np.where(
                 alpha[:, k] > 0, np.log(0.5) / np.log(np.clip(alpha[:, k], 1e-12, 1 - 1e-12)), 0.0
@@ -746,6 +774,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
             )
         )
 
+    notes += order_notes(list(slopes.values()))
     if mape is not None and mape > 0.10:
         notes.append(
             f"The fit misses the last {_weeks(len(observed) - fit_days)} weeks by {mape:.0%}."

@@ -228,6 +228,8 @@ def _result_row(
         roas_high=_ratio(estimate.roas_high),
         incremental_roi=_ratio(roi),
         marginal_roas=_ratio(estimate.marginal_roas),
+        marginal_roas_low=_ratio(estimate.marginal_roas_low),
+        marginal_roas_high=_ratio(estimate.marginal_roas_high),
         half_life_days=_ratio(estimate.half_life_days),
         saturation_point=_ratio(estimate.saturation_point),
         curve=(

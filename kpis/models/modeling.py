@@ -151,6 +151,9 @@ class ChannelModelResult(models.Model):
     roas_high = models.FloatField(null=True, blank=True)
     incremental_roi = models.FloatField(null=True, blank=True)
     marginal_roas = models.FloatField(null=True, blank=True)
+    # Its 90% interval (5th-95th percentile over the draws).
+    marginal_roas_low = models.FloatField(null=True, blank=True)
+    marginal_roas_high = models.FloatField(null=True, blank=True)
     half_life_days = models.FloatField(null=True, blank=True)
     saturation_point = models.FloatField(null=True, blank=True)
     # The response curve: {"spend": [...], "mean": [...], "low": [...], "high": [...]}

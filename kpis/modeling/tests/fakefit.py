@@ -80,6 +80,8 @@ def make_fit(roas: Mapping[str, float] | None = None, draws: int = 60, points: i
                     incremental_roas=float(per_draw.mean() / cost.sum()),
                     roas_low=float(low / cost.sum()), roas_high=float(high / cost.sum()),
                     marginal_roas=float(ceiling * a / (2 * a) ** 2),
+                    marginal_roas_low=float(ceiling * a / (2 * a) ** 2 * np.quantile(factors, 0.05)),
+                    marginal_roas_high=float(ceiling * a / (2 * a) ** 2 * np.quantile(factors, 0.95)),
                     half_life_days=2.0, saturation_point=a,
                     curve=contract.Curve(
                         spend=grid, mean=samples.mean(axis=0),

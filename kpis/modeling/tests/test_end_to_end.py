@@ -166,6 +166,17 @@ def test_a_quick_fit_of_imported_facts_publishes_what_the_page_shows(fitted, vie
         assert low is not None and mid is not None and high is not None
         assert abs(mid / roas - 1) < 0.35, (slug, mid, roas)
         assert low <= mid <= high
+        estimate = next(c for c in fitted.result.channels if c.slug == slug)
+        assert (result.marginal_roas_low, result.marginal_roas_high) == pytest.approx(
+            (estimate.marginal_roas_low, estimate.marginal_roas_high), abs=1e-4
+        )  # stored to 4 decimals
+        m_low, m_mid, m_high = (
+            result.marginal_roas_low,
+            result.marginal_roas,
+            result.marginal_roas_high,
+        )
+        assert m_low is not None and m_mid is not None and m_high is not None
+        assert m_low < m_mid < m_high
         assert result.curve and len(result.curve["spend"]) == len(result.curve["mean"])
         assert np.all(np.diff(result.curve["mean"]) >= -1e-9)  # more spend never earns less
         # Attribution said a third of the truth; the stored attributed figure is that.

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from kpis.modeling.contract import ChannelStatus, FitRefused, FitSettings
-from kpis.modeling.fitting import check, fit
+from kpis.modeling.fitting import check, fit, order_notes
 from kpis.modeling.simulate import simulate
 
 
@@ -179,3 +179,21 @@ def test_costs_are_scaled_by_their_typical_day_not_their_largest():
         fitted = channel.cost[: checked.fit_days]
         assert scale[channel.slug] == pytest.approx(np.median(fitted[fitted > 0]))
         assert scale[channel.slug] < fitted.max() / 2
+
+
+def test_channels_whose_order_the_draws_do_not_settle_are_named():
+    rng = np.random.default_rng(7)
+    common = rng.normal(0, 0.05, 1000)  # draws move together: compared draw by draw
+    search = 2.0 + common + rng.normal(0, 0.1, 1000)
+    display = 1.2 + common + rng.normal(0, 0.3, 1000)
+    events = 1.15 + common + rng.normal(0, 0.3, 1000)
+    notes = order_notes([("Events", events), ("Paid Search", search), ("Display", display)])
+    # Search is ahead of both in every draw; Display and Events are a coin toss.
+    assert len(notes) == 1
+    assert notes[0].startswith(
+        "The model cannot tell whether the next $1 on Display or on Events brings more "
+        "(Display ahead in 5"
+    )
+    assert "treat them as level when moving budget between them" in notes[0]
+    assert order_notes([("Paid Search", search), ("Display", display - 0.8)]) == []
+    assert order_notes([("Display", display)]) == []

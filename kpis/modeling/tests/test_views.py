@@ -11,9 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channelhub.lib.roles import MARKETING_MANAGER
+from channelhub.metrics.display import money
 from kpis.modeling import contract, fitting, services
 from kpis.modeling.forms import next_month, period_end
-from kpis.models import BudgetPlan, LiftTest, ModelChannelSetting, ModelEvent, ModelRun
+from kpis.models import (
+    BudgetPlan,
+    ChannelModelResult,
+    LiftTest,
+    ModelChannelSetting,
+    ModelEvent,
+    ModelRun,
+)
 from kpis.tests.helpers import import_rows
 from tests.auth import signed_in_client
 from tests.factories import UserFactory
@@ -43,6 +51,11 @@ def test_the_page_shows_attributed_beside_modeled_roas_in_words(
     text = page.text
     assert "For every $1 on Zeta Search, about $" in text
     assert "attribution says $3.00." in text
+    # "Next $1 brings" with its 90% interval beneath.
+    search = ChannelModelResult.objects.get(slug="paid-search")
+    assert search.marginal_roas_low < search.marginal_roas < search.marginal_roas_high
+    low, high = money(search.marginal_roas_low), money(search.marginal_roas_high)
+    assert f'<small class="muted">{low} – {high}</small>' in text
     assert 'id="fig-model-roas"' in text and 'id="fig-paid-search-curve"' in text
     assert "Model health" in text and "Less than 52 weeks of data" in text
     assert "Fit now</button>" not in text  # viewers read only
