@@ -17,7 +17,9 @@ Shape of a run
    channel, partner, ISO week and month into "pieces" (a week cut by a month's
    end is two); weeks and months are sums of pieces, quarters and years are
    rolled up from the published months under the publish lock (so they always
-   agree with them), objectives are evaluated. Every write is proportional to
+   agree with them; a first recompute of every date, whose months will be the
+   published ones, sums them from its own in the same statement), objectives
+   are evaluated. Every write is proportional to
    the run's rows: index-backed anti-joins against an indexed table of them.
 4. Rows are tagged with the channel's facts version read *before* the scan; a
    write never replaces a row computed from newer facts, so two runs of the
