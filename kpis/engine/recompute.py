@@ -1060,7 +1060,7 @@ def _write_kinds(
     nothing. With `guard_version`, a row computed from newer facts (by a later
     run) is left alone. `from_pieces`: the rows come from this run's pieces,
     whose number decides whether a first recompute is a bulk one (`_bulk`).
-    `stored`: what `_stored` already found for these kinds, if it was asked.
+    `stored`: what `_stored` already found for exactly these kinds, if asked.
     """
     if not kinds:
         return
@@ -1224,12 +1224,13 @@ def _rollups_to_fold(cursor: Any, scope: Scope) -> tuple[tuple[str, ...], _Store
     and months, in the same statement, instead of rolling them up from the
     published months after: when it covers every date of channels that have
     no snapshots yet (a first recompute), the published months will be exactly
-    its own. Returns them, with what `_stored` found (None when not asked)."""
+    its own. Returns them, with what `_stored` found for all the kinds the
+    run then writes (None when it folds none: `_write_kinds` asks for its own)."""
     rollups = tuple(k for k in ROLLUP_KINDS if k in scope.kinds)
     if not rollups or scope.start is not None or scope.end is not None:
         return (), None
     stored = _stored(cursor, (*scope.fact_kinds, *rollups), scope)
-    return (() if stored.any_rows else rollups), stored
+    return ((), None) if stored.any_rows else (rollups, stored)
 
 
 def _refresh_data_states(cursor: Any, run_id: int) -> None:
