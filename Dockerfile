@@ -14,8 +14,8 @@ RUN apt-get update \
     && pg_dump --version | grep -q " ${PG_MAJOR}\." \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+COPY pyproject.toml constraints.txt ./
+RUN pip install --upgrade pip && pip install -c constraints.txt .
 COPY . .
 RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home channelhub && mkdir -p /data/media && chown channelhub /data/media
