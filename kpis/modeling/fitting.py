@@ -517,16 +517,39 @@ def order_notes(channels: list[tuple[str, np.ndarray]]) -> list[str]:
     posterior's correlations. Where the data cannot tell a channel's
     diminishing returns from the season (bench/modeling_identify.py), the
     order of two close channels is a coin toss: a manager must not move
-    budget between them on it."""
+    budget between them on it.
+
+    Neighbours the model cannot order are chained into one group and named in
+    one warning (a dozen channels of close figures give two or three lines,
+    not one per pair); a group of two also says how often the first is ahead."""
     ranked = sorted(channels, key=lambda c: -float(np.mean(c[1])))
-    notes = []
+    groups: list[list[str]] = []
+    shares: list[float] = []
+    previous_unsure = False
     for (ahead, a), (behind, b) in itertools.pairwise(ranked):
         share = float(np.mean(a > b))
-        if share < ORDER_SURE:
+        unsure = share < ORDER_SURE
+        if unsure and previous_unsure:
+            groups[-1].append(behind)
+        elif unsure:
+            groups.append([ahead, behind])
+            shares.append(share)
+        previous_unsure = unsure
+    notes = []
+    for names, share in zip(groups, shares, strict=True):
+        if len(names) == 2:
+            ahead, behind = names
             notes.append(
                 f"The model cannot tell whether the next {money(1, 0)} on {ahead} or on "
                 f"{behind} brings more ({ahead} ahead in {share:.0%} of its draws): "
                 "treat them as level when moving budget between them."
+            )
+        else:
+            listed = f"{', '.join(names[:-1])} and {names[-1]}"
+            notes.append(
+                f"The model cannot rank {listed} by what the next {money(1, 0)} brings "
+                f"(each is ahead of the next in fewer than {ORDER_SURE:.0%} of its draws): "
+                "treat them as level when moving budget among them."
             )
     return notes
 

@@ -197,3 +197,32 @@ def test_channels_whose_order_the_draws_do_not_settle_are_named():
     assert "treat them as level when moving budget between them" in notes[0]
     assert order_notes([("Paid Search", search), ("Display", display - 0.8)]) == []
     assert order_notes([("Display", display)]) == []
+
+
+def test_a_chain_of_channels_the_draws_do_not_order_is_named_in_one_warning():
+    rng = np.random.default_rng(11)
+    common = rng.normal(0, 0.05, 1000)
+
+    def draws(level):
+        return level + common + rng.normal(0, 0.3, 1000)
+
+    # Two groups of close channels, a clear gap between them and before the first.
+    channels = [
+        ("Search", 4.0 + common + rng.normal(0, 0.05, 1000)),
+        ("Web Shop", draws(3.0)),
+        ("Google Ads", draws(2.95)),
+        ("Amazon", draws(2.9)),
+        ("Events", draws(1.0)),
+        ("Newsletter", draws(0.98)),
+    ]
+    notes = order_notes(list(reversed(channels)))  # the order given does not matter
+    assert notes[0] == (
+        "The model cannot rank Web Shop, Google Ads and Amazon by what the next $1 brings "
+        "(each is ahead of the next in fewer than 80% of its draws): "
+        "treat them as level when moving budget among them."
+    )
+    assert notes[1].startswith(
+        "The model cannot tell whether the next $1 on Events or on Newsletter brings more "
+        "(Events ahead in "
+    )
+    assert len(notes) == 2
