@@ -54,10 +54,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
 from kpis.modeling.contract import (  # noqa: E402
     INTERVAL,
     ChannelEstimate,
+    FitResult,
     FitSettings,
     ModelData,
 )
 from kpis.modeling.fitting import check, fit  # noqa: E402
+from kpis.modeling.planner import Planner, fit_curves  # noqa: E402
 from kpis.modeling.simulate import (  # noqa: E402
     ALWAYS_ON,
     SCENARIOS,
@@ -222,6 +224,8 @@ def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bo
             + (", SWAPPED by the model's figures" if swapped else "")
         )
 
+    plan_against_truth(result, data, truth, spend, out, say)
+
     if stability:
         shorter = fit(truncate(data, len(data.days) - WEEK), settings)
         before = {c.slug: c.incremental_roas for c in shorter.channels if c.incremental_roas}
@@ -234,6 +238,35 @@ def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bo
         measure_baseline(data, truth, result.end, seed, out, say)
     out["lines"] = lines
     return out
+
+
+PLAN_DAYS = 30  # a month's budget at today's pace
+
+
+def plan_against_truth(
+    result: FitResult, data: ModelData, truth: Truth, spend: dict, out: dict, say
+) -> None:
+    """The planner's split of a month at today's pace, on the fit's curves,
+    held to the simulator's true response; against today's split and a split
+    in proportion to attributed ROAS (what a manager reading attribution would
+    do). Both of the planner's reaches: near today (the page's default) and free."""
+    curves = fit_curves(result)
+    planner = Planner(curves, days=PLAN_DAYS)
+    budget = sum(planner.today().values())
+    attributed = {c.slug: data.attributed_revenue[c.slug] / spend[c.slug] for c in curves}
+    by_attribution = {s: budget * r / sum(attributed.values()) for s, r in attributed.items()}
+    today = truth.steady_revenue(planner.today(), PLAN_DAYS)
+    attribution = truth.steady_revenue(by_attribution, PLAN_DAYS)
+    for reach, factor in (("near", 2.0), ("free", None)):
+        plan = planner.optimise(budget, reach=factor)
+        earned = truth.steady_revenue(plan.allocation, PLAN_DAYS)
+        out[f"plan_{reach}_vs_today"] = earned / today - 1
+        out[f"plan_{reach}_vs_attributed"] = earned / attribution - 1
+        say(
+            f"   planner ({reach}), {budget:,.0f} over {PLAN_DAYS} days, by the true curves: "
+            f"{earned:,.0f}, {earned / today - 1:+.1%} against today's split, "
+            f"{earned / attribution - 1:+.1%} against a split by attributed ROAS"
+        )
 
 
 def measure_baseline(data: ModelData, truth: Truth, end, seed: int, out: dict, say) -> None:
@@ -335,6 +368,15 @@ def main() -> None:
         # the least sure neighbours: share of draws in the true order (0.5: a coin flip)
         "ranking_weakest_pair": f"{min(r['ranking_weakest'] for r in ours):.2f}" if ours else "na",
         "max_move_one_week": f"{max(moves):.3f}" if moves else "na",
+        # the planner's split by the true curves, worst business: gain over today's
+        # split and over a split by attributed ROAS (near today: the page's default)
+        **{
+            f"plan_{reach}_vs_{other}_min": (
+                f"{min(r[f'plan_{reach}_vs_{other}'] for r in ours):+.3f}" if ours else "na"
+            )
+            for reach in ("near", "free")
+            for other in ("today", "attributed")
+        },
         "baseline_max_rel_err": f"{max(base_errors):.3f}" if base_errors else "na",
         "baseline_coverage": (
             f"{sum(r['base_covered'] for r in base) / len(base_errors):.2f}"

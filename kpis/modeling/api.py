@@ -316,6 +316,7 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
             "total_budget",
             "target",
             "bounds",
+            "reach",
             "result",
             "created_by",
             "created_at",
@@ -339,6 +340,12 @@ class PlanRequestSerializer(serializers.Serializer):
         child=BoundSerializer(),
         required=False,
         help_text="Per channel slug: {min, max, locked}; totals over the period.",
+    )
+    reach = serializers.ChoiceField(
+        choices=BudgetPlan.Reach.choices,
+        default=BudgetPlan.Reach.NEAR,
+        help_text="How far a channel without a bound may move from today's spend: near "
+        "(from half to twice today's), or free (anywhere, down to nothing).",
     )
 
 
@@ -400,6 +407,7 @@ class BudgetPlanViewSet(
                 total_budget=cleaned.get("total_budget"),
                 target=cleaned.get("target"),
                 bounds=form.bounds(),
+                reach=cleaned["reach"],
                 user=request_user(request),
             )
         except PlanError as exc:

@@ -141,6 +141,13 @@ class PlanForm(Form):
         help_text="For the whole period, all channels together; proposed: next month at "
         "today's spend.",
     )
+    reach = forms.ChoiceField(
+        label="Channels without bounds may move",
+        choices=BudgetPlan.Reach.choices,
+        initial=BudgetPlan.Reach.NEAR,
+        help_text="The model has seen each channel's spend near today's; far from it, its "
+        "curve is a guess. A bound entered below replaces this for its channel.",
+    )
     target = forms.DecimalField(
         label="Target",
         max_digits=16,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import interpolate, optimize
 
-from .contract import INTERVAL
+from .contract import INTERVAL, FitResult
 
 
 class PlanError(ValueError):
@@ -100,6 +100,25 @@ class PlanResult:
                 )
             ],
         }
+
+
+def fit_curves(result: FitResult, margin: float = 1.0) -> list[ChannelCurve]:
+    """The planner's curves straight from a fit (the benchmark; pages plan on
+    the stored ones, selectors.planner_curves): today is the fitted window's
+    average daily cost."""
+    days = (result.end - result.start).days + 1
+    return [
+        ChannelCurve(
+            slug=c.slug,
+            name=c.name,
+            spend=c.curve.spend,
+            samples=c.curve.samples,
+            today_daily=c.spend / days,
+            margin=margin,
+        )
+        for c in result.channels
+        if c.curve is not None
+    ]
 
 
 class Planner:
@@ -181,37 +200,62 @@ class Planner:
 
     # --- optimising ------------------------------------------------------------------
 
-    def _limits(self, bounds: Mapping[str, Bound]) -> list[tuple[float, float]]:
+    def _limits(
+        self, bounds: Mapping[str, Bound], reach: float | None = None
+    ) -> list[tuple[float, float]]:
+        """Each channel's (lowest, highest) total over the period. With `reach`
+        (say 2), a side the user left empty stays within today's spend divided
+        and multiplied by it: the model has seen spend near today's, and far
+        from it the curve is a guess; a bound given replaces its side."""
         unknown = set(bounds) - set(self.slugs)
         if unknown:
             raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
         limits = []
         for slug in self.slugs:
             bound = bounds.get(slug, Bound())
-            top = float(self.curves[slug].spend[-1]) * self.days
+            today = self.curves[slug].today_daily * self.days
             if bound.locked:
-                value = self.curves[slug].today_daily * self.days
-                limits.append((value, value))
+                limits.append((today, today))
                 continue
+            top = float(self.curves[slug].spend[-1]) * self.days
             low = max(bound.min or 0.0, 0.0)
+            if bound.min is None and reach:
+                low = today / reach
             high = bound.max if bound.max is not None else top
+            if bound.max is None and reach:
+                high = max(today * reach, low)
+            elif bound.min is None and reach:
+                low = min(low, high)
             if high < low:
                 raise PlanError(f"{self.curves[slug].name}: the maximum is below the minimum.")
             limits.append((low, high))
         return limits
 
-    def _best(self, budget: float, limits: list[tuple[float, float]]) -> np.ndarray:
+    def _best(
+        self, budget: float, limits: list[tuple[float, float]], reach: float | None = None
+    ) -> np.ndarray:
         lows = np.array([lo for lo, _ in limits])
         highs = np.array([hi for _, hi in limits])
         if budget < lows.sum() - 0.01:
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
-                f"({lows.sum():,.2f})."
+                f"({lows.sum():,.2f})"
+                + (
+                    f", each channel kept at least 1/{reach:g} of today's spend: lower some "
+                    "minimums or let channels move further from today's spend."
+                    if reach
+                    else "."
+                )
             )
         if budget > highs.sum() + 0.01:
             raise PlanError(
-                f"The budget is above what the channels may take ({highs.sum():,.2f}): "
-                "raise some maximums or unlock channels."
+                f"The budget is above what the channels may take ({highs.sum():,.2f}"
+                + (
+                    f", each channel at most {reach:g} times today's spend): raise some "
+                    "maximums, unlock channels or let channels move further from today's spend."
+                    if reach
+                    else "): raise some maximums or unlock channels."
+                )
             )
         scale = max(budget, 1.0)
 
@@ -247,19 +291,30 @@ class Planner:
                 best, best_value = x, value
         return np.asarray(best)
 
-    def optimise(self, budget: float, bounds: Mapping[str, Bound] | None = None) -> PlanResult:
-        """The split of `budget` (total over the period) with the highest expected outcome."""
+    def optimise(
+        self,
+        budget: float,
+        bounds: Mapping[str, Bound] | None = None,
+        *,
+        reach: float | None = None,
+    ) -> PlanResult:
+        """The split of `budget` (total over the period) with the highest
+        expected outcome (`reach`: see _limits)."""
         if budget < 0:
             raise PlanError("The budget cannot be negative.")
-        limits = self._limits(bounds or {})
-        x = self._best(budget, limits)
+        limits = self._limits(bounds or {}, reach)
+        x = self._best(budget, limits, reach)
         return self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
 
     def smallest_budget(
-        self, target: float, bounds: Mapping[str, Bound] | None = None
+        self,
+        target: float,
+        bounds: Mapping[str, Bound] | None = None,
+        *,
+        reach: float | None = None,
     ) -> PlanResult:
         """The smallest budget whose best split reaches `target` (expected outcome)."""
-        limits = self._limits(bounds or {})
+        limits = self._limits(bounds or {}, reach)
         low = sum(lo for lo, _ in limits)
         high = sum(hi for _, hi in limits)
 
@@ -268,11 +323,17 @@ class Planner:
             return float(self.draws(dict(zip(self.slugs, x, strict=True))).mean()) - target
 
         if gap(low) >= 0:
-            return self.optimise(low, bounds)
+            return self.optimise(low, bounds, reach=reach)
         if gap(high) < 0:
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
-                "by the model's curves."
+                "by the model's curves"
+                + (
+                    f" (each channel at most {reach:g} times today's spend): raise some "
+                    "maximums or let channels move further from today's spend."
+                    if reach
+                    else "."
+                )
             )
         budget = optimize.brentq(gap, low, high, xtol=max(1.0, high * 1e-4), maxiter=60)
-        return self.optimise(float(budget), bounds)
+        return self.optimise(float(budget), bounds, reach=reach)

@@ -369,6 +369,14 @@ def plan_delete(*, plan: BudgetPlan) -> None:
     plan.delete()
 
 
+# How far from today's spend a channel without a bound may move: NEAR keeps it
+# between half and twice today's (planner.Planner._limits).
+REACH_FACTORS: dict[str, float | None] = {
+    BudgetPlan.Reach.NEAR: 2.0,
+    BudgetPlan.Reach.FREE: None,
+}
+
+
 def plan_answer(
     *,
     run: ModelRun,
@@ -379,6 +387,7 @@ def plan_answer(
     total_budget: Decimal | None,
     target: Decimal | None,
     bounds: dict[str, dict[str, Any]],
+    reach: str = BudgetPlan.Reach.FREE,
     curves: list[planner.ChannelCurve] | None = None,
 ) -> planner.PlanResult:
     """The planner's answer to a question, from the run's stored curve draws
@@ -395,13 +404,14 @@ def plan_answer(
         )
         for slug, b in bounds.items()
     }
+    factor = REACH_FACTORS[reach]
     if mode == BudgetPlan.Mode.TARGET:
         if target is None:
             raise planner.PlanError("Give the target to reach.")
-        return plan.smallest_budget(float(target), limits)
+        return plan.smallest_budget(float(target), limits, reach=factor)
     if total_budget is None:
         raise planner.PlanError("Give the total budget to split.")
-    return plan.optimise(float(total_budget), limits)
+    return plan.optimise(float(total_budget), limits, reach=factor)
 
 
 @transaction.atomic
@@ -416,6 +426,7 @@ def plan_create(
     total_budget: Decimal | None,
     target: Decimal | None,
     bounds: dict[str, dict[str, Any]],
+    reach: str = BudgetPlan.Reach.FREE,
     user: User | None,
 ) -> BudgetPlan:
     """Answer the question and save it as a named scenario."""
@@ -428,6 +439,7 @@ def plan_create(
         total_budget=total_budget,
         target=target,
         bounds=bounds,
+        reach=reach,
     )
     plan = BudgetPlan(
         name=name,
@@ -439,6 +451,7 @@ def plan_create(
         total_budget=total_budget if mode == BudgetPlan.Mode.BUDGET else _money(answer.total),
         target=target,
         bounds=bounds,
+        reach=reach,
         result=answer.as_json(),
     )
     return plan_save(plan=plan, user=user)

@@ -16,7 +16,7 @@ Everything is seeded: the same scenario and seed give the same business.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -111,6 +111,17 @@ class Truth:
                 (curve(np.array([level + step])) - curve(np.array([level - step])))[0] / (2 * step)
             )
         return result
+
+    def steady_revenue(self, allocation: Mapping[str, float], days: int) -> float:
+        """The true incremental revenue of a plan spending allocation[slug] over
+        `days`, the same every day, once carry-over has settled (how a plan
+        from the budget planner is held to the truth)."""
+        return float(
+            sum(
+                days * self.response(slug)(np.array([amount / days]))[0]
+                for slug, amount in allocation.items()
+            )
+        )
 
     def half_life_days(self) -> dict[str, float]:
         return {slug: float(np.log(0.5) / np.log(spec.alpha)) for slug, spec in self.specs.items()}

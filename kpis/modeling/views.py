@@ -216,6 +216,7 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
             "total_budget": c.get("total_budget"),
             "target": c.get("target"),
             "bounds": form.bounds(),
+            "reach": c["reach"],
         }
         try:
             if c.get("name") and "save" in request.POST:

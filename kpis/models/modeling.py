@@ -296,6 +296,13 @@ class BudgetPlan(models.Model):
         BUDGET = "budget", "Best split of a budget"
         TARGET = "target", "Smallest budget reaching a target"
 
+    class Reach(models.TextChoices):
+        # How far a channel left without a bound may move from today's spend
+        # (kpis.modeling.planner.Planner._limits): the model has seen spend
+        # near today's; far from it, its curve is a guess.
+        NEAR = "near", "From half to twice today's spend"
+        FREE = "free", "Anywhere, down to nothing"
+
     name = models.CharField(max_length=120)
     run = models.ForeignKey(
         ModelRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
@@ -308,6 +315,8 @@ class BudgetPlan(models.Model):
     target = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     # {slug: {"min": str|None, "max": str|None, "locked": bool}}
     bounds = models.JSONField(default=dict, blank=True)
+    # Plans saved before this choice existed moved channels freely.
+    reach = models.CharField(max_length=10, choices=Reach.choices, default=Reach.FREE)
     # The planner's answer (kpis.modeling.planner.PlanResult.as_json()).
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

@@ -112,6 +112,7 @@ def test_plans_are_made_on_the_live_model_and_deleted_by_their_author(
     amounts = {c["slug"]: c["amount"] for c in body["result"]["channels"]}
     assert amounts["social"] >= 2000 - 0.01
     assert body["bounds"]["events"]["locked"] is True
+    assert body["reach"] == "near"  # channels without bounds stay near today's spend
     tom = token_client(UserFactory(username="tom", role=MARKETING_MANAGER))
     assert tom.delete(f"/api/v1/budget-plans/{body['id']}/").status_code == 403
     assert viewer_api.get(f"/api/v1/budget-plans/{body['id']}/").status_code == 200

@@ -32,9 +32,10 @@ from django.db import transaction
 from django.test import override_settings
 from scipy import interpolate
 
-from kpis.modeling import fitting
+from kpis.modeling import fitting, selectors, services
 from kpis.modeling.contract import ChannelStatus, FitResult, ModelData
 from kpis.modeling.contract import LiftTest as ContractLiftTest
+from kpis.modeling.forms import next_month, period_end
 from kpis.modeling.simulate import Truth, lift_test, simulate
 from kpis.models import ChannelModelResult, LiftTest, ModelRun
 from kpis.tests.helpers import import_rows
@@ -261,3 +262,39 @@ def test_quick_fit_reports_everything_the_contract_asks(fitted):
         assert curve.mean[0] == 0 and (np.diff(curve.mean) > 0).all()
         assert (curve.low <= curve.mean).all() and (curve.mean <= curve.high).all()
     assert "A lift test of Brand Video (" in " ".join(result.warnings)
+
+
+def test_the_planners_split_earns_more_by_the_truth_than_todays_and_attributions(fitted):
+    # Next month's budget at today's pace, split by the planner on the stored
+    # curves (as the page does), then held to the simulator's true response.
+    run, truth = fitted.run, fitted.truth
+    start = next_month()
+    end = period_end("month", start)
+    days = (end - start).days + 1
+    curves = selectors.planner_curves(run)
+    budget = sum(curve.today_daily for curve in curves) * days
+    attributed = {r.slug: r.attributed_roas for r in run.results.all() if r.slug in truth.specs}
+    by_attribution = {
+        slug: budget * roas / sum(attributed.values()) for slug, roas in attributed.items()
+    }
+    earned = {}
+    for reach in ("near", "free"):
+        plan = services.plan_answer(
+            run=run,
+            mode="budget",
+            goal="revenue",
+            start=start,
+            end=end,
+            total_budget=Decimal(f"{budget:.2f}"),
+            target=None,
+            bounds={},
+            reach=reach,
+            curves=curves,
+        )
+        assert set(plan.allocation) == set(truth.specs) == set(by_attribution)
+        earned[reach] = truth.steady_revenue(plan.allocation, days)
+        today = truth.steady_revenue(plan.today, days)
+    assert earned["near"] > today
+    assert earned["free"] > today
+    assert earned["near"] > truth.steady_revenue(by_attribution, days)
+    assert earned["free"] > truth.steady_revenue(by_attribution, days)

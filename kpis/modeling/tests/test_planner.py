@@ -136,3 +136,40 @@ def test_spend_past_the_curve_promises_nothing_more():
 def test_impossible_questions_are_refused_in_words(budget, bounds, message):
     with pytest.raises(PlanError, match=message):
         Planner(channels(), days=DAYS).optimise(budget, bounds)
+
+
+def test_near_today_keeps_channels_without_bounds_between_half_and_twice_todays_spend():
+    # Print brings less for its first dollar than the others for their last:
+    # left free, the best split cuts it to nothing.
+    print_ = curve("d-print", "Print", ceiling=5, half=100, today=100, seed=4)
+    planner = Planner([*channels(), print_], days=DAYS)
+    budget = sum(planner.today().values())
+    free = planner.optimise(budget)
+    assert free.allocation["d-print"] < 0.01 * planner.today()["d-print"]
+    near = planner.optimise(budget, reach=2)
+    for slug, today in planner.today().items():
+        assert today / 2 - 0.01 <= near.allocation[slug] <= today * 2 + 0.01, slug
+    assert near.allocation["d-print"] == pytest.approx(planner.today()["d-print"] / 2, rel=1e-3)
+    assert near.total == pytest.approx(budget, rel=1e-6)
+    assert near.outcome.mean > near.today_outcome.mean
+    # A bound given replaces its side of the range, for its channel only.
+    bounded = planner.optimise(budget, {"d-print": Bound(min=0.0)}, reach=2)
+    assert bounded.allocation["d-print"] < 0.01 * planner.today()["d-print"]
+    for slug in ("a-search", "b-social", "c-events"):
+        assert bounded.allocation[slug] >= planner.today()[slug] / 2 - 0.01, slug
+    capped = planner.optimise(budget, {"a-search": Bound(max=200.0 * DAYS)}, reach=2)
+    assert capped.allocation["a-search"] <= 200 * DAYS + 0.01
+    assert capped.allocation["d-print"] >= planner.today()["d-print"] / 2 - 0.01
+    # A target is reached within the same range.
+    target = planner.smallest_budget(near.outcome.mean, reach=2)
+    assert target.allocation["d-print"] >= planner.today()["d-print"] / 2 - 0.01
+
+
+def test_a_budget_outside_the_range_near_today_says_how_to_widen_it():
+    planner = Planner(channels(), days=DAYS)
+    today = sum(planner.today().values())
+    with pytest.raises(PlanError, match="each channel at most 2 times today's spend"):
+        planner.optimise(today * 2.5, reach=2)
+    with pytest.raises(PlanError, match="at least 1/2 of today's spend"):
+        planner.optimise(today * 0.4, reach=2)
+    assert planner.optimise(today * 2.5).total == pytest.approx(today * 2.5, rel=1e-6)

@@ -294,6 +294,7 @@ def plan_data(**overrides):
         "total_budget": "9000",
         "min__social": "2000",
         "max__paid-search": "4000",
+        "reach": "near",
         "locked__events": "on",
     }
     return {**data, **overrides}
@@ -461,3 +462,37 @@ def test_model_health_says_each_diagnostic_once():
     assert sum("effective sample size" in w for w in said) == 1
     assert sum("r-hat" in w for w in said) == 1  # the fit said nothing of it: the page does
     assert not any("misses the last" in w for w in said)  # 2% is within what the page accepts
+
+
+def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
+    business, fake_fit, marketing_client
+):
+    fitted()
+    page = marketing_client.get(reverse("kpis:planner"))
+    assert page.context["form"]["reach"].value() == "near"
+    assert "From half to twice today&#x27;s spend" in page.text
+    daily = {r.slug: r.daily_spend for r in ModelRun.objects.get().results.all() if r.daily_spend}
+    days = (period_end("month", next_month()) - next_month()).days + 1
+    today = {slug: spend * days for slug, spend in daily.items()}
+    question = plan_data(total_budget=str(round(sum(today.values()))))
+    del question["min__social"], question["max__paid-search"], question["locked__events"]
+    near = marketing_client.post(reverse("kpis:planner"), {**question, "name": "Near", "save": "1"})
+    assert near.status_code == 302
+    plan = BudgetPlan.objects.get(name="Near")
+    assert plan.reach == "near"
+    for row in plan.result["channels"]:
+        assert today[row["slug"]] / 2 - 0.01 <= row["amount"] <= today[row["slug"]] * 2 + 0.01
+    assert "channels without bounds: from half to twice today" in (
+        marketing_client.get(plan.get_absolute_url()).text
+    )
+    # Beyond the range: refused in words, what was typed shown again.
+    beyond = str(round(sum(today.values()) * 2.5))  # the curves reach 3 times today
+    huge = marketing_client.post(reverse("kpis:planner"), {**question, "total_budget": beyond})
+    assert "each channel at most 2 times today" in huge.text
+    assert huge.context["form"]["total_budget"].value() == beyond
+    free = marketing_client.post(
+        reverse("kpis:planner"), {**question, "reach": "free", "total_budget": beyond}
+    )
+    assert free.context["answer"]["total"] == pytest.approx(float(beyond), rel=1e-4)
+    bad = marketing_client.post(reverse("kpis:planner"), {**question, "reach": "anywhere"})
+    assert "reach" in bad.context["form"].errors
