@@ -23,7 +23,11 @@ data, four or five paid channels, biased attribution) it prints:
 - the baseline: PyMC-Marketing's `MMM` with its defaults (geometric adstock
   over 28 days, logistic saturation, default priors, yearly seasonality of
   order 2 and no other controls, nutpie, 2 x 500 draws) on the same days;
-- the attributed ROAS (what the sources reported) for comparison.
+- the attributed ROAS (what the sources reported) for comparison;
+- the budget planner, held to the truth: a month's budget at today's pace
+  split by the planner on the fit's curves (near today, the page's default,
+  and free), priced on the simulator's true curves against today's split and
+  a split in proportion to attributed ROAS.
 
 No database is needed. The last line is machine-readable. The machine may be
 shared: CPU seconds are printed next to wall seconds. `--jobs N` fits N

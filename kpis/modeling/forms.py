@@ -145,6 +145,7 @@ class PlanForm(Form):
         label="Channels without bounds may move",
         choices=BudgetPlan.Reach.choices,
         initial=BudgetPlan.Reach.NEAR,
+        required=False,  # a question without it (an older script) stays near today
         help_text="The model has seen each channel's spend near today's; far from it, its "
         "curve is a guess. A bound entered below replaces this for its channel.",
     )
@@ -207,6 +208,9 @@ class PlanForm(Form):
             }
             for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))
         ]
+
+    def clean_reach(self) -> str:
+        return self.cleaned_data.get("reach") or BudgetPlan.Reach.NEAR
 
     def clean_start(self) -> date:
         start: date = self.cleaned_data["start"]

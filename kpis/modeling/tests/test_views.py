@@ -496,3 +496,8 @@ def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
     assert free.context["answer"]["total"] == pytest.approx(float(beyond), rel=1e-4)
     bad = marketing_client.post(reverse("kpis:planner"), {**question, "reach": "anywhere"})
     assert "reach" in bad.context["form"].errors
+    # A question without the choice (a script written before it) stays near today.
+    unsaid = {k: v for k, v in question.items() if k != "reach"}
+    page = marketing_client.post(reverse("kpis:planner"), unsaid)
+    assert page.context["form"].cleaned_data["reach"] == "near"
+    assert page.context["answer"]["total"] == pytest.approx(float(question["total_budget"]))
