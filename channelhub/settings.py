@@ -427,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         "ObjectiveStatusEnum": "channelhub.metrics.formulas.OBJECTIVE_STATUS_CHOICES",
         "ImportRunStatusEnum": "kpis.models.ImportRun.Status",
         "RecomputeRunStatusEnum": "kpis.models.RecomputeRun.Status",
+        "BudgetPlanReachEnum": "kpis.models.BudgetPlan.Reach",
     },
 }
 
