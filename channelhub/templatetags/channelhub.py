@@ -34,6 +34,14 @@ register.filter("cents", display.cents)
 register.simple_tag(display.thin_rules, name="thin_rules")
 
 
+@register.filter
+def step_time(value: Any) -> str:
+    """A job step's entry in its timings: seconds, or words (how it wrote)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{display.number(value, 3)} s"
+
+
 @register.simple_tag
 def metric_cells(values: Any, metrics: str, thin: Any = None) -> SafeString:
     """One table row's KPI cells: `<td class="num" data-value=raw>formatted</td>`

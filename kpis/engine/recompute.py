@@ -20,7 +20,11 @@ Shape of a run
    agree with them; a first recompute of every date, whose months will be the
    published ones, sums them from its own in the same statement), objectives
    are evaluated. Every write is proportional to
-   the run's rows: index-backed anti-joins against an indexed table of them.
+   the run's rows: index-backed anti-joins against an indexed table of them;
+   or, when every channel of the run was last published from older facts
+   (after an import on them, the common case), every row of the scope must be
+   rewritten anyway, so the scope's rows are deleted and written anew,
+   without building and comparing that table.
 4. Rows are tagged with the channel's facts version read *before* the scan; a
    write never replaces a row computed from newer facts, so two runs of the
    same scope, or an old run finishing late, cannot leave stale numbers.
@@ -382,7 +386,9 @@ def _run_in_one_transaction(run: RecomputeRun, scope: Scope) -> None:
             folded, stored = _rollups_to_fold(cursor, scope)
             kinds = (*scope.fact_kinds, *folded)
             rows = _rows_from_pieces(source, scope.fact_kinds, scope, rollups=folded)
-            _write_kinds(cursor, run.pk, kinds, scope, rows, from_pieces=True, stored=stored)
+            timings["write"] = _write_kinds(
+                cursor, run.pk, kinds, scope, rows, from_pieces=True, stored=stored
+            )
             timings["+".join(kinds)] = round(time.monotonic() - t0, 4)
         _finish(run, scope, timings, started, rolled_up=folded)
         pause_point(PAUSE_BEFORE_COMMIT_ENV, run.pk)
@@ -1018,6 +1024,10 @@ class _Stored:
     any_rows: bool  # the scope has snapshot rows of the kinds already
     newer: bool  # a channel of the run was published from newer facts than it read
     table_rows: float  # the snapshots' size as the planner knows it (0: unknown)
+    # Every channel of the run was last published from older facts than it
+    # read: each of its stored rows carries an older version, so every row of
+    # the scope is rewritten whatever its values (_write_kinds replaces them).
+    all_older: bool = False
 
 
 def _stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> _Stored:
@@ -1032,10 +1042,17 @@ def _stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> _Stored:
         f"SELECT (SELECT COUNT(*) FROM ({probes}) probes), "
         "(SELECT COUNT(*) FROM kpis_run_versions v JOIN kpis_channeldatastate st "
         "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version), "
-        f"{sql.table_rows_estimate('kpis_kpisnapshot')}"
+        f"{sql.table_rows_estimate('kpis_kpisnapshot')}, "
+        # A channel never published, or published from the facts this run read
+        # (or newer), may hold rows the run would leave as they are.
+        "(SELECT COUNT(*) FROM kpis_run_versions v LEFT JOIN kpis_channeldatastate st "
+        "ON st.channel_id = v.channel_id "
+        "WHERE st.published_version IS NULL OR st.published_version >= v.facts_version)"
     )
-    any_rows, newer, table_rows = cursor.fetchone()
-    return _Stored(bool(any_rows), bool(newer), max(float(table_rows or 0), 0.0))
+    any_rows, newer, table_rows, not_older = cursor.fetchone()
+    return _Stored(
+        bool(any_rows), bool(newer), max(float(table_rows or 0), 0.0), all_older=not not_older
+    )
 
 
 def _write_kinds(
@@ -1049,7 +1066,7 @@ def _write_kinds(
     delete_missing: bool = True,
     from_pieces: bool = False,
     stored: _Stored | None = None,
-) -> None:
+) -> str:
     """Make the scope's rows of `kinds` equal to `rows_sql` (KEY + ROW columns).
 
     Under the publish lock (the only writer of snapshots), in three steps
@@ -1061,9 +1078,14 @@ def _write_kinds(
     run) is left alone. `from_pieces`: the rows come from this run's pieces,
     whose number decides whether a first recompute is a bulk one (`_bulk`).
     `stored`: what `_stored` already found for exactly these kinds, if asked.
+
+    Returns how it wrote (the run's stats show it): "inserted" (nothing was
+    stored in the scope), "replaced" (every stored row of the scope came from
+    older facts, as after an import: deleted and written anew, without a
+    comparison that could only find them all changed) or "compared".
     """
     if not kinds:
-        return
+        return ""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     if stored is None:
         stored = _stored(cursor, kinds, scope)
@@ -1090,7 +1112,29 @@ def _write_kinds(
         if rebuild:
             sql.run_all(cursor, rebuild)
         _analyze_if_grown(cursor, inserted)
-        return
+        return "inserted"
+    if delete_missing and guard_version and stored.all_older:
+        # Every row of the scope will be rewritten (its facts version moved,
+        # as after any import on these channels): replace the scope's rows
+        # instead of comparing them one by one. Per kind, a range of the
+        # primary key per channel; looked up key by key for a bounded scope.
+        bounded = scope.start is not None and scope.end is not None
+        replace_all = [
+            *(_by_key(True) if bounded else []),
+            *(
+                (f"DELETE FROM kpis_kpisnapshot WHERE {_kinds_in_scope((kind,), scope)}", [])
+                for kind in kinds
+            ),
+            *(_by_key(False) if bounded else []),
+            (
+                f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s "
+                f"FROM ({rows_sql}) r ORDER BY {_KEY_ORDER}",
+                [run_id, now],
+            ),
+        ]
+        sql.run_all(cursor, replace_all)
+        _analyze_if_grown(cursor, cursor.rowcount)
+        return "replaced"
     computed = _create_run_rows(cursor, rows_sql)
     # Only when a channel of the run was published from newer facts since the
     # run read its versions (rare) can a row of the scope be newer than the
@@ -1142,6 +1186,7 @@ def _write_kinds(
     if by_key:
         sql.run_all(cursor, _by_key(False))
     _analyze_if_grown(cursor, inserted)
+    return "compared"
 
 
 # A first recompute of at least this many pieces (channel, partner, week) into

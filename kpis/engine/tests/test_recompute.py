@@ -10,13 +10,20 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from channelhub.metrics.formulas import rounded
 from kpis.engine import recompute as recompute_module
-from kpis.engine.recompute import ALL_KINDS, recompute_execute, recompute_request
+from kpis.engine.recompute import (
+    ALL_KINDS,
+    bump_versions,
+    recompute_execute,
+    recompute_request,
+)
 from kpis.models import (
     ChannelDataState,
+    DailyFact,
     KpiSnapshot,
     KpiSnapshotStage,
     ObjectiveStatus,
@@ -496,3 +503,64 @@ def test_two_recomputes_of_one_scope_at_once_give_the_same_snapshots_as_one():
         "succeeded"
     }
     assert snapshot_state() == expected
+
+
+def test_after_an_import_the_scopes_rows_are_replaced_and_an_unchanged_rerun_compares(
+    shop, market, marketing_client
+):
+    partner = PartnerFactory(channel=shop, slug="reseller")
+    import_rows(HEADER[:5], [
+        ["2025-01-02", "web-shop", "", "10", "100"],
+        ["2025-03-02", "web-shop", "", "10", "100"],
+        ["2025-03-04", "web-shop", "reseller", "1", "30"],
+        ["2025-01-03", "market", "", "5", "7"],
+    ])  # fmt: skip
+    recompute()
+    assert RecomputeRun.objects.latest("pk").stats["timings"]["write"] == "inserted"
+    # An import on one channel: its scope's rows all come from older facts now.
+    run = import_rows(HEADER[:5], [["2025-03-03", "web-shop", "", "10", "50"]])
+    recompute_execute(run.recompute_run_id, inline=True)
+    replaced = RecomputeRun.objects.get(pk=run.recompute_run_id)
+    assert replaced.stats["timings"]["write"] == "replaced"
+    assert kpi(shop.pk, "month", date(2025, 3, 1), "revenue") == D("180")
+    assert kpi(shop.pk, "week", date(2025, 2, 24), "revenue") == D("100")  # 2025-03-02
+    assert kpi(shop.pk, "week", date(2025, 3, 3), "revenue") == D("80")
+    assert kpi(shop.pk, "week", date(2025, 3, 3), "revenue", partner_key=partner.pk) == D("30")
+    assert kpi(shop.pk, "quarter", date(2025, 1, 1), "revenue") == D("280")
+    assert kpi(market.pk, "month", date(2025, 1, 1), "revenue") == D("7")
+    assert kpi(shop.pk, "month", date(2025, 1, 1), "revenue") == D("100")  # outside: kept
+    # A run of the facts already published compares (rows of other runs'
+    # versions in its scope, such as the week of 24 February, are rewritten).
+    recompute(channel_ids=[shop.pk], start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert RecomputeRun.objects.latest("pk").stats["timings"]["write"] == "compared"
+
+    def figures():  # every row's key and components, whatever run wrote it
+        fields = [
+            f.name
+            for f in KpiSnapshot._meta.concrete_fields
+            if f.name not in ("run", "computed_at", "facts_version")
+        ]
+        return sorted(KpiSnapshot.objects.values_list(*fields))
+
+    state = figures()
+    recompute()  # the whole history of both channels: the same figures
+    assert figures() == state
+    # The run's page names how it wrote beside its timings.
+    page = marketing_client.get(reverse("kpis:run-detail", args=[replaced.pk]))
+    assert page.status_code == 200 and "write replaced" in page.text
+
+
+def test_a_replacing_run_drops_the_periods_whose_facts_are_gone(shop):
+    import_rows(HEADER[:5], [
+        ["2025-03-02", "web-shop", "", "10", "100"],
+        ["2025-03-20", "web-shop", "", "10", "100"],
+    ])  # fmt: skip
+    recompute()
+    DailyFact.objects.filter(channel=shop, day=date(2025, 3, 20)).delete()
+    bump_versions([shop.pk])
+    recompute(channel_ids=[shop.pk], start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert RecomputeRun.objects.latest("pk").stats["timings"]["write"] == "replaced"
+    assert not KpiSnapshot.objects.filter(
+        channel=shop, period_kind="week", period_start=date(2025, 3, 17)
+    ).exists()
+    assert kpi(shop.pk, "month", date(2025, 3, 1), "revenue") == D("100")
