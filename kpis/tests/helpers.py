@@ -69,11 +69,11 @@ def row(channel_id: int, kind: str, start: date, partner_key: int = 0) -> KpiRow
     return rows[0]
 
 
-def snapshot_state() -> list[tuple[Any, ...]]:
-    """Every snapshot row's key and components, for comparing whole states."""
-    fields = [
-        f.name for f in KpiSnapshot._meta.concrete_fields if f.name not in ("run", "computed_at")
-    ]
+def snapshot_state(*, versions: bool = True) -> list[tuple[Any, ...]]:
+    """Every snapshot row's key and components, for comparing whole states
+    (without `versions`: whatever facts version each row was computed from)."""
+    left_out = ("run", "computed_at") if versions else ("run", "computed_at", "facts_version")
+    fields = [f.name for f in KpiSnapshot._meta.concrete_fields if f.name not in left_out]
     return sorted(tuple(values) for values in KpiSnapshot.objects.values_list(*fields))
 
 

@@ -533,18 +533,9 @@ def test_after_an_import_the_scopes_rows_are_replaced_and_an_unchanged_rerun_com
     # versions in its scope, such as the week of 24 February, are rewritten).
     recompute(channel_ids=[shop.pk], start=date(2025, 3, 1), end=date(2025, 3, 31))
     assert RecomputeRun.objects.latest("pk").stats["timings"]["write"] == "compared"
-
-    def figures():  # every row's key and components, whatever run wrote it
-        fields = [
-            f.name
-            for f in KpiSnapshot._meta.concrete_fields
-            if f.name not in ("run", "computed_at", "facts_version")
-        ]
-        return sorted(KpiSnapshot.objects.values_list(*fields))
-
-    state = figures()
+    state = snapshot_state(versions=False)
     recompute()  # the whole history of both channels: the same figures
-    assert figures() == state
+    assert snapshot_state(versions=False) == state
     # The run's page names how it wrote beside its timings.
     page = marketing_client.get(reverse("kpis:run-detail", args=[replaced.pk]))
     assert page.status_code == 200 and "write replaced" in page.text
