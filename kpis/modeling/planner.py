@@ -28,6 +28,9 @@ from scipy import interpolate, optimize
 
 from .contract import INTERVAL, FitResult
 
+# How a refusal made under `reach` (Planner._limits) says to widen it.
+WIDEN = "let channels move further from today's spend"
+
 
 class PlanError(ValueError):
     """The question has no answer (bounds that cannot hold the budget ...): words for a manager."""
@@ -218,14 +221,14 @@ class Planner:
                 limits.append((today, today))
                 continue
             top = float(self.curves[slug].spend[-1]) * self.days
-            low = max(bound.min or 0.0, 0.0)
-            if bound.min is None and reach:
-                low = today / reach
-            high = bound.max if bound.max is not None else top
-            if bound.max is None and reach:
-                high = max(today * reach, low)
-            elif bound.min is None and reach:
-                low = min(low, high)
+            if reach:
+                low = max(bound.min, 0.0) if bound.min is not None else today / reach
+                high = bound.max if bound.max is not None else max(today * reach, low)
+                if bound.min is None:
+                    low = min(low, high)  # a maximum below the range: the range gives way
+            else:
+                low = max(bound.min or 0.0, 0.0)
+                high = bound.max if bound.max is not None else top
             if high < low:
                 raise PlanError(f"{self.curves[slug].name}: the maximum is below the minimum.")
             limits.append((low, high))
@@ -242,7 +245,7 @@ class Planner:
                 f"({lows.sum():,.2f})"
                 + (
                     f", each channel kept at least 1/{reach:g} of today's spend: lower some "
-                    "minimums or let channels move further from today's spend."
+                    f"minimums or {WIDEN}."
                     if reach
                     else "."
                 )
@@ -252,7 +255,7 @@ class Planner:
                 f"The budget is above what the channels may take ({highs.sum():,.2f}"
                 + (
                     f", each channel at most {reach:g} times today's spend): raise some "
-                    "maximums, unlock channels or let channels move further from today's spend."
+                    f"maximums, unlock channels or {WIDEN}."
                     if reach
                     else "): raise some maximums or unlock channels."
                 )
@@ -330,7 +333,7 @@ class Planner:
                 "by the model's curves"
                 + (
                     f" (each channel at most {reach:g} times today's spend): raise some "
-                    "maximums or let channels move further from today's spend."
+                    f"maximums or {WIDEN}."
                     if reach
                     else "."
                 )
