@@ -14,7 +14,9 @@ Channels are addressed by slug everywhere: bounds, locks and answers are
 dicts keyed by slug, and the optimiser's vector is built from one sorted list
 of slugs, so no order or display name can shift a bound onto another channel.
 Optimisation is scipy's (SLSQP for the split, brentq for the smallest budget
-reaching a target).
+reaching a target); one of SLSQP's starts is the best split on a grid, found
+by dynamic programming over the channels, since S-shaped curves can give the
+expected outcome more than one peak.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ import numpy as np
 from scipy import interpolate, optimize
 
 from .contract import INTERVAL, FitResult
+
+# Steps of the spare budget in the planner's grid search (Planner._grid_start).
+GRID = 200
 
 # How a refusal made under `reach` (Planner._limits) says to widen it.
 WIDEN = "let channels move further from today's spend"
@@ -234,6 +239,40 @@ class Planner:
             limits.append((low, high))
         return limits
 
+    def _expected(self, slug: str, amounts: np.ndarray) -> np.ndarray:
+        """The expected outcome (mean over draws) of each of `amounts` on one channel."""
+        curve = self.curves[slug]
+        daily = np.clip(amounts / self.days, 0.0, float(curve.spend[-1]))
+        values = np.asarray(self._interp[slug](daily), dtype=float).mean(axis=0)
+        scale = curve.margin if self.goal == "gross_profit" else 1.0
+        return values * self.days * scale
+
+    def _grid_start(self, lows: np.ndarray, highs: np.ndarray, spare: float) -> np.ndarray:
+        """The best split of `spare` above the minimums in steps of 1/GRID of it,
+        by dynamic programming over the channels. Curves that start S-shaped
+        (their first dollars bring little) give the expected outcome more than
+        one peak, where a local search from an even spread can stop at the
+        lower one; this start is the grid's global best, polished after."""
+        if spare <= 0:
+            return lows
+        step = spare / GRID
+        best = np.zeros(GRID + 1)  # best outcome of the channels so far, per steps used
+        choices = []
+        for i, slug in enumerate(self.slugs):
+            top = int(min(GRID, np.floor((highs[i] - lows[i]) / step + 1e-9)))
+            values = self._expected(slug, lows[i] + step * np.arange(top + 1))
+            # total[j, k]: the channels before with j - k steps, this one with k.
+            j, k = np.meshgrid(np.arange(GRID + 1), np.arange(top + 1), indexing="ij")
+            total = np.where(k <= j, best[np.clip(j - k, 0, None)] + values[k], -np.inf)
+            choices.append(total.argmax(axis=1))
+            best = total.max(axis=1)
+        steps = np.zeros(len(self.slugs), dtype=int)
+        used = int(best.argmax())
+        for i in reversed(range(len(self.slugs))):
+            steps[i] = choices[i][used]
+            used -= steps[i]
+        return np.clip(lows + step * steps, lows, highs)
+
     def _best(
         self, budget: float, limits: list[tuple[float, float]], reach: float | None = None
     ) -> np.ndarray:
@@ -270,16 +309,17 @@ class Planner:
         spare = budget - lows.sum()
         if room.sum() <= 0:
             return lows
-        # Two starts: spare budget spread by room above the minimums, and by
-        # today's split; the better answer wins.
+        # Three starts: spare budget spread by room above the minimums, by
+        # today's split, and the grid's best (_grid_start); the best answer wins.
         today = np.array([self.today()[s] for s in self.slugs])
         weights = [room / room.sum()]
         extra = np.clip(today - lows, 0, None) * (room > 0)
         if extra.sum() > 0:
             weights.append(extra / extra.sum())
+        guesses = [np.clip(lows + spare * weight, lows, highs) for weight in weights]
+        guesses.append(self._grid_start(lows, highs, spare))
         best, best_value = None, np.inf
-        for weight in weights:
-            guess = np.clip(lows + spare * weight, lows, highs)
+        for guess in guesses:
             found = optimize.minimize(
                 objective,
                 guess / scale,

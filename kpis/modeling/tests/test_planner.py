@@ -173,3 +173,37 @@ def test_a_budget_outside_the_range_near_today_says_how_to_widen_it():
     with pytest.raises(PlanError, match="at least 1/2 of today's spend"):
         planner.optimise(today * 0.4, reach=2)
     assert planner.optimise(today * 2.5).total == pytest.approx(today * 2.5, rel=1e-6)
+
+
+def s_curve(slug, ceiling, half, today, shape, draws=40, seed=5):
+    """Draws of a Hill curve of slope `shape` (above 1: S-shaped, the first
+    dollars bring little) on a grid up to 4 x today."""
+    rng = np.random.default_rng(seed)
+    grid = np.linspace(0, 4 * today, 41)
+    factors = np.exp(rng.normal(0, 0.05, size=draws))
+    return ChannelCurve(
+        slug=slug,
+        name=slug.title(),
+        spend=grid,
+        samples=np.outer(factors, ceiling * grid**shape / (grid**shape + half**shape)),
+        today_daily=today,
+    )
+
+
+def test_the_best_split_is_found_when_an_s_shaped_curve_gives_two_peaks():
+    # Video brings little for its first dollars and much once past them;
+    # Search brings something from the first dollar. From an even spread a
+    # local search keeps the budget in Search; the best split is in Video.
+    curves = [
+        s_curve("search", ceiling=400, half=150, today=100, shape=1.0),
+        s_curve("video", ceiling=3000, half=500, today=100, shape=4.0),
+    ]
+    planner = Planner(curves, days=DAYS)
+    budget = 300.0 * DAYS
+    plan = planner.optimise(budget)
+    brute = max(
+        planner.draws({"search": budget - video, "video": video}).mean()
+        for video in np.linspace(0, budget, 601)
+    )
+    assert plan.outcome.mean >= brute * 0.999
+    assert plan.allocation["video"] > plan.allocation["search"]
