@@ -63,10 +63,11 @@ def _money(cents: np.ndarray) -> pa.Array:
 
 
 def shape(rows: int, channels: int) -> tuple[int, int]:
-    """(days, rows per channel and day): ~3 years, partners for the rest."""
-    days = max(1, min(1095, rows // channels))
-    per_day = -(-rows // (channels * days))
-    return days, per_day
+    """(days, rows per channel and day): ~3 years, partners for the rest;
+    the days are those the rows fill (10M over 1,000 channels: 1,000 days of
+    ten rows each, not 1,095 days of which the last 95 stay empty)."""
+    per_day = -(-rows // (channels * max(1, min(1095, rows // channels))))
+    return -(-rows // (channels * per_day)), per_day
 
 
 def write_facts(
@@ -138,6 +139,17 @@ def write_facts(
             writer.write_table(table)
             written += n
     return written
+
+
+def write_next_day(workdir: Path, channels: int, days: int, per_day: int) -> Path:
+    """The daily file: the day after the facts' last one, for every channel
+    and each of its partners (as many rows per channel as a day of the facts)."""
+    path = workdir / "one-more-day.csv"
+    first_day = FIRST_DAY + timedelta(days=days)
+    write_facts(
+        path, channels * per_day, channels, first_day=first_day, seed=2, layout=(1, per_day)
+    )
+    return path
 
 
 def create_business(channels: int, per_day: int) -> None:
@@ -614,9 +626,7 @@ def import_legs(args: argparse.Namespace) -> dict[str, float]:
         results["ours: import (first load)"] = float(first["seconds"])
         _child_line("ours: import (first load)", first)
         results["ours: full recompute (4 kinds)"] = recompute(["week", "month", "quarter", "year"])
-        extra = workdir / "one-more-day.csv"
-        next_day = FIRST_DAY + timedelta(days=days)
-        write_facts(extra, args.channels, args.channels, first_day=next_day, seed=2)
+        extra = write_next_day(workdir, args.channels, days, per_day)
         results["ours: import one more day"], imported = import_here(extra)
         assert imported.recompute_run_id is not None
         results["ours: incremental recompute"] = run_queued(imported.recompute_run_id)
@@ -761,10 +771,8 @@ def main() -> None:
             results[key] = scale_out(workers)
             print(f"  {key:<40} {results[key]:8.3f} s", flush=True)
 
-        # One more day for every channel, imported, then its incremental recompute.
-        next_day = FIRST_DAY + timedelta(days=days)
-        extra = workdir / "one-more-day.csv"
-        write_facts(extra, args.channels, args.channels, first_day=next_day, seed=2)
+        # The day after the last one, imported, then its incremental recompute.
+        extra = write_next_day(workdir, args.channels, days, per_day)
         results["ours: import one more day"], imported = import_here(extra)
         print(
             f"  {'ours: import one more day':<40} {results['ours: import one more day']:8.3f} s",

@@ -1113,10 +1113,11 @@ def _write_kinds(
             sql.run_all(cursor, rebuild)
         _analyze_if_grown(cursor, inserted)
         return "inserted"
-    if delete_missing and guard_version and stored.all_older:
+    if delete_missing and stored.all_older:
         # Every row of the scope will be rewritten (its facts version moved,
-        # as after any import on these channels): replace the scope's rows
-        # instead of comparing them one by one. Per kind, a range of the
+        # as after any import on these channels; a quarter or year rolls up
+        # months this run just wrote with that version): replace the scope's
+        # rows instead of comparing them one by one. Per kind, a range of the
         # primary key per channel; looked up key by key for a bounded scope.
         bounded = scope.start is not None and scope.end is not None
         replace_all = [
@@ -1250,17 +1251,26 @@ def _rollup_select(kind: str, months: str, where: str = "") -> str:
 
 
 def _rollup(cursor: Any, run_id: int, kinds: tuple[str, ...], scope: Scope) -> None:
-    """Quarters and years as sums of the published months (fiscal calendar)."""
-    selects = [
-        _rollup_select(
+    """Quarters as sums of the published months, years of the published
+    quarters (fiscal calendar: a fiscal year is four of its quarters); years
+    of the months when the run does not roll up quarters. A year is then read
+    from four rows per channel and partner instead of twelve."""
+
+    def published(kind: str, of: str) -> str:
+        return _rollup_select(
             kind,
             "kpis_kpisnapshot",
-            "WHERE period_kind = 'month' "
+            f"WHERE period_kind = '{of}' "
             "AND channel_id IN (SELECT channel_id FROM kpis_run_versions) "
             f"{_range_filter('period_start', scope.kind_range(kind))}",
         )
-        for kind in kinds
-    ]
+
+    if kinds == ROLLUP_KINDS:
+        # The quarters first: the years are read from them once they are written.
+        for kind, of in (("quarter", "month"), ("year", "quarter")):
+            _write_kinds(cursor, run_id, (kind,), scope, published(kind, of), guard_version=False)
+        return
+    selects = [published(kind, "month") for kind in kinds]
     _write_kinds(cursor, run_id, kinds, scope, " UNION ALL ".join(selects), guard_version=False)
 
 

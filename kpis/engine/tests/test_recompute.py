@@ -266,6 +266,38 @@ def test_a_first_recompute_writes_quarters_and_years_with_the_months_it_sums(
     assert kpi(market.pk, "quarter", date(2025, 1, 1), "revenue", partner_key=0) == D("9")
 
 
+@pytest.mark.parametrize("fiscal_start", [1, 4])
+def test_a_daily_imports_quarter_and_year_are_those_of_a_whole_recompute(
+    shop, market, settings, fiscal_start
+):
+    settings.FISCAL_YEAR_START_MONTH = fiscal_start
+    PartnerFactory(channel=market, slug="reseller")
+    history = import_rows(HEADER[:5], [
+        ["2024-12-30", "web-shop", "", "10", "100"],
+        ["2025-02-03", "web-shop", "", "1", "3"],
+        ["2025-03-31", "web-shop", "", "4", "8"],
+        ["2025-04-01", "market", "reseller", "2", "9"],
+        ["2025-06-02", "market", "", "5", "7"],
+    ])  # fmt: skip
+    recompute_execute(history.recompute_run_id, inline=True)
+    daily = import_rows(HEADER[:5], [
+        ["2025-06-30", "web-shop", "", "2", "5"],
+        ["2025-06-30", "market", "reseller", "1", "4"],
+    ])  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        recompute_execute(daily.recompute_run_id, inline=True)
+    # The day's quarter is summed from its months, its year from its quarters.
+    rollups = [q["sql"] for q in queries if "AS period_kind" in q["sql"]]
+    assert any("'year' AS period_kind" in q and "period_kind = 'quarter'" in q for q in rollups)
+    incremental = snapshot_state(versions=False)
+    KpiSnapshot.objects.all().delete()
+    recompute()
+    assert snapshot_state(versions=False) == incremental
+    fiscal_year = date(2025, 1, 1) if fiscal_start == 1 else date(2025, 4, 1)
+    assert kpi(shop.pk, "year", fiscal_year, "revenue") == D("16" if fiscal_start == 1 else "5")
+    assert kpi(market.pk, "year", fiscal_year, "revenue", partner_key=0) == D("20")
+
+
 def test_a_redelivered_run_is_not_run_twice(shop):
     import_rows(HEADER[:5], [["2025-01-02", "web-shop", "", "10", "100"]])
     run = recompute_request(trigger="manual")
