@@ -345,7 +345,8 @@ class PlanRequestSerializer(serializers.Serializer):
         choices=BudgetPlan.Reach.choices,
         default=BudgetPlan.Reach.NEAR,
         help_text="How far a channel without a bound may move from today's spend: near "
-        "(from half to twice today's), or free (anywhere, down to nothing).",
+        "(from half to twice today's, or from its quietest to its busiest whole month in the "
+        "model's data where that is wider), or free (anywhere, down to nothing).",
     )
 
 

@@ -101,6 +101,10 @@ class Curve:
     # of the same draws: channels compared draw by draw keep the posterior's
     # correlations (how sure the model is that one channel beats another).
     marginal: np.ndarray | None = None  # shape (curve_samples,)
+    # The average daily cost of the channel's quietest and busiest whole
+    # calendar month in the fitted window: the spend levels the model has
+    # seen it held at for a month (the planner's "near" range widens to them).
+    months_seen: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,18 @@ QUICK = {"chains": 2, "draws": 300, "tune": 400}
 # dollar, above 1 S-shaped); sampled in the form of `_level_hill`.
 
 
+def months_seen(days: pd.DatetimeIndex, cost: np.ndarray) -> tuple[float, float] | None:
+    """The average daily cost of the quietest and the busiest whole calendar
+    month among `days` (None without a whole month)."""
+    series = pd.Series(np.asarray(cost, dtype=float), index=days)
+    months = series.groupby(days.to_period("M"))
+    means = months.mean()
+    whole = months.size().to_numpy() == pd.PeriodIndex(means.index).days_in_month.to_numpy()
+    if not whole.any():
+        return None
+    return float(means[whole].min()), float(means[whole].max())
+
+
 def _curve(ceiling: np.ndarray, kappa: np.ndarray, x: np.ndarray, slope=1.0) -> np.ndarray:
     level = np.power(np.maximum(x, 0.0), slope)
     return np.asarray(ceiling * level / (np.power(kappa, slope) + level))
@@ -754,6 +766,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
             high=high,
             samples=samples,
             marginal=slope[picked],
+            months_seen=months_seen(prepared.days[:fit_days], channel.cost[:fit_days]),
         )
         marginal, marginal_low, marginal_high = _summary(slope)
         slopes[channel.slug] = (channel.name, slope)

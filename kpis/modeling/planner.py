@@ -49,6 +49,9 @@ class ChannelCurve:
     samples: np.ndarray  # (draws, len(spend)) daily incremental revenue
     today_daily: float  # today's average daily cost (the live model's window)
     margin: float = 1.0  # gross margin, for a gross-profit goal
+    # The average daily cost of its quietest and busiest whole month in the
+    # data (contract.Curve.months_seen): None for a fit that did not say.
+    months_seen: tuple[float, float] | None = None
 
     def interpolator(self) -> Any:
         return interpolate.PchipInterpolator(self.spend, self.samples, axis=1, extrapolate=False)
@@ -123,6 +126,7 @@ def fit_curves(result: FitResult, margin: float = 1.0) -> list[ChannelCurve]:
             samples=c.curve.samples,
             today_daily=c.spend / days,
             margin=margin,
+            months_seen=c.curve.months_seen,
         )
         for c in result.channels
         if c.curve is not None
@@ -213,8 +217,9 @@ class Planner:
     ) -> list[tuple[float, float]]:
         """Each channel's (lowest, highest) total over the period. With `reach`
         (say 2), a side the user left empty stays within today's spend divided
-        and multiplied by it: the model has seen spend near today's, and far
-        from it the curve is a guess; a bound given replaces its side."""
+        and multiplied by it, or within the channel's quietest and busiest
+        month in the data where that is wider: the model has seen spend there,
+        and far from it the curve is a guess; a bound given replaces its side."""
         unknown = set(bounds) - set(self.slugs)
         if unknown:
             raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
@@ -227,8 +232,13 @@ class Planner:
                 continue
             top = float(self.curves[slug].spend[-1]) * self.days
             if reach:
-                low = max(bound.min, 0.0) if bound.min is not None else today / reach
-                high = bound.max if bound.max is not None else max(today * reach, low)
+                near_low, near_high = today / reach, today * reach
+                seen = self.curves[slug].months_seen
+                if seen:
+                    near_low = min(near_low, seen[0] * self.days)
+                    near_high = max(near_high, min(seen[1] * self.days, top))
+                low = max(bound.min, 0.0) if bound.min is not None else near_low
+                high = bound.max if bound.max is not None else max(near_high, low)
                 if bound.min is None:
                     low = min(low, high)  # a maximum below the range: the range gives way
             else:
@@ -283,8 +293,8 @@ class Planner:
                 f"The budget is below the channels' minimums and locked amounts "
                 f"({lows.sum():,.2f})"
                 + (
-                    f", each channel kept at least 1/{reach:g} of today's spend: lower some "
-                    f"minimums or {WIDEN}."
+                    f", each channel kept at least 1/{reach:g} of today's spend or its quietest "
+                    f"month's: lower some minimums or {WIDEN}."
                     if reach
                     else "."
                 )
@@ -293,8 +303,8 @@ class Planner:
             raise PlanError(
                 f"The budget is above what the channels may take ({highs.sum():,.2f}"
                 + (
-                    f", each channel at most {reach:g} times today's spend): raise some "
-                    f"maximums, unlock channels or {WIDEN}."
+                    f", each channel at most {reach:g} times today's spend or its busiest "
+                    f"month's): raise some maximums, unlock channels or {WIDEN}."
                     if reach
                     else "): raise some maximums or unlock channels."
                 )
@@ -372,8 +382,8 @@ class Planner:
                 "Even the largest budget the channels may take does not reach the target "
                 "by the model's curves"
                 + (
-                    f" (each channel at most {reach:g} times today's spend): raise some "
-                    f"maximums or {WIDEN}."
+                    f" (each channel at most {reach:g} times today's spend or its busiest "
+                    f"month's): raise some maximums or {WIDEN}."
                     if reach
                     else "."
                 )

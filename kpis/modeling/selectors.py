@@ -289,6 +289,13 @@ def active_run() -> ModelRun | None:
     return ModelRun.objects.filter(Q(status__in=ModelRun.ACTIVE)).first()
 
 
+def _months_seen(stored: Any) -> tuple[float, float] | None:
+    """A curve's quietest and busiest month (daily cost), when its fit stored them."""
+    if not isinstance(stored, list) or len(stored) != 2:
+        return None
+    return float(stored[0]), float(stored[1])
+
+
 def planner_curves(run: ModelRun) -> list[planner.ChannelCurve]:
     """The run's channels with a response curve, with their draws (one query)."""
     rows = ChannelModelResult.objects.filter(
@@ -305,6 +312,7 @@ def planner_curves(run: ModelRun) -> list[planner.ChannelCurve]:
                 samples=np.asarray(row.curve_samples, dtype=float),
                 today_daily=row.daily_spend or 0.0,
                 margin=row.gross_margin if row.gross_margin is not None else 1.0,
+                months_seen=_months_seen(curve.get("months_seen")),
             )
         )
     return sorted(curves, key=lambda c: c.slug)

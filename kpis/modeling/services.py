@@ -238,6 +238,7 @@ def _result_row(
                 "mean": _floats(curve.mean),
                 "low": _floats(curve.low),
                 "high": _floats(curve.high),
+                **({"months_seen": _floats(curve.months_seen)} if curve.months_seen else {}),
             }
             if curve is not None
             else None
@@ -370,7 +371,8 @@ def plan_delete(*, plan: BudgetPlan) -> None:
 
 
 # How far from today's spend a channel without a bound may move: NEAR keeps it
-# between half and twice today's (planner.Planner._limits).
+# between half and twice today's, or its quietest and busiest month where that
+# is wider (planner.Planner._limits).
 REACH_FACTORS: dict[str, float | None] = {
     BudgetPlan.Reach.NEAR: 2.0,
     BudgetPlan.Reach.FREE: None,

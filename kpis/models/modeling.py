@@ -299,8 +299,9 @@ class BudgetPlan(models.Model):
     class Reach(models.TextChoices):
         # How far a channel left without a bound may move from today's spend
         # (kpis.modeling.planner.Planner._limits): the model has seen spend
-        # near today's; far from it, its curve is a guess.
-        NEAR = "near", "From half to twice today's spend"
+        # near today's, and from its quietest to its busiest month; far from
+        # that, its curve is a guess.
+        NEAR = "near", "From half to twice today's spend, or its quietest to busiest month if wider"
         FREE = "free", "Anywhere, down to nothing"
 
     name = models.CharField(max_length=120)

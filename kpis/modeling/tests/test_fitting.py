@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from kpis.modeling.contract import ChannelStatus, FitRefused, FitSettings
-from kpis.modeling.fitting import check, fit, order_notes
+from kpis.modeling.fitting import check, fit, months_seen, order_notes
 from kpis.modeling.simulate import simulate
 
 
@@ -226,3 +226,14 @@ def test_a_chain_of_channels_the_draws_do_not_order_is_named_in_one_warning():
         "(Events ahead in "
     )
     assert len(notes) == 2
+
+
+def test_the_quietest_and_busiest_months_are_whole_calendar_months():
+    import pandas as pd
+
+    days = pd.date_range("2025-01-15", "2025-04-10")
+    cost = np.where(days.month == 2, 10.0, np.where(days.month == 3, 30.0, 1000.0))
+    cost[(days.month == 3) & (days.day == 31)] = 61.0  # March: (30 x 30 + 61) / 31
+    low, high = months_seen(days, cost)  # January and April are not whole: left out
+    assert (low, high) == (10.0, pytest.approx(31.0))
+    assert months_seen(days[:40], cost[:40]) is None  # 15 January to 23 February

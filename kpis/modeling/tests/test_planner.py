@@ -165,6 +165,31 @@ def test_near_today_keeps_channels_without_bounds_between_half_and_twice_todays_
     assert target.allocation["d-print"] >= planner.today()["d-print"] / 2 - 0.01
 
 
+def test_near_today_widens_to_the_quietest_and_busiest_month_the_model_has_seen():
+    # Print had a month at a tenth of today's daily cost and one at three
+    # times it: near today, it may go as low and as high as those.
+    print_ = curve("d-print", "Print", ceiling=5, half=100, today=100, seed=4)
+    seen = ChannelCurve(**{**print_.__dict__, "months_seen": (10.0, 300.0)})
+    planner = Planner([*channels(), seen], days=DAYS)
+    budget = sum(planner.today().values())
+    near = planner.optimise(budget, reach=2)
+    assert near.allocation["d-print"] == pytest.approx(10 * DAYS, rel=1e-3)
+    for slug in ("a-search", "b-social", "c-events"):  # no months said: half to twice
+        today = planner.today()[slug]
+        assert today / 2 - 0.01 <= near.allocation[slug] <= today * 2 + 0.01, slug
+    # The busiest month raises the ceiling (a budget only Print can take).
+    others = sum(planner.today()[s] * 2 for s in ("a-search", "b-social", "c-events"))
+    most = planner.optimise(others + 300 * DAYS, reach=2)
+    assert most.allocation["d-print"] == pytest.approx(300 * DAYS, rel=1e-3)
+    with pytest.raises(PlanError, match="or its busiest month's"):
+        planner.optimise(others + 300 * DAYS + 100, reach=2)
+    # Months narrower than half to twice today's leave that range as it is.
+    narrow = ChannelCurve(**{**print_.__dict__, "months_seen": (90.0, 110.0)})
+    planner = Planner([*channels(), narrow], days=DAYS)
+    near = planner.optimise(budget, reach=2)
+    assert near.allocation["d-print"] == pytest.approx(planner.today()["d-print"] / 2, rel=1e-3)
+
+
 def test_a_budget_outside_the_range_near_today_says_how_to_widen_it():
     planner = Planner(channels(), days=DAYS)
     today = sum(planner.today().values())

@@ -470,7 +470,7 @@ def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
     fitted()
     page = marketing_client.get(reverse("kpis:planner"))
     assert page.context["form"]["reach"].value() == "near"
-    assert "From half to twice today&#x27;s spend" in page.text
+    assert "From half to twice today&#x27;s spend, or its quietest to busiest month" in page.text
     daily = {r.slug: r.daily_spend for r in ModelRun.objects.get().results.all() if r.daily_spend}
     days = (period_end("month", next_month()) - next_month()).days + 1
     today = {slug: spend * days for slug, spend in daily.items()}
