@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='budgetplan',
             name='reach',
-            field=models.CharField(choices=[('near', "From half to twice today's spend, or its quietest to busiest month if wider"), ('free', 'Anywhere, down to nothing')], default='free', max_length=10),
+            field=models.CharField(choices=[('near', "Within what the model has seen"), ('free', 'Anywhere, down to nothing')], default='free', max_length=10),
         ),
     ]

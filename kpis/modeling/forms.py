@@ -146,9 +146,9 @@ class PlanForm(Form):
         choices=BudgetPlan.Reach.choices,
         initial=BudgetPlan.Reach.NEAR,
         required=False,  # a question without it (an older script) stays near today
-        help_text="The model has seen each channel's spend near today's and in its quietest "
-        "and busiest months; far from those, its curve is a guess. A bound entered below "
-        "replaces this for its channel.",
+        help_text="Within what the model has seen: from half to twice today's spend, or from "
+        "its quietest to its busiest month in the data where that is wider; far from those, "
+        "a channel's curve is a guess. A bound entered below replaces this for its channel.",
     )
     target = forms.DecimalField(
         label="Target",

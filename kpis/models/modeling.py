@@ -301,7 +301,7 @@ class BudgetPlan(models.Model):
         # (kpis.modeling.planner.Planner._limits): the model has seen spend
         # near today's, and from its quietest to its busiest month; far from
         # that, its curve is a guess.
-        NEAR = "near", "From half to twice today's spend, or its quietest to busiest month if wider"
+        NEAR = "near", "Within what the model has seen"
         FREE = "free", "Anywhere, down to nothing"
 
     name = models.CharField(max_length=120)
