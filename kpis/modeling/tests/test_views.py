@@ -471,7 +471,7 @@ def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
     page = marketing_client.get(reverse("kpis:planner"))
     assert page.context["form"]["reach"].value() == "near"
     assert "Within what the model has seen" in page.text
-    assert "half to twice today&#x27;s spend, or from its quietest to its busiest" in page.text
+    assert "half to twice today's spend, or from its quietest to its busiest" in page.text
     daily = {r.slug: r.daily_spend for r in ModelRun.objects.get().results.all() if r.daily_spend}
     days = (period_end("month", next_month()) - next_month()).days + 1
     today = {slug: spend * days for slug, spend in daily.items()}
