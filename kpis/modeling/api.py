@@ -165,6 +165,13 @@ CurveSerializer = inline_serializer(
         "mean": serializers.ListField(child=serializers.FloatField()),
         "low": serializers.ListField(child=serializers.FloatField()),
         "high": serializers.ListField(child=serializers.FloatField()),
+        "months_seen": serializers.ListField(
+            child=serializers.FloatField(),
+            allow_null=True,
+            help_text="Average daily cost of the channel's quietest and busiest whole month "
+            "in the model's data (null for a fit that did not record them): with today's, "
+            "the planner's default range.",
+        ),
         "samples": serializers.ListField(
             child=serializers.ListField(child=serializers.FloatField()),
             required=False,
@@ -208,6 +215,7 @@ class ModelCurvesView(APIView):
                 "today_daily_spend": r.daily_spend,
             }
             item.update({k: r.curve.get(k, []) for k in ("spend", "mean", "low", "high")})
+            item["months_seen"] = r.curve.get("months_seen")
             if with_samples:
                 item["samples"] = r.curve_samples or []
             data.append(item)

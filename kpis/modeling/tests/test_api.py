@@ -50,6 +50,7 @@ def test_results_and_curves_of_the_live_model(business, fake_fit, viewer_api):
     curves = viewer_api.get("/api/v1/model/curves/").json()
     assert {c["channel"] for c in curves} == {"events", "paid-search", "social"}
     assert "samples" not in curves[0]
+    assert curves[0]["months_seen"] is None  # this fit did not record its months
     with_samples = viewer_api.get("/api/v1/model/curves/?samples=1").json()
     assert len(with_samples[0]["samples"]) == 60
 
