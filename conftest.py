@@ -122,8 +122,10 @@ def media_root(tmp_path, settings):
 # schedules). A transactional test's flush deletes them, and pytest-django's
 # serialized rollback does not always put them back before a live-server test;
 # every transactional test re-runs these idempotent migration steps first.
+# tests/test_reference_data.py fails on a migration step in neither list.
 REFERENCE_DATA = [
     ("channelhub.migrations.0001_roles", "create_roles"),
+    ("channelhub.migrations.0005_partner_user_role", "create_role"),
     ("partners.migrations.0003_tiers_and_onboarding_templates", "create"),
     ("partners.migrations.0004_daily_flags_schedule", "create"),
     ("partners.migrations.0007_conflict_detection_schedule", "create"),
@@ -134,6 +136,24 @@ REFERENCE_DATA = [
     ("kpis.migrations.0016_model_fit_schedule", "add_schedule"),
     ("kpis.migrations.0016_alert_schedules", "add_schedules"),
 ]
+
+# The other data migration steps, and why a flush does not undo them.
+NOT_REFERENCE_DATA = {
+    ("channelhub.migrations.0004_scheduled_task_state", "heartbeat_writes_queue"):
+        "changes a schedule kpis 0002 now writes as changed",
+    ("partners.migrations.0009_one_certification_per_person", "merge_duplicates"):
+        "merges rows that existed before it",
+    ("partners.migrations.0010_incentive_program_owner", "owner_from_creator"):
+        "fills a column of rows that existed before it",
+    ("kpis.migrations.0002_unlogged_stage_and_schedules", "unlogged_stage"):
+        "a table's storage, not rows",
+    ("kpis.migrations.0010_fact_day_in_range", "refuse_out_of_range_facts"):
+        "checks rows that existed before it",
+    ("kpis.migrations.0020_snapshot_fillfactor", "leave_room"): "a table's storage, not rows",
+    ("kpis.migrations.0021_sum_aggregate", "create"): "a database function, not rows",
+    ("kpis.migrations.0022_snapshot_composite_key", "to_composite_key"):
+        "a table's key, not rows",
+}  # fmt: skip
 
 
 def _put_reference_data_back() -> None:
