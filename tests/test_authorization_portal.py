@@ -171,6 +171,16 @@ def test_a_partner_user_is_refused_every_internal_url(key):
         assert database_state() == before, f"{key}: {method} by a partner user changed the database"
 
 
+def test_a_partner_user_signed_in_to_the_portal_gets_the_apis_error_body():
+    _world, alice, _bob = _portal_world()
+    response = _client(alice, api=False).get("/api/v1/channels/")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Partner accounts use the partner portal, not the API.",
+        "code": "permission_denied",
+    }
+
+
 def test_a_partner_user_changes_their_own_password():
     _world, alice, _bob = _portal_world()
     client = _client(alice, api=False)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -34,6 +34,7 @@ ACCOUNT_URL_NAMES = (
     "two_factor_verify",
     "two_factor_setup",
 )
+API_PREFIX = "/api/"
 # Password-reset links carry their own path arguments: allowed by prefix.
 ACCOUNT_PATH_PREFIXES = ("/accounts/reset/",)
 
@@ -62,5 +63,14 @@ class PortalGateMiddleware:
             if not _allowed(request.path):
                 if request.path == reverse("home"):
                     return HttpResponseRedirect(reverse("portal:home"))
+                if request.path.startswith(API_PREFIX):
+                    # The API's own error body (docs/api.md: detail and code).
+                    return JsonResponse(
+                        {
+                            "detail": "Partner accounts use the partner portal, not the API.",
+                            "code": "permission_denied",
+                        },
+                        status=403,
+                    )
                 return render(request, "portal/not_here.html", status=403)
         return self.get_response(request)

@@ -300,6 +300,16 @@ class BoundSerializer(serializers.Serializer):
     max = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
     locked = serializers.BooleanField(default=False)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A mistyped key ("minimum") would otherwise plan without that bound.
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Not a bound: give min, max or locked."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
 
 class BudgetPlanSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -358,6 +368,24 @@ class PlanRequestSerializer(serializers.Serializer):
     )
 
 
+def _bounds_nested(exc: exceptions.ValidationError) -> exceptions.ValidationError:
+    """The form's messages on a channel's bound (its fields are named
+    `min__<slug>`) under `bounds: {slug: {min: [...]}}`, as the request put them."""
+    if not isinstance(exc.detail, dict):
+        return exc
+    errors: dict[str, Any] = {}
+    bounds: dict[str, dict[str, Any]] = {}
+    for field, messages in exc.detail.items():
+        side, _, slug = str(field).partition("__")
+        if slug and side in ("min", "max", "locked"):
+            bounds.setdefault(slug, {})[side] = messages
+        else:
+            errors[field] = messages
+    if bounds:
+        errors["bounds"] = bounds
+    return type(exc)(errors)
+
+
 class BudgetPlanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -402,7 +430,10 @@ class BudgetPlanViewSet(
             flat[f"max__{slug}"] = bound.get("max")
             flat[f"locked__{slug}"] = bool(bound.get("locked"))
         form_data = {k: v for k, v in flat.items() if v is not None and v is not False}
-        cleaned = validate_with_form(PlanForm, form_data, slugs=slugs)
+        try:
+            cleaned = validate_with_form(PlanForm, form_data, slugs=slugs)
+        except exceptions.ValidationError as exc:
+            raise _bounds_nested(exc) from exc
         form = PlanForm(data={}, slugs=slugs)
         form.cleaned_data = cleaned
         try:

@@ -173,10 +173,19 @@ class PlanForm(Form):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("start", start)
         self.today_daily = dict(today_daily or {})
+        pace: dict[str, int] = {}
         if self.today_daily:
-            days = (period_end("month", start) - start).days + 1
-            initial.setdefault("total_budget", round(sum(self.today_daily.values()) * days))
+            for period in ("month", "quarter"):
+                days = (period_end(period, start) - start).days + 1
+                pace[period] = round(sum(self.today_daily.values()) * days)
+            initial.setdefault("total_budget", pace["month"])
         super().__init__(*args, **kwargs)
+        if pace:
+            self.fields["total_budget"].help_text = (
+                f"For the whole period, all channels together. At today's spend: "
+                f"{pace['month']:,} for next month, {pace['quarter']:,} for the quarter "
+                "from next month."
+            )
         self.slugs = dict(slugs)
         for slug, name in self.slugs.items():
             self.fields[f"min__{slug}"] = forms.DecimalField(
@@ -208,6 +217,14 @@ class PlanForm(Form):
                 "today_30": self.today_daily[slug] * 30 if slug in self.today_daily else None,
             }
             for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))
+        ]
+
+    def channels_with_errors(self) -> list[str]:
+        """The names of the channels whose bounds were refused, in the table's order."""
+        return [
+            row["name"]
+            for row in self.channel_rows()
+            if any(f"{side}__{row['slug']}" in self.errors for side in ("min", "max", "locked"))
         ]
 
     def clean_reach(self) -> str:

@@ -33,6 +33,9 @@ from .contract import INTERVAL, FitResult
 # Steps of the spare budget in the planner's grid search (Planner._grid_start).
 GRID = 200
 
+# A budget this close to what the channels must or may take is taken as that.
+ROUNDING = 1.0
+
 # How a refusal made under `reach` (Planner._limits) says to widen it.
 WIDEN = "let channels move further from today's spend"
 
@@ -288,15 +291,21 @@ class Planner:
     ) -> np.ndarray:
         lows = np.array([lo for lo, _ in limits])
         highs = np.array([hi for _, hi in limits])
+        # A budget given in whole units (as proposed) for channels kept at
+        # today's spend in cents: within one unit, it is their sum.
+        if lows.sum() - ROUNDING <= budget < lows.sum():
+            budget = float(lows.sum())
+        elif highs.sum() < budget <= highs.sum() + ROUNDING:
+            budget = float(highs.sum())
         if budget < lows.sum() - 0.01:
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
                 f"({lows.sum():,.2f})"
                 + (
                     f", each channel kept at least 1/{reach:g} of today's spend or its quietest "
-                    f"month's: lower some minimums or {WIDEN}."
+                    f"month's: lower some minimums, unlock channels or {WIDEN}."
                     if reach
-                    else "."
+                    else ": lower some minimums or unlock channels."
                 )
             )
         if budget > highs.sum() + 0.01:

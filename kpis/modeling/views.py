@@ -206,6 +206,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     form = PlanForm(data, slugs=slugs, today_daily={c.slug: c.today_daily for c in curves})
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)
     answer = what_if_answer = None
+    if form.is_bound and "save" in request.POST and not request.POST.get("name", "").strip():
+        form.add_error("name", "Give the plan a name to save it.")
     if form.is_bound and form.is_valid():
         c = form.cleaned_data
         question = {
@@ -227,6 +229,11 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
             answer = services.plan_answer(run=live, curves=curves, **question).as_json()
         except PlanError as exc:
             form.add_error(None, str(exc))
+    if form.is_bound and form.errors:
+        # The bounds' table scrolls sideways on a phone: their errors are named up top.
+        unclear = form.channels_with_errors()
+        if unclear:
+            form.add_error(None, f"Check the bounds of {', '.join(unclear)}: see their row below.")
     if what_if.is_bound and what_if.is_valid():
         try:
             result = Planner(curves, days=WHAT_IF_DAYS).what_if(

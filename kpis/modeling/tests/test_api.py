@@ -107,6 +107,24 @@ def test_plans_are_made_on_the_live_model_and_deleted_by_their_author(
         "/api/v1/budget-plans/", {**question, "bounds": {"nope": {"min": "1"}}}, format="json"
     )
     assert unknown.status_code == 400 and "nope" in unknown.json()["detail"]
+    # A bound's errors come back under the bound, as it was sent.
+    wrong = marketing_api.post(
+        "/api/v1/budget-plans/",
+        {**question, "bounds": {"social": {"min": "20", "max": "10"}, "events": {"min": "-1"}}},
+        format="json",
+    )
+    assert wrong.status_code == 400
+    assert set(wrong.json()["errors"]["bounds"]) == {"social", "events"}
+    assert wrong.json()["errors"]["bounds"]["social"] == {
+        "max": ["The maximum is below the minimum."]
+    }
+    mistyped = marketing_api.post(
+        "/api/v1/budget-plans/", {**question, "bounds": {"social": {"minimum": "5"}}}, format="json"
+    )
+    assert mistyped.status_code == 400
+    assert mistyped.json()["errors"]["bounds"]["social"] == {
+        "minimum": ["Not a bound: give min, max or locked."]
+    }
     response = marketing_api.post("/api/v1/budget-plans/", question, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()

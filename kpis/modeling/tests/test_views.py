@@ -358,6 +358,10 @@ def test_the_smallest_budget_for_a_target(business, fake_fit, viewer_client):
         ({"total_budget": "1"}, "below the channels&#x27; minimums"),
         ({"start": date(2020, 1, 1).isoformat()}, "this one is past"),
         ({"max__social": "10", "min__social": "20"}, "The maximum is below the minimum."),
+        # Named up top too: on a phone the bounds' table scrolls sideways.
+        ({"max__social": "10", "min__social": "20"}, "Check the bounds of Alpha Social"),
+        ({"min__paid-search": "-5"}, "Check the bounds of"),
+        ({"name": "", "save": "1"}, "Give the plan a name to save it."),
         ({"total_budget": ""}, "Give the total budget to split."),
     ],
 )
@@ -387,6 +391,9 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     daily = {r.slug: r.daily_spend for r in run.results.all() if r.daily_spend}
     days = (period_end("month", next_month()) - next_month()).days + 1
     assert page.context["form"]["total_budget"].value() == round(sum(daily.values()) * days)
+    # The help gives the quarter at today's pace too (the budget is not changed for it).
+    quarter = (period_end("quarter", next_month()) - next_month()).days + 1
+    assert f"{round(sum(daily.values()) * quarter):,} for the quarter" in page.text
     rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
     assert rows["social"]["today_30"] == pytest.approx(daily["social"] * 30)
     assert "Today, per 30 days" in page.text
@@ -502,3 +509,20 @@ def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
     page = marketing_client.post(reverse("kpis:planner"), unsaid)
     assert page.context["form"].cleaned_data["reach"] == "near"
     assert page.context["answer"]["total"] == pytest.approx(float(question["total_budget"]))
+
+
+def test_every_channel_kept_at_todays_spend_takes_the_proposed_budget(
+    business, fake_fit, viewer_client
+):
+    fitted()
+    form = viewer_client.get(reverse("kpis:planner")).context["form"]
+    proposed = form["total_budget"].value()  # whole units; today's spend has cents
+    locked = {f"locked__{slug}": "on" for slug in form.slugs}
+    question = {k: v for k, v in plan_data(total_budget=str(proposed)).items() if "__" not in k}
+    page = viewer_client.post(reverse("kpis:planner"), {**question, **locked})
+    assert page.context["answer"] is not None, page.context["form"].errors
+    assert page.context["answer"]["total"] == pytest.approx(proposed, abs=1)
+    refused = viewer_client.post(
+        reverse("kpis:planner"), {**question, **locked, "total_budget": str(proposed + 50)}
+    )
+    assert "unlock channels" in refused.text
