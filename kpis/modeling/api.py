@@ -318,7 +318,8 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
     result = serializers.JSONField(
         read_only=True,
         help_text="total, days, goal, outcome and today_outcome ({mean, low, high}: the 90% "
-        "interval), and channels: [{slug, name, amount, today, outcome, capped}].",
+        "interval), channels: [{slug, name, amount, today, outcome, capped}], and notes "
+        "(sentences on what the answer means, when there are any).",
     )
 
     class Meta:

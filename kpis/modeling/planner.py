@@ -22,7 +22,7 @@ expected outcome more than one peak.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -88,6 +88,7 @@ class PlanResult:
     per_channel: dict[str, Outcome]  # slug -> the channel's contribution
     capped: list[str] = field(default_factory=list)  # slugs held at the curve's end
     names: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the answer means, for a manager
 
     @property
     def total(self) -> float:
@@ -113,6 +114,7 @@ class PlanResult:
                     self.allocation, key=lambda s: (self.names.get(s) or s).lower() + "\x00" + s
                 )
             ],
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
 
@@ -385,7 +387,17 @@ class Planner:
             return float(self.draws(dict(zip(self.slugs, x, strict=True))).mean()) - target
 
         if gap(low) >= 0:
-            return self.optimise(low, bounds, reach=reach)
+            least = self.optimise(low, bounds, reach=reach)
+            widen = (
+                f"lower some minimums, unlock channels or {WIDEN}"
+                if reach
+                else ("lower some minimums or unlock channels")
+            )
+            note = (
+                "The least the channels may take already reaches the target (and expects "
+                f"more): to spend less, {widen}."
+            )
+            return replace(least, notes=[note])
         if gap(high) < 0:
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
@@ -397,5 +409,10 @@ class Planner:
                     else "."
                 )
             )
-        budget = optimize.brentq(gap, low, high, xtol=max(1.0, high * 1e-4), maxiter=60)
+        step = max(1.0, high * 1e-4)
+        budget = optimize.brentq(gap, low, high, xtol=step, maxiter=60)
+        # The root is known within a step either side: the answer is the side
+        # that reaches the target, never one a hair short of it.
+        if gap(budget) < 0:
+            budget = min(budget + step, high)
         return self.optimise(float(budget), bounds, reach=reach)

@@ -236,10 +236,17 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
             form.add_error(None, f"Check the bounds of {', '.join(unclear)}: see their row below.")
     if what_if.is_bound and what_if.is_valid():
         try:
+            slug = what_if.cleaned_data["channel"]
             result = Planner(curves, days=WHAT_IF_DAYS).what_if(
-                what_if.cleaned_data["channel"], float(what_if.cleaned_data["amount"])
+                slug, float(what_if.cleaned_data["amount"])
             )
-            what_if_answer = {**result.as_json(), "channel": slugs[what_if.cleaned_data["channel"]]}
+            what_if_answer = {
+                **result.as_json(),
+                "channel": slugs[slug],
+                "amount": result.allocation[slug],
+                "today_amount": result.today[slug],
+                "beyond": slug in result.capped,
+            }
         except PlanError as exc:
             what_if.add_error(None, str(exc))
     return render(

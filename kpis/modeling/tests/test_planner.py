@@ -85,10 +85,17 @@ def test_the_smallest_budget_reaching_a_target():
     planner = Planner(channels(), days=DAYS)
     today = planner.evaluate(planner.today())
     plan = planner.smallest_budget(today.outcome.mean)
-    assert plan.outcome.mean >= today.outcome.mean * 0.999
+    assert plan.outcome.mean >= today.outcome.mean  # reached, not a hair short
     assert plan.total < sum(planner.today().values())
+    assert not plan.notes
     with pytest.raises(PlanError, match="does not reach the target"):
         planner.smallest_budget(today.outcome.mean * 100)
+    # A target below what the channels' minimums bring: the least they may
+    # take, said in words (it expects more than asked).
+    low = planner.smallest_budget(1.0, {"a-search": Bound(min=200.0 * DAYS)})
+    assert low.total == pytest.approx(200 * DAYS, rel=1e-6)
+    assert low.notes and "already reaches the target" in low.notes[0]
+    assert low.as_json()["notes"] == low.notes
 
 
 def test_what_if_changes_one_channel_only():
@@ -119,6 +126,7 @@ def test_spend_past_the_curve_promises_nothing_more():
     planner = Planner(channels(), days=DAYS)
     plan = planner.evaluate({"c-events": 10_000 * DAYS})
     assert plan.capped == ["c-events"]
+    assert planner.what_if("c-events", 10_000 * DAYS).capped == ["c-events"]
     top = planner.evaluate({"c-events": 800 * DAYS}).per_channel["c-events"].mean
     assert plan.per_channel["c-events"].mean == pytest.approx(top)
 

@@ -349,7 +349,13 @@ def test_the_smallest_budget_for_a_target(business, fake_fit, viewer_client):
         plan_data(mode="target", total_budget="", target="5000", **{"locked__events": ""}),
     )
     answer = page.context["answer"]
-    assert answer["outcome"]["mean"] >= 5000 * 0.999
+    assert answer["outcome"]["mean"] >= 5000
+    # A target the channels' minimums already bring: the least, in words.
+    low = viewer_client.post(
+        reverse("kpis:planner"),
+        plan_data(mode="target", total_budget="", target="1", **{"locked__events": ""}),
+    )
+    assert "already reaches the target" in low.text
 
 
 @pytest.mark.parametrize(
@@ -381,6 +387,12 @@ def test_what_if_one_channel(business, fake_fit, viewer_client):
     answer = page.context["what_if_answer"]
     assert answer["channel"] == "Alpha Social"
     assert {c["slug"]: c["amount"] for c in answer["channels"]}["social"] == 5000
+    assert "Alpha Social at $5,000 over 30 days instead of today" in page.text
+    assert not answer["beyond"] and "beyond any spend" not in page.text
+    # Far past anything the model has seen: said so.
+    far = viewer_client.get(reverse("kpis:planner"), {"channel": "social", "amount": "99999999"})
+    assert far.context["what_if_answer"]["beyond"]
+    assert "beyond any spend the model has seen on Alpha Social" in far.text
 
 
 def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
