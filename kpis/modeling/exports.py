@@ -28,6 +28,10 @@ PLAN_HEADER = [
     "expected_incremental",
     "low",
     "high",
+    "plan",
+    "period_start",
+    "period_end",
+    "goal",
 ]
 
 
@@ -62,6 +66,10 @@ def plan_rows(plan: BudgetPlan) -> Iterator[list[str]]:
             _num(outcome.get("mean"), 2),
             _num(outcome.get("low"), 2),
             _num(outcome.get("high"), 2),
+            safe_text(plan.name),
+            plan.period_start.isoformat(),
+            plan.period_end.isoformat(),
+            plan.goal,
         ]
 
 

@@ -119,6 +119,9 @@ def next_month() -> date:
     return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+PLAN_YEARS_AHEAD = 2
+
+
 class PlanForm(Form):
     """The planner's question. Bounds are fields named by channel slug, so a
     channel's bound can never land on another channel."""
@@ -234,21 +237,34 @@ class PlanForm(Form):
         start: date = self.cleaned_data["start"]
         if start.day != 1:
             raise ValidationError("Start on the first day of a month.")
-        if start < timezone.localdate().replace(day=1):
+        today = timezone.localdate()
+        if start < today.replace(day=1):
             raise ValidationError("Plan a month or quarter that has not ended: this one is past.")
+        if start > date(today.year + PLAN_YEARS_AHEAD, today.month, 1):
+            raise ValidationError(
+                f"Plan at most {PLAN_YEARS_AHEAD} years ahead: the model reads today's spend."
+            )
         return start
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         mode = data.get("mode")
-        if mode == BudgetPlan.Mode.BUDGET and data.get("total_budget") is None:
-            self.add_error("total_budget", "Give the total budget to split.")
-        if mode == BudgetPlan.Mode.TARGET and data.get("target") is None:
-            self.add_error("target", "Give the target to reach.")
+        # (A value refused by its field already says why: no second message.)
+        for asked, field, message in (
+            (BudgetPlan.Mode.BUDGET, "total_budget", "Give the total budget to split."),
+            (BudgetPlan.Mode.TARGET, "target", "Give the target to reach."),
+        ):
+            if mode == asked and data.get(field) is None and field not in self.errors:
+                self.add_error(field, message)
         for slug in self.slugs:
             low, high = data.get(f"min__{slug}"), data.get(f"max__{slug}")
             if low is not None and high is not None and high < low:
                 self.add_error(f"max__{slug}", "The maximum is below the minimum.")
+            if data.get(f"locked__{slug}") and (low is not None or high is not None):
+                self.add_error(
+                    f"locked__{slug}",
+                    "Keep today's spend, or give a minimum or maximum: not both.",
+                )
         if data.get("start") and data.get("period"):
             data["end"] = period_end(data["period"], data["start"])
         return data

@@ -40,6 +40,14 @@ ROUNDING = 1.0
 WIDEN = "let channels move further from today's spend"
 
 
+def _times(factor: float) -> str:
+    return "twice" if factor == 2 else f"{factor:g} times"
+
+
+def _part(factor: float) -> str:
+    return "half" if factor == 2 else f"1/{factor:g}"
+
+
 class PlanError(ValueError):
     """The question has no answer (bounds that cannot hold the budget ...): words for a manager."""
 
@@ -304,7 +312,7 @@ class Planner:
                 f"The budget is below the channels' minimums and locked amounts "
                 f"({lows.sum():,.2f})"
                 + (
-                    f", each channel kept at least 1/{reach:g} of today's spend or its quietest "
+                    f", each channel kept at least {_part(reach)} of today's spend or its quietest "
                     f"month's: lower some minimums, unlock channels or {WIDEN}."
                     if reach
                     else ": lower some minimums or unlock channels."
@@ -314,7 +322,7 @@ class Planner:
             raise PlanError(
                 f"The budget is above what the channels may take ({highs.sum():,.2f}"
                 + (
-                    f", each channel at most {reach:g} times today's spend or its busiest "
+                    f", each channel at most {_times(reach)} today's spend or its busiest "
                     f"month's): raise some maximums, unlock channels or {WIDEN}."
                     if reach
                     else "): raise some maximums or unlock channels."
@@ -403,7 +411,7 @@ class Planner:
                 "Even the largest budget the channels may take does not reach the target "
                 "by the model's curves"
                 + (
-                    f" (each channel at most {reach:g} times today's spend or its busiest "
+                    f" (each channel at most {_times(reach)} today's spend or its busiest "
                     f"month's): raise some maximums or {WIDEN}."
                     if reach
                     else "."

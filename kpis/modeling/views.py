@@ -204,6 +204,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     slugs = {c.slug: c.name for c in curves}
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, slugs=slugs, today_daily={c.slug: c.today_daily for c in curves})
+    if not request.user.has_perm("kpis.add_budgetplan"):
+        del form.fields["name"]  # only to save a scenario, which this user may not
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)
     answer = what_if_answer = None
     if form.is_bound and "save" in request.POST and not request.POST.get("name", "").strip():
@@ -274,7 +276,18 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 @role_required
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_for_user(request, selectors.plan_list(), "kpis.view_budgetplan", pk=pk)
-    return render(request, "kpis/modeling/plan_detail.html", {"plan": plan, "result": plan.result})
+    names = {row.get("slug"): row.get("name") for row in plan.allocations}
+    bounds = [
+        {"name": names.get(slug) or slug, **bound}
+        for slug, bound in sorted(plan.bounds.items(), key=lambda i: str(names.get(i[0]) or i[0]))
+    ]
+    live = selectors.live_run()
+    newer = live if live is not None and live.pk != plan.run_id else None
+    return render(
+        request,
+        "kpis/modeling/plan_detail.html",
+        {"plan": plan, "result": plan.result, "bounds": bounds, "newer_model": newer},
+    )
 
 
 @role_required

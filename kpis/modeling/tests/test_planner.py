@@ -201,9 +201,9 @@ def test_near_today_widens_to_the_quietest_and_busiest_month_the_model_has_seen(
 def test_a_budget_outside_the_range_near_today_says_how_to_widen_it():
     planner = Planner(channels(), days=DAYS)
     today = sum(planner.today().values())
-    with pytest.raises(PlanError, match="each channel at most 2 times today's spend"):
+    with pytest.raises(PlanError, match="each channel at most twice today's spend"):
         planner.optimise(today * 2.5, reach=2)
-    with pytest.raises(PlanError, match="at least 1/2 of today's spend"):
+    with pytest.raises(PlanError, match="at least half of today's spend"):
         planner.optimise(today * 0.4, reach=2)
     assert planner.optimise(today * 2.5).total == pytest.approx(today * 2.5, rel=1e-6)
 

@@ -334,7 +334,16 @@ def test_a_marketing_manager_saves_a_plan_and_exports_it(
     csv = viewer_client.get(reverse("kpis:plan-csv", args=[plan.pk])).content.decode()
     lines = csv.splitlines()
     assert lines[0].startswith("channel,channel_name,planned_cost,today_cost,expected_incremental")
+    assert lines[0].endswith(",plan,period_start,period_end,goal")
     assert lines[1].startswith("events,Mid Events,")
+    assert lines[1].endswith(f",'=Q3 push,{plan.period_start},{plan.period_end},revenue")
+    detail = viewer_client.get(plan.get_absolute_url()).text
+    assert "Bounds given" in detail and "Alpha Social" in detail and "$2,000" in detail
+    assert "A newer model" not in detail
+    newer = fitted()
+    assert f"A newer model (fit <a href=\"{newer.get_absolute_url()}\">#{newer.pk}</a>)" in (
+        viewer_client.get(plan.get_absolute_url()).text
+    )
     tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
     assert tom.post(reverse("kpis:plan-delete", args=[plan.pk])).status_code == 403
     assert BudgetPlan.objects.exists()
@@ -368,16 +377,20 @@ def test_the_smallest_budget_for_a_target(business, fake_fit, viewer_client):
         ({"max__social": "10", "min__social": "20"}, "Check the bounds of Alpha Social"),
         ({"min__paid-search": "-5"}, "Check the bounds of"),
         ({"name": "", "save": "1"}, "Give the plan a name to save it."),
+        ({"min__events": "5"}, "Keep today&#x27;s spend, or give a minimum or maximum: not both."),
+        ({"total_budget": "-5"}, "greater than or equal to 0"),
+        ({"start": date(2031, 1, 1).isoformat()}, "Plan at most 2 years ahead"),
         ({"total_budget": ""}, "Give the total budget to split."),
     ],
 )
 def test_impossible_plans_are_refused_in_words(
-    business, fake_fit, viewer_client, overrides, message
+    business, fake_fit, marketing_client, overrides, message
 ):
     fitted()
-    page = viewer_client.post(reverse("kpis:planner"), plan_data(**overrides))
+    page = marketing_client.post(reverse("kpis:planner"), plan_data(**overrides))
     assert page.status_code == 200 and page.context["answer"] is None
     assert message in page.text
+    assert "Give the total budget to split." not in page.text or not overrides.get("total_budget")
     assert not BudgetPlan.objects.exists()
 
 
@@ -508,7 +521,7 @@ def test_the_planner_keeps_channels_near_todays_spend_unless_told_otherwise(
     # Beyond the range: refused in words, what was typed shown again.
     beyond = str(round(sum(today.values()) * 2.5))  # the curves reach 3 times today
     huge = marketing_client.post(reverse("kpis:planner"), {**question, "total_budget": beyond})
-    assert "each channel at most 2 times today" in huge.text
+    assert "each channel at most twice today" in huge.text
     assert huge.context["form"]["total_budget"].value() == beyond
     free = marketing_client.post(
         reverse("kpis:planner"), {**question, "reach": "free", "total_budget": beyond}
