@@ -341,7 +341,7 @@ def test_a_marketing_manager_saves_a_plan_and_exports_it(
     assert "Bounds given" in detail and "Alpha Social" in detail and "$2,000" in detail
     assert "A newer model" not in detail
     newer = fitted()
-    assert f"A newer model (fit <a href=\"{newer.get_absolute_url()}\">#{newer.pk}</a>)" in (
+    assert f'A newer model (fit <a href="{newer.get_absolute_url()}">#{newer.pk}</a>)' in (
         viewer_client.get(plan.get_absolute_url()).text
     )
     tom = signed_in_client(UserFactory(username="tom", role=MARKETING_MANAGER))
