@@ -223,12 +223,19 @@ class PlanForm(Form):
         ]
 
     def channels_with_errors(self) -> list[str]:
-        """The names of the channels whose bounds were refused, in the table's order."""
-        return [
-            row["name"]
-            for row in self.channel_rows()
-            if any(f"{side}__{row['slug']}" in self.errors for side in ("min", "max", "locked"))
-        ]
+        """Each channel whose bounds were refused, with why ("Google Ads: the
+        maximum is below the minimum"), in the table's order."""
+        out = []
+        for row in self.channel_rows():
+            messages = [
+                str(message)
+                for side in ("min", "max", "locked")
+                for message in self.errors.get(f"{side}__{row['slug']}", [])
+            ]
+            if messages:
+                why = " ".join(messages)
+                out.append(f"{row['name']}: {why[:1].lower()}{why[1:]}")
+        return out
 
     def clean_reach(self) -> str:
         return self.cleaned_data.get("reach") or BudgetPlan.Reach.NEAR

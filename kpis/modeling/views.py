@@ -235,7 +235,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
         # The bounds' table scrolls sideways on a phone: their errors are named up top.
         unclear = form.channels_with_errors()
         if unclear:
-            form.add_error(None, f"Check the bounds of {', '.join(unclear)}: see their row below.")
+            for refused in unclear:
+                form.add_error(None, f"Bounds of {refused}")
     if what_if.is_bound and what_if.is_valid():
         try:
             slug = what_if.cleaned_data["channel"]

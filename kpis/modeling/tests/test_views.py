@@ -374,8 +374,11 @@ def test_the_smallest_budget_for_a_target(business, fake_fit, viewer_client):
         ({"start": date(2020, 1, 1).isoformat()}, "this one is past"),
         ({"max__social": "10", "min__social": "20"}, "The maximum is below the minimum."),
         # Named up top too: on a phone the bounds' table scrolls sideways.
-        ({"max__social": "10", "min__social": "20"}, "Check the bounds of Alpha Social"),
-        ({"min__paid-search": "-5"}, "Check the bounds of"),
+        (
+            {"max__social": "10", "min__social": "20"},
+            "Bounds of Alpha Social: the maximum is below the minimum.",
+        ),
+        ({"min__paid-search": "-5"}, "Bounds of Zeta Search: ensure this value is greater"),
         ({"name": "", "save": "1"}, "Give the plan a name to save it."),
         ({"min__events": "5"}, "Keep today&#x27;s spend, or give a minimum or maximum: not both."),
         ({"total_budget": "-5"}, "greater than or equal to 0"),
