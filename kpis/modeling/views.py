@@ -208,8 +208,10 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
         del form.fields["name"]  # only to save a scenario, which this user may not
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)
     answer = what_if_answer = None
-    if form.is_bound and "save" in request.POST and not request.POST.get("name", "").strip():
-        form.add_error("name", "Give the plan a name to save it.")
+    if form.is_bound and "save" in request.POST:
+        check_perm(request, "kpis.add_budgetplan")
+        if not request.POST.get("name", "").strip():
+            form.add_error("name", "Give the plan a name to save it.")
     if form.is_bound and form.is_valid():
         c = form.cleaned_data
         question = {
@@ -224,7 +226,6 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
         }
         try:
             if c.get("name") and "save" in request.POST:
-                check_perm(request, "kpis.add_budgetplan")
                 plan = services.plan_create(run=live, name=c["name"], user=request.user, **question)
                 messages.success(request, f"Plan “{plan.name}” saved.")
                 return redirect(plan)
