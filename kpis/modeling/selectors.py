@@ -272,6 +272,13 @@ def lift_test_list() -> QuerySet[LiftTest]:
     return LiftTest.objects.select_related("channel", "created_by").order_by("-start", "pk")
 
 
+def plan_bound_rows(plan: BudgetPlan) -> list[dict[str, Any]]:
+    """The bounds a plan was made with, one row per channel given any, by name."""
+    names = {row.get("slug"): row.get("name") for row in plan.allocations}
+    rows = [{"name": str(names.get(slug) or slug), **bound} for slug, bound in plan.bounds.items()]
+    return sorted(rows, key=lambda row: row["name"].lower())
+
+
 def plan_list() -> QuerySet[BudgetPlan]:
     return BudgetPlan.objects.select_related("created_by", "run").order_by("-created_at", "-pk")
 

@@ -234,10 +234,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
             form.add_error(None, str(exc))
     if form.is_bound and form.errors:
         # The bounds' table scrolls sideways on a phone: their errors are named up top.
-        unclear = form.channels_with_errors()
-        if unclear:
-            for refused in unclear:
-                form.add_error(None, f"Bounds of {refused}")
+        for refused in form.channels_with_errors():
+            form.add_error(None, f"Bounds of {refused}")
     if what_if.is_bound and what_if.is_valid():
         try:
             slug = what_if.cleaned_data["channel"]
@@ -278,17 +276,17 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 @role_required
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_for_user(request, selectors.plan_list(), "kpis.view_budgetplan", pk=pk)
-    names = {row.get("slug"): row.get("name") for row in plan.allocations}
-    bounds = [
-        {"name": names.get(slug) or slug, **bound}
-        for slug, bound in sorted(plan.bounds.items(), key=lambda i: str(names.get(i[0]) or i[0]))
-    ]
     live = selectors.live_run()
     newer = live if live is not None and live.pk != plan.run_id else None
     return render(
         request,
         "kpis/modeling/plan_detail.html",
-        {"plan": plan, "result": plan.result, "bounds": bounds, "newer_model": newer},
+        {
+            "plan": plan,
+            "result": plan.result,
+            "bounds": selectors.plan_bound_rows(plan),
+            "newer_model": newer,
+        },
     )
 
 
