@@ -71,6 +71,11 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     screenshot(page, "incremental-roi")
 
     page.click("text=Budget planner")
+    # Each mode shows its own figure: the budget to split, or the target to reach.
+    assert page.is_visible("#id_total_budget") and not page.is_visible("#id_target")
+    page.select_option("#id_mode", "target")
+    assert page.is_visible("#id_target") and not page.is_visible("#id_total_budget")
+    page.select_option("#id_mode", "budget")
     page.fill("#id_total_budget", "300000")
     page.fill("tr[data-slug='social'] input[name='min__social']", "60000")
     page.click("button[name='plan']")

@@ -183,6 +183,9 @@ class PlanForm(Form):
                 pace[period] = round(sum(self.today_daily.values()) * days)
             initial.setdefault("total_budget", pace["month"])
         super().__init__(*args, **kwargs)
+        # Each mode's own figure only (static/js/app.js hides the other).
+        self.fields["total_budget"].widget.attrs["data-shown-when"] = "mode=budget"
+        self.fields["target"].widget.attrs["data-shown-when"] = "mode=target"
         if pace:
             self.fields["total_budget"].help_text = (
                 f"For the whole period, all channels together. At today's spend: "

@@ -77,6 +77,23 @@
       }
     });
   }
+  // A field whose input carries data-shown-when="name=value" shows only while
+  // its form's control `name` has that value (the planner's budget and target).
+  function applyShownWhen(root) {
+    (root || document).querySelectorAll("[data-shown-when]").forEach(function (input) {
+      var rule = input.getAttribute("data-shown-when").split("=");
+      var control = input.form && input.form.elements[rule[0]];
+      if (control) {
+        (input.closest(".field") || input).hidden = control.value !== rule[1];
+      }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.form && event.target.form.querySelector("[data-shown-when]")) {
+      applyShownWhen(event.target.form);
+    }
+  });
+
   var resizing = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(resizing);
@@ -86,8 +103,10 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     labelTables();
+    applyShownWhen();
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     labelTables(event.target);
+    applyShownWhen(event.target);
   });
 })();
