@@ -167,6 +167,7 @@ class PlanForm(Form):
         *args: Any,
         slugs: dict[str, str],
         today_daily: dict[str, float] | None = None,
+        idle: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         """`slugs`: slug -> channel name, of the channels the model has a curve for;
@@ -176,6 +177,7 @@ class PlanForm(Form):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("start", start)
         self.today_daily = dict(today_daily or {})
+        self.idle = dict(idle or {})  # slug -> "paused" / "retired", said beside the name
         pace: dict[str, int] = {}
         if self.today_daily:
             for period in ("month", "quarter"):
@@ -221,6 +223,7 @@ class PlanForm(Form):
                 "max": self[f"max__{slug}"],
                 "locked": self[f"locked__{slug}"],
                 "today_30": self.today_daily[slug] * 30 if slug in self.today_daily else None,
+                "idle": self.idle.get(slug, ""),
             }
             for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))
         ]

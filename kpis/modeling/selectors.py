@@ -272,6 +272,13 @@ def lift_test_list() -> QuerySet[LiftTest]:
     return LiftTest.objects.select_related("channel", "created_by").order_by("-start", "pk")
 
 
+def idle_channels(slugs: list[str]) -> dict[str, str]:
+    """Slug -> status word ("paused", "retired") of those of `slugs` not running (one query)."""
+    idle = (Channel.Status.PAUSED, Channel.Status.RETIRED)
+    rows = Channel.objects.filter(slug__in=slugs, status__in=idle).values_list("slug", "status")
+    return {slug: str(Channel.Status(status).label).lower() for slug, status in rows}
+
+
 def plan_bound_rows(plan: BudgetPlan) -> list[dict[str, Any]]:
     """The bounds a plan was made with, one row per channel given any, by name."""
     names = {row.get("slug"): row.get("name") for row in plan.allocations}

@@ -203,7 +203,12 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     curves = selectors.planner_curves(live)
     slugs = {c.slug: c.name for c in curves}
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, slugs=slugs, today_daily={c.slug: c.today_daily for c in curves})
+    form = PlanForm(
+        data,
+        slugs=slugs,
+        today_daily={c.slug: c.today_daily for c in curves},
+        idle=selectors.idle_channels(list(slugs)),
+    )
     if not request.user.has_perm("kpis.add_budgetplan"):
         del form.fields["name"]  # only to save a scenario, which this user may not
     what_if = WhatIfForm(request.GET if "amount" in request.GET else None, slugs=slugs)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.metrics.display import money
+from channels_app.channels.models import Channel
 from kpis.modeling import contract, fitting, services
 from kpis.modeling.forms import next_month, period_end
 from kpis.models import (
@@ -425,6 +426,10 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
     assert rows["social"]["today_30"] == pytest.approx(daily["social"] * 30)
     assert "Today, per 30 days" in page.text
+    assert "a maximum of 0 leaves it out" not in page.text
+    Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
+    page = viewer_client.get(reverse("kpis:planner"))
+    assert "(paused: a maximum of 0 leaves it out)" in page.text
 
 
 def test_the_planner_without_a_model(viewer_client):
