@@ -27,7 +27,7 @@ from channels_app.channels.models import Channel
 from kpis.models import BudgetPlan, ChannelModelResult, LiftTest, ModelRun
 
 from . import selectors, services
-from .forms import LiftTestForm, PlanForm
+from .forms import LiftTestForm, PlanForm, bound_field, bound_of_field
 from .planner import PlanError
 
 # --- model runs -----------------------------------------------------------------------
@@ -370,16 +370,16 @@ class PlanRequestSerializer(serializers.Serializer):
 
 
 def _bounds_nested(exc: exceptions.ValidationError) -> exceptions.ValidationError:
-    """The form's messages on a channel's bound (its fields are named
-    `min__<slug>`) under `bounds: {slug: {min: [...]}}`, as the request put them."""
+    """The form's messages on a channel's bound (forms.bound_field) under
+    `bounds: {slug: {min: [...]}}`, as the request put them."""
     if not isinstance(exc.detail, dict):
         return exc
     errors: dict[str, Any] = {}
     bounds: dict[str, dict[str, Any]] = {}
     for field, messages in exc.detail.items():
-        side, _, slug = str(field).partition("__")
-        if slug and side in ("min", "max", "locked"):
-            bounds.setdefault(slug, {})[side] = messages
+        bound = bound_of_field(str(field))
+        if bound:
+            bounds.setdefault(bound[0], {})[bound[1]] = messages
         else:
             errors[field] = messages
     if bounds:
@@ -427,9 +427,9 @@ class BudgetPlanViewSet(
             )
         flat = {**data}
         for slug, bound in bounds.items():
-            flat[f"min__{slug}"] = bound.get("min")
-            flat[f"max__{slug}"] = bound.get("max")
-            flat[f"locked__{slug}"] = bool(bound.get("locked"))
+            flat[bound_field("min", slug)] = bound.get("min")
+            flat[bound_field("max", slug)] = bound.get("max")
+            flat[bound_field("locked", slug)] = bool(bound.get("locked"))
         form_data = {k: v for k, v in flat.items() if v is not None and v is not False}
         try:
             cleaned = validate_with_form(PlanForm, form_data, slugs=slugs)

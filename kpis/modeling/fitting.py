@@ -535,20 +535,18 @@ def order_notes(channels: list[tuple[str, np.ndarray]]) -> list[str]:
     one warning (a dozen channels of close figures give two or three lines,
     not one per pair); a group of two also says how often the first is ahead."""
     ranked = sorted(channels, key=lambda c: -float(np.mean(c[1])))
-    groups: list[list[str]] = []
-    shares: list[float] = []
+    groups: list[tuple[list[str], float]] = []  # names, share of the group's first pair
     previous_unsure = False
     for (ahead, a), (behind, b) in itertools.pairwise(ranked):
         share = float(np.mean(a > b))
         unsure = share < ORDER_SURE
         if unsure and previous_unsure:
-            groups[-1].append(behind)
+            groups[-1][0].append(behind)
         elif unsure:
-            groups.append([ahead, behind])
-            shares.append(share)
+            groups.append(([ahead, behind], share))
         previous_unsure = unsure
     notes = []
-    for names, share in zip(groups, shares, strict=True):
+    for names, share in groups:
         if len(names) == 2:
             ahead, behind = names
             notes.append(

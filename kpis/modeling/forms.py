@@ -121,6 +121,21 @@ def next_month() -> date:
 
 PLAN_YEARS_AHEAD = 2
 
+# A channel's bound is three form fields named by side and slug (min__search),
+# so that one can never land on another channel; the API maps its nested
+# bounds to them and their errors back.
+BOUND_SIDES = ("min", "max", "locked")
+
+
+def bound_field(side: str, slug: str) -> str:
+    return f"{side}__{slug}"
+
+
+def bound_of_field(name: str) -> tuple[str, str] | None:
+    """(slug, side) of a bound's field name; None for any other field."""
+    side, _, slug = name.partition("__")
+    return (slug, side) if slug and side in BOUND_SIDES else None
+
 
 class PlanForm(Form):
     """The planner's question. Bounds are fields named by channel slug, so a
@@ -196,21 +211,21 @@ class PlanForm(Form):
             )
         self.slugs = dict(slugs)
         for slug, name in self.slugs.items():
-            self.fields[f"min__{slug}"] = forms.DecimalField(
+            self.fields[bound_field("min", slug)] = forms.DecimalField(
                 label=f"{name}: minimum",
                 max_digits=16,
                 decimal_places=2,
                 required=False,
                 min_value=0,
             )
-            self.fields[f"max__{slug}"] = forms.DecimalField(
+            self.fields[bound_field("max", slug)] = forms.DecimalField(
                 label=f"{name}: maximum",
                 max_digits=16,
                 decimal_places=2,
                 required=False,
                 min_value=0,
             )
-            self.fields[f"locked__{slug}"] = forms.BooleanField(
+            self.fields[bound_field("locked", slug)] = forms.BooleanField(
                 label=f"{name}: keep today's spend", required=False
             )
 
@@ -219,9 +234,9 @@ class PlanForm(Form):
             {
                 "slug": slug,
                 "name": name,
-                "min": self[f"min__{slug}"],
-                "max": self[f"max__{slug}"],
-                "locked": self[f"locked__{slug}"],
+                "min": self[bound_field("min", slug)],
+                "max": self[bound_field("max", slug)],
+                "locked": self[bound_field("locked", slug)],
                 "today_30": self.today_daily[slug] * 30 if slug in self.today_daily else None,
                 "idle": self.idle.get(slug, ""),
             }
@@ -235,8 +250,8 @@ class PlanForm(Form):
         for row in self.channel_rows():
             messages = [
                 str(message)
-                for side in ("min", "max", "locked")
-                for message in self.errors.get(f"{side}__{row['slug']}", [])
+                for side in BOUND_SIDES
+                for message in self.errors.get(bound_field(side, row["slug"]), [])
             ]
             if messages:
                 why = " ".join(messages)
@@ -270,12 +285,12 @@ class PlanForm(Form):
             if mode == asked and data.get(field) is None and field not in self.errors:
                 self.add_error(field, message)
         for slug in self.slugs:
-            low, high = data.get(f"min__{slug}"), data.get(f"max__{slug}")
+            low, high = data.get(bound_field("min", slug)), data.get(bound_field("max", slug))
             if low is not None and high is not None and high < low:
-                self.add_error(f"max__{slug}", "The maximum is below the minimum.")
-            if data.get(f"locked__{slug}") and (low is not None or high is not None):
+                self.add_error(bound_field("max", slug), "The maximum is below the minimum.")
+            if data.get(bound_field("locked", slug)) and (low is not None or high is not None):
                 self.add_error(
-                    f"locked__{slug}",
+                    bound_field("locked", slug),
                     "Keep today's spend, or give a minimum or maximum: not both.",
                 )
         if data.get("start") and data.get("period"):
@@ -286,9 +301,9 @@ class PlanForm(Form):
         """{slug: {"min", "max", "locked"}} of the channels given any bound."""
         out = {}
         for slug in self.slugs:
-            low = self.cleaned_data.get(f"min__{slug}")
-            high = self.cleaned_data.get(f"max__{slug}")
-            locked = bool(self.cleaned_data.get(f"locked__{slug}"))
+            low = self.cleaned_data.get(bound_field("min", slug))
+            high = self.cleaned_data.get(bound_field("max", slug))
+            locked = bool(self.cleaned_data.get(bound_field("locked", slug)))
             if low is not None or high is not None or locked:
                 out[slug] = {
                     "min": None if low is None else str(low),

@@ -48,6 +48,23 @@ def _part(factor: float) -> str:
     return "half" if factor == 2 else f"1/{factor:g}"
 
 
+def _at_most(reach: float) -> str:
+    return f"each channel at most {_times(reach)} today's spend or its busiest month's"
+
+
+def _to_lower(reach: float | None) -> str:
+    """What a refusal or note under `reach` says to do for a smaller budget."""
+    if reach:
+        return f"lower some minimums, unlock channels or {WIDEN}"
+    return "lower some minimums or unlock channels"
+
+
+def _to_raise(reach: float | None) -> str:
+    if reach:
+        return f"raise some maximums, unlock channels or {WIDEN}"
+    return "raise some maximums or unlock channels"
+
+
 class PlanError(ValueError):
     """The question has no answer (bounds that cannot hold the budget ...): words for a manager."""
 
@@ -308,25 +325,21 @@ class Planner:
         elif highs.sum() < budget <= highs.sum() + ROUNDING:
             budget = float(highs.sum())
         if budget < lows.sum() - 0.01:
+            kept = (
+                f", each channel kept at least {_part(reach)} of today's spend or its quietest "
+                "month's"
+                if reach
+                else ""
+            )
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
-                f"({lows.sum():,.2f})"
-                + (
-                    f", each channel kept at least {_part(reach)} of today's spend or its quietest "
-                    f"month's: lower some minimums, unlock channels or {WIDEN}."
-                    if reach
-                    else ": lower some minimums or unlock channels."
-                )
+                f"({lows.sum():,.2f}){kept}: {_to_lower(reach)}."
             )
         if budget > highs.sum() + 0.01:
+            most = f", {_at_most(reach)}" if reach else ""
             raise PlanError(
-                f"The budget is above what the channels may take ({highs.sum():,.2f}"
-                + (
-                    f", each channel at most {_times(reach)} today's spend or its busiest "
-                    f"month's): raise some maximums, unlock channels or {WIDEN}."
-                    if reach
-                    else "): raise some maximums or unlock channels."
-                )
+                f"The budget is above what the channels may take ({highs.sum():,.2f}{most}): "
+                f"{_to_raise(reach)}."
             )
         scale = max(budget, 1.0)
 
@@ -396,26 +409,16 @@ class Planner:
 
         if gap(low) >= 0:
             least = self.optimise(low, bounds, reach=reach)
-            widen = (
-                f"lower some minimums, unlock channels or {WIDEN}"
-                if reach
-                else ("lower some minimums or unlock channels")
-            )
             note = (
                 "The least the channels may take already reaches the target (and expects "
-                f"more): to spend less, {widen}."
+                f"more): to spend less, {_to_lower(reach)}."
             )
             return replace(least, notes=[note])
         if gap(high) < 0:
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
                 "by the model's curves"
-                + (
-                    f" (each channel at most {_times(reach)} today's spend or its busiest "
-                    f"month's): raise some maximums or {WIDEN}."
-                    if reach
-                    else "."
-                )
+                + (f" ({_at_most(reach)}): raise some maximums or {WIDEN}." if reach else ".")
             )
         step = max(1.0, high * 1e-4)
         budget = optimize.brentq(gap, low, high, xtol=step, maxiter=60)

@@ -389,7 +389,7 @@ def plan_answer(
     total_budget: Decimal | None,
     target: Decimal | None,
     bounds: dict[str, dict[str, Any]],
-    reach: str = BudgetPlan.Reach.FREE,
+    reach: str,
     curves: list[planner.ChannelCurve] | None = None,
 ) -> planner.PlanResult:
     """The planner's answer to a question, from the run's stored curve draws
@@ -428,7 +428,7 @@ def plan_create(
     total_budget: Decimal | None,
     target: Decimal | None,
     bounds: dict[str, dict[str, Any]],
-    reach: str = BudgetPlan.Reach.FREE,
+    reach: str,
     user: User | None,
 ) -> BudgetPlan:
     """Answer the question and save it as a named scenario."""
