@@ -64,14 +64,20 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def htmx_settled(page) -> None:
+    """Wait until no htmx request is in flight and its swap has settled: the
+    response can reach Playwright before the page has swapped it in, and an
+    input filled in between is replaced by the swap's empty one."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def draw_all_charts(page) -> None:
     """Draw the charts below the fold too (static/js/charts.js draws those
     when scrolled to, and all of them before printing), and wait for them."""
     page.wait_for_load_state("load")
-    # After an htmx swap has settled (the new charts are in the page).
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
+    htmx_settled(page)  # the new charts are in the page
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('[data-figure]'))"

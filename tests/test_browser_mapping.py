@@ -4,10 +4,12 @@ to one channel for the file, an amounts column ignored), see the import
 report and the dashboard's figures; the next file of that shape imports
 without questions."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from channelhub.lib.roles import MARKETING_MANAGER
-from tests.browser import screenshot, sign_in
+from tests.browser import htmx_settled, screenshot, sign_in
 from tests.factories import PASSWORD, ChannelFactory, UserFactory
 
 pytestmark = [
@@ -46,13 +48,16 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
     screenshot(page, "import-mapping")
 
     # One channel for the whole file: the campaign column is then ignored (htmx re-render).
+    @contextmanager
     def rerendered():  # the step re-renders (htmx) on each change
         # The previous swap has settled: a change made to a select that the
         # swap then replaces would send nothing.
-        page.wait_for_function(
-            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-        )
-        return page.expect_response(lambda r: "/mapping/" in r.url and r.request.method == "POST")
+        htmx_settled(page)
+        with page.expect_response(lambda r: "/mapping/" in r.url and r.request.method == "POST"):
+            yield
+        # And this one has: a field filled before the swap lands is replaced by
+        # the swap's empty one (the save-as name was lost so, once in CI).
+        htmx_settled(page)
 
     with rerendered():
         columns.locator("select").nth(1).select_option("__ignore__")
@@ -63,6 +68,7 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
         page.locator("#mapping-columns select").nth(4).select_option("__ignore__")
     assert page.locator("#id_constant_channel").input_value() == "paid-search"
     page.fill("#id_save_as", "Kampagnen DE")
+    assert page.locator("#id_save_as").input_value() == "Kampagnen DE"
     page.click("button:has-text('Check and import')")
     page.wait_for_selector("text=2 row(s) added")
     assert page.locator("text=1 row(s) that look like totals were skipped").count() == 1
