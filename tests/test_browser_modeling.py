@@ -76,12 +76,31 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     page.select_option("#id_mode", "target")
     assert page.is_visible("#id_target") and not page.is_visible("#id_total_budget")
     page.select_option("#id_mode", "budget")
+
+    # Today's spend beside the bounds is over the period chosen, as it changes.
+    def today_over_period():
+        days = int(page.inner_text("table.bounds [data-period-days]"))
+        cell = page.inner_text("table.bounds tr[data-slug='social'] [data-per-day]")
+        return days, float(cell.replace("$", "").replace(",", ""))
+
+    month_days, month_social = today_over_period()
+    page.select_option("#id_period", "quarter")
+    quarter_days, quarter_social = today_over_period()
+    assert 28 <= month_days <= 31 and 89 <= quarter_days <= 92
+    assert quarter_social == pytest.approx(month_social * quarter_days / month_days, abs=2)
+    page.select_option("#id_period", "month")
     page.fill("#id_total_budget", "300000")
     page.fill("tr[data-slug='social'] input[name='min__social']", "60000")
     page.click("button[name='plan']")
     page.wait_for_selector("#plan-result")
     social = page.locator("#plan-result tr[data-slug='social'] td").nth(1).inner_text()
     assert float(social.replace("$", "").replace(",", "")) >= 60000
+    # A what-if answers in place: the plan above it stays on the page.
+    page.select_option("#what-if select[name='channel']", "social")
+    page.fill("#what-if input[name='amount']", "20000")
+    page.click("#what-if button[type='submit']")
+    page.wait_for_selector("#what-if-answer")
+    assert page.locator("#plan-result").count() == 1
     page.fill("#id_name", "Next month")
     page.click("button[name='save']")
     page.wait_for_selector("h1:has-text('Next month')")

@@ -452,7 +452,7 @@ class BudgetPlanViewSet(
                 user=request_user(request),
             )
         except PlanError as exc:
-            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+            raise exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
         return Response(BudgetPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: BudgetPlan) -> None:

@@ -229,7 +229,24 @@ class PlanForm(Form):
                 label=f"{name}: keep today's spend", required=False
             )
 
+    def period_days(self) -> int:
+        """Days of the month or quarter asked for, as typed (next month before
+        anything is): the bounds are totals over it, so today's spend beside
+        them is too (static/js/app.js follows the period as it is changed)."""
+        period = self["period"].value()
+        start = self["start"].value()
+        if isinstance(start, str):
+            try:
+                start = self.fields["start"].to_python(start)
+            except ValidationError:
+                start = None
+        if not isinstance(start, date):
+            start = next_month()
+        first = start.replace(day=1)
+        return (period_end(period if period == "quarter" else "month", first) - first).days + 1
+
     def channel_rows(self) -> list[dict[str, Any]]:
+        days = self.period_days()
         return [
             {
                 "slug": slug,
@@ -237,7 +254,10 @@ class PlanForm(Form):
                 "min": self[bound_field("min", slug)],
                 "max": self[bound_field("max", slug)],
                 "locked": self[bound_field("locked", slug)],
-                "today_30": self.today_daily[slug] * 30 if slug in self.today_daily else None,
+                "today_daily": self.today_daily.get(slug),
+                "today_period": (
+                    self.today_daily[slug] * days if slug in self.today_daily else None
+                ),
                 "idle": self.idle.get(slug, ""),
             }
             for slug, name in sorted(self.slugs.items(), key=lambda i: (i[1].lower(), i[0]))

@@ -66,7 +66,12 @@ def _to_raise(reach: float | None) -> str:
 
 
 class PlanError(ValueError):
-    """The question has no answer (bounds that cannot hold the budget ...): words for a manager."""
+    """The question has no answer (bounds that cannot hold the budget ...): words for a manager.
+    `field`: the form field the words are about, when one is (None: the question as a whole)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

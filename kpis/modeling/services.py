@@ -431,7 +431,16 @@ def plan_create(
     reach: str,
     user: User | None,
 ) -> BudgetPlan:
-    """Answer the question and save it as a named scenario."""
+    """Answer the question and save it as a named scenario. A name is the
+    team's handle on a plan: two plans of one name are refused (whatever the
+    case), before anything is computed."""
+    taken = BudgetPlan.objects.filter(name__iexact=name.strip()).first()
+    if taken is not None:
+        raise planner.PlanError(
+            f"A saved plan is already named “{taken.name}”: choose another name "
+            "(or delete that plan first).",
+            field="name",
+        )
     answer = plan_answer(
         run=run,
         mode=mode,

@@ -236,7 +236,7 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
                 return redirect(plan)
             answer = services.plan_answer(run=live, curves=curves, **question).as_json()
         except PlanError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
     if form.is_bound and form.errors:
         # The bounds' table scrolls sideways on a phone: their errors are named up top.
         for refused in form.channels_with_errors():
@@ -256,6 +256,10 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
             }
         except PlanError as exc:
             what_if.add_error(None, str(exc))
+    if request.htmx and request.method == "GET" and what_if.is_bound:
+        # The what-if answered in place: a plan shown above it stays.
+        context = {"what_if": what_if, "what_if_answer": what_if_answer}
+        return render(request, "kpis/modeling/_what_if.html", context)
     return render(
         request,
         "kpis/modeling/planner.html",

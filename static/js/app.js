@@ -94,6 +94,43 @@
     }
   });
 
+  // The planner's bounds are totals over the period: the cells carrying
+  // data-per-day show today's spend over the month or quarter chosen, as it
+  // is changed (the server renders the same for the period it was sent).
+  function periodDays(form) {
+    var period = form.elements.period;
+    var start = form.elements.start;
+    var parts = start && /^(\d{4})-(\d{2})-\d{2}$/.exec(start.value);
+    if (!period || !parts) {
+      return null;
+    }
+    var year = Number(parts[1]);
+    var month = Number(parts[2]) - 1;
+    var months = period.value === "quarter" ? 3 : 1;
+    return Math.round((Date.UTC(year, month + months, 1) - Date.UTC(year, month, 1)) / 86400000);
+  }
+  function applyPeriodPace(form) {
+    var table = form.querySelector("table[data-money-pattern]");
+    var days = table && periodDays(form);
+    if (!days) {
+      return;
+    }
+    var pattern = table.getAttribute("data-money-pattern");
+    table.querySelectorAll("[data-period-days]").forEach(function (cell) {
+      cell.textContent = String(days);
+    });
+    table.querySelectorAll("[data-per-day]").forEach(function (cell) {
+      var amount = Math.round(Number(cell.getAttribute("data-per-day")) * days);
+      cell.textContent = pattern.replace("0", amount.toLocaleString("en-US"));
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var name = event.target.name;
+    if (event.target.form && (name === "period" || name === "start")) {
+      applyPeriodPace(event.target.form);
+    }
+  });
+
   var resizing = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(resizing);

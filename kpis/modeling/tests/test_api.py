@@ -132,6 +132,11 @@ def test_plans_are_made_on_the_live_model_and_deleted_by_their_author(
     assert amounts["social"] >= 2000 - 0.01
     assert body["bounds"]["events"]["locked"] is True
     assert body["reach"] == "near"  # channels without bounds stay near today's spend
+    taken = marketing_api.post(
+        "/api/v1/budget-plans/", {**question, "name": "NEXT month"}, format="json"
+    )
+    assert taken.status_code == 400 and "already named" in taken.json()["errors"]["name"][0]
+    assert BudgetPlan.objects.count() == 1
     tom = token_client(UserFactory(username="tom", role=MARKETING_MANAGER))
     assert tom.delete(f"/api/v1/budget-plans/{body['id']}/").status_code == 403
     assert viewer_api.get(f"/api/v1/budget-plans/{body['id']}/").status_code == 200

@@ -423,13 +423,77 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     # The help gives the quarter at today's pace too (the budget is not changed for it).
     quarter = (period_end("quarter", next_month()) - next_month()).days + 1
     assert f"{round(sum(daily.values()) * quarter):,} for the quarter" in page.text
+    # Beside the bounds, totals over the period: today's spend over next month.
     rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
-    assert rows["social"]["today_30"] == pytest.approx(daily["social"] * 30)
-    assert "Today, per 30 days" in page.text
+    assert rows["social"]["today_period"] == pytest.approx(daily["social"] * days)
+    assert f"Today's spend over the period (<span data-period-days>{days}</span> days)" in (
+        page.text
+    )
+    assert f'data-per-day="{daily["social"]:.4f}"' in page.text
     assert "a maximum of 0 leaves it out" not in page.text
     Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
     page = viewer_client.get(reverse("kpis:planner"))
     assert "(paused: a maximum of 0 leaves it out)" in page.text
+
+
+def test_the_bounds_table_follows_the_period_asked_for(business, fake_fit, viewer_client):
+    run = fitted()
+    daily = run.results.get(slug="social").daily_spend
+    start = next_month()
+    quarter = (period_end("quarter", start) - start).days + 1
+    page = viewer_client.post(reverse("kpis:planner"), plan_data(period="quarter"))
+    rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
+    assert rows["social"]["today_period"] == pytest.approx(daily * quarter)
+    assert f"<span data-period-days>{quarter}</span> days" in page.text
+    # A start typed wrong: the table still reads a period (next month's), the
+    # field says what is wrong.
+    page = viewer_client.post(reverse("kpis:planner"), plan_data(start="soon"))
+    month = (period_end("month", start) - start).days + 1
+    assert page.context["form"].period_days() == month and "Enter a valid date" in page.text
+
+
+def test_a_refused_bound_is_outlined_in_its_row(business, fake_fit, viewer_client):
+    fitted()
+    page = viewer_client.post(
+        reverse("kpis:planner"), plan_data(**{"min__social": "20", "max__social": "10"})
+    )
+    row = page.text.split('data-slug="social"')[1].split("</tr>")[0]
+    assert row.count('class="has-error"') == 1  # the maximum's cell
+    assert (
+        'class="has-error"' not in page.text.split('data-slug="paid-search"')[1].split("</tr>")[0]
+    )
+
+
+def test_a_plan_name_is_taken_once(business, fake_fit, marketing_client):
+    fitted()
+    first = marketing_client.post(reverse("kpis:planner"), plan_data(name="Q3 push", save="1"))
+    assert first.status_code == 302
+    again = marketing_client.post(reverse("kpis:planner"), plan_data(name="q3 PUSH ", save="1"))
+    assert again.status_code == 200
+    assert again.context["form"].errors["name"] == [
+        "A saved plan is already named “Q3 push”: choose another name (or delete that plan first)."
+    ]
+    assert again.context["form"]["name"].value() == "q3 PUSH "  # what was typed stays
+    assert BudgetPlan.objects.count() == 1
+
+
+def test_a_what_if_sent_by_htmx_answers_in_place(business, fake_fit, viewer_client):
+    fitted()
+    page = viewer_client.get(
+        reverse("kpis:planner"), {"channel": "social", "amount": "5000"}, HTTP_HX_REQUEST="true"
+    )
+    assert page.status_code == 200
+    assert page.text.lstrip().startswith('<section id="what-if-section"')
+    assert "Alpha Social at $5,000 over 30 days" in page.text and "plan-form" not in page.text
+    refused = viewer_client.get(
+        reverse("kpis:planner"), {"channel": "social", "amount": "-1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "greater than or equal to 0" in refused.text and "what-if-answer" not in refused.text
+    # Without htmx the whole page comes back (the form works without scripts).
+    assert (
+        "plan-form"
+        in viewer_client.get(reverse("kpis:planner"), {"channel": "social", "amount": "5000"}).text
+    )
 
 
 def test_the_planner_without_a_model(viewer_client):
