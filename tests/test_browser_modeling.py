@@ -84,11 +84,17 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
         return days, float(cell.replace("$", "").replace(",", ""))
 
     month_days, month_social = today_over_period()
+    month_budget = float(page.input_value("#id_total_budget"))
     page.select_option("#id_period", "quarter")
     quarter_days, quarter_social = today_over_period()
     assert 28 <= month_days <= 31 and 89 <= quarter_days <= 92
     assert quarter_social == pytest.approx(month_social * quarter_days / month_days, abs=2)
+    # The budget proposed at today's pace follows too, until it is typed over.
+    quarter_budget = float(page.input_value("#id_total_budget"))
+    assert quarter_budget == pytest.approx(month_budget * quarter_days / month_days, abs=2)
+    page.fill("#id_total_budget", "123456")
     page.select_option("#id_period", "month")
+    assert page.input_value("#id_total_budget") == "123456"
     page.fill("#id_total_budget", "300000")
     page.fill("tr[data-slug='social'] input[name='min__social']", "60000")
     page.click("button[name='plan']")

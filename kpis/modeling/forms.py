@@ -204,6 +204,9 @@ class PlanForm(Form):
         self.fields["total_budget"].widget.attrs["data-shown-when"] = "mode=budget"
         self.fields["target"].widget.attrs["data-shown-when"] = "mode=target"
         if pace:
+            # The proposal follows the period chosen until the budget is typed
+            # over (static/js/app.js, from today's spend beside the bounds).
+            self.fields["total_budget"].widget.attrs["data-pace-value"] = pace["month"]
             self.fields["total_budget"].help_text = (
                 f"For the whole period, all channels together. At today's spend: "
                 f"{pace['month']:,} for next month, {pace['quarter']:,} for the quarter "

@@ -116,13 +116,21 @@
       return;
     }
     var pattern = table.getAttribute("data-money-pattern");
+    var perDay = 0;
     table.querySelectorAll("[data-period-days]").forEach(function (cell) {
       cell.textContent = String(days);
     });
     table.querySelectorAll("[data-per-day]").forEach(function (cell) {
-      var amount = Math.round(Number(cell.getAttribute("data-per-day")) * days);
-      cell.textContent = pattern.replace("0", amount.toLocaleString("en-US"));
+      var daily = Number(cell.getAttribute("data-per-day"));
+      perDay += daily;
+      cell.textContent = pattern.replace("0", Math.round(daily * days).toLocaleString("en-US"));
     });
+    // The budget proposed at today's pace follows the period, until typed over.
+    var budget = form.querySelector("[data-pace-value]");
+    if (budget && budget.value === budget.getAttribute("data-pace-value")) {
+      budget.value = String(Math.round(perDay * days));
+      budget.setAttribute("data-pace-value", budget.value);
+    }
   }
   document.addEventListener("change", function (event) {
     var name = event.target.name;

@@ -430,6 +430,8 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
         page.text
     )
     assert f'data-per-day="{daily["social"]:.4f}"' in page.text
+    # The proposal is marked as such (the page moves it with the period until typed over).
+    assert f'data-pace-value="{round(sum(daily.values()) * days)}"' in page.text
     assert "a maximum of 0 leaves it out" not in page.text
     Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
     page = viewer_client.get(reverse("kpis:planner"))
