@@ -41,8 +41,9 @@ from . import contract, fitting, planner, selectors
 log = logging.getLogger(__name__)
 
 MODEL_FIT_TASK = "kpis.model_fit"
-# pg_try_advisory_lock(MODEL_LOCK, run id): held by the worker fitting a run.
-MODEL_LOCK = 7_304
+# pg_try_advisory_lock(MODEL_LOCK, run id): held by the worker fitting a run
+# (its own namespace: tests/test_lock_keys.py).
+MODEL_LOCK = 7_305
 QUEUED_RESEND_AFTER = timedelta(minutes=2)
 
 
