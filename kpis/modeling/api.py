@@ -23,6 +23,7 @@ from channelhub.lib.api import (
     request_user,
     validate_with_form,
 )
+from channelhub.lib.parsers import JSONParser
 from channels_app.channels.models import Channel
 from kpis.models import BudgetPlan, ChannelModelResult, LiftTest, ModelRun
 
@@ -396,6 +397,9 @@ class BudgetPlanViewSet(
 ):
     """Saved budget plans. POST plans a budget on the live model and saves it."""
 
+    # JSON only: bounds are nested objects, which a form body cannot carry
+    # (its "bounds[x][min]" keys were dropped, and the plan saved without them).
+    parser_classes = [JSONParser]
     serializer_class = BudgetPlanSerializer
     perms = {
         "view": "kpis.view_budgetplan",

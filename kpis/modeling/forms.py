@@ -206,7 +206,9 @@ class PlanForm(Form):
         if pace:
             # The proposal follows the period chosen until the budget is typed
             # over (static/js/app.js, from today's spend beside the bounds).
-            self.fields["total_budget"].widget.attrs["data-pace-value"] = pace["month"]
+            self.fields["total_budget"].widget.attrs["data-pace-value"] = round(
+                sum(self.today_daily.values()) * self.period_days()
+            )
             self.fields["total_budget"].help_text = (
                 f"For the whole period, all channels together. At today's spend: "
                 f"{pace['month']:,} for next month, {pace['quarter']:,} for the quarter "
@@ -245,8 +247,14 @@ class PlanForm(Form):
                 start = None
         if not isinstance(start, date):
             start = next_month()
+        kind = "quarter" if period == "quarter" else "month"
         first = start.replace(day=1)
-        return (period_end(period if period == "quarter" else "month", first) - first).days + 1
+        try:
+            end = period_end(kind, first)
+        except ValueError:  # a quarter from the last months of year 9999 (refused by the field)
+            first = next_month()
+            end = period_end(kind, first)
+        return (end - first).days + 1
 
     def channel_rows(self) -> list[dict[str, Any]]:
         days = self.period_days()
@@ -283,6 +291,11 @@ class PlanForm(Form):
 
     def clean_reach(self) -> str:
         return self.cleaned_data.get("reach") or BudgetPlan.Reach.NEAR
+
+    def clean_name(self) -> str:
+        # One space between words: names that differ only by spaces read the
+        # same on the page (and a name is the team's handle on a plan).
+        return " ".join(self.cleaned_data.get("name", "").split())
 
     def clean_start(self) -> date:
         start: date = self.cleaned_data["start"]

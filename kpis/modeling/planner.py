@@ -48,21 +48,44 @@ def _part(factor: float) -> str:
     return "half" if factor == 2 else f"1/{factor:g}"
 
 
-def _at_most(reach: float) -> str:
-    return f"each channel at most {_times(reach)} today's spend or its busiest month's"
+def _or(actions: list[str]) -> str:
+    return actions[0] if len(actions) == 1 else f"{', '.join(actions[:-1])} or {actions[-1]}"
 
 
-def _to_lower(reach: float | None) -> str:
-    """What a refusal or note under `reach` says to do for a smaller budget."""
+def _floor_words(bounds: Mapping[str, Bound], reach: float | None) -> tuple[str, str]:
+    """What holds the channels' least total up, and what to do for less:
+    the minimums and locks given, and the range of the channels without a
+    minimum (under `reach`). Only what the question holds is named."""
+    given = [b for b in bounds.values() if b.min is not None]
+    locked = [b for b in bounds.values() if b.locked]
+    actions = (["lower some minimums"] if given else []) + (["unlock channels"] if locked else [])
+    what = ""
     if reach:
-        return f"lower some minimums, unlock channels or {WIDEN}"
-    return "lower some minimums or unlock channels"
+        others = "each other channel" if given or locked else "each channel"
+        what = f", {others} kept at least {_part(reach)} of today's spend or its quietest month's"
+        actions.append(WIDEN)
+    return what, _or(actions) if actions else "give a larger budget"
 
 
-def _to_raise(reach: float | None) -> str:
-    if reach:
-        return f"raise some maximums, unlock channels or {WIDEN}"
-    return "raise some maximums or unlock channels"
+def _ceiling_words(
+    bounds: Mapping[str, Bound], reach: float | None, channels: int
+) -> tuple[str, str]:
+    """What caps the channels' largest total, and what to do for more: the
+    maximums and locks given; for the channels without either, the range
+    (under `reach`) or the most the model has seen each spend."""
+    given = [b for b in bounds.values() if b.max is not None]
+    locked = [b for b in bounds.values() if b.locked]
+    actions = (["raise some maximums"] if given else []) + (["unlock channels"] if locked else [])
+    others = "each other channel" if given or locked else "each channel"
+    if len(given) + len(locked) >= channels:
+        what = ""
+    elif reach:
+        what = f", {others} at most {_times(reach)} today's spend or its busiest month's"
+        actions.append(WIDEN)
+    else:
+        # The curves say nothing past the most each channel has spent.
+        what = f", {others} at most the most the model has seen it spend"
+    return what, _or(actions) if actions else "plan a smaller budget"
 
 
 class PlanError(ValueError):
@@ -319,8 +342,15 @@ class Planner:
         return np.clip(lows + step * steps, lows, highs)
 
     def _best(
-        self, budget: float, limits: list[tuple[float, float]], reach: float | None = None
+        self,
+        budget: float,
+        limits: list[tuple[float, float]],
+        reach: float | None = None,
+        bounds: Mapping[str, Bound] | None = None,
     ) -> np.ndarray:
+        """The split of `budget` within `limits` with the highest expected
+        outcome; `reach` and `bounds` (what made the limits) only word a refusal."""
+        bounds = bounds or {}
         lows = np.array([lo for lo, _ in limits])
         highs = np.array([hi for _, hi in limits])
         # A budget given in whole units (as proposed) for channels kept at
@@ -330,21 +360,15 @@ class Planner:
         elif highs.sum() < budget <= highs.sum() + ROUNDING:
             budget = float(highs.sum())
         if budget < lows.sum() - 0.01:
-            kept = (
-                f", each channel kept at least {_part(reach)} of today's spend or its quietest "
-                "month's"
-                if reach
-                else ""
-            )
+            kept, do = _floor_words(bounds, reach)
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
-                f"({lows.sum():,.2f}){kept}: {_to_lower(reach)}."
+                f"({lows.sum():,.2f}{kept}): {do}."
             )
         if budget > highs.sum() + 0.01:
-            most = f", {_at_most(reach)}" if reach else ""
+            most, do = _ceiling_words(bounds, reach, len(self.slugs))
             raise PlanError(
-                f"The budget is above what the channels may take ({highs.sum():,.2f}{most}): "
-                f"{_to_raise(reach)}."
+                f"The budget is above what the channels may take ({highs.sum():,.2f}{most}): {do}."
             )
         scale = max(budget, 1.0)
 
@@ -393,7 +417,7 @@ class Planner:
         if budget < 0:
             raise PlanError("The budget cannot be negative.")
         limits = self._limits(bounds or {}, reach)
-        x = self._best(budget, limits, reach)
+        x = self._best(budget, limits, reach, bounds)
         return self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
 
     def smallest_budget(
@@ -416,14 +440,14 @@ class Planner:
             least = self.optimise(low, bounds, reach=reach)
             note = (
                 "The least the channels may take already reaches the target (and expects "
-                f"more): to spend less, {_to_lower(reach)}."
+                f"more): to spend less, {_floor_words(bounds or {}, reach)[1]}."
             )
             return replace(least, notes=[note])
         if gap(high) < 0:
+            most, do = _ceiling_words(bounds or {}, reach, len(self.slugs))
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
-                "by the model's curves"
-                + (f" ({_at_most(reach)}): raise some maximums or {WIDEN}." if reach else ".")
+                f"by the model's curves ({high:,.2f}{most}): {do}."
             )
         step = max(1.0, high * 1e-4)
         budget = optimize.brentq(gap, low, high, xtol=step, maxiter=60)

@@ -45,6 +45,8 @@ MODEL_FIT_TASK = "kpis.model_fit"
 # (its own namespace: tests/test_lock_keys.py).
 MODEL_LOCK = 7_305
 QUEUED_RESEND_AFTER = timedelta(minutes=2)
+# pg_advisory_xact_lock(PLAN_NAME_LOCK): a plan's name is looked up and saved under it.
+PLAN_NAME_LOCK = 7_305_001
 
 
 def lease() -> timedelta:
@@ -433,15 +435,9 @@ def plan_create(
     user: User | None,
 ) -> BudgetPlan:
     """Answer the question and save it as a named scenario. A name is the
-    team's handle on a plan: two plans of one name are refused (whatever the
-    case), before anything is computed."""
-    taken = BudgetPlan.objects.filter(name__iexact=name.strip()).first()
-    if taken is not None:
-        raise planner.PlanError(
-            f"A saved plan is already named “{taken.name}”: choose another name "
-            "(or delete that plan first).",
-            field="name",
-        )
+    team's handle on a plan: a second plan of one name is refused (whatever
+    its capitals and spaces)."""
+    name = " ".join(name.split())
     answer = plan_answer(
         run=run,
         mode=mode,
@@ -466,4 +462,14 @@ def plan_create(
         reach=reach,
         result=answer.as_json(),
     )
+    # One save at a time looks the name up, until it commits: two saves of one
+    # name at once cannot both find it free.
+    locks.advisory_xact_lock(PLAN_NAME_LOCK)
+    taken = BudgetPlan.objects.filter(name__iexact=name).first()
+    if taken is not None:
+        raise planner.PlanError(
+            f"A saved plan is already named “{taken.name}”: choose another name "
+            "(or delete that plan first).",
+            field="name",
+        )
     return plan_save(plan=plan, user=user)

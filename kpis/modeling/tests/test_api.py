@@ -132,6 +132,14 @@ def test_plans_are_made_on_the_live_model_and_deleted_by_their_author(
     assert amounts["social"] >= 2000 - 0.01
     assert body["bounds"]["events"]["locked"] is True
     assert body["reach"] == "near"  # channels without bounds stay near today's spend
+    # A form body cannot carry the nested bounds: refused, not saved without them.
+    form = marketing_api.post(
+        "/api/v1/budget-plans/",
+        {"name": "Form", "start": question["start"], "total_budget": "9000",
+         "bounds[social][min]": "2000"},
+        format="multipart",
+    )  # fmt: skip
+    assert form.status_code == 415
     taken = marketing_api.post(
         "/api/v1/budget-plans/", {**question, "name": "NEXT month"}, format="json"
     )

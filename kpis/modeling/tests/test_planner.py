@@ -146,6 +146,56 @@ def test_impossible_questions_are_refused_in_words(budget, bounds, message):
         Planner(channels(), days=DAYS).optimise(budget, bounds)
 
 
+@pytest.mark.parametrize(
+    ("budget", "bounds", "reach", "said", "not_said"),
+    [
+        (
+            1e9,
+            {},
+            2.0,
+            "each channel at most twice today's spend or its busiest month's): "
+            "let channels move further from today's spend.",
+            "maximums",
+        ),
+        (
+            1e9,
+            {},
+            None,
+            "each channel at most the most the model has seen it spend): plan a smaller budget.",
+            "unlock",
+        ),
+        # Every channel capped by the user: only the maximums are named.
+        (
+            1e9,
+            {s: Bound(max=0.0) for s in ("a-search", "b-social", "c-events")},
+            2.0,
+            "(0.00): raise some maximums.",
+            "twice",
+        ),
+        (
+            1e9,
+            {"a-search": Bound(locked=True)},
+            None,
+            "each other channel at most the most the model has seen it spend): unlock channels.",
+            "maximums",
+        ),
+        (1.0, {"b-social": Bound(min=5000.0)}, None, "(5,000.00): lower some minimums.", "half"),
+        (
+            1.0,
+            {"b-social": Bound(min=5000.0)},
+            2.0,
+            "each other channel kept at least half of today's spend or its quietest month's): "
+            "lower some minimums or let channels move further",
+            "unlock",
+        ),
+    ],
+)
+def test_a_refusal_names_only_what_holds_the_budget(budget, bounds, reach, said, not_said):
+    with pytest.raises(PlanError) as refused:
+        Planner(channels(), days=DAYS).optimise(budget, bounds, reach=reach)
+    assert said in str(refused.value) and not_said not in str(refused.value)
+
+
 def test_near_today_keeps_channels_without_bounds_between_half_and_twice_todays_spend():
     # Print brings less for its first dollar than the others for their last:
     # left free, the best split cuts it to nothing.

@@ -447,11 +447,16 @@ def test_the_bounds_table_follows_the_period_asked_for(business, fake_fit, viewe
     rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
     assert rows["social"]["today_period"] == pytest.approx(daily * quarter)
     assert f"<span data-period-days>{quarter}</span> days" in page.text
-    # A start typed wrong: the table still reads a period (next month's), the
-    # field says what is wrong.
-    page = viewer_client.post(reverse("kpis:planner"), plan_data(start="soon"))
-    month = (period_end("month", start) - start).days + 1
-    assert page.context["form"].period_days() == month and "Enter a valid date" in page.text
+    # The budget proposed for that quarter stays marked as the proposal once
+    # posted: the page goes on moving it with the period.
+    total = round(sum(r.daily_spend for r in run.results.all() if r.daily_spend) * quarter)
+    assert f'data-pace-value="{total}"' in page.text
+    # A start typed wrong: the table reads the quarter from next month, the
+    # field says what is wrong (a quarter from late 9999 ends past year 9999).
+    for wrong, message in (("soon", "Enter a valid date"), ("9999-11-01", "is out of range")):
+        page = viewer_client.post(reverse("kpis:planner"), plan_data(period="quarter", start=wrong))
+        assert page.status_code == 200 and message in page.text
+        assert page.context["form"].period_days() == quarter
 
 
 def test_a_refused_bound_is_outlined_in_its_row(business, fake_fit, viewer_client):
@@ -468,14 +473,15 @@ def test_a_refused_bound_is_outlined_in_its_row(business, fake_fit, viewer_clien
 
 def test_a_plan_name_is_taken_once(business, fake_fit, marketing_client):
     fitted()
-    first = marketing_client.post(reverse("kpis:planner"), plan_data(name="Q3 push", save="1"))
+    first = marketing_client.post(reverse("kpis:planner"), plan_data(name=" Q3   push", save="1"))
     assert first.status_code == 302
-    again = marketing_client.post(reverse("kpis:planner"), plan_data(name="q3 PUSH ", save="1"))
+    assert BudgetPlan.objects.get().name == "Q3 push"  # one space between words
+    again = marketing_client.post(reverse("kpis:planner"), plan_data(name="q3  PUSH ", save="1"))
     assert again.status_code == 200
     assert again.context["form"].errors["name"] == [
         "A saved plan is already named “Q3 push”: choose another name (or delete that plan first)."
     ]
-    assert again.context["form"]["name"].value() == "q3 PUSH "  # what was typed stays
+    assert again.context["form"]["name"].value() == "q3  PUSH "  # what was typed stays
     assert BudgetPlan.objects.count() == 1
 
 
