@@ -27,13 +27,12 @@ def test_two_saves_of_one_name_at_once_save_one(business, fake_fit):
     def save(name: str) -> None:
         try:
             barrier.wait()
-            outcomes.append(
-                services.plan_create(
-                    run=live, name=name, mode="budget", goal="revenue", start=start,
-                    end=period_end("month", start), total_budget=9000, target=None,
-                    bounds={}, reach="near", user=None,
-                )  # fmt: skip
-            )
+            plan = services.plan_create(
+                run=live, name=name, mode="budget", goal="revenue", start=start,
+                end=period_end("month", start), total_budget=9000, target=None,
+                bounds={}, reach="near", user=None,
+            )  # fmt: skip
+            outcomes.append(plan)
         except PlanError as exc:
             outcomes.append(exc)
         except BaseException as exc:  # pragma: no cover - reported below
