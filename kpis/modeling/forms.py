@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from channelhub.lib.forms import DateInput, Form, ModelForm
+from channelhub.metrics.display import money0
 from channels_app.channels.models import Channel
 from kpis.models import BudgetPlan, LiftTest, ModelChannelSetting, ModelEvent
 
@@ -210,9 +211,9 @@ class PlanForm(Form):
                 sum(self.today_daily.values()) * self.period_days()
             )
             self.fields["total_budget"].help_text = (
-                f"For the whole period, all channels together. At today's spend: "
-                f"{pace['month']:,} for next month, {pace['quarter']:,} for the quarter "
-                "from next month."
+                "For the whole period, all channels together. At today's spend: "
+                f"{money0(pace['month'])} for next month, "
+                f"{money0(pace['quarter'])} for the quarter from next month."
             )
         self.slugs = dict(slugs)
         for slug, name in self.slugs.items():

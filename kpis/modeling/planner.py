@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from scipy import interpolate, optimize
 
+from channelhub.metrics.display import money
+
 from .contract import INTERVAL, FitResult
 
 # Steps of the spare budget in the planner's grid search (Planner._grid_start).
@@ -363,12 +365,13 @@ class Planner:
             kept, do = _floor_words(bounds, reach)
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
-                f"({lows.sum():,.2f}{kept}): {do}."
+                f"({money(lows.sum())}{kept}): {do}."
             )
         if budget > highs.sum() + 0.01:
             most, do = _ceiling_words(bounds, reach, len(self.slugs))
             raise PlanError(
-                f"The budget is above what the channels may take ({highs.sum():,.2f}{most}): {do}."
+                "The budget is above what the channels may take "
+                f"({money(highs.sum())}{most}): {do}."
             )
         scale = max(budget, 1.0)
 
@@ -447,7 +450,7 @@ class Planner:
             most, do = _ceiling_words(bounds or {}, reach, len(self.slugs))
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
-                f"by the model's curves ({high:,.2f}{most}): {do}."
+                f"by the model's curves ({money(high)}{most}): {do}."
             )
         step = max(1.0, high * 1e-4)
         budget = optimize.brentq(gap, low, high, xtol=step, maxiter=60)

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
 from kpis.models import LiftTest, ModelEvent, ModelRun
@@ -29,6 +30,13 @@ WHAT_IF_DAYS = 30  # the what-if compares 30 days of spend
 def dashboard(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_modelrun")
     page = selectors.model_page()
+    if request.htmx and request.htmx.target == "model-running":
+        # The banner of a fit under way asks again; once the fit has ended,
+        # the whole page is loaded again (its figures, or why it failed).
+        if page.running:
+            context = {"page": page, "live": page.live}
+            return render(request, "kpis/modeling/_model_running.html", context)
+        return HttpResponseClientRefresh()
     results = page.results
     context: dict[str, Any] = {
         "page": page,
@@ -53,7 +61,11 @@ def fit_now(request: AuthedRequest) -> HttpResponse:
         trigger=ModelRun.Trigger.MANUAL, requested_by=request.user
     )
     if created:
-        messages.info(request, "Fit started: the page shows the new model once it is published.")
+        messages.info(
+            request,
+            "Fit started: it takes a few minutes, and this page shows the new model once it "
+            "is published.",
+        )
     else:
         messages.info(request, "A fit is already waiting or running: this one follows it.")
     return redirect("kpis:model")

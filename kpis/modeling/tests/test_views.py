@@ -106,7 +106,23 @@ def test_fit_now_twice_while_one_waits_queues_one(business, marketing_client):
     marketing_client.post(reverse("kpis:model-fit"))
     assert ModelRun.objects.count() == 1
     page = marketing_client.get(reverse("kpis:model")).text
-    assert 'id="model-running"' in page
+    assert 'id="model-running"' in page and 'hx-trigger="every 5s"' in page
+    assert "the previous model" not in page  # there is none: "No model yet" below
+
+
+def test_the_banner_of_a_fit_under_way_updates_and_reloads_the_page_when_it_ends(
+    business, fake_fit, viewer_client
+):
+    run, _ = services.model_fit_request(trigger="command")
+    asked = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "model-running"}
+    waiting = viewer_client.get(reverse("kpis:model"), **asked)
+    assert waiting.text.lstrip().startswith('<div class="callout" role="status" id="model-running"')
+    assert "A fit is queued" in waiting.text and "<html" not in waiting.text
+    services.model_fit_execute(run.pk)
+    ended = viewer_client.get(reverse("kpis:model"), **asked)
+    assert ended.status_code == 200 and ended.headers["HX-Refresh"] == "true"
+    page = viewer_client.get(reverse("kpis:model")).text
+    assert 'id="model-running"' not in page and "For every $1 on Zeta Search" in page
 
 
 def test_a_refused_fit_keeps_the_previous_model_and_the_page_says_so(
@@ -422,7 +438,7 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     assert page.context["form"]["total_budget"].value() == round(sum(daily.values()) * days)
     # The help gives the quarter at today's pace too (the budget is not changed for it).
     quarter = (period_end("quarter", next_month()) - next_month()).days + 1
-    assert f"{round(sum(daily.values()) * quarter):,} for the quarter" in page.text
+    assert f"${round(sum(daily.values()) * quarter):,} for the quarter" in page.text
     # Beside the bounds, totals over the period: today's spend over next month.
     rows = {row["slug"]: row for row in page.context["form"].channel_rows()}
     assert rows["social"]["today_period"] == pytest.approx(daily["social"] * days)
