@@ -144,6 +144,9 @@ class PlanResult:
     capped: list[str] = field(default_factory=list)  # slugs held at the curve's end
     names: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the answer means, for a manager
+    # slug -> "minimum" / "maximum": a channel planned at the least or the most
+    # it may take (its bounds or the range), which the model would pass if allowed.
+    at_limit: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -164,6 +167,7 @@ class PlanResult:
                     "today": round(self.today[slug], 2),
                     "outcome": self.per_channel[slug].as_json(),
                     "capped": slug in self.capped,
+                    **({"at": self.at_limit[slug]} if slug in self.at_limit else {}),
                 }
                 for slug in sorted(
                     self.allocation, key=lambda s: (self.names.get(s) or s).lower() + "\x00" + s
@@ -421,7 +425,23 @@ class Planner:
             raise PlanError("The budget cannot be negative.")
         limits = self._limits(bounds or {}, reach)
         x = self._best(budget, limits, reach, bounds)
-        return self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
+        result = self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
+        # (A channel cut to nothing is at no limit the user could move.)
+        at_limit = {
+            slug: "minimum" if amount <= low + ROUNDING else "maximum"
+            for slug, amount, (low, high) in zip(self.slugs, x, limits, strict=True)
+            if high - low > ROUNDING
+            and ((low > ROUNDING and amount <= low + ROUNDING) or amount >= high - ROUNDING)
+        }
+        if not at_limit:
+            return result
+        widen = f", or {WIDEN}" if reach else ""
+        note = (
+            f"{len(at_limit)} of {len(self.slugs)} channels are planned at the least or the "
+            "most they may take (marked below): the model would move them further. Give them "
+            f"other bounds{widen} to see how far."
+        )
+        return replace(result, at_limit=at_limit, notes=[*result.notes, note])
 
     def smallest_budget(
         self,

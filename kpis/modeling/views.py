@@ -34,8 +34,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         # The banner of a fit under way asks again; once the fit has ended,
         # the whole page is loaded again (its figures, or why it failed).
         if page.running:
-            context = {"page": page, "live": page.live}
-            return render(request, "kpis/modeling/_model_running.html", context)
+            banner = {"page": page, "live": page.live}
+            return render(request, "kpis/modeling/_model_running.html", banner)
         return HttpResponseClientRefresh()
     results = page.results
     context: dict[str, Any] = {

@@ -290,3 +290,20 @@ def test_the_best_split_is_found_when_an_s_shaped_curve_gives_two_peaks():
     )
     assert plan.outcome.mean >= brute * 0.999
     assert plan.allocation["video"] > plan.allocation["search"]
+
+
+def test_channels_planned_at_the_edge_of_their_range_are_named():
+    planner = Planner(channels(), days=DAYS)
+    highs = sum(high for _, high in planner._limits({}, 2.0))
+    full = planner.optimise(highs, reach=2.0)
+    assert full.at_limit == {slug: "maximum" for slug in planner.slugs}
+    assert full.notes == [
+        "3 of 3 channels are planned at the least or the most they may take (marked below): "
+        "the model would move them further. Give them other bounds, or let channels move "
+        "further from today's spend to see how far."
+    ]
+    assert {c["slug"]: c["at"] for c in full.as_json()["channels"]} == full.at_limit
+    # A minimum that holds a channel up is named; a channel cut to nothing is not.
+    held = planner.optimise(3000.0, {"c-events": Bound(min=2500.0)})
+    assert held.at_limit.get("c-events") == "minimum"
+    assert all(held.allocation[s] > 1.0 for s in held.at_limit)
