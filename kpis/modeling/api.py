@@ -161,7 +161,15 @@ CurveSerializer = inline_serializer(
     fields={
         "channel": serializers.CharField(),
         "name": serializers.CharField(),
-        "today_daily_spend": serializers.FloatField(allow_null=True),
+        "today_daily_spend": serializers.FloatField(
+            allow_null=True, help_text="Average daily cost over the model's whole window."
+        ),
+        "recent_daily_spend": serializers.FloatField(
+            allow_null=True,
+            help_text="Average daily cost of the data's last 13 weeks: today's spend in the "
+            "planner (null for a fit that did not record it; the planner then uses the "
+            "window's average).",
+        ),
         "spend": serializers.ListField(child=serializers.FloatField()),
         "mean": serializers.ListField(child=serializers.FloatField()),
         "low": serializers.ListField(child=serializers.FloatField()),
@@ -217,6 +225,7 @@ class ModelCurvesView(APIView):
             }
             item.update({k: r.curve.get(k, []) for k in ("spend", "mean", "low", "high")})
             item["months_seen"] = r.curve.get("months_seen")
+            item["recent_daily_spend"] = r.curve.get("recent_daily")
             if with_samples:
                 item["samples"] = r.curve_samples or []
             data.append(item)

@@ -98,7 +98,9 @@ def roas_figure(results: list[ChannelModelResult]) -> go.Figure:
 
 
 def curve_figure(result: ChannelModelResult) -> go.Figure:
-    """Daily cost held steady -> daily incremental revenue, its band, today's spend."""
+    """Daily cost held steady -> daily incremental revenue, its band, and the
+    window's average daily cost marked (where "the next $1" is read; the
+    planner's today is the last 13 weeks' pace)."""
     curve = result.curve or {}
     spend = curve.get("spend", [])
     money = _currency()
@@ -147,7 +149,7 @@ def curve_figure(result: ChannelModelResult) -> go.Figure:
             annotations=(
                 [
                     {
-                        "text": "today",
+                        "text": "average",
                         "x": today,
                         "xref": "x",
                         "y": 1,

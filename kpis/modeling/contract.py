@@ -105,6 +105,9 @@ class Curve:
     # calendar month in the fitted window: the spend levels the model has
     # seen it held at for a month (the planner's "near" range widens to them).
     months_seen: tuple[float, float] | None = None
+    # The average daily cost of the data's last 13 weeks (held-out weeks
+    # included): "today's spend" in the planner.
+    recent_daily: float | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,17 @@ QUICK = {"chains": 2, "draws": 300, "tune": 400}
 # dollar, above 1 S-shaped); sampled in the form of `_level_hill`.
 
 
+# "Today's spend" in the planner: the daily average of the data's last 13
+# weeks (the window's average is two years old at its start).
+RECENT_DAYS = 91
+
+
+def recent_daily(cost: np.ndarray) -> float:
+    """The average daily cost of the last RECENT_DAYS days of the data."""
+    tail = np.asarray(cost, dtype=float)[-RECENT_DAYS:]
+    return float(tail.mean()) if tail.size else 0.0
+
+
 def months_seen(days: pd.DatetimeIndex, cost: np.ndarray) -> tuple[float, float] | None:
     """The average daily cost of the quietest and the busiest whole calendar
     month among `days` (None without a whole month)."""
@@ -765,6 +776,7 @@ def _result(data, settings, prepared, mmm, idata, started, notes) -> FitResult:
             samples=samples,
             marginal=slope[picked],
             months_seen=months_seen(prepared.days[:fit_days], channel.cost[:fit_days]),
+            recent_daily=recent_daily(channel.cost),
         )
         marginal, marginal_low, marginal_high = _summary(slope)
         slopes[channel.slug] = (channel.name, slope)

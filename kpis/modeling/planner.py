@@ -179,8 +179,9 @@ class PlanResult:
 
 def fit_curves(result: FitResult, margin: float = 1.0) -> list[ChannelCurve]:
     """The planner's curves straight from a fit (the benchmark; pages plan on
-    the stored ones, selectors.planner_curves): today is the fitted window's
-    average daily cost."""
+    the stored ones, selectors.planner_curves): today is the last 13 weeks'
+    average daily cost, as on the pages (the fitted window's for a fit that
+    did not record it)."""
     days = (result.end - result.start).days + 1
     return [
         ChannelCurve(
@@ -188,7 +189,9 @@ def fit_curves(result: FitResult, margin: float = 1.0) -> list[ChannelCurve]:
             name=c.name,
             spend=c.curve.spend,
             samples=c.curve.samples,
-            today_daily=c.spend / days,
+            today_daily=c.curve.recent_daily
+            if c.curve.recent_daily is not None
+            else c.spend / days,
             margin=margin,
             months_seen=c.curve.months_seen,
         )

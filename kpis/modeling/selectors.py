@@ -303,6 +303,10 @@ def active_run() -> ModelRun | None:
     return ModelRun.objects.filter(Q(status__in=ModelRun.ACTIVE)).first()
 
 
+def _number(stored: Any, default: float) -> float:
+    return float(stored) if isinstance(stored, int | float) and stored >= 0 else default
+
+
 def _months_seen(stored: Any) -> tuple[float, float] | None:
     """A curve's quietest and busiest month (daily cost), when its fit stored them."""
     if not isinstance(stored, list) or len(stored) != 2:
@@ -324,7 +328,9 @@ def planner_curves(run: ModelRun) -> list[planner.ChannelCurve]:
                 name=row.name,
                 spend=np.asarray(curve["spend"], dtype=float),
                 samples=np.asarray(row.curve_samples, dtype=float),
-                today_daily=row.daily_spend or 0.0,
+                # Today: the last 13 weeks' pace (fits before it was stored:
+                # the window's average).
+                today_daily=_number(curve.get("recent_daily"), row.daily_spend or 0.0),
                 margin=row.gross_margin if row.gross_margin is not None else 1.0,
                 months_seen=_months_seen(curve.get("months_seen")),
             )

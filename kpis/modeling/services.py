@@ -242,6 +242,11 @@ def _result_row(
                 "low": _floats(curve.low),
                 "high": _floats(curve.high),
                 **({"months_seen": _floats(curve.months_seen)} if curve.months_seen else {}),
+                **(
+                    {"recent_daily": float(curve.recent_daily)}
+                    if curve.recent_daily is not None
+                    else {}
+                ),
             }
             if curve is not None
             else None

@@ -272,10 +272,15 @@ def test_the_planners_split_earns_more_by_the_truth_than_todays_and_attributions
     end = period_end("month", start)
     days = (end - start).days + 1
     curves = selectors.planner_curves(run)
-    # Each stored curve says its quietest and busiest month (the near range).
+    # Each stored curve says its quietest and busiest month (the near range),
+    # and today's pace: the last 13 weeks' average daily cost.
+    average = {r.slug: r.daily_spend for r in run.results.all()}
     assert all(
-        c.months_seen and c.months_seen[0] <= c.today_daily <= c.months_seen[1] for c in curves
+        c.months_seen and c.months_seen[0] <= average[c.slug] <= c.months_seen[1] for c in curves
     )
+    assert all(c.today_daily > 0 for c in curves)
+    stored = {r.slug: r.curve for r in run.results.all() if r.curve}
+    assert all(stored[c.slug]["recent_daily"] == c.today_daily for c in curves)
     budget = sum(curve.today_daily for curve in curves) * days
     attributed = {r.slug: r.attributed_roas for r in run.results.all() if r.slug in truth.specs}
     by_attribution = {

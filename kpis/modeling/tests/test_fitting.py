@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from kpis.modeling.contract import ChannelStatus, FitRefused, FitSettings
-from kpis.modeling.fitting import check, fit, months_seen, order_notes
+from kpis.modeling.fitting import RECENT_DAYS, check, fit, months_seen, order_notes, recent_daily
 from kpis.modeling.simulate import simulate
 
 
@@ -237,3 +237,10 @@ def test_the_quietest_and_busiest_months_are_whole_calendar_months():
     low, high = months_seen(days, cost)  # January and April are not whole: left out
     assert (low, high) == (10.0, pytest.approx(31.0))
     assert months_seen(days[:40], cost[:40]) is None  # 15 January to 23 February
+
+
+def test_todays_spend_is_the_last_13_weeks_pace():
+    cost = np.concatenate([np.full(400, 1000.0), np.full(RECENT_DAYS, 250.0)])
+    assert RECENT_DAYS == 91 and recent_daily(cost) == 250.0  # not the window's 877
+    assert recent_daily(np.array([10.0, 20.0])) == 15.0  # less data: all of it
+    assert recent_daily(np.array([])) == 0.0

@@ -454,6 +454,20 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     assert "(paused: a maximum of 0 leaves it out)" in page.text
 
 
+def test_todays_spend_in_the_planner_is_the_recent_pace_when_the_fit_stored_it(
+    business, fake_fit, viewer_client
+):
+    run = fitted()
+    social = run.results.get(slug="social")
+    social.curve = {**social.curve, "recent_daily": 12.5}
+    social.save(update_fields=["curve"])
+    form = viewer_client.get(reverse("kpis:planner")).context["form"]
+    assert form.today_daily["social"] == 12.5  # not the window's average
+    assert form.today_daily["events"] == run.results.get(slug="events").daily_spend
+    curves = viewer_client.get("/api/v1/model/curves/").json()
+    assert {c["channel"]: c["recent_daily_spend"] for c in curves}["social"] == 12.5
+
+
 def test_the_bounds_table_follows_the_period_asked_for(business, fake_fit, viewer_client):
     run = fitted()
     daily = run.results.get(slug="social").daily_spend
