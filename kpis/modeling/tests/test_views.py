@@ -60,6 +60,17 @@ def test_the_page_shows_attributed_beside_modeled_roas_in_words(
     assert 'id="fig-model-roas"' in text and 'id="fig-paid-search-curve"' in text
     assert "Model health" in text and "Less than 52 weeks of data" in text
     assert "Fit now</button>" not in text  # viewers read only
+    # The figures are over the fitted days; days held out to test the fit are said.
+    run = ModelRun.objects.get()
+    assert run.diagnostics["fit_end"] == run.data_end.isoformat()  # (none held out here)
+    assert "kept out of the fit" not in text
+    fit_end = run.data_end - timedelta(days=56)
+    run.diagnostics = {**run.diagnostics, "fit_end": fit_end.isoformat()}
+    run.save(update_fields=["diagnostics"])
+    assert (
+        f"its figures (cost, sales and ROAS) are over {run.data_start} to {fit_end}, "
+        "the days after are kept out of the fit to test it"
+    ) in viewer_client.get(reverse("kpis:model")).text
 
 
 def test_query_count_does_not_grow_with_channels_or_runs(
