@@ -71,6 +71,9 @@ class ModelData:
     media: pd.DataFrame  # index = days, one column per paid channel slug: daily cost
     channel_names: dict[str, str]  # slug -> display name
     attributed_revenue: dict[str, float] = field(default_factory=dict)  # slug -> window sum
+    # index = days, one column per paid channel slug: the revenue its sources
+    # credited it each day (results compare it over the fitted days only).
+    attributed_daily: pd.DataFrame | None = None
     gross_margin: dict[str, float] = field(default_factory=dict)  # slug -> margin in [0, 1]
     events: tuple[Event, ...] = ()
     lift_tests: tuple[LiftTest, ...] = ()

@@ -95,6 +95,14 @@ def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract
     attributed = {
         channels[cid]["slug"]: float(per_channel.loc[cid, "revenue"]) / 100.0 for cid in paid
     }
+    attributed_daily = (
+        frame[frame["channel_id"].isin(paid)]
+        .pivot_table(index="day", columns="channel_id", values="revenue", aggfunc="sum")
+        .reindex(index=days, columns=paid, fill_value=0.0)
+        .fillna(0.0)
+        / 100.0
+    )
+    attributed_daily.columns = [channels[cid]["slug"] for cid in paid]
     margin = {}
     for cid in paid:
         revenue = float(per_channel.loc[cid, "revenue"])
@@ -129,6 +137,7 @@ def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract
         media=media,
         channel_names={channels[cid]["slug"]: channels[cid]["name"] for cid in paid},
         attributed_revenue=attributed,
+        attributed_daily=attributed_daily,
         gross_margin=margin,
         events=events,
         lift_tests=lift_tests,

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -207,8 +208,15 @@ def _result_row(
     data: contract.ModelData,
     channel_ids: dict[str, int],
     previous: dict[str, float | None],
+    fit_end: date | None = None,
 ) -> ChannelModelResult:
     margin = data.gross_margin.get(estimate.slug)
+    # Attributed revenue over the days the spend is summed on (the fitted
+    # days; the held-out weeks after `fit_end` are in neither).
+    attributed = data.attributed_revenue.get(estimate.slug)
+    daily = data.attributed_daily
+    if daily is not None and fit_end is not None and estimate.slug in daily.columns:
+        attributed = float(daily.loc[: pd.Timestamp(fit_end), estimate.slug].sum())
     roi = None
     if estimate.incremental_revenue is not None and estimate.spend > 0 and margin is not None:
         roi = (estimate.incremental_revenue * margin - estimate.spend) / estimate.spend
@@ -221,7 +229,7 @@ def _result_row(
         status=estimate.status,
         reason=estimate.reason[:2000],
         spend=_money(estimate.spend) or Decimal(0),
-        attributed_revenue=_money(data.attributed_revenue.get(estimate.slug)),
+        attributed_revenue=_money(attributed),
         gross_margin=_ratio(margin),
         incremental_revenue=_money(estimate.incremental_revenue),
         incremental_revenue_low=_money(estimate.incremental_revenue_low),
@@ -271,7 +279,8 @@ def _publish(run_id: int, data: contract.ModelData, result: contract.FitResult) 
     channel_ids = dict(Channel.objects.values_list("slug", "pk"))
     ChannelModelResult.objects.filter(run=run).delete()
     ChannelModelResult.objects.bulk_create(
-        _result_row(run, estimate, data, channel_ids, previous) for estimate in result.channels
+        _result_row(run, estimate, data, channel_ids, previous, result.end)
+        for estimate in result.channels
     )
     d = result.diagnostics
     now = timezone.now()

@@ -9,6 +9,8 @@ previous model stays live.
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -182,10 +184,18 @@ class ChannelModelResult(models.Model):
 
     @property
     def daily_spend(self) -> float | None:
+        """The average daily cost over the days its spend is summed on: the
+        fitted days (the held-out weeks after the fit's end are not in it)."""
         run = self.run
         if run.data_start is None or run.data_end is None:
             return None
-        days = (run.data_end - run.data_start).days + 1
+        end = run.data_end
+        diagnostics = run.diagnostics if isinstance(run.diagnostics, dict) else {}
+        fit_end = diagnostics.get("fit_end")
+        if isinstance(fit_end, str):
+            with contextlib.suppress(ValueError):  # (an older run's diagnostics)
+                end = min(end, date.fromisoformat(fit_end))
+        days = (end - run.data_start).days + 1
         return float(self.spend) / days if days > 0 else None
 
 

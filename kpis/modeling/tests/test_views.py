@@ -4,8 +4,10 @@ counts, events, lift tests, costs per channel, the planner and saved plans."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -672,3 +674,28 @@ def test_every_channel_kept_at_todays_spend_takes_the_proposed_budget(
         reverse("kpis:planner"), {**question, **locked, "total_budget": str(proposed + 50)}
     )
     assert "unlock channels" in refused.text
+
+
+def test_attributed_roas_and_daily_spend_are_over_the_fitted_days(business, fake_fit, monkeypatch):
+    # A fit that holds the last 20 days out: its spend is summed on the days
+    # before, and so are the attributed revenue and the daily average.
+    def holding_out(data, settings=None):
+        result = fake_fit(data, settings)
+        end = data.days[-21].date()
+        fitted_days = data.days <= pd.Timestamp(end)
+        channels = tuple(
+            dataclasses.replace(c, spend=float(data.media[c.slug][fitted_days].sum()))
+            for c in result.channels
+        )
+        return dataclasses.replace(result, end=end, channels=channels)
+
+    monkeypatch.setattr(fitting, "fit", holding_out)
+    run = fitted()
+    data_end = run.data_end
+    fit_end = data_end - timedelta(days=20)
+    assert run.diagnostics["fit_end"] == fit_end.isoformat()
+    search = run.results.get(slug="paid-search")
+    # business_rows: Paid Search spends 100 + 10 x (i % 7) and is credited 3 times that.
+    assert search.attributed_roas == pytest.approx(3.0)
+    days = (fit_end - run.data_start).days + 1
+    assert search.daily_spend == pytest.approx(float(search.spend) / days)
