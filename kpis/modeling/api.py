@@ -162,7 +162,8 @@ CurveSerializer = inline_serializer(
         "channel": serializers.CharField(),
         "name": serializers.CharField(),
         "today_daily_spend": serializers.FloatField(
-            allow_null=True, help_text="Average daily cost over the model's whole window."
+            allow_null=True,
+            help_text="Average daily cost over the fitted days (the held-out weeks left out).",
         ),
         "recent_daily_spend": serializers.FloatField(
             allow_null=True,

@@ -195,10 +195,11 @@ class PlanForm(Form):
         self.today_daily = dict(today_daily or {})
         self.idle = dict(idle or {})  # slug -> "paused" / "retired", said beside the name
         pace: dict[str, int] = {}
+        daily_total = sum(self.today_daily.values())
         if self.today_daily:
             for period in ("month", "quarter"):
                 days = (period_end(period, start) - start).days + 1
-                pace[period] = round(sum(self.today_daily.values()) * days)
+                pace[period] = round(daily_total * days)
             initial.setdefault("total_budget", pace["month"])
         super().__init__(*args, **kwargs)
         # Each mode's own figure only (static/js/app.js hides the other).
@@ -208,7 +209,7 @@ class PlanForm(Form):
             # The proposal follows the period chosen until the budget is typed
             # over (static/js/app.js, from today's spend beside the bounds).
             self.fields["total_budget"].widget.attrs["data-pace-value"] = round(
-                sum(self.today_daily.values()) * self.period_days()
+                daily_total * self.period_days()
             )
             self.fields["total_budget"].help_text = (
                 "For the whole period, all channels together. At today's spend: "
@@ -292,11 +293,6 @@ class PlanForm(Form):
 
     def clean_reach(self) -> str:
         return self.cleaned_data.get("reach") or BudgetPlan.Reach.NEAR
-
-    def clean_name(self) -> str:
-        # One space between words: names that differ only by spaces read the
-        # same on the page (and a name is the team's handle on a plan).
-        return " ".join(self.cleaned_data.get("name", "").split())
 
     def clean_start(self) -> date:
         start: date = self.cleaned_data["start"]

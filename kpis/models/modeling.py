@@ -100,6 +100,24 @@ class ModelRun(models.Model):
         return None
 
     @property
+    def fit_end(self) -> date | None:
+        """The last day the fit read (diagnostics): its figures are over
+        data_start to this; the days after, to data_end, were held out to test
+        it. None for a run that did not say."""
+        diagnostics = self.diagnostics if isinstance(self.diagnostics, dict) else {}
+        stored = diagnostics.get("fit_end")
+        if isinstance(stored, str):
+            with contextlib.suppress(ValueError):
+                return date.fromisoformat(stored)
+        return None
+
+    @property
+    def held_out(self) -> bool:
+        """Whether the fit's figures end before its data (a holdout was kept)."""
+        fit_end = self.fit_end
+        return fit_end is not None and self.data_end is not None and fit_end < self.data_end
+
+    @property
     def elapsed_s(self) -> float | None:
         """Seconds it has been waiting (queued) or fitting (running) so far;
         None once it has finished."""
@@ -189,12 +207,7 @@ class ChannelModelResult(models.Model):
         run = self.run
         if run.data_start is None or run.data_end is None:
             return None
-        end = run.data_end
-        diagnostics = run.diagnostics if isinstance(run.diagnostics, dict) else {}
-        fit_end = diagnostics.get("fit_end")
-        if isinstance(fit_end, str):
-            with contextlib.suppress(ValueError):  # (an older run's diagnostics)
-                end = min(end, date.fromisoformat(fit_end))
+        end = min(run.data_end, run.fit_end or run.data_end)
         days = (end - run.data_start).days + 1
         return float(self.spend) / days if days > 0 else None
 
