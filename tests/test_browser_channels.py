@@ -1,6 +1,7 @@
 """A marketing manager creates a channel and an objective in a real Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from channels_app.channels.models import Channel, ChannelObjective
@@ -40,10 +41,13 @@ def test_a_marketing_manager_creates_a_channel_and_an_objective(live_server, pag
 
     assert page.locator("td", has_text="ROAS").count() == 1
     assert page.locator("text=≥ 4.00×").count() == 1
+    # A click starts the navigation and returns: wait for the new page before counting.
     page.click("nav >> text=Channels")
-    assert page.locator("table >> text=Google Ads").count() == 1
+    page.wait_for_url("**/channels/")
+    expect(page.locator("table >> text=Google Ads")).to_have_count(1)
     page.click("nav >> text=Objectives")
-    assert page.locator("table >> text=Google Ads").count() == 1
+    page.wait_for_url("**/channels/objectives/")
+    expect(page.locator("table >> text=Google Ads")).to_have_count(1)
     assert Channel.objects.get().slug == "google-ads"
     assert ChannelObjective.objects.get().metric == "roas"
     assert page.console_errors == []
