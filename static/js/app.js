@@ -75,8 +75,25 @@
         });
         wrap.classList.remove("scrolls");
       }
+      markMoreRight(wrap);
     });
   }
+  // A table with columns out of view to its right fades at that edge, so a
+  // reader sees there is more (the class goes once scrolled to the end).
+  function markMoreRight(wrap) {
+    var more = wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 1;
+    wrap.classList.toggle("more-right", more);
+  }
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      var wrap = event.target;
+      if (wrap.classList && wrap.classList.contains("table-wrap")) {
+        markMoreRight(wrap);
+      }
+    },
+    true
+  );
   // A field whose input carries data-shown-when="name=value" shows only while
   // its form's control `name` has that value (the planner's budget and target).
   function applyShownWhen(root) {
