@@ -204,7 +204,7 @@ def run_scenario(name: str, seed: int, baseline: bool, stability: bool, lift: bo
         out["channels"] += 1
         modeled_marginal[slug] = estimate.marginal_roas
         compared[slug] = estimate
-        attributed = data.attributed_revenue[slug] / spend[slug]
+        attributed = (data.attributed_until(slug, result.end) or 0.0) / spend[slug]
         say(
             f"   {slug:<12} {true_roas[slug]:6.2f} {estimate.incremental_roas:6.2f} "
             f"[{estimate.roas_low:5.2f},{estimate.roas_high:5.2f}] {error:+6.0%} "
@@ -257,7 +257,9 @@ def plan_against_truth(
     curves = fit_curves(result)
     planner = Planner(curves, days=PLAN_DAYS)
     budget = sum(planner.today().values())
-    attributed = {c.slug: data.attributed_revenue[c.slug] / spend[c.slug] for c in curves}
+    attributed = {
+        c.slug: (data.attributed_until(c.slug, result.end) or 0.0) / spend[c.slug] for c in curves
+    }
     by_attribution = {s: budget * r / sum(attributed.values()) for s, r in attributed.items()}
     today = truth.steady_revenue(planner.today(), PLAN_DAYS)
     attribution = truth.steady_revenue(by_attribution, PLAN_DAYS)

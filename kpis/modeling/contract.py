@@ -79,6 +79,15 @@ class ModelData:
     lift_tests: tuple[LiftTest, ...] = ()
     missing_days: tuple[date, ...] = ()
 
+    def attributed_until(self, slug: str, end: date | None) -> float | None:
+        """The revenue the sources credited `slug` up to `end` (the fit's last
+        day, so it is over the same days as the spend it is divided by); the
+        window's sum when there is no daily series or no end."""
+        daily = self.attributed_daily
+        if daily is None or end is None or slug not in daily.columns:
+            return self.attributed_revenue.get(slug)
+        return float(daily.loc[: pd.Timestamp(end), slug].sum())
+
 
 @dataclass(frozen=True)
 class FitSettings:

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -213,10 +212,7 @@ def _result_row(
     margin = data.gross_margin.get(estimate.slug)
     # Attributed revenue over the days the spend is summed on (the fitted
     # days; the held-out weeks after `fit_end` are in neither).
-    attributed = data.attributed_revenue.get(estimate.slug)
-    daily = data.attributed_daily
-    if daily is not None and fit_end is not None and estimate.slug in daily.columns:
-        attributed = float(daily.loc[: pd.Timestamp(fit_end), estimate.slug].sum())
+    attributed = data.attributed_until(estimate.slug, fit_end)
     roi = None
     if estimate.incremental_revenue is not None and estimate.spend > 0 and margin is not None:
         roi = (estimate.incremental_revenue * margin - estimate.spend) / estimate.spend

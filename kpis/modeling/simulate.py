@@ -224,6 +224,8 @@ def simulate(
 
     media_frame = pd.DataFrame(media, index=index)
     contribution_frame = pd.DataFrame(contributions, index=index)
+    # What the sources credit each channel: its true contribution, biased.
+    attributed = contribution_frame * {s.slug: s.attribution_bias for s in scenario.channels}
     data = ModelData(
         days=index,
         revenue=revenue,
@@ -231,9 +233,9 @@ def simulate(
         media=media_frame,
         channel_names={spec.slug: spec.name for spec in scenario.channels},
         attributed_revenue={
-            spec.slug: float(contribution_frame[spec.slug].sum() * spec.attribution_bias)
-            for spec in scenario.channels
+            spec.slug: float(attributed[spec.slug].sum()) for spec in scenario.channels
         },
+        attributed_daily=attributed,
         gross_margin={spec.slug: scenario.gross_margin for spec in scenario.channels},
         events=tuple(events),
     )
@@ -247,7 +249,8 @@ def simulate(
 
 
 def truncate(data: ModelData, days: int) -> ModelData:
-    """The first `days` days of `data` (attributed revenue is left as it is)."""
+    """The first `days` days of `data` (the window's attributed revenue sum is
+    left as it is; its daily series is cut with the days)."""
     index = data.days[:days]
     last = index[-1].date()
     return replace(
@@ -256,6 +259,9 @@ def truncate(data: ModelData, days: int) -> ModelData:
         revenue=data.revenue[:days],
         gross_profit=None if data.gross_profit is None else data.gross_profit[:days],
         media=data.media.iloc[:days],
+        attributed_daily=(
+            None if data.attributed_daily is None else data.attributed_daily.iloc[:days]
+        ),
         events=tuple(event for event in data.events if event.start <= last),
         lift_tests=tuple(test for test in data.lift_tests if test.end <= last),
         missing_days=tuple(day for day in data.missing_days if day <= last),

@@ -69,6 +69,18 @@ def test_attribution_is_biased_the_way_the_scenario_says(retail):
     assert data.attributed_revenue["tv"] < 0.5 * revenue["tv"]
 
 
+def test_attribution_up_to_a_day_is_what_the_sources_credited_until_then(retail):
+    data, truth = retail
+    end = data.days[400].date()
+    for slug, spec in truth.specs.items():
+        credited = truth.contributions[slug].iloc[:401].sum() * spec.attribution_bias
+        assert data.attributed_until(slug, end) == pytest.approx(credited)
+        assert data.attributed_until(slug, None) == data.attributed_revenue[slug]
+    shorter = truncate(data, 401)
+    assert len(shorter.attributed_daily) == 401
+    assert shorter.attributed_until("tv", None) == data.attributed_revenue["tv"]  # the window's
+
+
 def test_spend_patterns_dark_days_and_correlated_budgets(retail):
     data, truth = retail
     zero_share = (data.media == 0).mean()
