@@ -53,8 +53,18 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    # The click returns once the form is sent: wait for the page signing in leads
+    # to (a login page that still shows a session's "Sign out" is no proof).
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     # Attached, not visible: on a phone it waits behind the Menu button.
     page.wait_for_selector("text=Sign out", state="attached")
+
+
+def sign_out(page) -> None:
+    """Sign out and wait for the sign-in page: a goto started while the sign-out
+    is under way cancels it, and the session would outlive the test's step."""
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/accounts/login/")
 
 
 def screenshot(page, name: str) -> Path:

@@ -19,7 +19,9 @@ def test_a_marketing_manager_creates_a_channel_and_an_objective(live_server, pag
     sign_in(page, live_server, "maria", PASSWORD)
 
     page.click("text=Channels")
+    page.wait_for_url("**/channels/")
     page.click("text=+ New channel")
+    page.wait_for_url("**/channels/new/")
     page.fill("#id_name", "Google Ads")
     page.select_option("#id_kind", "paid_search")
     page.select_option("#id_status", "active")
@@ -28,6 +30,7 @@ def test_a_marketing_manager_creates_a_channel_and_an_objective(live_server, pag
     page.wait_for_selector("text=Channel “Google Ads” created.")
 
     page.click("text=+ Add objective >> nth=0")
+    page.wait_for_url("**/google-ads/objectives/new/")
     page.select_option("#id_metric", "roas")
     page.fill("#id_target", "4")
     page.fill("#id_start_date", "2025-01-01")
@@ -39,8 +42,8 @@ def test_a_marketing_manager_creates_a_channel_and_an_objective(live_server, pag
     page.wait_for_selector("text=Objective added.")
     screenshot(page, "channel-with-objective")
 
-    assert page.locator("td", has_text="ROAS").count() == 1
-    assert page.locator("text=≥ 4.00×").count() == 1
+    expect(page.locator("td", has_text="ROAS")).to_have_count(1)
+    expect(page.locator("text=≥ 4.00×")).to_have_count(1)
     # A click starts the navigation and returns: wait for the new page before counting.
     page.click("nav >> text=Channels")
     page.wait_for_url("**/channels/")

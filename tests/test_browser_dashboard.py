@@ -24,6 +24,9 @@ def test_the_portfolio_renders_and_follows_its_filters(demo_business, live_serve
     assert ticks.count() >= 4
     assert all("rotate" not in (t.get_attribute("transform") or "") for t in ticks.all())
     page.evaluate("window.__marker = 'no reload'")
+    # The first drawing set data-charts-drawn: clear it, so the wait below is for
+    # the swapped body's charts (it returned at once, before the swap).
+    page.evaluate("delete document.documentElement.dataset.chartsDrawn")
     page.select_option("#id_period", "quarter")
     page.wait_for_url("**/?period=quarter*")
     page.wait_for_selector("html[data-charts-drawn]", state="attached")

@@ -1,11 +1,13 @@
 """A partner manager registers a deal for a customer another partner already
 holds, and sees the conflict case appear, in a real Chromium."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import PARTNER_MANAGER
 from partners.deals import services as deals_services
@@ -38,7 +40,9 @@ def test_a_colliding_registration_opens_a_conflict_case_the_manager_sees(live_se
 
     sign_in(page, live_server, "paul", PASSWORD)
     page.click("nav >> text=Deals")
+    page.wait_for_url("**/partners/deals/")
     page.click("text=+ Register deal")
+    page.wait_for_url("**/partners/deals/new/")
     page.select_option("#id_partner", label="Nordlicht Handel (EU Distributors)")
     page.fill("#id_customer_name", "ACME Deutschland")
     page.fill("#id_customer_domain", "https://www.acme.de/kontakt")
@@ -53,23 +57,32 @@ def test_a_colliding_registration_opens_a_conflict_case_the_manager_sees(live_se
     page.fill("#id_expected_close_on", (today + timedelta(days=30)).isoformat())
     page.click("button:has-text('Register deal')")
 
-    page.wait_for_selector("text=another partner already holds this customer")
+    # The form says "another partner already holds this customer" too: wait for
+    # the registered deal's page (loaded: what it must not show is counted below),
+    # not for words the form page already shows.
+    page.wait_for_url(re.compile(r"/partners/deals/\d+/$"))
+    page.wait_for_selector("text=Registered, but another partner already holds this customer")
     callout = page.locator("#deal-conflict")
-    assert "Deal overlap: ACME Deutschland registered by Nordlicht Handel" in callout.inner_text()
+    expect(callout).to_contain_text(
+        "Deal overlap: ACME Deutschland registered by Nordlicht Handel", use_inner_text=True
+    )
     assert page.locator("button[value=approve]").count() == 0  # Paul does not decide deals
     screenshot(page, "deal-registered-with-conflict")
 
     callout.locator("a").first.click()
     page.wait_for_selector("h2:has-text('Facts')")
-    facts = page.locator("#facts").inner_text()
-    assert "Acme GmbH" in facts and "ACME Deutschland" in facts
-    assert "Alpine Supply" in facts and "Nordlicht Handel" in facts
-    assert "They match on the same domain (acme.de)" in page.inner_text("main")
+    facts = page.locator("#facts")
+    for name in ("Acme GmbH", "ACME Deutschland", "Alpine Supply", "Nordlicht Handel"):
+        expect(facts).to_contain_text(name, use_inner_text=True)
+    expect(page.locator("main")).to_contain_text(
+        "They match on the same domain (acme.de)", use_inner_text=True
+    )
 
     page.click("nav >> text=Conflicts")
+    page.wait_for_url("**/partners/conflicts/")
     row = page.locator("table.conflict-table tbody tr").first
-    assert "Deal / customer overlap" in row.inner_text()
-    assert "Nordlicht Handel" in row.inner_text() and "Alpine Supply" in row.inner_text()
+    for text in ("Deal / customer overlap", "Nordlicht Handel", "Alpine Supply"):
+        expect(row).to_contain_text(text, use_inner_text=True)
     screenshot(page, "conflict-case-in-list")
 
     newer = DealRegistration.objects.get(customer_name="ACME Deutschland")

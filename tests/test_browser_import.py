@@ -2,6 +2,7 @@
 the channel's KPIs change."""
 
 import pytest
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from kpis.tests.helpers import csv_bytes
@@ -34,14 +35,16 @@ def test_upload_a_file_read_the_report_and_see_the_kpis_change(live_server, page
     sign_in(page, live_server, "maria", PASSWORD)
 
     page.click("nav >> text=Import")
+    page.wait_for_url("**/kpis/import/")
     page.set_input_files("#id_file", str(bad))
     page.click("button:has-text('Check and import')")
     page.wait_for_selector("text=Why the file was rejected")
-    assert page.locator("td", has_text="must be 0 or more").count() == 1
-    assert page.locator("td", has_text="unknown channel").count() == 1
+    expect(page.locator("td", has_text="must be 0 or more")).to_have_count(1)
+    expect(page.locator("td", has_text="unknown channel")).to_have_count(1)
     screenshot(page, "import-rejected")
 
     page.click("text=Import another file")
+    page.wait_for_url("**/kpis/import/")
     page.set_input_files("#id_file", str(good))
     page.click("button:has-text('Check and import')")
     page.wait_for_selector("text=2 row(s) added")

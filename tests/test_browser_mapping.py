@@ -7,6 +7,7 @@ without questions."""
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from tests.browser import htmx_settled, screenshot, sign_in
@@ -34,14 +35,15 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
     sign_in(page, live_server, "maria", PASSWORD)
 
     page.click("nav >> text=Import")
+    page.wait_for_url("**/kpis/import/")
     page.set_input_files("#id_file", str(export))
     page.click("button:has-text('Check and import')")
     page.wait_for_selector("text=This file looks semicolon-separated; we read it as such.")
-    assert page.locator("#mapping-columns code", has_text="1.000,50 €").count() == 1
+    expect(page.locator("#mapping-columns code", has_text="1.000,50 €")).to_have_count(1)
     columns = page.locator("#mapping-columns")
-    assert columns.locator("select").nth(0).input_value() == "date"
-    assert columns.locator("select").nth(2).input_value() == "spend"
-    assert columns.locator("select").nth(4).input_value() == ""  # Versand: an amount, unmapped
+    expect(columns.locator("select").nth(0)).to_have_value("date")
+    expect(columns.locator("select").nth(2)).to_have_value("spend")
+    expect(columns.locator("select").nth(4)).to_have_value("")  # Versand: an amount, unmapped
     # The screenshot leaves style="" on the inputs (Playwright hides the caret): the
     # re-renders below must not copy it onto the new inputs, which the CSP would
     # refuse with a console error (base.html: htmx settles no style attribute).
@@ -66,13 +68,13 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
         page.select_option("#id_constant_channel", "paid-search")
     with rerendered():
         page.locator("#mapping-columns select").nth(4).select_option("__ignore__")
-    assert page.locator("#id_constant_channel").input_value() == "paid-search"
+    expect(page.locator("#id_constant_channel")).to_have_value("paid-search")
     page.fill("#id_save_as", "Kampagnen DE")
-    assert page.locator("#id_save_as").input_value() == "Kampagnen DE"
+    expect(page.locator("#id_save_as")).to_have_value("Kampagnen DE")
     page.click("button:has-text('Check and import')")
     page.wait_for_selector("text=2 row(s) added")
-    assert page.locator("text=1 row(s) that look like totals were skipped").count() == 1
-    assert page.locator("dd", has_text="Kampagnen DE").count() == 1
+    expect(page.locator("text=1 row(s) that look like totals were skipped")).to_have_count(1)
+    expect(page.locator("dd", has_text="Kampagnen DE")).to_have_count(1)
     screenshot(page, "import-mapped")
 
     page.goto(f"{live_server.url}/channels/paid-search/")
@@ -83,6 +85,7 @@ def test_map_an_export_import_it_and_see_the_dashboard(live_server, page, tmp_pa
 
     # The next file of that shape: no questions.
     page.click("nav >> text=Import")
+    page.wait_for_url("**/kpis/import/")
     export.write_bytes(EXPORT.replace("01.2025", "02.2025").encode("cp1252"))
     page.set_input_files("#id_file", str(export))
     page.click("button:has-text('Check and import')")

@@ -10,6 +10,7 @@ here what matters is that a user gets from a file to a saved plan."""
 from dataclasses import replace
 
 import pytest
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import MARKETING_MANAGER
 from kpis.modeling import fitting
@@ -17,7 +18,7 @@ from kpis.modeling.simulate import simulate
 from kpis.modeling.tests.conftest import SIMULATED_HEADER, simulated_rows
 from kpis.models import BudgetPlan, ChannelModelResult, ModelRun
 from kpis.tests.helpers import csv_bytes
-from tests.browser import draw_all_charts, screenshot, sign_in
+from tests.browser import draw_all_charts, htmx_settled, screenshot, sign_in
 from tests.factories import PASSWORD, ChannelFactory, UserFactory
 
 pytestmark = [
@@ -44,6 +45,7 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     sign_in(page, live_server, "maria", PASSWORD)
 
     page.click("nav >> text=Import")
+    page.wait_for_url("**/kpis/import/")
     page.set_input_files("#id_file", str(facts))
     page.click("button:has-text('Check and import')")
     page.wait_for_selector(f"text={len(data.days) * 5:,} row(s) added")
@@ -58,11 +60,11 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     results = {r.slug: r for r in ChannelModelResult.objects.filter(run=run)}
     for slug, name in data.channel_names.items():
         assert results[slug].status in ("ok", "flagged"), (slug, results[slug].reason)
-        assert page.locator(f"#model-table tr[data-slug='{slug}']", has_text=name).count() == 1
+        expect(page.locator(f"#model-table tr[data-slug='{slug}']", has_text=name)).to_have_count(1)
     draw_all_charts(page)  # the curves below the fold draw when scrolled to
     page.wait_for_selector(".chart[data-figure='fig-model-roas'][data-rendered='true']")
     page.wait_for_selector(".chart[data-figure='fig-social-curve'][data-rendered='true']")
-    assert page.locator("#model-health").count() == 1
+    expect(page.locator("#model-health")).to_have_count(1)
     # A status with its reason reads as a few lines, not a column of single words.
     heights = page.eval_on_selector_all(
         "#model-table tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
@@ -71,10 +73,14 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     screenshot(page, "incremental-roi")
 
     page.click("text=Budget planner")
+    # The click returns as the navigation starts: read the planner, not this page.
+    page.wait_for_url("**/kpis/modeled-roi/planner/")
     # Each mode shows its own figure: the budget to split, or the target to reach.
-    assert page.is_visible("#id_total_budget") and not page.is_visible("#id_target")
+    expect(page.locator("#id_total_budget")).to_be_visible()
+    expect(page.locator("#id_target")).to_be_hidden()
     page.select_option("#id_mode", "target")
-    assert page.is_visible("#id_target") and not page.is_visible("#id_total_budget")
+    expect(page.locator("#id_target")).to_be_visible()
+    expect(page.locator("#id_total_budget")).to_be_hidden()
     page.select_option("#id_mode", "budget")
 
     # Today's spend beside the bounds is over the period chosen, as it changes.
@@ -106,7 +112,8 @@ def test_import_fit_read_the_results_and_plan_a_budget(live_server, page, monkey
     page.fill("#what-if input[name='amount']", "20000")
     page.click("#what-if button[type='submit']")
     page.wait_for_selector("#what-if-answer")
-    assert page.locator("#plan-result").count() == 1
+    htmx_settled(page)
+    expect(page.locator("#plan-result")).to_have_count(1)
     page.fill("#id_name", "Next month")
     page.click("button[name='save']")
     page.wait_for_selector("h1:has-text('Next month')")

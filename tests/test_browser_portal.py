@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from channelhub.lib.roles import PARTNER_MANAGER
 from channels_app.library.services import library_item_publish
@@ -24,7 +25,7 @@ from partners.models import (
     PortalAccount,
     TrainingCompletion,
 )
-from tests.browser import screenshot, sign_in
+from tests.browser import screenshot, sign_in, sign_out
 from tests.documents import pdf_bytes
 from tests.factories import (
     PASSWORD,
@@ -73,8 +74,10 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
     page.goto(f"{live_server.url}/partners/nordlicht/")
     page.click("#contacts button:has-text('Invite to portal')")
     page.wait_for_selector("text=Invitation sent to nina@nordlicht.example")
-    assert "invited, link not used yet" in page.inner_text("#contacts")
-    page.click("button:has-text('Sign out')")
+    expect(page.locator("#contacts")).to_contain_text(
+        "invited, link not used yet", use_inner_text=True
+    )
+    sign_out(page)  # done before Nina's link is opened, not cancelled by it
     link = re.search(r"https?://\S+/portal/invitation/\S+/", mail.outbox[-1].body).group(0)
 
     # Nina chooses her password (a mismatch is said next to the field first).
@@ -94,18 +97,23 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
     page.fill("#id_password", NEW_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("h2:has-text('Your scorecard')")
-    assert "Nordlicht Handel" in page.inner_text("header")
+    expect(page.locator("header")).to_contain_text("Nordlicht Handel", use_inner_text=True)
     screenshot(page, "portal-home")
 
     # She registers a deal for a customer Alpine Supply already holds.
     page.click("nav >> text=Deals")
+    page.wait_for_url("**/portal/deals/")
     page.click("text=+ Register a deal")
+    page.wait_for_url("**/portal/deals/new/")
     page.fill("#id_customer_name", "ACME Deutschland")
     page.fill("#id_customer_domain", "https://www.acme.de/kontakt")
     page.fill("#id_country", "de")
     page.fill("#id_estimated_value", "60000")
     page.fill("#id_expected_close_on", (timezone.localdate() + timedelta(days=30)).isoformat())
     page.click("button:has-text('Register deal')")
+    # The form says "already protected by another registration" too: wait for the
+    # deal's page (loaded, as what it must not show is read below).
+    page.wait_for_url(re.compile(r"/portal/deals/\d+/$"))
     page.wait_for_selector("text=already protected by another registration")
     main = page.inner_text("main")
     assert "Alpine" not in main and "80000" not in main and "80,000" not in main
@@ -114,10 +122,13 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
 
     # She writes to Paul.
     page.click("nav >> text=Messages")
+    page.wait_for_url("**/portal/messages/")
     page.fill("#id_body", "Can we get demo units for ACME?")
     page.click("button:has-text('Send message')")
     page.wait_for_selector("text=Message sent.")
-    assert "Can we get demo units for ACME?" in page.inner_text(".message-thread")
+    expect(page.locator(".message-thread")).to_contain_text(
+        "Can we get demo units for ACME?", use_inner_text=True
+    )
 
     # An internal page is not hers (the browser notes the 403 it answers).
     assert page.console_errors == []
@@ -125,7 +136,7 @@ def test_invite_accept_sign_in_register_a_deal_and_write_to_the_manager(live_ser
     page.wait_for_selector("text=This page is not part of the partner portal")
     assert [e for e in page.console_errors if "403" not in e] == []
     page.console_errors.clear()
-    page.click("button:has-text('Sign out')")
+    sign_out(page)  # done before sign_in opens the sign-in page, not cancelled by it
 
     # Paul reads it inside, and answers.
     sign_in(page, live_server, "paul", PASSWORD)
@@ -173,6 +184,7 @@ def test_a_partner_user_records_training_acknowledges_terms_claims_and_reads_the
 
     # Training: she records a module she completed, with its certificate.
     page.click("nav >> text=Training")
+    page.wait_for_url("**/portal/training/")
     page.select_option("#id_module", label="Selling our desks")
     page.fill("#id_completed_on", today.isoformat())
     page.set_input_files("#id_certificate", str(proof))
@@ -181,12 +193,15 @@ def test_a_partner_user_records_training_acknowledges_terms_claims_and_reads_the
 
     # Contracts: she acknowledges the current terms.
     page.click("nav >> text=Contracts")
+    page.wait_for_url("**/portal/contracts/")
     page.click("button:has-text('I acknowledge these terms')")
     page.wait_for_selector("text=You acknowledged the terms")
 
     # Incentives: a claim with proof (an empty one is refused next to the field first).
     page.click("nav >> text=Incentives")
+    page.wait_for_url("**/portal/funds/")
     page.click("text=+ Claim")
+    page.wait_for_url("**/portal/funds/*/claim/")
     page.fill("#id_activity_date", (today - timedelta(days=2)).isoformat())
     page.fill("#id_amount", "250")
     page.fill("#id_description", "Trade fair booth")
@@ -195,10 +210,11 @@ def test_a_partner_user_records_training_acknowledges_terms_claims_and_reads_the
     page.set_input_files("#id_proof", str(proof))
     page.click("button:has-text('Send claim')")
     page.wait_for_selector("text=Claim of 250")
-    assert "Trade fair booth" in page.inner_text("#claims")
+    expect(page.locator("#claims")).to_contain_text("Trade fair booth", use_inner_text=True)
 
     # Library: her channel's material, with its version and date.
     page.click("nav >> text=Library")
+    page.wait_for_url("**/portal/library/")
     row = page.inner_text(".library-table")
     assert "Brand guidelines" in row and "v1" in row and today.isoformat() in row
     screenshot(page, "portal-library")

@@ -15,9 +15,11 @@ factory rows.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from channels_app.channels.models import Channel
 from tests.browser import ARTIFACTS, draw_all_charts, sign_in
@@ -155,11 +157,12 @@ def test_signing_in_and_adding_a_channel_work_with_the_keyboard_alone(
     context = browser.new_context(viewport=SIZES["laptop"])
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
-    assert page.evaluate("document.activeElement.id") == "id_username"  # autofocus
+    expect(page.locator("#id_username")).to_be_focused()  # autofocus
     page.keyboard.type(marketing_user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.wait_for_selector("text=Sign out")
 
     page.goto(f"{live_server.url}/channels/new/")
@@ -167,7 +170,7 @@ def test_signing_in_and_adding_a_channel_work_with_the_keyboard_alone(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
-    assert page.evaluate("location.hash") == "#main"
+    expect(page).to_have_url(re.compile(r"#main$"))
     _tab_to(page, "#id_name", limit=8)
     page.keyboard.type("Pop-up Store")
     for field in ("#id_kind", "#id_route", "#id_reach", "#id_status"):
@@ -189,12 +192,16 @@ def test_the_phone_menu_opens_and_closes_with_its_button(browser, live_server, m
     sign_in(page, live_server, marketing_user.username, PASSWORD)
     menu = page.locator("#site-menu")
     toggle = page.locator(".nav-toggle")
-    assert toggle.is_visible() and not menu.is_visible()
+    expect(toggle).to_be_visible()
+    expect(menu).to_be_hidden()
     toggle.click()
-    assert menu.is_visible() and toggle.get_attribute("aria-expanded") == "true"
-    assert page.locator("#site-menu nav a", has_text="Channels").is_visible()
+    expect(menu).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#site-menu nav a", has_text="Channels")).to_be_visible()
     page.keyboard.press("Escape")
-    assert not menu.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    expect(menu).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     page.set_viewport_size(SIZES["laptop"])
-    assert menu.is_visible() and not toggle.is_visible()  # a laptop shows the menu
+    expect(menu).to_be_visible()  # a laptop shows the menu
+    expect(toggle).to_be_hidden()
     context.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from channels_app.channels.models import Channel, ChannelObjective
 from kpis.models import DailyFact
@@ -100,7 +101,9 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
 
     # Add a channel.
     maria.click("nav >> text=Channels")
+    maria.wait_for_url("**/channels/")
     maria.click("text=+ New channel")
+    maria.wait_for_url("**/channels/new/")
     maria.fill("#id_name", "Pop-up Store")
     maria.select_option("#id_kind", "retail_store")
     maria.select_option("#id_route", "direct")
@@ -136,18 +139,18 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
         )
     )
     maria.click("nav >> text=Import")
+    maria.wait_for_url("**/kpis/import/")
     maria.set_input_files("#id_file", str(bad))
     maria.click("button:has-text('Check and import')")
     maria.wait_for_selector("text=Why the file was rejected")
     report = maria.locator("table").last
-    assert report.locator("td", has_text="must be 0 or more").count() == 1
-    assert report.locator("td", has_text="unknown channel").count() == 1
-    assert report.locator("td", has_text="not a date").count() == 1
-    assert report.locator("td", has_text="not a number").count() == 1
+    for reason in ("must be 0 or more", "unknown channel", "not a date", "not a number"):
+        expect(report.locator("td", has_text=reason)).to_have_count(1)
     camera.shoot(maria, "guide-maria-import-rejected")
     assert not DailyFact.objects.filter(channel__slug="pop-up-store").exists()
 
     maria.click("text=Import another file")
+    maria.wait_for_url("**/kpis/import/")
     maria.set_input_files("#id_file", str(good))
     maria.click("button:has-text('Check and import')")
     maria.wait_for_selector("text=7 row(s) added")
@@ -157,6 +160,7 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
     # Give the channel an objective; the channel page shows it with its status.
     maria.goto(f"{live_server.url}/channels/pop-up-store/")
     maria.click("text=+ Add objective >> nth=0")
+    maria.wait_for_url("**/pop-up-store/objectives/new/")
     maria.select_option("#id_metric", "revenue")
     maria.fill("#id_target", "25000")
     maria.fill("#id_start_date", days[0].isoformat())
@@ -165,7 +169,7 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
     maria.click("button:has-text('Add objective')")
     maria.wait_for_selector("text=Objective added.")
     objective = maria.locator("tr", has_text="First month of the pop-up")
-    assert objective.count() == 1
+    expect(objective).to_have_count(1)
     evaluation = ChannelObjective.objects.get(channel__slug="pop-up-store").evaluation
     assert evaluation.get_status_display() in objective.inner_text()
     # The KPIs of the imported week at the top, the objective under them.
@@ -185,15 +189,23 @@ def test_the_user_guide_steps_work_and_its_screenshots_are_taken(
     assert paul.get_by_text("Reviews due").count() >= 1
     camera.shoot(paul, "guide-paul-today")
 
+    # The home page has an Apply button too, and the unfiltered list a Brandwave
+    # Agency row: wait for the list, then for the filtered page Apply loads,
+    # before clicking on either.
     paul.click("nav >> text=Partners")
+    paul.wait_for_url("**/partners/")
     paul.fill("input[name=q]", "Brandwave")
-    paul.click("button:has-text('Apply')")
+    with paul.expect_event("load"):
+        paul.click("button:has-text('Apply')")
+    expect(paul).to_have_url(re.compile(r"/partners/\?(.*&)?q=Brandwave"))
     paul.click("table >> text=Brandwave Agency")
+    paul.wait_for_url("**/partners/brandwave-agency/")
     paul.wait_for_selector("h2:has-text('Scorecard')")
-    assert paul.locator("h1", has_text="Brandwave Agency").count() == 1
+    expect(paul.locator("h1", has_text="Brandwave Agency")).to_have_count(1)
     camera.shoot(paul, "guide-paul-partner")
 
     paul.click("text=+ Log interaction >> nth=0")
+    paul.wait_for_url("**/partners/brandwave-agency/interactions/new/**")
     paul.select_option("#id_kind", "call")
     paul.fill("#id_summary", "Went through the rebate figures for November.")
     paul.fill("#id_next_step", "Send the corrected rebate statement")
