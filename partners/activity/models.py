@@ -81,6 +81,11 @@ class Interaction(models.Model):
             )
 
     @property
+    def from_portal(self) -> bool:
+        """Written or done by a partner user in the portal: read-only inside."""
+        return self.kind in self.PORTAL_KINDS
+
+    @property
     def follow_up_open(self) -> bool:
         return self.follow_up_on is not None and self.follow_up_done_on is None
 

@@ -130,11 +130,20 @@ def interaction_create(
     return interaction
 
 
+def interaction_check_editable(interaction: Interaction) -> None:
+    """Refuse to change what came from the partner portal: a message a partner
+    user wrote or what they did there stays as the portal recorded it, under
+    their name."""
+    if interaction.from_portal:
+        raise ValidationError(
+            "Portal messages and portal activity are recorded by the partner portal "
+            "and cannot be edited."
+        )
+
+
 @transaction.atomic
 def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Interaction:
-    if interaction.kind == Interaction.Kind.IN_PORTAL:
-        # The record of what a partner user did: it stays as the portal wrote it.
-        raise ValidationError("Portal activity is recorded by the portal and cannot be edited.")
+    interaction_check_editable(interaction)
     for field in INTERACTION_FIELDS:
         if field in data:
             setattr(interaction, field, data[field])

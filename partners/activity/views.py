@@ -72,6 +72,12 @@ def interaction_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     interaction = get_for_user(
         request, interaction_queryset(user=request.user), "partners.change_interaction", pk=pk
     )
+    try:
+        services.interaction_check_editable(interaction)
+    except ValidationError as exc:
+        # A portal message or portal activity: no form to fill in, back to the log.
+        messages.error(request, " ".join(exc.messages))
+        return redirect("partners:interactions", slug=interaction.partner.slug)
     form = InteractionForm(
         request.POST or None,
         instance=Interaction.objects.get(pk=pk),

@@ -153,9 +153,10 @@ def test_portal_activity_on_the_log_cannot_be_edited_inside(world):
     response = signed_in_client(world["paul"]).post(
         reverse("partners:interaction-edit", args=[entry.pk]),
         {"kind": "call", "occurred_on": entry.occurred_on.isoformat(), "summary": "Rewritten"},
+        follow=True,
     )
 
-    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("partners:interactions", args=["acme"]), 302)]
     assert "cannot be edited" in response.text
     entry.refresh_from_db()
     assert entry.summary == before and entry.kind == Interaction.Kind.IN_PORTAL
