@@ -35,6 +35,7 @@ class CentsField(models.BigIntegerField):
     # What django-stubs reads to type model attributes of this field.
     _pyi_private_set_type: Decimal | int | str | Combinable | None  # type: ignore[assignment]
     _pyi_private_get_type: Decimal  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int | str  # type: ignore[assignment]
 
     description = "Money amount (stored as integer cents)"
 

@@ -113,13 +113,6 @@ def delta_class(value: Any, metric: str) -> str:
     return "up" if better else "down"
 
 
-def cents(value: Any) -> str:
-    """Integer cents (from a database sum) as money."""
-    if value is None or value == "":
-        return "—"
-    return money(Decimal(int(value)) / 100)
-
-
 def thin_reason(thin: Thin) -> str:
     """Why a ratio carries the warning mark, in words: "ROI over only $45.00
     of cost (under $100.00)"."""

@@ -30,7 +30,6 @@ register.filter("metric_value", display.metric_value)
 register.filter("metric_label", display.metric_label)
 register.filter("delta_text", display.delta_text)
 register.filter("delta_class", display.delta_class)
-register.filter("cents", display.cents)
 register.simple_tag(display.thin_rules, name="thin_rules")
 
 

@@ -39,6 +39,7 @@ class ProgramForm(ModelForm):
             "end_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"spiff_per_unit": "SPIFF per unit", "mdf_allocation": "MDF allocation"}
         help_texts = {
             "channel": "The partners of this channel may enrol…",
             "tier": "…or the partners of this tier, in any channel.",

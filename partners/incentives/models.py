@@ -122,6 +122,11 @@ class IncentiveProgram(models.Model):
                 errors["end_date"] = "A per-unit bonus runs for a date window: give its end."
         if self.kind == self.Kind.MDF and self.mdf_allocation is None:
             errors["mdf_allocation"] = "A fund needs its allocation per partner and period."
+        # The database's program_amounts_not_negative, said next to the field.
+        for name in ("rebate_threshold", "spiff_per_unit", "mdf_allocation"):
+            value = getattr(self, name)
+            if value is not None and value < 0 and name not in errors:
+                errors[name] = "Enter an amount of 0 or more."
         if errors:
             raise ValidationError(errors)
 

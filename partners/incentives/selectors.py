@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from channelhub.lib.fields import CentsField
 from channelhub.lib.roles import has_any_role
 from channelhub.metrics import periods
 from partners.directory.models import Partner
@@ -41,8 +42,11 @@ def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
         return IncentiveProgram.objects.none()
 
     def total(model: Any, field: str) -> Any:
+        # Money (the sum of a CentsField is read back as an amount, not cents).
         rows = model.objects.filter(program=OuterRef("pk")).order_by().values("program")
-        return Coalesce(Subquery(rows.annotate(t=Sum(field)).values("t")), Value(0))
+        return Coalesce(
+            Subquery(rows.annotate(t=Sum(field)).values("t")), Value(0), output_field=CentsField()
+        )
 
     return IncentiveProgram.objects.select_related("channel", "tier", "owner").annotate(
         enrolled=Coalesce(
@@ -55,8 +59,8 @@ def program_list(*, user: Any) -> QuerySet[IncentiveProgram]:
             ),
             Value(0),
         ),
-        accrued_cents=total(IncentiveAccrual, "amount"),
-        paid_cents=total(IncentivePayout, "amount"),
+        accrued=total(IncentiveAccrual, "amount"),
+        paid=total(IncentivePayout, "amount"),
     )
 
 

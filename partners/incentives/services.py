@@ -196,13 +196,33 @@ def claim_submit(
 ) -> MdfClaim:
     if program.kind != IncentiveProgram.Kind.MDF:
         raise ValidationError("Claims are for market development funds only.")
-    if not program.enrollments.filter(partner=partner).exists():
+    # The partner's enrolment, locked: two claims sent at once (a double
+    # submit) are checked one after the other against the fund left.
+    if not ProgramEnrollment.objects.select_for_update().filter(program=program, partner=partner):
         raise ValidationError({"partner": f"{partner} is not enrolled in this fund."})
     if activity_date < program.start_date or (
         program.end_date and activity_date > program.end_date
     ):
         raise ValidationError({"activity_date": "The activity must fall inside the fund's dates."})
+    if activity_date > timezone.localdate():
+        raise ValidationError(
+            {"activity_date": "A claim is for an activity that took place: this date is to come."}
+        )
     check_claim_amount(amount)
+    same = MdfClaim.objects.filter(
+        program=program,
+        partner=partner,
+        activity_date=activity_date,
+        amount=amount,
+        description=description,
+        status=MdfClaim.Status.SUBMITTED,
+    ).first()
+    if same is not None:
+        raise ValidationError(
+            f"The same claim (activity on {activity_date:%Y-%m-%d}, {money(amount)}) "
+            f"was sent on {timezone.localtime(same.created_at):%Y-%m-%d at %H:%M} and awaits "
+            "a decision: it is not sent twice."
+        )
     # Refused now, not at approval: the fund left counts the claims still
     # waiting for a decision, so two claims cannot both spend the same money.
     left = mdf_funds_left(program=program, day=activity_date, partner_ids=[partner.pk]).get(
@@ -239,6 +259,11 @@ def claim_decide(*, claim: MdfClaim, approve: bool, user: User, note: str = "") 
     )
     if claim.status != MdfClaim.Status.SUBMITTED:
         raise ValidationError(f"This claim was already {claim.get_status_display().lower()}.")
+    if claim.created_by_id is not None and claim.created_by_id == user.pk:
+        # Four eyes: whoever asks for the money does not grant it.
+        raise ValidationError(
+            "You submitted this claim: another marketing manager or an administrator decides it."
+        )
     if approve:
         # A claim stored before dates had a window (9999-12-31) has no fund
         # period to approve against: it can only be rejected.

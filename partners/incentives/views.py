@@ -281,7 +281,12 @@ def claim_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 def claim_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(MdfClaim.objects.select_related("program"), pk=pk)
     check_perm(request, "partners.decide_mdfclaim", claim)
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        # Only a press of Approve or Reject decides (never a default).
+        messages.error(request, "Nothing was decided: press Approve or Reject.")
+        return redirect(claim.program)
+    approve = decision == "approve"
     try:
         services.claim_decide(
             claim=claim, approve=approve, user=request.user, note=request.POST.get("note", "")[:300]

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from channelhub.lib.roles import MARKETING_MANAGER
+from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from partners.incentives import services as incentives_services
 from tests.factories import (
     EnrollmentFactory,
@@ -74,7 +74,8 @@ def test_an_approval_emails_who_filed_the_claim(world, django_capture_on_commit_
 def test_a_rejection_of_a_claim_filed_inside_goes_to_the_partners_open_accounts(
     world, django_capture_on_commit_callbacks
 ):
-    claim = _claim(world, world["maria"])
+    # Filed inside by the partner's manager (whoever files a claim does not decide it).
+    claim = _claim(world, UserFactory(username="paul", role=PARTNER_MANAGER))
     contact = world["carl"].portal_account.contact
     contact.is_active = False
     contact.save()
