@@ -16,7 +16,12 @@ from partners.conflicts.forms import ConflictCloseForm
 from partners.directory.forms import partner_choice_field
 from partners.directory.models import Partner
 
-from .models import DEAL_REGISTRATION_DAYS, DealRegistration, validate_country
+from .models import (
+    DEAL_REGISTRATION_DAYS,
+    ESTIMATED_VALUE_MESSAGE,
+    DealRegistration,
+    validate_country,
+)
 from .services import KEEP_LATER, KEEP_NONE
 
 
@@ -70,8 +75,8 @@ class DealForm(ModelForm):
 
     def clean_estimated_value(self) -> Any:
         value = self.cleaned_data.get("estimated_value")
-        if value is not None and value < 0:
-            raise forms.ValidationError("The estimated value cannot be negative.")
+        if value is not None and value <= 0:
+            raise forms.ValidationError(ESTIMATED_VALUE_MESSAGE)
         return value
 
     def clean_expected_close_on(self) -> date:

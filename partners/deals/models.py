@@ -10,7 +10,6 @@ comparison of names, never a scan of free text.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from channelhub.lib.countries import COMMON_MISTAKES, is_country_code
 from partners.directory.models import Partner
 
 # A registration protects its customer this long unless the approver says
@@ -27,14 +27,19 @@ from partners.directory.models import Partner
 DEAL_REGISTRATION_DAYS = 90
 
 
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-
-
 def validate_country(value: str) -> None:
-    if not COUNTRY_RE.match(value or ""):
-        raise ValidationError(
-            f"“{value}” is not a country code: use two letters, e.g. DE or US.", code="country"
-        )
+    """An assigned ISO 3166-1 alpha-2 code (upper case, as the services store it)."""
+    if is_country_code(value or ""):
+        return
+    meant = COMMON_MISTAKES.get(value or "")
+    raise ValidationError(
+        f"“{value}” is not a country code: use the two-letter ISO code, e.g. DE or US"
+        + (f" ({meant} for {value})." if meant else "."),
+        code="country",
+    )
+
+
+ESTIMATED_VALUE_MESSAGE = "Enter the expected deal size: an amount above 0."
 
 
 def default_expiry(start: date) -> date:
@@ -120,8 +125,8 @@ class DealRegistration(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.estimated_value is not None and self.estimated_value < 0:
-            errors["estimated_value"] = "The estimated value cannot be negative."
+        if self.estimated_value is not None and self.estimated_value <= 0:
+            errors["estimated_value"] = ESTIMATED_VALUE_MESSAGE
         if self.submitted_on and self.expires_on and self.expires_on < self.submitted_on:
             errors["expires_on"] = "A registration cannot expire before it is submitted."
         if errors:

@@ -4,6 +4,8 @@ A registration for a customer another partner already holds (an active
 registration with the same normalised domain, or a fuzzy-matched name in the
 same country; see `partners.matching`) opens a deal-overlap conflict case
 the moment it is submitted, and cannot be approved while that case is open.
+A registration for a customer the same partner already holds is refused: the
+partner edits its open registration instead of registering the customer again.
 """
 
 from __future__ import annotations
@@ -79,6 +81,49 @@ def deal_overlaps(*, deal: DealRegistration, today: date) -> list[DealRegistrati
         .order_by("submitted_on", "pk")
     )
     return [other for other in candidates if same_customer(deal, other)]
+
+
+def own_open_duplicate(*, deal: DealRegistration, today: date) -> DealRegistration | None:
+    """The partner's own active registration for the same customer (the same
+    rules as an overlap between partners), the oldest; None if there is none."""
+    by_domain = Q(domain_key=deal.domain_key) if deal.domain_key else Q(pk__in=[])
+    candidates = (
+        active_deals(today=today)
+        .filter(partner_id=deal.partner_id)
+        .exclude(pk=deal.pk)
+        .filter(by_domain | Q(country=deal.country))
+        .order_by("submitted_on", "pk")
+    )
+    return next((other for other in candidates if same_customer(deal, other)), None)
+
+
+def _refuse_own_duplicate(deal: DealRegistration, *, today: date) -> None:
+    """Refuse a registration of a customer the partner already holds, naming
+    the registration that holds it (the partner's own: nothing about another
+    partner is said, so the message is safe in the portal)."""
+    if not deal.is_active_on(today):
+        return
+    held = own_open_duplicate(deal=deal, today=today)
+    if held is None:
+        return
+    same_domain = bool(deal.domain_key) and deal.domain_key == held.domain_key
+    state = (
+        f"approved and protected until {held.expires_on:%Y-%m-%d}"
+        if held.status == D.Status.APPROVED
+        else "awaiting a decision"
+    )
+    domain = f" ({held.customer_domain})" if held.customer_domain else ""
+    raise ValidationError(
+        {
+            "customer_domain" if same_domain else "customer_name": (
+                f"{held.partner.name} already has an open registration for this customer: "
+                f"“{held.customer_name}”{domain}, registration #{held.pk} of "
+                f"{held.submitted_on:%Y-%m-%d}, {state}. "
+                "Keep to that registration instead of registering the customer again."
+            )
+        },
+        code="duplicate",
+    )
 
 
 def overlap_fingerprint(a: DealRegistration, b: DealRegistration) -> str:
@@ -178,6 +223,10 @@ def deal_register(
     )
     _apply_keys(deal)
     deal.full_clean()
+    # One registration at a time per partner: two submitted at once (a double
+    # click) cannot both pass the duplicate check.
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    _refuse_own_duplicate(deal, today=timezone.localdate())
     deal.save()
     deal_check_overlaps(deal=deal, today=timezone.localdate(), notify=notify)
     return deal
@@ -200,6 +249,8 @@ def deal_update(*, deal: DealRegistration, data: dict[str, Any]) -> DealRegistra
             setattr(locked, field, data[field])
     _apply_keys(locked)
     locked.full_clean()
+    Partner.objects.select_for_update().filter(pk=locked.partner_id).first()
+    _refuse_own_duplicate(locked, today=timezone.localdate())
     locked.save()
     deal_check_overlaps(deal=locked, today=timezone.localdate())
     return locked

@@ -114,10 +114,62 @@ def test_a_registration_for_a_customer_another_partner_holds_opens_a_case(
     assert ConflictCase.objects.count() == 4
 
 
-def test_the_same_partner_may_register_a_customer_twice(pauls_partner):
-    _register(pauls_partner)
-    _register(pauls_partner, product_interest="Chairs")
+def test_the_same_partner_cannot_register_a_customer_it_already_holds(pauls_partner):
+    first = _register(pauls_partner)
+    # The same domain, written otherwise: refused next to the domain.
+    with pytest.raises(ValidationError) as error:
+        _register(pauls_partner, customer_name="Acme Germany", customer_domain="sales@acme.de")
+    message = " ".join(error.value.message_dict["customer_domain"])
+    assert (
+        f"registration #{first.pk}" in message and "“Acme GmbH” (https://www.acme.de/)" in message
+    )
+    assert "awaiting a decision" in message and pauls_partner.name in message
+    # The same name in the same country, no domain: refused next to the name.
+    with pytest.raises(ValidationError) as error:
+        _register(
+            pauls_partner, customer_name="ACME", customer_domain="", product_interest="Chairs"
+        )
+    assert f"#{first.pk}" in " ".join(error.value.message_dict["customer_name"])
+    assert list(DealRegistration.objects.all()) == [first]
     assert not ConflictCase.objects.exists()
+
+
+def test_an_approved_registration_also_blocks_a_second_one(pauls_partner, marketing_user):
+    first = deals_services.deal_approve(deal=_register(pauls_partner), by=marketing_user)
+    with pytest.raises(ValidationError, match=rf"#{first.pk} .*approved and protected until"):
+        _register(pauls_partner)
+
+
+def test_the_same_name_in_another_country_is_another_customer(pauls_partner):
+    _register(pauls_partner, customer_domain="")
+    _register(pauls_partner, customer_domain="", country="AT")
+    assert DealRegistration.objects.count() == 2
+
+
+@pytest.mark.parametrize("end", ["rejected", "expired"])
+def test_a_customer_is_registered_again_once_the_first_registration_ended(
+    pauls_partner, marketing_user, end
+):
+    first = _register(pauls_partner)
+    if end == "rejected":
+        deals_services.deal_reject(deal=first, by=marketing_user, note="Buys direct")
+    else:
+        DealRegistration.objects.filter(pk=first.pk).update(
+            submitted_on=timezone.localdate() - timedelta(days=91),
+            expires_on=timezone.localdate() - timedelta(days=1),
+        )
+    assert _register(pauls_partner).pk != first.pk
+
+
+def test_editing_a_registration_into_a_duplicate_of_another_is_refused(pauls_partner):
+    first = _register(pauls_partner)
+    other = _register(pauls_partner, customer_name="Beta Systems", customer_domain="beta.example")
+    with pytest.raises(ValidationError, match=rf"#{first.pk}"):
+        deals_services.deal_update(deal=other, data={"customer_domain": "acme.de"})
+    other.refresh_from_db()
+    assert other.domain_key == "beta.example"
+    # Editing a registration is not a duplicate of itself.
+    deals_services.deal_update(deal=first, data={"product_interest": "Chairs"})
 
 
 def test_a_registration_that_collides_cannot_be_approved_until_the_case_closes(
@@ -205,13 +257,39 @@ def test_editing_a_registration_renormalises_and_rechecks(pauls_partner, indirec
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("country", "Germany"), ("customer_domain", "not a domain"), ("estimated_value", "-1")],
+    [
+        ("country", "Germany"),
+        ("country", "ZZ"),
+        ("country", "XK"),
+        ("country", "UK"),
+        ("customer_domain", "not a domain"),
+        ("estimated_value", "-1"),
+        ("estimated_value", "0"),
+    ],
 )
 def test_bad_registrations_are_refused(pauls_partner, field, value):
     with pytest.raises(ValidationError) as error:
         _register(pauls_partner, **{field: Decimal(value) if field == "estimated_value" else value})
     assert field in error.value.message_dict
     assert not DealRegistration.objects.exists()
+
+
+def test_the_country_is_an_iso_code_and_a_common_mistake_says_which_one(pauls_partner):
+    with pytest.raises(ValidationError) as error:
+        _register(pauls_partner, country="uk")
+    assert error.value.message_dict["country"] == [
+        "“UK” is not a country code: use the two-letter ISO code, e.g. DE or US (GB for UK)."
+    ]
+    assert _register(pauls_partner, country=" gb ").country == "GB"
+
+
+def test_an_estimated_value_of_zero_says_what_to_enter(pauls_partner):
+    with pytest.raises(ValidationError) as error:
+        _register(pauls_partner, estimated_value=Decimal("0.00"))
+    assert error.value.message_dict["estimated_value"] == [
+        "Enter the expected deal size: an amount above 0."
+    ]
+    assert _register(pauls_partner, estimated_value=Decimal("0.01")).estimated_value > 0
 
 
 def test_an_old_dated_registration_starts_expired_for_overlap_checks(
