@@ -89,6 +89,16 @@ class Interaction(models.Model):
     def follow_up_open(self) -> bool:
         return self.follow_up_on is not None and self.follow_up_done_on is None
 
+    @property
+    def follow_up_overdue(self) -> bool:
+        """Still open after its date: "overdue since" wherever it is shown (as
+        the overdue follow-ups work list counts it)."""
+        return (
+            self.follow_up_open
+            and self.follow_up_on is not None
+            and self.follow_up_on < timezone.localdate()
+        )
+
 
 # The fixed review criteria: field name, label. Order is the order on pages.
 REVIEW_CRITERIA: tuple[tuple[str, str], ...] = (

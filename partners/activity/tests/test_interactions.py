@@ -100,3 +100,15 @@ def test_the_service_refuses_every_portal_kind(world, from_portal):
         with pytest.raises(ValidationError, match="cannot be edited"):
             services.interaction_update(interaction=entry, data={"summary": "Rewritten"})
     assert _unchanged(from_portal)
+
+
+def test_an_overdue_follow_up_reads_the_same_on_the_log_as_on_the_partner_page(
+    world, partner_client
+):
+    # world's call has a follow-up on 2025-03-10, long past and still open.
+    log = partner_client.get(reverse("partners:interactions", args=["nordlicht"]))
+    partner_page = partner_client.get(reverse("partners:detail", args=["nordlicht"]))
+
+    for page in (log, partner_page):
+        assert "overdue since 2025-03-10" in page.text
+        assert "by 2025-03-10" not in page.text
