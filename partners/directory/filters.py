@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from channels_app.channels.models import Channel
 
@@ -20,6 +21,25 @@ def _channels(request: object) -> QuerySet[Channel]:
 def partner_managers(request: object) -> QuerySet:
     """The users who manage a partner: the choices of every "managed by" filter."""
     return User.objects.filter(managed_partners__isnull=False).distinct().order_by("username")
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """A sort that puts the partners without a value (no review date, no
+    interaction yet) last, ascending and descending, on PostgreSQL and SQLite
+    alike (they disagree on where NULLs go); ties keep the name order, so a
+    page does not reshuffle them."""
+
+    def get_ordering_value(self, param: str) -> OrderBy:
+        descending = param.startswith("-")
+        name = param.removeprefix("-")
+        field = F(self.param_map.get(name, name))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs: QuerySet[Partner], value: list[str] | None) -> QuerySet[Partner]:
+        sorted_qs = super().filter(qs, value)
+        if sorted_qs is qs:
+            return qs
+        return sorted_qs.order_by(*sorted_qs.query.order_by, "name", "slug")
 
 
 class PartnerFilter(django_filters.FilterSet):
@@ -43,7 +63,7 @@ class PartnerFilter(django_filters.FilterSet):
         empty_label="Any flag",
         distinct=True,
     )
-    sort = django_filters.OrderingFilter(
+    sort = NullsLastOrderingFilter(
         fields=(
             ("name", "name"),
             ("channel__name", "channel"),
