@@ -11,7 +11,7 @@ from channelhub.lib.forms import DateInput, ModelForm
 from partners.directory.forms import RegionCodesField
 
 from .documents import ACCEPTED, check_document, max_document_bytes
-from .models import ComplianceAttestation, Contract
+from .models import MAX_NOTICE_DAYS, NOTICE_DAYS_MESSAGE, ComplianceAttestation, Contract
 
 
 class ContractForm(ModelForm):
@@ -54,6 +54,9 @@ class ContractForm(ModelForm):
             f"{ACCEPTED} up to {max_document_bytes() // 1_048_576} MB."
             + (" Choosing a file replaces the current one." if self.instance.document else "")
         )
+        notice: Any = self.fields["notice_days"]
+        notice.widget.attrs["max"] = MAX_NOTICE_DAYS
+        notice.error_messages["min_value"] = NOTICE_DAYS_MESSAGE
         if self.instance.pk and not self.is_bound:
             self.initial["exclusive_territories"] = [
                 t.code for t in self.instance.exclusive_territories.all()
@@ -69,6 +72,12 @@ class ContractForm(ModelForm):
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload
+
+    def clean_notice_days(self) -> Any:
+        value = self.cleaned_data.get("notice_days")
+        if value is not None and not 0 <= value <= MAX_NOTICE_DAYS:
+            raise forms.ValidationError(NOTICE_DAYS_MESSAGE)
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,12 +8,18 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from partners.directory.models import Partner, Territory
+
+# A notice period longer than two years is a typing slip, not a term anyone
+# signs (the partner reads it in the portal as "N days' notice").
+MAX_NOTICE_DAYS = 730
+NOTICE_DAYS_MESSAGE = f"Enter a notice period from 0 to {MAX_NOTICE_DAYS} days (two years)."
 
 
 def contract_document_path(instance: Contract, filename: str) -> str:
@@ -51,7 +57,10 @@ class Contract(models.Model):
     end_on = models.DateField("end date", null=True, blank=True, help_text="Empty: open-ended.")
     auto_renew = models.BooleanField("renews automatically", default=False)
     notice_days = models.PositiveSmallIntegerField(
-        "notice period (days)", default=0, help_text="Days of notice to end or not renew it."
+        "notice period (days)",
+        default=0,
+        validators=[MaxValueValidator(MAX_NOTICE_DAYS, message=NOTICE_DAYS_MESSAGE)],
+        help_text=f"Days of notice to end or not renew it (0 to {MAX_NOTICE_DAYS}).",
     )
     discount_pct = models.DecimalField(
         "discount %", max_digits=5, decimal_places=2, null=True, blank=True
