@@ -78,7 +78,7 @@ def test_a_partner_meeting_the_next_tier_is_proposed_once_however_often_the_job_
     assert (first.proposed, second.proposed, second.refreshed) == (1, 0, 1)
     assert proposal.kind == "promotion" and proposal.to_tier == world["gold"]
     assert proposal.from_tier == world["silver"] and proposal.status == "open"
-    assert "6,000 (needed 5,000)" in proposal.reasons
+    assert "$6,000 (needed $5,000)" in proposal.reasons
 
 
 def test_a_partner_missing_its_tier_is_proposed_a_demotion_that_lapses_when_it_recovers(world):
@@ -158,8 +158,9 @@ def test_the_portal_home_shows_what_the_next_tier_needs(world):
     assert progress["tier"] == world["gold"] and not progress["met"]
     rows = {r.label: r for r in progress["requirements"]}
     revenue = rows["Revenue over the last 90 days"]
-    assert (revenue.has, revenue.needed, revenue.met) == ("2,000", "5,000", False)
-    assert revenue.gap == "3,000 more revenue"
+    assert (revenue.has, revenue.needed, revenue.met) == ("$2,000", "$5,000", False)
+    assert revenue.gap == "$3,000 more revenue"
     assert rows["People with a valid certification"].gap == "1 more certified person"
     assert rows["Overall score of the last review"].has == "no review yet"
-    assert "What Gold needs" in response.text and "3,000 more revenue to go" in response.text
+    assert "What Gold needs" in response.text and "$3,000 more revenue to go" in response.text
+    assert '<td class="num">$5,000</td><td class="num">$2,000</td>' in response.text

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from channelhub.metrics.display import money0
 from partners.activity.models import PartnerReview
 from partners.directory.models import Partner, Tier
 from partners.directory.selectors import visible_partners
@@ -81,7 +82,8 @@ def _people(count: int) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.0f}"
+    # As every amount the portal shows: with the reporting currency's sign.
+    return money0(value)
 
 
 def requirements(*, tier: Tier, standing: Standing) -> list[Requirement]:
