@@ -488,3 +488,60 @@ def test_the_deal_list_shows_when_each_registration_is_expected_to_stop_protecti
     assert (today + timedelta(days=45)).isoformat() in rows["Approved Corp"]
     assert "if approved" not in rows["Approved Corp"]
     assert "—" in rows["Rejected Corp"]
+
+
+def _protection(client, deal) -> str:
+    page = client.get(reverse("portal:deal-detail", args=[deal.pk])).text
+    return page.split('id="deal-protected-until">', 1)[1].split("</dd>", 1)[0]
+
+
+def _register(world, name, partner="acme", **kwargs):
+    return deals_services.deal_register(
+        partner=world[partner],
+        customer_name=name,
+        country="US",
+        estimated_value=Decimal("5000"),
+        expected_close_on=timezone.localdate() + timedelta(days=20),
+        **kwargs,
+    )
+
+
+def test_a_deal_says_in_plain_words_until_when_it_protects_the_customer(world):
+    today = timezone.localdate()
+    in_90 = (today + timedelta(days=90)).isoformat()
+    waiting = _register(world, "Waiting Corp", submitted_on=today - timedelta(days=10))
+    fresh = _register(world, "Fresh Corp")
+    approved = _register(world, "Approved Corp")
+    deals_services.deal_approve(
+        deal=approved, by=world["paul"], expires_on=today + timedelta(days=45)
+    )
+    rejected = _register(world, "Rejected Corp")
+    deals_services.deal_reject(deal=rejected, by=world["paul"], note="No")
+    lapsed = _register(world, "Lapsed Corp", submitted_on=today - timedelta(days=100))
+    client = signed_in_client(world["alice"])
+
+    assert _protection(client, waiting) == (
+        f"Protected until {(today + timedelta(days=80)).isoformat()} while it waits for "
+        f"approval. If approved today, protected until {in_90}."
+    )
+    assert _protection(client, fresh) == (
+        f"Protected until {in_90}, while it waits for approval and if approved today."
+    )
+    assert _protection(client, approved) == (
+        f"Protected until {(today + timedelta(days=45)).isoformat()}."
+    )
+    assert _protection(client, rejected) == "Not protected."
+    assert _protection(client, lapsed) == (
+        f"No longer protected: its protection ended on {(today - timedelta(days=10)).isoformat()}."
+    )
+
+
+def test_a_deal_waiting_in_a_conflict_says_only_what_approval_would_give(world):
+    _register(world, "Initech AG", partner="globex", customer_domain="initech.de")
+    mine = _register(world, "Initech AG", customer_domain="initech.de")
+    in_90 = (timezone.localdate() + timedelta(days=90)).isoformat()
+
+    protection = _protection(signed_in_client(world["alice"]), mine)
+
+    assert protection == f"If approved today, protected until {in_90}."
+    assert "Globex" not in protection and "Initech" not in protection
