@@ -23,10 +23,11 @@ class PartnerFlag(models.Model):
         NO_VALID_CONTRACT = "no_valid_contract", "Active without a valid contract"
         CERTIFICATION_EXPIRING = "certification_expiring", "Certification expiring"
         FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up overdue"
+        ATTESTATION_EXPIRED = "attestation_expired", "Compliance attestation expired"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    # The contract, certification or interaction the flag is about; 0 when it
+    # The contract, certification, attestation or interaction the flag is about; 0 when it
     # is about the partner itself (a review overdue, no valid contract).
     object_id = models.PositiveBigIntegerField(default=0)
     message = models.CharField(max_length=300)
@@ -81,6 +82,7 @@ FLAG_SHORT_LABELS: dict[str, str] = {
     PartnerFlag.Kind.NO_VALID_CONTRACT: "No contract",
     PartnerFlag.Kind.CERTIFICATION_EXPIRING: "Cert. expiring",
     PartnerFlag.Kind.FOLLOW_UP_OVERDUE: "Follow-up overdue",
+    PartnerFlag.Kind.ATTESTATION_EXPIRED: "Attestation expired",
 }
 
 # The partner page's section (its HTML id) that holds each kind's object.
@@ -90,4 +92,5 @@ FLAG_SECTIONS: dict[str, str] = {
     PartnerFlag.Kind.NO_VALID_CONTRACT: "contracts",
     PartnerFlag.Kind.CERTIFICATION_EXPIRING: "training",
     PartnerFlag.Kind.FOLLOW_UP_OVERDUE: "interactions",
+    PartnerFlag.Kind.ATTESTATION_EXPIRED: "contracts",
 }

@@ -6,7 +6,11 @@ from datetime import date
 from typing import Any
 
 from partners.activity.selectors import follow_ups_overdue, open_action_items, reviews_due
-from partners.contracts.selectors import contracts_ending, partners_without_valid_contract
+from partners.contracts.selectors import (
+    attestations_expired,
+    contracts_ending,
+    partners_without_valid_contract,
+)
 from partners.directory.selectors import visible_partners
 from partners.enablement.selectors import certifications_expiring
 
@@ -21,6 +25,7 @@ def today_for_user(*, user: Any, today: date) -> dict[str, Any] | None:
     due = list(reviews_due(partners=mine, today=today)[:10])
     contracts = list(contracts_ending(partners=mine, today=today)[:10])
     uncovered = list(partners_without_valid_contract(partners=mine, today=today)[:10])
+    attestations = list(attestations_expired(partners=mine, today=today)[:10])
     certifications = list(certifications_expiring(partners=mine, today=today)[:10])
     actions = list(open_action_items(partners=mine).filter(due_on__lte=today)[:10])
     return {
@@ -29,14 +34,17 @@ def today_for_user(*, user: Any, today: date) -> dict[str, Any] | None:
         "reviews": due,
         "contracts": contracts,
         "uncovered": uncovered,
-        # One badge over both lists (contracts ending, active without one).
-        "contract_count": len(contracts) + len(uncovered),
+        "attestations": attestations,
+        # One badge over the three lists (contracts ending, active without
+        # one, compliance attestations expired on a contract in force).
+        "contract_count": len(contracts) + len(uncovered) + len(attestations),
         "certifications": certifications,
         "actions": actions,
         "count": len(follow_ups)
         + len(due)
         + len(contracts)
         + len(uncovered)
+        + len(attestations)
         + len(certifications)
         + len(actions),
     }

@@ -75,6 +75,15 @@ def flags_compute(*, partners: QuerySet[Partner], today: date) -> dict[FlagKey, 
             "message": f"{cert.contact.name}: {cert.name} expires on {cert.expires_on:%Y-%m-%d}",
             "due_on": cert.expires_on,
         }
+    for attestation in contracts_selectors.attestations_expired(partners=partners, today=today):
+        contract = attestation.contract
+        flags[(K.ATTESTATION_EXPIRED, contract.partner_id, attestation.pk)] = {
+            "message": (
+                f"{attestation.get_kind_display()} attestation for the "
+                f"{contract.get_kind_display()} expired on {attestation.expires_on:%Y-%m-%d}"
+            )[:300],
+            "due_on": attestation.expires_on,
+        }
     for interaction in activity_selectors.follow_ups_overdue(partners=partners, today=today):
         flags[(K.FOLLOW_UP_OVERDUE, interaction.partner_id, interaction.pk)] = {
             "message": (

@@ -83,6 +83,9 @@ def expiring(request: AuthedRequest) -> HttpResponse:
             "uncovered": list(
                 contracts_selectors.partners_without_valid_contract(partners=scope, today=today)
             ),
+            "attestations": list(
+                contracts_selectors.attestations_expired(partners=scope, today=today)
+            ),
             "certifications": list(
                 enablement_selectors.certifications_expiring(partners=scope, today=today)
             ),

@@ -1,5 +1,6 @@
 """Reads of contracts: those the user may see, those ending soon, partners
-active without a valid contract.
+active without a valid contract, compliance attestations expired on a
+contract in force.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import (
 from partners.directory.models import Partner
 from partners.directory.selectors import visible_partners
 
-from .models import Contract
+from .models import ComplianceAttestation, Contract
 
 CONTRACT_ENDING_DAYS = 60
 
@@ -36,6 +37,32 @@ def contracts_ending(
         .exclude(partner__status=Partner.Status.OFFBOARDED)
         .select_related("partner", "partner__manager")
         .order_by("end_on", "pk")
+    )
+
+
+def attestations_expired(
+    *, partners: QuerySet[Partner], today: date
+) -> QuerySet[ComplianceAttestation]:
+    """Compliance attestations past their expiry on a contract still in force
+    today, unless the partner attested the same policy again on that contract
+    since (only the latest of each kind counts: a renewed one is not flagged)."""
+    later = ComplianceAttestation.objects.filter(
+        contract=OuterRef("contract"), kind=OuterRef("kind")
+    ).filter(
+        Q(attested_on__gt=OuterRef("attested_on"))
+        | Q(attested_on=OuterRef("attested_on"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        ComplianceAttestation.objects.filter(
+            contract__partner__in=partners,
+            contract__start_on__lte=today,
+            expires_on__lt=today,
+        )
+        .filter(Q(contract__end_on__isnull=True) | Q(contract__end_on__gte=today))
+        .exclude(Exists(later))
+        .exclude(contract__partner__status=Partner.Status.OFFBOARDED)
+        .select_related("contract", "contract__partner", "contract__partner__manager")
+        .order_by("expires_on", "pk")
     )
 
 

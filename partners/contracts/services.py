@@ -122,4 +122,6 @@ def attestation_create(
     )
     attestation.full_clean()
     attestation.save()
+    # A new attestation may renew an expired one: its flag clears.
+    partner_attention_changed.send(sender=Partner, partner=contract.partner)
     return attestation
