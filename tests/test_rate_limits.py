@@ -86,11 +86,15 @@ def test_deal_registration_is_limited_per_user(partner_client, partner_user, lim
     partner = PartnerFactory(channel=indirect, manager=partner_user)
     url = reverse("partners:partner-deal-create", args=[partner.slug])
 
+    # Customers that are not the same one (a partner's second registration of
+    # a customer it holds is refused, and "Customer 0" and "Customer 1" match).
+    customers = ["Initech", "Globex", "Umbrella", "Hooli"]
+
     def register(n):
         return partner_client.post(
             url,
             {
-                "customer_name": f"Customer {n}",
+                "customer_name": customers[n],
                 "customer_domain": f"customer{n}.example",
                 "country": "DE",
                 "estimated_value": "1000",
