@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from channels_app.models import LibraryItem
 from partners.activity.models import PartnerReview, ReviewActionItem
 from partners.contracts.models import Contract
+from partners.contracts.selectors import attestations_expired
 from partners.deals.models import DealRegistration
 from partners.directory.models import Partner, PartnerContact, Tier
 from partners.enablement.models import Certification, TrainingCompletion, TrainingModule
@@ -202,7 +203,13 @@ def current_acknowledgement(contract: Contract) -> ContractAcknowledgement | Non
 
 
 def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, Any]]:
-    """Each contract with its state today and its current acknowledgement."""
+    """Each contract with its state today, its current acknowledgement and its
+    compliance attestations past their expiry (one query for all)."""
+    expired = set(
+        attestations_expired(
+            partners=Partner.objects.filter(pk__in={c.partner_id for c in contracts}), today=today
+        ).values_list("pk", flat=True)
+    )
     rows = []
     for contract in contracts:
         if contract.end_on is not None and contract.end_on < today:
@@ -216,6 +223,7 @@ def contract_rows(*, contracts: list[Contract], today: date) -> list[dict[str, A
                 "contract": contract,
                 "state": state,
                 "acknowledgement": current_acknowledgement(contract),
+                "expired_attestation_ids": expired,
                 "earlier": [
                     a
                     for a in contract.acknowledgements.all()

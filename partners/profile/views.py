@@ -90,6 +90,12 @@ def partner_detail(request: AuthedRequest, slug: str) -> HttpResponse:
                 "pk", flat=True
             )
         ),
+        # The latest attestation of each policy on a contract in force, past its expiry.
+        "expired_attestation_ids": set(
+            contracts_selectors.attestations_expired(partners=only, today=today).values_list(
+                "pk", flat=True
+            )
+        ),
         "expiring_cert_ids": set(
             enablement_selectors.certifications_expiring(partners=only, today=today).values_list(
                 "pk", flat=True

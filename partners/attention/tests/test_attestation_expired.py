@@ -18,7 +18,7 @@ from partners.attention.selectors import today_for_user
 from partners.contracts import services as contracts_services
 from partners.contracts.selectors import attestations_expired
 from partners.directory.models import Partner
-from tests.factories import ContractFactory
+from tests.factories import ContractFactory, make_partner_user
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,29 @@ def test_the_partner_page_the_home_panel_and_the_work_list_show_it(
 
     work_list = partner_client.get(reverse("partners:expiring")).text
     assert 'id="attestations"' in work_list and "Data protection (GDPR)" in work_list
+
+
+def test_only_the_lapsed_latest_attestation_is_marked_inside_and_in_the_portal(
+    contract, pauls_partner, partner_client, client
+):
+    today = timezone.localdate()
+    # Data protection: lapsed, then renewed (the old one is not marked).
+    _attest(
+        contract, attested_on=today - timedelta(days=800), expires_on=today - timedelta(days=400)
+    )
+    _attest(contract, attested_on=today - timedelta(days=399), expires_on=today + timedelta(days=1))
+    # Anti-bribery: lapsed and not renewed.
+    _attest(
+        contract, kind="anti_bribery", attested_on=today - timedelta(days=400),
+        expires_on=today - timedelta(days=1),
+    )  # fmt: skip
+
+    page = partner_client.get(pauls_partner.get_absolute_url()).text
+    assert page.count('<span class="badge bad" title="Past its expiry date') == 1
+
+    nina = make_partner_user(pauls_partner, "nina")
+    client.force_login(nina)
+    portal = client.get(reverse("portal:contracts")).text
+    assert portal.count('<span class="badge bad">expired</span>') == 1
+    row = portal[portal.index("Anti") : portal.index("Anti") + 300]
+    assert "expired" in row and "attest it again" in row
