@@ -209,7 +209,7 @@ def test_a_partner_user_records_training_acknowledges_terms_claims_and_reads_the
     page.wait_for_selector(".field.has-error")
     page.set_input_files("#id_proof", str(proof))
     page.click("button:has-text('Send claim')")
-    page.wait_for_selector("text=Claim of 250")
+    page.wait_for_selector("text=Claim of $250.00 sent")
     expect(page.locator("#claims")).to_contain_text("Trade fair booth", use_inner_text=True)
 
     # Library: her channel's material, with its version and date.

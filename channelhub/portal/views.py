@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.security import client_ip
 from channelhub.lib.views import paginate
+from channelhub.metrics.display import money
 from partners.access import selectors, services
 from partners.access.forms import (
     AcceptInvitationForm,
@@ -246,7 +247,9 @@ def claim_create(request: PortalRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Claim of {claim.amount} sent: it waits for a decision.")
+            messages.success(
+                request, f"Claim of {money(claim.amount)} sent: it waits for a decision."
+            )
             return redirect("portal:funds")
     left = selectors.portal_fund_rows(partner=account.partner, today=timezone.localdate())
     return render(
