@@ -16,6 +16,7 @@ app_name = "partners"
 
 urlpatterns = [
     path("", directory_views.partner_list, name="list"),
+    path("export.csv", directory_views.partner_export, name="export"),
     path("new/", directory_views.partner_create, name="create"),
     path("incentives/", include("partners.incentives.urls")),
     path("incentives/claims/<int:pk>/proof/", access_views.claim_proof, name="claim-proof"),

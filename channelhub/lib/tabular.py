@@ -368,3 +368,13 @@ def open_reader(path: Path, name: str, spec: FileSpec) -> CsvReader | XlsxReader
     if suffix in (".csv", ".txt", ""):
         return CsvReader(path, spec)
     raise FileProblem(f"“{suffix}” files are not accepted: upload a .csv or .xlsx file.")
+
+
+# Spreadsheets run a text cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Defuse spreadsheet formulas in a text cell of an export (OWASP CSV
+    injection): every CSV the product writes passes its text through here."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from channelhub.lib.tabular import safe_text
 from channelhub.metrics.formulas import EXPORT_KPIS, rounded
 from channels_app.channels.models import Channel
 
@@ -23,13 +24,6 @@ HEADER = [
     "complete",
     *EXPORT_KPIS,
 ]
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Defuse spreadsheet formulas in text cells (OWASP CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 def export_number(metric: str, value: Any) -> str:

@@ -1,5 +1,5 @@
 """CSV of the live model (one row per channel) and of a saved budget plan,
-formula-safe like every export (kpis.engine.exports.safe_text)."""
+formula-safe like every export (channelhub.lib.tabular.safe_text)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from kpis.engine.exports import safe_text
+from channelhub.lib.tabular import safe_text
 from kpis.models import BudgetPlan, ChannelModelResult
 
 MODEL_HEADER = [
