@@ -350,6 +350,7 @@ ROUTES: dict[str, Route] = {
     "channels:library-download": Route(kwargs=pk("library_version")),
     # --- partners ---
     "partners:list": Route(),
+    "partners:export": Route(),
     "partners:create": Route(
         writes=POST,
         outsider_may="any partner manager creates partners, as their manager",
