@@ -69,16 +69,25 @@ def same_customer(a: DealRegistration, b: DealRegistration) -> bool:
     return a.country == b.country and names_match(a.name_key, b.name_key)
 
 
-def deal_overlaps(*, deal: DealRegistration, today: date) -> list[DealRegistration]:
-    """Other partners' active registrations for the same customer, oldest first."""
+def _same_customer_candidates(deal: DealRegistration, *, today: date) -> QuerySet[DealRegistration]:
+    """Active registrations other than `deal` that may be for its customer (the
+    same domain, or the same country for a name match), oldest first; whose
+    they are is the caller's filter, `same_customer` the final say."""
     by_domain = Q(domain_key=deal.domain_key) if deal.domain_key else Q(pk__in=[])
-    candidates = (
+    return (
         active_deals(today=today)
-        .exclude(partner_id=deal.partner_id)
         .exclude(pk=deal.pk)
         .filter(by_domain | Q(country=deal.country))
-        .select_related("partner", "partner__channel", "partner__manager")
         .order_by("submitted_on", "pk")
+    )
+
+
+def deal_overlaps(*, deal: DealRegistration, today: date) -> list[DealRegistration]:
+    """Other partners' active registrations for the same customer, oldest first."""
+    candidates = (
+        _same_customer_candidates(deal, today=today)
+        .exclude(partner_id=deal.partner_id)
+        .select_related("partner", "partner__channel", "partner__manager")
     )
     return [other for other in candidates if same_customer(deal, other)]
 
@@ -86,14 +95,7 @@ def deal_overlaps(*, deal: DealRegistration, today: date) -> list[DealRegistrati
 def own_open_duplicate(*, deal: DealRegistration, today: date) -> DealRegistration | None:
     """The partner's own active registration for the same customer (the same
     rules as an overlap between partners), the oldest; None if there is none."""
-    by_domain = Q(domain_key=deal.domain_key) if deal.domain_key else Q(pk__in=[])
-    candidates = (
-        active_deals(today=today)
-        .filter(partner_id=deal.partner_id)
-        .exclude(pk=deal.pk)
-        .filter(by_domain | Q(country=deal.country))
-        .order_by("submitted_on", "pk")
-    )
+    candidates = _same_customer_candidates(deal, today=today).filter(partner_id=deal.partner_id)
     return next((other for other in candidates if same_customer(deal, other)), None)
 
 
