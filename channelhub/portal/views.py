@@ -251,6 +251,14 @@ def claim_create(request: PortalRequest, pk: int) -> HttpResponse:
                 request, f"Claim of {money(claim.amount)} sent: it waits for a decision."
             )
             return redirect("portal:funds")
+    elif request.method == "POST" and set(form.errors) == {"proof"}:
+        # Only the proof is missing or refused: say now what the fund's rules
+        # say of the rest too, not after the proof is fixed.
+        fields = {k: form.cleaned_data[k] for k in ("activity_date", "amount", "description")}
+        try:
+            services.claim_check_by_partner(account=account, program=program, **fields)
+        except ValidationError as exc:
+            form.add_error(None, exc)
     left = selectors.portal_fund_rows(partner=account.partner, today=timezone.localdate())
     return render(
         request,

@@ -38,7 +38,7 @@ from partners.directory.models import Partner, PartnerContact
 from partners.enablement.models import TrainingCompletion, TrainingModule
 from partners.enablement.services import training_completion_record
 from partners.incentives.models import IncentiveProgram, MdfClaim
-from partners.incentives.services import claim_submit
+from partners.incentives.services import claim_check, claim_submit
 
 from .models import (
     INVITATION_DAYS,
@@ -392,6 +392,25 @@ def _on_claim_decided(sender: object, *, claim: MdfClaim, **kwargs: object) -> N
 
 
 @transaction.atomic
+def claim_check_by_partner(
+    *,
+    account: PortalAccount,
+    program: IncentiveProgram,
+    activity_date: date,
+    amount: Decimal,
+    description: str,
+) -> None:
+    """The fund's rules for a partner user's claim, its proof aside: the form
+    says what they break together with a missing proof, not one after the other."""
+    claim_check(
+        program=program,
+        partner=account.partner,
+        activity_date=activity_date,
+        amount=amount,
+        description=description,
+    )
+
+
 def claim_submit_by_partner(
     *,
     account: PortalAccount,

@@ -194,11 +194,43 @@ def claim_submit(
     description: str,
     created_by: User | None = None,
 ) -> MdfClaim:
-    if program.kind != IncentiveProgram.Kind.MDF:
-        raise ValidationError("Claims are for market development funds only.")
     # The partner's enrolment, locked: two claims sent at once (a double
     # submit) are checked one after the other against the fund left.
-    if not ProgramEnrollment.objects.select_for_update().filter(program=program, partner=partner):
+    ProgramEnrollment.objects.select_for_update().filter(program=program, partner=partner).first()
+    claim_check(
+        program=program,
+        partner=partner,
+        activity_date=activity_date,
+        amount=amount,
+        description=description,
+    )
+    claim = MdfClaim(
+        program=program,
+        partner=partner,
+        activity_date=activity_date,
+        amount=amount,
+        description=description,
+        created_by=created_by,
+    )
+    claim.full_clean()
+    claim.save()
+    return claim
+
+
+def claim_check(
+    *,
+    program: IncentiveProgram,
+    partner: Partner,
+    activity_date: date,
+    amount: Decimal,
+    description: str,
+) -> None:
+    """The rules a claim must meet to be sent (a ValidationError, by field,
+    for the first it breaks); asked on its own where a form has other errors
+    too, so that they are all said at once."""
+    if program.kind != IncentiveProgram.Kind.MDF:
+        raise ValidationError("Claims are for market development funds only.")
+    if not ProgramEnrollment.objects.filter(program=program, partner=partner).exists():
         raise ValidationError({"partner": f"{partner} is not enrolled in this fund."})
     if activity_date < program.start_date or (
         program.end_date and activity_date > program.end_date
@@ -238,17 +270,6 @@ def claim_submit(
                 )
             }
         )
-    claim = MdfClaim(
-        program=program,
-        partner=partner,
-        activity_date=activity_date,
-        amount=amount,
-        description=description,
-        created_by=created_by,
-    )
-    claim.full_clean()
-    claim.save()
-    return claim
 
 
 @transaction.atomic

@@ -100,6 +100,24 @@ def test_a_claim_over_the_fund_left_is_refused_with_what_was_typed_kept(world):
     assert not MdfClaim.objects.exists()
 
 
+def test_a_missing_proof_and_an_amount_over_the_fund_are_said_together(world):
+    data = {k: v for k, v in _claim(amount="1500").items() if k != "proof"}
+    response = signed_in_client(world["alice"]).post(
+        reverse("portal:claim-create", args=[world["fund"].pk]), data
+    )
+
+    errors = response.context["form"].errors
+    assert set(errors) == {"proof", "amount"}
+    assert "of Acme Resellers's fund is left" in " ".join(errors["amount"])
+    assert not MdfClaim.objects.exists()
+    # A claim within the fund, without its proof: only the proof is asked for.
+    data["amount"] = "250"
+    response = signed_in_client(world["alice"]).post(
+        reverse("portal:claim-create", args=[world["fund"].pk]), data
+    )
+    assert set(response.context["form"].errors) == {"proof"}
+
+
 def test_another_partners_user_cannot_claim_from_the_fund_or_read_the_proof(world):
     signed_in_client(world["alice"]).post(
         reverse("portal:claim-create", args=[world["fund"].pk]), _claim()
