@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -168,7 +167,3 @@ class ComplianceAttestation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.attested_on}"
-
-    def is_expired_on(self, day: date) -> bool:
-        """Past its expiry on `day` (one without an expiry date never expires)."""
-        return self.expires_on is not None and self.expires_on < day

@@ -4,8 +4,6 @@ onboarding checklist. Views parse input, call one service or selector, render.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from channelhub.lib.tabular import safe_text
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
 
 from . import selectors, services
+from .exports import partners_csv
 from .filters import PartnerFilter
 from .forms import ContactForm, ContactPageForm, OnboardingStepForm, PartnerForm, StatusForm
 from .models import OnboardingStep, Partner, PartnerContact
@@ -67,42 +65,12 @@ def partner_list(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# The directory as a spreadsheet: the columns of the list page, one line per partner.
-EXPORT_HEADER = [
-    "partner", "slug", "channel", "kind", "tier", "status", "manager", "territories",
-    "onboarding_done", "onboarding_steps", "next_review", "last_contact", "flags",
-]  # fmt: skip
-
-
-def _export_row(partner: Partner) -> list[str]:
-    manager = partner.manager
-    return [
-        safe_text(partner.name),
-        safe_text(partner.slug),
-        safe_text(partner.channel.name),
-        partner.get_kind_display(),
-        safe_text(partner.tier.name) if partner.tier else "",
-        partner.get_status_display(),
-        safe_text(manager.get_full_name() or manager.get_username()) if manager else "",
-        " ".join(t.code for t in partner.territories.all()),
-        str(getattr(partner, "onboarding_done", 0)),
-        str(getattr(partner, "onboarding_total", 0)),
-        partner.next_review_on.isoformat() if partner.next_review_on else "",
-        last.isoformat() if (last := getattr(partner, "last_interaction_on", None)) else "",
-        safe_text("; ".join(flag.message for flag in partner.flags.all())),
-    ]
-
-
 @role_required
 def partner_export(request: AuthedRequest) -> HttpResponse:
     """The partners the list shows with the same filters and order, as CSV
     (every page of them; text cells formula-safe like every export)."""
     filterset = PartnerFilter(request.GET, queryset=selectors.partner_list(user=request.user))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(_export_row(partner) for partner in filterset.qs)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(partners_csv(filterset.qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="channelhub-partners-{stamp}.csv"'
     return response
