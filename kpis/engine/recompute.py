@@ -918,6 +918,29 @@ def _rows_from_pieces(
 
 _KEY = "channel_id, period_kind, period_start, partner_key"
 _KEY_ORDER = ", ".join(f"r.{c}" for c in _KEY.split(", "))
+# Periods start between 1999-01-01 (a fiscal year of the facts' first day)
+# and 2100-12-31: days since then fit in 16 bits, the kind in 2 more.
+_PACK_EPOCH = "DATE '1999-01-01'"
+_PACK_MAX_CHANNEL = 1 << 40  # channel_id << 18 stays far inside a bigint
+
+
+def _key_order(scope: Scope) -> str:
+    """ORDER BY for writing the run's rows `r` in primary-key order.
+
+    On PostgreSQL, channel, kind and start packed into one bigint, then the
+    partner: the same order, but a sort by one by-value key compares in its
+    slot, where the four columns' ties (a channel's ~2,000 rows) each read
+    two wide rows from memory. 1.9M rows at 10M facts: 1.2 s instead of 4.1 s.
+    """
+    if not sql.is_postgres() or (scope.channel_ids and max(scope.channel_ids) >= _PACK_MAX_CHANNEL):
+        return _KEY_ORDER
+    kind = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(sorted(ALL_KINDS)))
+    return (
+        f"r.channel_id * 262144 + (CASE r.period_kind {kind} END) * 65536 "
+        f"+ (r.period_start - {_PACK_EPOCH}), r.partner_key"
+    )
+
+
 _UPDATE_SET = ", ".join(f"{c} = r.{c}" for c in ("period_end", *ROW_COLUMNS))
 _TARGET = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS, "run_id", "computed_at"))
 _CHANGED = " OR ".join(
@@ -1105,7 +1128,7 @@ def _write_kinds(
         # 0.49 s (in the aggregation's order, 0.98 s against 0.54-0.77 s).
         cursor.execute(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s "
-            f"FROM ({rows_sql}) r ORDER BY {_KEY_ORDER}",
+            f"FROM ({rows_sql}) r ORDER BY {_key_order(scope)}",
             [run_id, now],
         )
         inserted = cursor.rowcount
@@ -1129,7 +1152,7 @@ def _write_kinds(
             *(_by_key(False) if bounded else []),
             (
                 f"INSERT INTO kpis_kpisnapshot ({_TARGET}) SELECT r.*, %s, %s "
-                f"FROM ({rows_sql}) r ORDER BY {_KEY_ORDER}",
+                f"FROM ({rows_sql}) r ORDER BY {_key_order(scope)}",
                 [run_id, now],
             ),
         ]
@@ -1178,7 +1201,7 @@ def _write_kinds(
             f"INSERT INTO kpis_kpisnapshot ({_TARGET}) "
             "SELECT r.*, %s, %s FROM kpis_run_rows r "
             f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY}) "
-            f"ORDER BY {_KEY_ORDER}",
+            f"ORDER BY {_key_order(scope)}",
             [run_id, now],
         ),
     ]

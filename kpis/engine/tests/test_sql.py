@@ -66,3 +66,42 @@ def test_statements_run_together_in_order_with_their_parameters():
         )
         assert cursor.fetchall() == [(1, "10%"), (11, "10%"), (12, "x")]
         cursor.execute("DROP TABLE run_all_t")
+
+
+@pytest.mark.django_db
+def test_the_write_order_is_the_primary_key_order_at_the_edges_of_its_range():
+    """The recompute writes its rows sorted by one packed key (channel, kind,
+    start) and the partner: the same order as the primary key, for starts from
+    a fiscal year before the facts' first day to the last stored day, every
+    kind, partners above the NO_PARTNER key and channel ids far apart."""
+    from kpis.engine.recompute import ALL_KINDS, Scope, _key_order
+
+    starts = [date(1999, 1, 1), date(1999, 12, 27), date(2000, 1, 1), date(2024, 2, 29)]
+    starts.append(date(2100, 12, 31))
+    keys = [
+        (channel, kind, start, partner)
+        for channel in (1, 2, 70_000_000_000)
+        for kind in ALL_KINDS
+        for start in starts
+        for partner in (0, 3, 2**40)
+    ]
+    date_literal = "DATE " if connection.vendor == "postgresql" else ""
+    values = " UNION ALL ".join(
+        f"SELECT {c} AS channel_id, '{k}' AS period_kind, "
+        f"{date_literal}'{s.isoformat()}' AS period_start, {p} AS partner_key"
+        for c, k, s, p in reversed(keys)
+    )
+    scope = Scope(tuple({k[0] for k in keys}), True, None, None, ALL_KINDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.channel_id, r.period_kind, r.period_start, r.partner_key "
+            f"FROM ({values}) r ORDER BY {_key_order(scope)}",
+            [],
+        )
+        rows = [
+            (c, k, s if isinstance(s, date) else date.fromisoformat(s), p)
+            for c, k, s, p in cursor.fetchall()
+        ]
+    assert rows == sorted(keys)
+    # Beyond the packed range, the plain four columns.
+    assert _key_order(Scope((1 << 41,), True, None, None, ALL_KINDS)).count(",") == 3
