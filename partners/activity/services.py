@@ -218,6 +218,38 @@ def _apply_scores(review: PartnerReview) -> None:
         review.overall = PartnerReview.mean_score(scores)
 
 
+def _refuse_overlapping_period(review: PartnerReview) -> None:
+    """One review per stretch of a partner's time: a second review of a period
+    that an earlier one already covers (the same quarter logged twice, or by
+    two managers) would count twice in the partner's score trend. Call with
+    the partner's row locked, so two submissions at once are checked one
+    after the other."""
+    other = (
+        PartnerReview.objects.filter(
+            partner_id=review.partner_id,
+            period_start__lte=review.period_end,
+            period_end__gte=review.period_start,
+        )
+        .exclude(pk=review.pk)
+        .order_by("period_start", "pk")
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            {
+                "period_start": (
+                    f"{review.partner} already has a review of {other.period_start:%Y-%m-%d} to "
+                    f"{other.period_end:%Y-%m-%d} (held on {other.reviewed_on:%Y-%m-%d}), which "
+                    "overlaps this period: edit that review, or review a period it does not cover."
+                )
+            }
+        )
+
+
+def _lock_partner(partner_id: int) -> None:
+    Partner.objects.select_for_update().filter(pk=partner_id).values_list("pk").first()
+
+
 @transaction.atomic
 def review_submit(
     *,
@@ -259,6 +291,8 @@ def review_submit(
     _apply_scores(review)
     review.full_clean(exclude=["overall"])
     items = _clean_action_items(action_items)
+    _lock_partner(partner.pk)
+    _refuse_overlapping_period(review)
     review.save()
     for item in items:
         item.review = review
@@ -287,6 +321,8 @@ def review_update(
         )
     _apply_scores(review)
     review.full_clean(exclude=["overall"])
+    _lock_partner(review.partner_id)
+    _refuse_overlapping_period(review)
     review.save()
     if action_items is not None:
         items = _clean_action_items(action_items)

@@ -399,6 +399,16 @@ def test_a_score_outside_1_to_5_is_refused_under_its_field(partner_api, world):
     assert response.status_code == 400 and list(response.json()["errors"]) == ["score_sales"]
 
 
+def test_a_second_review_of_the_same_quarter_is_refused_under_its_period(partner_api, world):
+    assert partner_api.post(f"{API}/reviews/", REVIEW).status_code == 201
+    response = partner_api.post(f"{API}/reviews/", {**REVIEW, "reviewed_on": "2025-07-06"})
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert list(errors) == ["period_start"]
+    assert "already has a review of 2025-04-01 to 2025-06-30" in str(errors["period_start"])
+    assert PartnerReview.objects.filter(period_start="2025-04-01").count() == 1
+
+
 def test_the_author_edits_a_review_within_seven_days(partner_api, world):
     review = world["review"]  # written by Paul just now
     response = partner_api.patch(

@@ -16,6 +16,7 @@ from partners.activity.models import PartnerReview
 from partners.directory import services as directory_services
 from partners.directory.models import Partner, Tier
 from partners.profile import selectors as profile_selectors
+from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,61 @@ def _submit(partner, author, **overrides):
 def test_the_overall_score_is_the_mean_of_the_five(pauls_partner, partner_user):
     review = _submit(pauls_partner, partner_user)
     assert review.overall == Decimal("3.60")
-    review = _submit(pauls_partner, partner_user, score_collaboration=3)
+    review = _submit(
+        pauls_partner,
+        partner_user,
+        score_collaboration=3,
+        period_start=date(2025, 4, 1),
+        period_end=date(2025, 6, 30),
+        reviewed_on=date(2025, 7, 9),
+    )
     assert review.overall == Decimal("3.80")
+
+
+def test_a_second_review_of_a_period_already_reviewed_is_refused(pauls_partner, partner_user):
+    from django.core.exceptions import ValidationError
+
+    first = _submit(pauls_partner, partner_user)
+    for start, end in [
+        (date(2025, 1, 1), date(2025, 3, 31)),  # the same quarter again
+        (date(2025, 3, 1), date(2025, 5, 31)),  # reaching into it
+        (date(2024, 10, 1), date(2025, 1, 1)),  # its first day
+    ]:
+        with pytest.raises(ValidationError) as exc:
+            _submit(pauls_partner, partner_user, period_start=start, period_end=end)
+        message = exc.value.message_dict["period_start"][0]
+        assert "already has a review of 2025-01-01 to 2025-03-31 (held on 2025-04-10)" in message
+    assert PartnerReview.objects.filter(partner=pauls_partner).count() == 1
+    # The quarters before and after are free; the review itself can be edited.
+    _submit(
+        pauls_partner, partner_user, period_start=date(2025, 4, 1), period_end=date(2025, 6, 30)
+    )
+    _submit(
+        pauls_partner, partner_user, period_start=date(2024, 10, 1), period_end=date(2024, 12, 31)
+    )
+    activity_services.review_update(
+        review=first,
+        editor=partner_user,
+        data={"strengths": "Fast quotes", "period_end": date(2025, 3, 30)},
+    )
+    # ...but not stretched over the next one.
+    with pytest.raises(ValidationError) as exc:
+        activity_services.review_update(
+            review=first, editor=partner_user, data={"period_end": date(2025, 4, 15)}
+        )
+    assert (
+        "already has a review of 2025-04-01 to 2025-06-30"
+        in exc.value.message_dict["period_start"][0]
+    )
+    first.refresh_from_db()
+    assert first.period_end == date(2025, 3, 30)
+
+
+def test_another_partners_review_of_the_same_period_is_no_obstacle(pauls_partner, partner_user):
+    _submit(pauls_partner, partner_user)
+    other = PartnerFactory(channel=pauls_partner.channel)
+    _submit(other, partner_user)
+    assert PartnerReview.objects.count() == 2
 
 
 def test_the_overall_score_is_rounded_to_two_places(pauls_partner, partner_user):
@@ -73,7 +127,13 @@ def test_the_next_review_defaults_from_the_tier_cadence(pauls_partner, partner_u
     platinum = Tier.objects.get(code="platinum")
     pauls_partner.tier = platinum
     pauls_partner.save()
-    review = _submit(pauls_partner, partner_user, reviewed_on=date(2025, 7, 1))
+    review = _submit(
+        pauls_partner,
+        partner_user,
+        period_start=date(2025, 4, 1),
+        period_end=date(2025, 6, 30),
+        reviewed_on=date(2025, 7, 1),
+    )
     assert review.next_review_on == date(2025, 8, 30)  # 60 days
 
 
@@ -234,6 +294,36 @@ def test_bad_review_input_is_shown_next_to_the_fields(pauls_partner, partner_cli
     assert formset.forms[0].errors["owner"] == ["Needed for an action item."]
     assert "Kept text" in response.text and "Half-filled action" in response.text
     assert not PartnerReview.objects.exists()
+
+
+def test_the_page_says_which_review_already_covers_the_period_and_keeps_the_text(
+    pauls_partner, partner_user, partner_client
+):
+    existing = _submit(pauls_partner, partner_user)
+    response = partner_client.post(
+        reverse("partners:review-create", args=[pauls_partner.slug]),
+        {
+            "period_start": "2025-02-01",
+            "period_end": "2025-04-30",
+            "reviewed_on": "2025-05-10",
+            "score_sales": "3",
+            "score_enablement": "4",
+            "score_brand": "4",
+            "score_satisfaction": "5",
+            "score_collaboration": "4",
+            "strengths": "Typed before the refusal",
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["period_start"] == [
+        "Nordlicht Handel already has a review of 2025-01-01 to 2025-03-31 (held on "
+        "2025-04-10), which overlaps this period: edit that review, or review a period it "
+        "does not cover."
+    ]
+    assert "Typed before the refusal" in response.text
+    assert list(PartnerReview.objects.all()) == [existing]
 
 
 def test_the_date_a_review_agreed_is_shown_while_the_partner_onboards(
