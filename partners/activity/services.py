@@ -312,6 +312,7 @@ def review_update(
     action_items: Iterable[dict[str, Any]] | None = None,
 ) -> PartnerReview:
     """Save an edit (who may edit is rules.py's call) and keep the old version."""
+    period = (review.period_start, review.period_end)
     for field in REVIEW_FIELDS:
         if field in data:
             setattr(review, field, data[field])
@@ -321,8 +322,10 @@ def review_update(
         )
     _apply_scores(review)
     review.full_clean(exclude=["overall"])
-    _lock_partner(review.partner_id)
-    _refuse_overlapping_period(review)
+    if (review.period_start, review.period_end) != period:
+        # (Reviews logged before the rule may overlap: their text stays editable.)
+        _lock_partner(review.partner_id)
+        _refuse_overlapping_period(review)
     review.save()
     if action_items is not None:
         items = _clean_action_items(action_items)

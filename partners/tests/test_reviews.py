@@ -89,6 +89,11 @@ def test_a_second_review_of_a_period_already_reviewed_is_refused(pauls_partner, 
     )
     first.refresh_from_db()
     assert first.period_end == date(2025, 3, 30)
+    # Two reviews that overlapped before the rule keep their text editable.
+    PartnerReview.objects.filter(pk=first.pk).update(period_end=date(2025, 4, 15))
+    first.refresh_from_db()
+    activity_services.review_update(review=first, editor=partner_user, data={"strengths": "Kept"})
+    assert PartnerReview.objects.get(pk=first.pk).strengths == "Kept"
 
 
 def test_another_partners_review_of_the_same_period_is_no_obstacle(pauls_partner, partner_user):
