@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import time
 import zipfile
@@ -305,6 +306,64 @@ def _xlsx_text(value: Any) -> str:
     return str(value).strip()
 
 
+# A cell with a formula and no saved result: `<f>...</f>` or a shared
+# formula's `<f .../>`, then no value (or an empty one) before the cell ends.
+_UNSAVED_FORMULA = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_SCAN_CHUNK = 1 << 20
+
+
+def _has_unsaved_formulas(path: Path) -> bool:
+    """Whether any sheet holds a formula whose result was never saved (a
+    workbook written by a program that does not calculate, such as a script):
+    such a cell reads as empty, which a figure's column takes for 0."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(_SCAN_CHUNK):
+                        if _UNSAVED_FORMULA.search(tail + chunk):
+                            return True
+                        tail = chunk[-256:]
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False  # openpyxl says what is wrong with the file
+    return False
+
+
+def xlsx_value_rows(
+    path: Path, values: Any, title: str, **bounds: Any
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of sheet `title` of `values` (the workbook at `path`, opened
+    read-only with data_only: the results Excel saved), as iter_rows(values_only)
+    gives them with `bounds`; except that a formula whose result was never
+    saved gives its formula text ("=SUM(B2:B9)"), which no date or number
+    check accepts, where it would read as an empty cell, and so as 0."""
+    rows = values[title].iter_rows(values_only=True, **bounds)
+    if not _has_unsaved_formulas(path):
+        yield from rows
+        return
+    from openpyxl import load_workbook
+
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    try:
+        # The same sheet read twice: its rows pair up one to one.
+        written_rows = formulas[title].iter_rows(values_only=True, **bounds)
+        for row, written in zip(rows, written_rows, strict=True):
+            if any(v is None for v in row):
+                row = (
+                    tuple(
+                        w if v is None and isinstance(w, str) and w.startswith("=") else v
+                        for v, w in zip(row, written, strict=False)
+                    )
+                    + row[len(written) :]
+                )
+            yield row
+    finally:
+        formulas.close()
+
+
 class XlsxReader:
     def __init__(self, path: Path, spec: FileSpec) -> None:
         from openpyxl import load_workbook
@@ -317,8 +376,7 @@ class XlsxReader:
             self.workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception:
             raise FileProblem("The file is not a readable .xlsx workbook.") from None
-        sheet = self.workbook.worksheets[0]
-        self.rows = sheet.iter_rows(values_only=True)
+        self.rows = xlsx_value_rows(path, self.workbook, self.workbook.worksheets[0].title)
         try:
             first = next(self.rows)
         except StopIteration:

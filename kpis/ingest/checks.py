@@ -250,6 +250,13 @@ def all_plain_numbers(values: pa.Array | pa.ChunkedArray) -> bool:
     return not dots.any() or (pc.max(pc.count_substring(values, ".")).as_py() or 0) <= 1
 
 
+# The longest plain amount the decimal cast below is asked to read: the most
+# whole digits an amount may have, a dot and 2 decimals. Longer cells are too
+# large anyway (the careful path says so); the cast read a string of over 38
+# digits as 0.00 without a word, and 18 digits overflowed the cents' int64.
+_DECIMAL_CAST_CHARS = MAX_MONEY_INTEGER_DIGITS + 3
+
+
 def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array | None:
     """The common case in one cast: every value plain, at most 2 decimals, in
     range. None when any value needs the careful path (errors, rounding)."""
@@ -258,6 +265,8 @@ def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array 
     filled = pc.if_else(empty, "0", text)
     cents = _short_amount_cents(text, filled)
     if cents is None:
+        if len(text) and (pc.max(pc.binary_length(text)).as_py() or 0) > _DECIMAL_CAST_CHARS:
+            return None
         try:
             amounts = pc.cast(filled, pa.decimal128(20, 2))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -327,7 +336,7 @@ def _parse_money(
         pc.if_else(
             too_big,
             "amount too large (at most 9,999,999,999.99)",
-            f"not a number ({hint})",
+            pc.if_else(pc.starts_with(text, "="), FORMULA_REASON, f"not a number ({hint})"),
         ),
     )
     errors.add(column, bad, values, reason)
@@ -350,6 +359,14 @@ def _parse_money(
     if nullable:
         cents = pc.if_else(empty, pa.scalar(None, pa.int64()), cents)
     return cents, rounded_count
+
+
+# A workbook written by a program that does not calculate (a script's
+# export) stores formulas without their results: the reader gives their text.
+FORMULA_REASON = (
+    "a formula whose result the file does not hold: open the file in Excel or "
+    "LibreOffice and save it, or type the value"
+)
 
 
 def _parse_count(
@@ -376,7 +393,9 @@ def _parse_count(
             pc.match_substring_regex(text, r"^\+?[0-9]*\.[0-9]+$"),
             "not a whole number",
             pc.if_else(
-                pc.match_substring_regex(text, r"^\+?[0-9]+$"), "number too large", "not a number"
+                pc.match_substring_regex(text, r"^\+?[0-9]+$"),
+                "number too large",
+                pc.if_else(pc.starts_with(text, "="), FORMULA_REASON, "not a number"),
             ),
         ),
     )

@@ -39,6 +39,7 @@ from channelhub.lib.tabular import (
     ReadBudget,
     _xlsx_text,
     xlsx_cost_problem,
+    xlsx_value_rows,
 )
 from kpis.models import ImportRun
 
@@ -226,7 +227,7 @@ def _sniff_xlsx(path: Path, settings: dict[str, Any]) -> Layout:
         for title in candidates:
             budget = ReadBudget()  # a workbook of thousands of columns stops here, as in reading
             rows: list[list[str]] = []
-            for row in workbook[title].iter_rows(max_row=SNIFF_ROWS, values_only=True):
+            for row in xlsx_value_rows(path, workbook, title, max_row=SNIFF_ROWS):
                 if rows:  # cells below the first row, as the read counts them
                     budget.spend(rows=0, cells=len(row))
                 rows.append([_xlsx_text(v) for v in row])
@@ -456,7 +457,7 @@ class FactsReader:
             lines: list[int] = []
             budget = ReadBudget()
             line = self.layout.header_line
-            for row in sheet.iter_rows(min_row=line + 1, values_only=True):
+            for row in xlsx_value_rows(self.path, workbook, sheet.title, min_row=line + 1):
                 line += 1
                 budget.spend(rows=1, cells=len(row))
                 if not any(v not in (None, "") for v in row):

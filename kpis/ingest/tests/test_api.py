@@ -196,6 +196,18 @@ def test_a_bad_csv_file_reports_file_line_numbers(marketing_api, shop):
     assert error["line"] == 2 and error["column"] == "orders" and "row" not in error
 
 
+@pytest.mark.parametrize("value", [1e12, 1e30, 1e39, 1e100, 1e308])
+def test_an_amount_far_too_large_is_refused_never_stored_as_0(marketing_api, shop, value):
+    response = marketing_api.post(
+        FACTS, [{"date": "2025-01-01", "channel": "web-shop", "spend": value}], format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert [e["reason"] for e in response.json()["row_errors"]] == [
+        "amount too large (at most 9,999,999,999.99)"
+    ]
+    assert not DailyFact.objects.exists()
+
+
 def test_an_xlsx_file_is_pushed_too(marketing_api, shop):
     book = Workbook()
     sheet = book.active

@@ -581,3 +581,52 @@ def test_a_first_load_while_the_facts_are_being_read_keeps_their_indexes(shop, p
     assert run.status == "succeeded", run.message
     assert "indexes_built_after_load" not in run.stats
     assert run.stats["load"] == "copy-direct"
+
+
+def _with_saved_result(data: bytes, cell: str, value: str) -> bytes:
+    """The workbook with the result of `cell`'s formula saved, as Excel writes it
+    (openpyxl writes formulas without results)."""
+    import re
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(
+                    rf'(<c r="{cell}"[^>]*>)<f>([^<]*)</f>(<v\s*/>|<v></v>)?</c>'.encode(),
+                    rb"\1<f>\2</f><v>" + value.encode() + rb"</v></c>",
+                    body,
+                )
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_a_formula_without_its_saved_result_is_refused_not_read_as_0(shop):
+    import_rows(["date", "channel", "spend", "orders"], [["2025-01-01", "web-shop", "100", "4"]])
+    before = facts()
+    data = xlsx_bytes([
+        ["date", "channel", "spend", "orders"],
+        [date(2025, 1, 1), "web-shop", "=50*2", "=SUM(1,2)"],
+        [date(2025, 1, 2), "web-shop", "=10*2", 3],
+    ])  # fmt: skip
+    run = import_bytes(data, name="facts.xlsx")
+    assert run.status == "rejected"
+    reason = "a formula whose result the file does not hold"
+    assert [(line, column, value) for line, column, value, why in errors_of(run)] == [
+        (2, "spend", "=50*2"),
+        (2, "orders", "=SUM(1,2)"),
+        (3, "spend", "=10*2"),
+    ]
+    assert all(why.startswith(reason) for *_, why in errors_of(run))
+    assert facts() == before  # nothing written
+    # Saved by a spreadsheet program, the formulas' results are what is read.
+    data = _with_saved_result(_with_saved_result(data, "C2", "100"), "D2", "3")
+    data = _with_saved_result(data, "C3", "20")
+    run = import_bytes(data, name="facts.xlsx")
+    assert run.status == "succeeded", run.errors
+    assert [(f[1], f[3], f[5]) for f in facts()] == [
+        (date(2025, 1, 1), D("100.00"), 3),  # was 100 and 4
+        (date(2025, 1, 2), D("20.00"), 3),
+    ]
