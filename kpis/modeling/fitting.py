@@ -359,6 +359,14 @@ def _lift_frame(data: ModelData, prepared: Checked, notes: list[str]) -> pd.Data
                 "and was left out."
             )
             continue
+        if test.delta_cost * test.delta_revenue < 0:
+            # (Recorded before the form refused it: the library refuses the whole fit.)
+            notes.append(
+                f"A lift test of {name} ({test.start.isoformat()}) measured revenue moving "
+                "against its cost, which the model's curves cannot do, and was left out: "
+                "correct its figures."
+            )
+            continue
         if test.start > last_fitted:
             continue  # in the held-out weeks: the fit does not see it
         rows.append(

@@ -39,6 +39,15 @@ class ModelEventForm(ModelForm):
         return data
 
 
+# The model's curves only rise with cost (PyMC-Marketing refuses a test
+# that says otherwise, and the whole fit with it).
+OPPOSITE_MOVES = (
+    "The revenue must move the way the cost did: more cost cannot be measured as lost "
+    "revenue, nor a cut as revenue gained. A test that found no effect can be entered "
+    "with a small change of revenue and its standard error."
+)
+
+
 class LiftTestForm(ModelForm):
     class Meta:
         model = LiftTest
@@ -86,6 +95,9 @@ class LiftTestForm(ModelForm):
                 self.add_error(
                     "delta_cost", "The cost cannot drop by more than it was (cost + change < 0)."
                 )
+            revenue = data.get("delta_revenue")
+            if revenue is not None and revenue * delta < 0:
+                self.add_error("delta_revenue", OPPOSITE_MOVES)
         return data
 
 

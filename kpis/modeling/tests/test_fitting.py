@@ -244,3 +244,29 @@ def test_todays_spend_is_the_last_13_weeks_pace():
     assert RECENT_DAYS == 91 and recent_daily(cost) == 250.0  # not the window's 877
     assert recent_daily(np.array([10.0, 20.0])) == 15.0  # less data: all of it
     assert recent_daily(np.array([])) == 0.0
+
+
+def test_a_lift_test_against_the_curves_is_left_out_with_a_note_not_failing_the_fit():
+    """A test whose revenue moved against its cost (recorded before the form
+    refused it) would make the library refuse the whole fit."""
+    from datetime import timedelta
+
+    from kpis.modeling.contract import LiftTest
+    from kpis.modeling.fitting import _lift_frame
+
+    data, _ = simulate("saas", seed=1, days=400)
+    slug = str(data.media.columns[0])
+    first = data.days[100].date()
+    good = LiftTest(slug, first, first + timedelta(days=27), 3000.0, -3000.0, -4200.0, 600.0)
+    later = first + timedelta(days=40)
+    against = replace(good, start=later, end=later + timedelta(days=27), delta_revenue=4200.0)
+    data = replace(data, lift_tests=(good, against))
+    prepared = check(data, FitSettings())
+    notes: list[str] = []
+    frame = _lift_frame(data, prepared, notes)
+    assert frame is not None and len(frame) == 1 and frame["delta_y"].iloc[0] < 0
+    name = data.channel_names[slug]
+    assert notes == [
+        f"A lift test of {name} ({later.isoformat()}) measured revenue moving against its cost, which "
+        "the model's curves cannot do, and was left out: correct its figures."
+    ]

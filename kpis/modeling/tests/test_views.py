@@ -263,6 +263,12 @@ def lift(channel, **overrides):
         ({"start": "1900-01-01"}, "start", "out of range"),
         ({"end": "9999-12-31"}, "end", "out of range"),
         ({"sigma": "abc"}, "sigma", "Enter a number."),
+        ({"delta_revenue": "4200"}, "delta_revenue", "must move the way the cost did"),
+        (
+            {"delta_cost": "10000", "delta_revenue": "-900000"},
+            "delta_revenue",
+            "must move the way the cost did",
+        ),
     ],
 )
 def test_impossible_lift_tests_are_refused_at_the_form(
