@@ -197,6 +197,18 @@ class MappingForm(Form):
             self.value_fields.append(self[key])
         self.channel_values = [v for v, _ in channel_values]
 
+    def clean_currency(self) -> str:
+        code = (self.cleaned_data.get("currency") or "").upper()
+        if code and code != settings.REPORTING_CURRENCY:
+            from kpis.models import ExchangeRate
+
+            if not ExchangeRate.objects.filter(currency=code).exists():
+                raise forms.ValidationError(
+                    f"There are no exchange rates for {code}: add its daily rates under "
+                    f"Exchange rates first, or leave this empty for {settings.REPORTING_CURRENCY}."
+                )
+        return "" if code == settings.REPORTING_CURRENCY else code
+
     def plan(self) -> tuple[dict[str, Any], list[str]]:
         """The plan the form describes, and the channel values to create channels for."""
         from .presets import preset_plan
@@ -277,3 +289,11 @@ class RateForm(Form):
         min_value=Decimal("0.00000001"),
         help_text="What one unit of the currency is worth in the reporting currency that day.",
     )
+
+    def clean_currency(self) -> str:
+        code = self.cleaned_data["currency"].upper()
+        if code == settings.REPORTING_CURRENCY:
+            raise forms.ValidationError(
+                f"{code} is the reporting currency: its amounts are taken as they are."
+            )
+        return code

@@ -204,10 +204,16 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required
 def source_list(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_source")
+    saved = list(sources.source_list(user=request.user))
     return render(
         request,
         "kpis/source_list.html",
-        {"sources": sources.source_list(user=request.user), "presets": sources.PRESETS},
+        {
+            "sources": saved,
+            # Per source: its owner (or an administrator) deletes it (kpis/rules.py).
+            "deletable": {s.pk for s in saved if request.user.has_perm("kpis.delete_source", s)},
+            "presets": sources.PRESETS,
+        },
     )
 
 

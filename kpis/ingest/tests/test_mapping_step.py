@@ -171,6 +171,9 @@ def test_only_the_uploader_answers_the_step_and_only_the_owner_deletes_a_source(
     assert viewer_client.post(delete).status_code == 403
     assert Source.objects.filter(pk=source.pk).exists()
     assert "Shop" in tom.get(reverse("kpis:sources")).text
+    # The Delete button is shown to the owner only.
+    assert delete not in tom.get(reverse("kpis:sources")).text
+    assert delete in marketing_client.get(reverse("kpis:sources")).text
     assert marketing_client.post(delete).status_code == 302
     assert not Source.objects.exists()
 
@@ -323,3 +326,39 @@ def test_campaigns_read_as_one_channel_on_the_same_day_say_why_they_are_refused(
     assert run.message.startswith("Several rows are for the same date, channel and partner")
     assert "without a campaign breakdown" in run.message
     assert [(e["line"], e["value"]) for e in run.errors] == [(5, "2026-11-01")]
+
+
+def test_a_currency_without_exchange_rates_is_refused_before_a_source_is_saved(
+    marketing_client, search
+):
+    from kpis.models import ExchangeRate
+
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data.update({"currency": "xyz", "save_as": "My ad export"})
+    page = marketing_client.post(url, data)
+    assert page.status_code == 200
+    assert page.context["form"].errors["currency"] == [
+        "There are no exchange rates for XYZ: add its daily rates under Exchange rates first, "
+        "or leave this empty for USD."
+    ]
+    assert not Source.objects.exists() and ImportRun.objects.get().status == "mapping"
+    # A currency with rates is taken.
+    ExchangeRate.objects.create(currency="EUR", day="2025-01-01", rate="1.1")
+    for code in ("eur", "usd"):  # (usd: the reporting currency)
+        page = marketing_client.post(url, {**data, "currency": code})
+        assert page.status_code == 200 and page.context["form"].errors  # other answers missing
+        assert "currency" not in page.context["form"].errors
+
+
+def test_the_reporting_currency_gets_no_exchange_rate(marketing_client):
+    page = marketing_client.post(
+        reverse("kpis:rates"), {"currency": "usd", "day": "2025-01-01", "rate": "2"}
+    )
+    assert page.status_code == 200
+    assert "USD is the reporting currency" in page.text
+    from kpis.models import ExchangeRate
+
+    assert not ExchangeRate.objects.exists()
