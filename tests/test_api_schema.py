@@ -95,6 +95,15 @@ RULES = [
     ("cost", "A cost cannot be negative."),
     ("delta_cost", "A lift test changes the cost: it cannot be 0."),
     ("delta_cost", "The cost cannot drop by more than it was"),
+    ("delta_revenue", "The revenue must move the way the cost did"),
+    # A target's scale and grain depend on its metric.
+    ("target", "runs from"),
+    ("target", "are counted in whole numbers"),
+    # Against the stored objects: one review per stretch of a partner's time,
+    # one channel per name, an exchange rate only for another currency.
+    ("period_start", "already has a review of"),
+    ("name", "already has this name"),
+    ("currency", "is the reporting currency"),
     # Portal messages and activity are written by the portal, not over the API.
     ("kind", "Select a valid choice. portal is not one of the available choices."),
     ("kind", "Select a valid choice. in_portal is not one of the available choices."),

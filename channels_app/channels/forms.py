@@ -82,7 +82,11 @@ class ObjectiveForm(ModelForm):
             *ChannelObjective.Direction.choices,
         ]
         if self.instance.pk and not self.is_bound:
-            self.initial["target"] = _plain(self.instance.target)
+            target = self.instance.target
+            metric = METRICS.get(self.instance.metric)
+            # Shown as it was typed: a percentage as 25%, not as the stored 0.25.
+            percent = metric is not None and metric.unit == "percent"
+            self.initial["target"] = f"{_plain(target * 100)}%" if percent else _plain(target)
 
     def clean_target(self) -> Decimal:
         raw = (self.cleaned_data.get("target") or "").strip().replace(",", "")
@@ -116,7 +120,27 @@ class ObjectiveForm(ModelForm):
                 "target",
                 f"{METRICS[metric].label} is a fraction: type 0.25 or 25% for 25 percent.",
             )
+        if metric and target is not None:
+            reason = _impossible_target(metric, target)
+            if reason:
+                self.add_error("target", reason)
         return data
+
+
+# Scores have a scale; counted metrics are whole numbers (a target of 2.5
+# orders was shown as "at least 3").
+SCORE_RANGES = {"nps": (-100, 100), "avg_rating": (1, 5)}
+
+
+def _impossible_target(metric: str, target: Decimal) -> str | None:
+    label = METRICS[metric].label
+    if metric in SCORE_RANGES:
+        low, high = SCORE_RANGES[metric]
+        if not low <= target <= high:
+            return f"{label} runs from {low} to {high}."
+    elif METRICS[metric].unit == "count" and target != target.to_integral_value():
+        return f"{label} are counted in whole numbers: type {int(target)} or {int(target) + 1}."
+    return None
 
 
 def _plain(value: Decimal) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -69,6 +72,15 @@ class Channel(models.Model):
     class Meta:
         ordering = ["name", "slug"]
         indexes = [models.Index(fields=["status", "kind"])]
+        constraints = [
+            # Import files name channels by name, whatever the capitals: two
+            # channels of one name would make every such file ambiguous.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="channel_name_unique_any_case",
+                violation_error_message="Another channel already has this name.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +91,22 @@ class Channel(models.Model):
     def clean(self) -> None:
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": f"“{self.slug}” is reserved; choose another slug."})
+        if self.name:
+            same = Channel.objects.filter(name__iexact=self.name.strip()).exclude(pk=self.pk)
+            other = same.values_list("name", "slug").first()
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "name": (
+                            f"The channel “{other[0]}” (slug {other[1]}) already has this name: "
+                            "import files name channels by name, so each name is used once."
+                        )
+                    }
+                )
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() says which channel has the name, next to the field.
+        super().validate_constraints(exclude={*(exclude or ()), "name"})
 
 
 class ChannelObjective(models.Model):

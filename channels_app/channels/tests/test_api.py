@@ -81,6 +81,14 @@ def test_a_marketing_manager_creates_a_channel_owned_by_them(marketing_api):
     assert Channel.objects.get(slug="tiktok-shop").kind == "social_media"
 
 
+def test_a_repeated_name_is_refused_under_its_field(marketing_api):
+    assert marketing_api.post(CHANNELS, {"name": "TikTok Shop"}).status_code == 201
+    response = marketing_api.post(CHANNELS, {"name": "tiktok shop"})
+    assert response.status_code == 400
+    assert "already has this name" in str(response.json()["errors"]["name"])
+    assert Channel.objects.filter(name__iexact="tiktok shop").count() == 1
+
+
 def test_a_reserved_slug_is_refused_under_its_field(marketing_api):
     response = marketing_api.post(CHANNELS, {"name": "New", "slug": "new"})
     assert response.status_code == 400

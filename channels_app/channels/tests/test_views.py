@@ -253,6 +253,51 @@ def test_a_percent_metric_warns_about_a_whole_number(marketing_client, web_shop)
     assert "type 0.25 or 25%" in response.context["form"].errors["target"][0]
 
 
+@pytest.mark.parametrize(
+    ("metric", "target", "message"),
+    [
+        ("nps", "500", "NPS runs from -100 to 100."),
+        ("nps", "-101", "NPS runs from -100 to 100."),
+        ("avg_rating", "99", "Average rating runs from 1 to 5."),
+        ("avg_rating", "0.5", "Average rating runs from 1 to 5."),
+        ("orders", "2.5", "Orders are counted in whole numbers: type 2 or 3."),
+        ("clicks", "1000.1", "Clicks are counted in whole numbers: type 1000 or 1001."),
+    ],
+)
+def test_a_target_a_metric_cannot_reach_is_refused(
+    marketing_client, web_shop, metric, target, message
+):
+    response = marketing_client.post(
+        reverse("channels:objective-create", args=["web-shop"]),
+        {"metric": metric, "target": target, "start_date": "2025-01-01", "end_date": "2025-02-01"},
+    )
+    assert response.context["form"].errors["target"] == [message]
+    assert not ChannelObjective.objects.exists()
+
+
+def test_a_percentage_objective_is_edited_as_a_percentage(marketing_client, web_shop):
+    url = reverse("channels:objective-create", args=["web-shop"])
+    fields = {
+        "metric": "roi",
+        "target": "50%",
+        "start_date": "2025-01-01",
+        "end_date": "2025-12-31",
+    }
+    assert marketing_client.post(url, fields).status_code == 302
+    objective = ChannelObjective.objects.get()
+    assert objective.target == Decimal("0.5")
+    form = marketing_client.get(reverse("channels:objective-edit", args=[objective.pk]))
+    assert form.context["form"]["target"].value() == "50%"
+    assert (
+        marketing_client.post(
+            reverse("channels:objective-edit", args=[objective.pk]), {**fields, "direction": ""}
+        ).status_code
+        == 302
+    )
+    objective.refresh_from_db()
+    assert objective.target == Decimal("0.5")
+
+
 def test_an_identical_objective_is_refused_with_a_clear_message(marketing_client, web_shop):
     url = reverse("channels:objective-create", args=["web-shop"])
     fields = {
