@@ -53,7 +53,19 @@ def test_a_bad_file_shows_the_report_and_writes_nothing(
     page = marketing_client.get(ImportRun.objects.get().get_absolute_url())
     assert "Why the file was rejected" in page.text
     assert "not a date (expected YYYY-MM-DD)" in page.text and "2025-13-01" in page.text
+    assert "Fix these rows and upload it again." in page.text
     assert not DailyFact.objects.exists()
+
+
+def test_a_file_without_rows_is_reported_as_a_file_problem_not_as_rows(
+    marketing_client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(marketing_client, b"date,channel,spend\n")
+    page = marketing_client.get(ImportRun.objects.get().get_absolute_url())
+    assert "The file has a header but no data rows." in page.text
+    assert "Fix the file and upload it again." in page.text
+    assert "Fix these rows" not in page.text and "(empty)" not in page.text
 
 
 def test_a_queued_file_gets_no_note_that_would_outlive_its_outcome(
