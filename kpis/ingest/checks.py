@@ -662,7 +662,7 @@ def template_csv() -> str:
         [
             "2025-01-15",
             "eu-distributors",
-            "nordic-supply",
+            "nordlicht-handel",
             "0",
             "12500",
             "7400",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kpis.ingest.checks import template_xlsx
+from kpis.ingest.checks import template_csv, template_xlsx
 from kpis.ingest.services import ImportRefused, import_undo
 from kpis.models import DailyFact, ImportRun
 from kpis.tests.helpers import import_bytes, import_rows
@@ -62,9 +62,29 @@ def test_the_facts_history_lists_facts_imports_only(marketing_client):
 
 def test_the_xlsx_template_downloads_and_imports_as_it_is(marketing_client, shop):
     other = ChannelFactory(slug="eu-distributors")
-    PartnerFactory(channel=other, slug="nordic-supply")
+    PartnerFactory(channel=other, slug="nordlicht-handel")  # a demo partner
     response = marketing_client.get(reverse("kpis:import-template-xlsx"))
     assert response.status_code == 200 and response.content[:2] == b"PK"
     run = import_bytes(template_xlsx(), "template.xlsx")
     assert run.status == "succeeded", (run.message, run.errors)
     assert run.rows_added == 2
+
+
+def test_the_templates_example_rows_name_channels_and_partners_of_the_demo():
+    """Uploaded as they are in the demo, the example rows are accepted (they
+    named a partner the demo does not have)."""
+    import csv
+    import io
+
+    from channelhub.lib.text import slugify
+    from channels_app.demo.channels import DEMO_CHANNELS
+    from kpis.feedback.services import template_csv as feedback_template
+    from partners.demo.partners import DEMO_PARTNERS
+
+    channels = {channel[0] for channel in DEMO_CHANNELS}
+    partners = {(channel, slugify(name, max_length=70)) for name, channel, *_ in DEMO_PARTNERS}
+    for template in (template_csv(), feedback_template()):
+        for row in csv.DictReader(io.StringIO(template)):
+            assert row["channel"] in channels, row
+            if row.get("partner"):
+                assert (row["channel"], row["partner"]) in partners, row
