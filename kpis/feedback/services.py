@@ -252,6 +252,14 @@ def template_csv() -> str:
         ["2025-01-15", "web-shop", "", "9", "5", "Fast delivery, great support", "NPS survey"]
     )
     writer.writerow(
-        ["2025-01-16", "eu-distributors", "nordlicht-handel", "4", "", "Order arrived late", "Support"]
+        [
+            "2025-01-16",
+            "eu-distributors",
+            "nordlicht-handel",
+            "4",
+            "",
+            "Order arrived late",
+            "Support",
+        ]
     )
     return out.getvalue()
