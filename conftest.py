@@ -151,6 +151,8 @@ NOT_REFERENCE_DATA = {
         "checks rows that existed before it",
     ("kpis.migrations.0020_snapshot_fillfactor", "leave_room"): "a table's storage, not rows",
     ("kpis.migrations.0021_sum_aggregate", "create"): "a database function, not rows",
+    ("channels_app.migrations.0006_channel_name_unique_any_case", "rename_repeated_names"):
+        "renames rows that existed before it",
     ("kpis.migrations.0022_snapshot_composite_key", "to_composite_key"):
         "a table's key, not rows",
 }  # fmt: skip

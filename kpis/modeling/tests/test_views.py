@@ -130,7 +130,7 @@ def test_the_banner_of_a_fit_under_way_updates_and_reloads_the_page_when_it_ends
     asked = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "model-running"}
     waiting = viewer_client.get(reverse("kpis:model"), **asked)
     assert waiting.text.lstrip().startswith('<div class="callout" role="status" id="model-running"')
-    assert "A fit is queued" in waiting.text and "<html" not in waiting.text
+    assert "A fit is waiting for a worker" in waiting.text and "<html" not in waiting.text
     services.model_fit_execute(run.pk)
     ended = viewer_client.get(reverse("kpis:model"), **asked)
     assert ended.status_code == 200 and ended.headers["HX-Refresh"] == "true"
