@@ -16,7 +16,7 @@ from channelhub.lib.roles import MARKETING_MANAGER
 from channelhub.metrics.display import money
 from channels_app.channels.models import Channel
 from kpis.modeling import contract, fitting, services
-from kpis.modeling.forms import next_month, period_end
+from kpis.modeling.forms import bound_field, next_month, period_end
 from kpis.models import (
     BudgetPlan,
     ChannelModelResult,
@@ -467,10 +467,13 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     assert f'data-per-day="{daily["social"]:.4f}"' in page.text
     # The proposal is marked as such (the page moves it with the period until typed over).
     assert f'data-pace-value="{round(sum(daily.values()) * days)}"' in page.text
-    assert "a maximum of 0 leaves it out" not in page.text
+    assert "left out with a maximum of 0" not in page.text
+    assert page.context["form"][bound_field("max", "social")].value() is None
     Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
     page = viewer_client.get(reverse("kpis:planner"))
-    assert "(paused: a maximum of 0 leaves it out)" in page.text
+    assert "(paused: left out with a maximum of 0; raise it to plan spend)" in page.text
+    # A paused channel starts at a maximum of 0: the proposal gives it nothing.
+    assert page.context["form"][bound_field("max", "social")].value() == 0
 
 
 def test_todays_spend_in_the_planner_is_the_recent_pace_when_the_fit_stored_it(
