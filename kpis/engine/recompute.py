@@ -930,7 +930,10 @@ def _key_order(scope: Scope) -> str:
     On PostgreSQL, channel, kind and start packed into one bigint, then the
     partner: the same order, but a sort by one by-value key compares in its
     slot, where the four columns' ties (a channel's ~2,000 rows) each read
-    two wide rows from memory. 1.9M rows at 10M facts: 1.2 s instead of 4.1 s.
+    two wide rows from memory. Sorting a table of the 1.9M rows of 10M facts
+    took 1.2 s instead of 4.1 s; inside the first recompute, whose sort reads
+    rows as they are produced, the write took 0.6 s less (13.0 s against
+    13.7 s, three runs each, taking turns on one database).
     """
     if not sql.is_postgres() or (scope.channel_ids and max(scope.channel_ids) >= _PACK_MAX_CHANNEL):
         return _KEY_ORDER
