@@ -64,6 +64,7 @@ def test_password_reset_is_limited_per_account(client, limits, marketing_user):
     response = client.post(reverse("password_reset"), {"email": marketing_user.email})
     assert response.status_code == 429
     assert "Too many requests" in response.text and "try again" in response.text
+    assert "You can ask for a password reset 3 times an hour" in response.text
     assert int(response["Retry-After"]) > 0
     assert len(mail.outbox) == 3  # the fourth email was never sent
 
@@ -187,8 +188,22 @@ def test_facts_and_feedback_imports_on_the_pages_are_limited_per_user(
     second = marketing_client.post(url, {"file": SimpleUploadedFile("f.csv", data)})
     assert second.status_code == 429
     assert "Too many" in second.content.decode() or "too many" in second.content.decode()
+    # The page names what was done too often and the limit.
+    assert (
+        "You can upload a file to import (checked or rejected files count too) once an hour, "
+        "and you have reached that limit."
+    ) in second.content.decode()
     assert ImportRun.objects.count() == runs  # refused before anything is written
     # Counted per user: a colleague still imports.
     colleague = signed_in_client(UserFactory(username="tom", role="marketing_manager"))
     third = colleague.post(url, {"file": SimpleUploadedFile("f.csv", data)})
     assert third.status_code != 429
+
+
+def test_every_limit_has_words_for_its_page(settings):
+    from channelhub.lib.ratelimit import ACTIONS, limit_in_words
+
+    assert set(ACTIONS) == set(settings.RATE_LIMITS)
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "recompute": "100/15minute"}
+    assert limit_in_words("recompute") == "queue a recompute by hand 100 times every 15 minutes"
+    assert limit_in_words("no-such-scope") == ""

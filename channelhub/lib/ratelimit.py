@@ -91,12 +91,41 @@ def hit(scope: str, ident: str | int) -> None:
         raise RateLimited(scope, retry_after=max(1, (window + 1) * rate.seconds - now))
 
 
+# What the "Too many requests" page says was done too often, per scope.
+ACTIONS = {
+    "password_reset": "ask for a password reset",
+    "password_reset_ip": "ask for a password reset",
+    "invitation": "send an invitation",
+    "invitation_accept": "try an invitation link",
+    "deal_registration": "register a deal",
+    "two_factor": "type a two-factor code",
+    "import": "upload a file to import (checked or rejected files count too)",
+    "recompute": "queue a recompute by hand",
+}
+PER = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
+
+
+def limit_in_words(scope: str) -> str:
+    """'upload a file to import ... 30 times an hour', or '' for a scope without words."""
+    action = ACTIONS.get(scope)
+    if action is None:
+        return ""
+    rate = rate_for(scope)
+    per = PER.get(rate.seconds, f"every {rate.seconds // 60} minutes")
+    times = "once" if rate.count == 1 else f"{rate.count} times"
+    return f"{action} {times} {per}"
+
+
 def too_many_requests(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     minutes = max(1, round(exc.retry_after / 60))
     response = render(
         request,
         "429.html",
-        {"retry_after": exc.retry_after, "retry_minutes": minutes},
+        {
+            "retry_after": exc.retry_after,
+            "retry_minutes": minutes,
+            "limit": limit_in_words(exc.scope),
+        },
         status=429,
     )
     response["Retry-After"] = str(exc.retry_after)
