@@ -82,6 +82,8 @@ RATIO_METRICS = frozenset(m.key for m in _METRICS if not m.additive)
 MONEY_METRICS = frozenset(m.key for m in _METRICS if m.unit == "money")
 # Targets may be negative only where the KPI itself can be (docs/metrics.md s4).
 NEGATIVE_TARGET_METRICS = frozenset({"roi", "nps"})
+# The scale of a score, which its targets stay within.
+SCORE_RANGES = {"nps": (-100, 100), "avg_rating": (1, 5)}
 
 # The KPI columns of the export contract, in order (docs/metrics.md s6).
 EXPORT_KPIS = [

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from channelhub.lib.forms import DateInput, ModelForm
-from channelhub.metrics.formulas import METRICS, default_direction
+from channelhub.metrics.formulas import METRICS, SCORE_RANGES, default_direction
 
 from .models import Channel, ChannelObjective
 from .services import unique_channel_slug
@@ -127,12 +127,9 @@ class ObjectiveForm(ModelForm):
         return data
 
 
-# Scores have a scale; counted metrics are whole numbers (a target of 2.5
-# orders was shown as "at least 3").
-SCORE_RANGES = {"nps": (-100, 100), "avg_rating": (1, 5)}
-
-
 def _impossible_target(metric: str, target: Decimal) -> str | None:
+    """A score outside its scale; a count target that is not whole (2.5
+    orders was shown as "at least 3")."""
     label = METRICS[metric].label
     if metric in SCORE_RANGES:
         low, high = SCORE_RANGES[metric]

@@ -85,9 +85,25 @@ class Rates:
 # --- rates: a file or one by hand -------------------------------------------------------
 
 
+def reporting_currency_problem(code: str) -> str | None:
+    """The reporting currency takes no exchange rate (its amounts are taken as they are)."""
+    code = code.strip().upper()
+    if code == settings.REPORTING_CURRENCY:
+        return f"{code} is the reporting currency: its amounts are taken as they are."
+    return None
+
+
+def has_rates(code: str) -> bool:
+    """Whether any exchange rate of `code` is stored (a source may convert with it)."""
+    return ExchangeRate.objects.filter(currency=code.strip().upper()).exists()
+
+
 def _rate_problem(currency: str, day_text: str, rate_text: str) -> tuple[str, str] | None:
     if not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
         return "currency", "not a currency code (three letters, such as EUR)"
+    reporting = reporting_currency_problem(currency)
+    if reporting:
+        return "currency", reporting
     try:
         date.fromisoformat(day_text.strip())
     except ValueError:

@@ -10,6 +10,7 @@ from channelhub.lib.forms import Form
 from channelhub.lib.uploads import read_head
 
 from .checks import FileProblem
+from .currency import has_rates, reporting_currency_problem
 from .services import check_upload
 
 
@@ -199,14 +200,11 @@ class MappingForm(Form):
 
     def clean_currency(self) -> str:
         code = (self.cleaned_data.get("currency") or "").upper()
-        if code and code != settings.REPORTING_CURRENCY:
-            from kpis.models import ExchangeRate
-
-            if not ExchangeRate.objects.filter(currency=code).exists():
-                raise forms.ValidationError(
-                    f"There are no exchange rates for {code}: add its daily rates under "
-                    f"Exchange rates first, or leave this empty for {settings.REPORTING_CURRENCY}."
-                )
+        if code and code != settings.REPORTING_CURRENCY and not has_rates(code):
+            raise forms.ValidationError(
+                f"There are no exchange rates for {code}: add its daily rates under "
+                f"Exchange rates first, or leave this empty for {settings.REPORTING_CURRENCY}."
+            )
         return "" if code == settings.REPORTING_CURRENCY else code
 
     def plan(self) -> tuple[dict[str, Any], list[str]]:
@@ -292,8 +290,7 @@ class RateForm(Form):
 
     def clean_currency(self) -> str:
         code = self.cleaned_data["currency"].upper()
-        if code == settings.REPORTING_CURRENCY:
-            raise forms.ValidationError(
-                f"{code} is the reporting currency: its amounts are taken as they are."
-            )
+        problem = reporting_currency_problem(code)
+        if problem:
+            raise forms.ValidationError(problem)
         return code

@@ -87,3 +87,14 @@ def test_the_rates_page_takes_a_file_or_one_rate(marketing_client, viewer_client
         == 403
     )
     assert viewer_client.get(url).status_code == 403  # rates are for managers
+
+
+def test_a_rates_file_gives_the_reporting_currency_no_rate():
+    with pytest.raises(FileProblem) as refused:
+        rates_import(
+            content=b"date,currency,rate\n2025-01-02,EUR,1.10\n2025-01-02,usd,2\n", user=None
+        )
+    assert [(e["line"], e["column"], e["reason"]) for e in refused.value.errors] == [
+        (3, "currency", "USD is the reporting currency: its amounts are taken as they are.")
+    ]
+    assert not ExchangeRate.objects.exists()
