@@ -23,7 +23,7 @@ from .engine.recompute import recompute_execute
 from .ingest.checks import KNOWN_COLUMNS
 from .ingest.pipeline import import_execute
 from .ingest.services import import_create
-from .models import ImportRun
+from .models import ImportRun, ModelChannelSetting
 
 DAYS = 730
 
@@ -144,6 +144,9 @@ def facts_csv(today: date, seed: int = 7, partners: dict[str, list[str]] | None 
     return out.getvalue()
 
 
+# Channels whose costs the model does not count as advertising.
+NOT_ADVERTISING = ("flagship-stores", "field-sales")
+
 # Per channel: how customers feel (mean recommend score, spread).
 SENTIMENT = {
     "web-shop": (8.4, 1.6), "amazon": (7.2, 2.2), "flagship-stores": (8.9, 1.2),
@@ -205,6 +208,12 @@ def seed(users: dict[str, Any], today: date) -> ImportRun | None:
     active = Partner.objects.filter(status__in=[Partner.Status.ACTIVE, Partner.Status.AT_RISK])
     for slug, channel in active.values_list("slug", "channel__slug"):
         partners.setdefault(channel, []).append(slug)
+    # The stores' rent and the sales team's pay are costs, not advertising:
+    # the model counts their sales in the base (Costs per channel).
+    for shop in Channel.objects.filter(slug__in=NOT_ADVERTISING):
+        ModelChannelSetting.objects.get_or_create(
+            channel=shop, defaults={"cost_basis": ModelChannelSetting.CostBasis.NONE}
+        )
     user = users.get("maria")
     facts = _import(
         "demo-daily-facts.csv", facts_csv(today, partners=partners), user, ImportRun.Kind.FACTS

@@ -57,3 +57,16 @@ def test_the_demo_is_asked_for_before_rows_are_written(db):
     ChannelFactory()
     with pytest.raises(AssertionError, match="before the fixtures that write rows"):
         demo_data.load_demo()
+
+
+def test_the_demo_sets_its_stores_and_sales_team_as_not_advertising(demo_business):
+    from kpis.modeling.selectors import model_data
+    from kpis.models import ModelChannelSetting
+
+    none = ModelChannelSetting.CostBasis.NONE
+    assert set(
+        ModelChannelSetting.objects.filter(cost_basis=none).values_list("channel__slug", flat=True)
+    ) == {"flagship-stores", "field-sales"}
+    data = model_data()
+    assert data.not_media == ("Field Sales", "Flagship Stores")
+    assert "flagship-stores" not in data.media.columns and "google-ads" in data.media.columns

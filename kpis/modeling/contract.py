@@ -78,6 +78,8 @@ class ModelData:
     events: tuple[Event, ...] = ()
     lift_tests: tuple[LiftTest, ...] = ()
     missing_days: tuple[date, ...] = ()
+    # Names of the channels with costs set as not advertising: in the target, not the media.
+    not_media: tuple[str, ...] = ()
 
     def attributed_until(self, slug: str, end: date | None) -> float | None:
         """The revenue the sources credited `slug` up to `end` (the fit's last

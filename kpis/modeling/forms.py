@@ -102,7 +102,8 @@ class LiftTestForm(ModelForm):
 
 
 class CostBasisForm(Form):
-    """One choice per channel: spend + incentive cost, or spend only."""
+    """One choice per channel: spend + incentive cost, spend only, or not
+    advertising (no media of the model)."""
 
     def __init__(self, *args: Any, channels: list[tuple[Channel, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -50,9 +50,9 @@ def _daily_rows(first: date, last: date) -> list[tuple[Any, ...]]:
 def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract.ModelData:
     """The data of the next fit: daily totals of the business, each paid
     channel's daily cost (spend + incentive cost, or spend only as the channel
-    is set), attributed revenue and gross margin per paid channel over the
-    window, the events and lift tests that touch it, and the days with no
-    facts at all.
+    is set; a channel set as not advertising is no paid channel), attributed
+    revenue and gross margin per paid channel over the window, the events and
+    lift tests that touch it, and the days with no facts at all.
 
     The window runs from the first to the last day with facts (at most
     `max_days`, ending at `end` when given)."""
@@ -73,17 +73,21 @@ def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract
     frame = frame.assign(day=pd.to_datetime(frame["day"]))
 
     channels = {c["pk"]: c for c in Channel.objects.values("pk", "slug", "name").order_by("slug")}
-    spend_only = set(
-        ModelChannelSetting.objects.filter(
-            cost_basis=ModelChannelSetting.CostBasis.SPEND
-        ).values_list("channel_id", flat=True)
-    )
+    basis = dict(ModelChannelSetting.objects.values_list("channel_id", "cost_basis"))
+    spend_only = {c for c, b in basis.items() if b == ModelChannelSetting.CostBasis.SPEND}
+    not_media = {c for c, b in basis.items() if b == ModelChannelSetting.CostBasis.NONE}
     frame = frame[frame["channel_id"].isin(channels)]
     cost = frame["spend"] + np.where(frame["channel_id"].isin(spend_only), 0.0, frame["incentive"])
     frame = frame.assign(cost=cost / 100.0)
     totals = frame.groupby("day")[["revenue", "cogs", "facts"]].sum().reindex(days, fill_value=0)
     per_channel = frame.groupby("channel_id")[["cost", "revenue", "cogs"]].sum()
-    paid = [cid for cid in per_channel.index if per_channel.loc[cid, "cost"] > 0]
+    # A channel set as not advertising stays in the target (its sales are
+    # part of the base), never in the media.
+    paid = [
+        cid
+        for cid in per_channel.index
+        if per_channel.loc[cid, "cost"] > 0 and cid not in not_media
+    ]
     paid.sort(key=lambda cid: channels[cid]["slug"])
     media = (
         frame[frame["channel_id"].isin(paid)]
@@ -142,6 +146,16 @@ def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract
         events=events,
         lift_tests=lift_tests,
         missing_days=missing,
+        not_media=tuple(
+            sorted(
+                (
+                    channels[cid]["name"]
+                    for cid in per_channel.index
+                    if cid in not_media and per_channel.loc[cid, "cost"] > 0
+                ),
+                key=str.lower,
+            )
+        ),
     )
 
 

@@ -296,6 +296,8 @@ def _publish(run_id: int, data: contract.ModelData, result: contract.FitResult) 
             "baseline_share": d.baseline_share,
             "fit_start": result.start.isoformat(),
             "fit_end": result.end.isoformat(),
+            # As set when the fit read its data (the setting can change after).
+            "not_media": list(data.not_media),
         },
         warnings=list(result.warnings),
     )

@@ -218,6 +218,9 @@ class ModelChannelSetting(models.Model):
     class CostBasis(models.TextChoices):
         TOTAL = "total", "Spend + incentive cost"
         SPEND = "spend", "Spend only"
+        # Its costs are not advertising (a shop's rent, a sales team's
+        # salaries): no media of the model, its sales part of the base.
+        NONE = "none", "Not advertising: its sales count in the base"
 
     channel = models.OneToOneField(
         "channels_app.Channel", on_delete=models.CASCADE, related_name="model_setting"

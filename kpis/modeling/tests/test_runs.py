@@ -70,6 +70,31 @@ def test_incentive_cost_counts_unless_the_channel_is_set_to_spend_only(business)
     assert selectors.model_data().media["social"].iloc[0] == 50
 
 
+def test_a_channel_set_as_not_advertising_is_in_the_target_but_not_the_media(business):
+    before = selectors.model_data()
+    social = business["social"]
+    services.cost_basis_set(channel=social, cost_basis=ModelChannelSetting.CostBasis.NONE)
+    data = selectors.model_data()
+    assert list(data.media.columns) == ["events", "paid-search"]
+    assert "social" not in data.channel_names and "social" not in data.attributed_revenue
+    # Its sales stay in the business's total: the model counts them in the base.
+    assert data.revenue == pytest.approx(before.revenue)
+    assert data.not_media == ("Alpha Social",)
+    assert before.not_media == ()
+
+
+def test_a_fit_records_the_channels_it_left_out_as_not_advertising(business, fake_fit):
+    services.cost_basis_set(
+        channel=business["social"], cost_basis=ModelChannelSetting.CostBasis.NONE
+    )
+    run = fit_now()
+    assert run.diagnostics["not_media"] == ["Alpha Social"]
+    assert set(ChannelModelResult.objects.filter(run=run).values_list("slug", flat=True)) == {
+        "events",
+        "paid-search",
+    }
+
+
 def test_a_fit_publishes_every_channel_in_one_run(business, fake_fit, django_user_model):
     run = fit_now()
     assert run.status == "succeeded" and run.published_at

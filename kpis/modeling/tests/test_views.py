@@ -316,6 +316,24 @@ def test_costs_per_channel_are_chosen_by_marketing_managers(
     assert ModelChannelSetting.objects.filter(cost_basis="total").count() == 3
 
 
+def test_a_channel_set_as_not_advertising_is_named_on_the_model_page(
+    business, marketing_client, fake_fit
+):
+    social = business["social"]
+    data = {f"cost_{c.pk}": "total" for c in business.values()} | {f"cost_{social.pk}": "none"}
+    assert marketing_client.post(reverse("kpis:model-costs"), data).status_code == 302
+    assert ModelChannelSetting.objects.get(channel=social).cost_basis == "none"
+    page = marketing_client.get(reverse("kpis:model-costs")).text
+    assert "Not advertising: its sales count in the base" in page
+    assert 'value="none" selected' in page
+    run, _ = services.model_fit_request(trigger="command")
+    services.model_fit_execute(run.pk)
+    page = marketing_client.get(reverse("kpis:model")).text
+    assert 'id="model-not-media">Alpha Social ' in page
+    # Its cost is no media of the model: it has no modeled row.
+    assert 'data-slug="social"' not in page and 'data-slug="events"' in page
+
+
 # --- planner and plans -------------------------------------------------------------
 
 
