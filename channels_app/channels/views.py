@@ -90,6 +90,13 @@ def channel_set_status(request: AuthedRequest, slug: str) -> HttpResponse:
     if status not in Channel.Status.values:
         messages.error(request, "Unknown status.")
         return redirect(channel)
+    if (
+        status == Channel.Status.RETIRED
+        and channel.status != status
+        and request.POST.get("confirm") != "yes"
+    ):
+        # Retiring takes the channel off the dashboards and packs: asked once more.
+        return render(request, "channels_app/channel_retire.html", {"channel": channel})
     try:
         channel = services.channel_set_status(channel=channel, status=status)
     except ValidationError as exc:

@@ -182,9 +182,35 @@ def test_pause_and_retire_buttons_change_the_status(marketing_client, web_shop):
     assert web_shop.status == "paused"
     page = marketing_client.get(web_shop.get_absolute_url()).text
     assert "Resume" in page and "Retire" in page
-    marketing_client.post(url, {"status": "retired"})
+    marketing_client.post(url, {"status": "retired", "confirm": "yes"})
     web_shop.refresh_from_db()
     assert web_shop.status == "retired"
+
+
+def test_retiring_asks_once_more_and_says_what_it_does(marketing_client, web_shop):
+    url = reverse("channels:status", args=["web-shop"])
+    page = marketing_client.post(url, {"status": "retired"})
+    assert page.status_code == 200
+    assert "Retire “Web Shop”?" in page.text and "Reopen as planned" in page.text
+    assert 'name="confirm" value="yes"' in page.text
+    web_shop.refresh_from_db()
+    assert web_shop.status == "active"  # nothing changed until it is confirmed
+    marketing_client.post(url, {"status": "retired", "confirm": "yes"})
+    web_shop.refresh_from_db()
+    assert web_shop.status == "retired"
+
+
+def test_the_retire_question_is_not_shown_to_who_may_not_retire(
+    partner_client, viewer_client, web_shop
+):
+    # Channels are run by every marketing manager (a role, not an owner).
+    url = reverse("channels:status", args=["web-shop"])
+    for client in (partner_client, viewer_client):
+        response = client.post(url, {"status": "retired"})
+        assert response.status_code == 403
+        assert "Retire “Web Shop”?" not in response.text
+    web_shop.refresh_from_db()
+    assert web_shop.status == "active"
 
 
 def test_an_impossible_status_change_says_why(marketing_client, web_shop):
