@@ -70,12 +70,22 @@ def channel_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     )
     form = ChannelForm(request.POST or None, instance=Channel.objects.get(pk=channel.pk))
     if request.method == "POST" and form.is_valid():
+        old_slug = channel.slug
         try:
             channel = services.channel_update(channel=channel, data=form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, f"Channel “{channel.name}” saved.")
+            if channel.slug != old_slug:
+                # Files to import name channels by slug or name: one naming
+                # the old slug now fails, as do links to the old address.
+                messages.warning(
+                    request,
+                    f"Its slug is now “{channel.slug}”: files to import must name it "
+                    f"“{channel.slug}” or “{channel.name}” (“{old_slug}” is no longer "
+                    "known), and links to its old address no longer work.",
+                )
             return redirect(channel)
     return render(request, "channels_app/channel_form.html", {"form": form, "channel": channel})
 

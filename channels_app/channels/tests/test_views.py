@@ -417,3 +417,20 @@ def test_the_channel_breadcrumb_names_the_channel_not_its_slug(web_shop, viewer_
     crumbs = text.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
     assert f"/ {web_shop.name}" in crumbs
     assert f"/ {web_shop.slug}<" not in crumbs
+
+
+def test_a_changed_slug_warns_that_files_and_links_must_follow(marketing_client, web_shop):
+    data = {
+        "name": "Web Shop", "slug": "web-shop-eu", "kind": web_shop.kind,
+        "route": web_shop.route, "reach": web_shop.reach, "status": web_shop.status,
+        "owner": web_shop.owner_id,
+    }  # fmt: skip
+    page = marketing_client.post(
+        reverse("channels:edit", args=["web-shop"]), data, follow=True
+    ).text
+    assert "Its slug is now “web-shop-eu”" in page and "“web-shop” is no longer known" in page
+    data["name"] = "Web Shop EU"  # the slug unchanged: no warning
+    page = marketing_client.post(
+        reverse("channels:edit", args=["web-shop-eu"]), data, follow=True
+    ).text
+    assert "Channel “Web Shop EU” saved." in page and "Its slug is now" not in page
