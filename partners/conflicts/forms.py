@@ -99,6 +99,10 @@ class PriceImportForm(Form):
         return upload
 
 
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
 class ConflictForm(ModelForm):
     partners = forms.ModelMultipleChoiceField(
         queryset=Partner.objects.none(),
@@ -123,6 +127,9 @@ class ConflictForm(ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # Whoever decides the case (its owner, a marketing manager) may take
+        # any party off it; a party's manager only their own partners.
+        self.may_remove_any = may_assign_owner
         partners = cast(forms.ModelMultipleChoiceField, self.fields["partners"])
         partners.queryset = Partner.objects.select_related("channel").order_by("name")
         partners.label_from_instance = lambda p: f"{p.name} ({p.channel.name})"  # type: ignore[method-assign,assignment]
@@ -156,6 +163,23 @@ class ConflictForm(ModelForm):
             self.add_error(
                 "partners", "Include at least one of your partners: you work on their cases."
             )
+        elif self.instance.pk and not self.may_remove_any:
+            kept = {p.pk for p in partners}
+            theirs = [
+                p
+                for p in self.instance.partners.select_related("manager").order_by("name")
+                if p.pk not in kept and p.manager_id != self.user.pk
+            ]
+            if theirs:
+                names = ", ".join(
+                    f"{p.name} ({_person(p.manager)}'s partner)" if p.manager else p.name
+                    for p in theirs
+                )
+                self.add_error(
+                    "partners",
+                    f"Only the case's owner or a marketing manager can take another "
+                    f"manager's partner off the case: {names}.",
+                )
         return data
 
     def _post_clean(self) -> None:

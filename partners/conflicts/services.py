@@ -363,6 +363,8 @@ def conflict_update(
     of owner or severity goes to the timeline, and a new owner is emailed."""
     locked = _locked(case)
     old_owner, old_severity = locked.owner, locked.get_severity_display()
+    old_partners = {p.pk: p.name for p in locked.partners.all()}
+    old_channels = {c.pk: c.name for c in locked.channels.all()}
     for field in CASE_FIELDS:
         if field in data:
             setattr(locked, field, data[field])
@@ -382,6 +384,17 @@ def conflict_update(
         notify_owner_soon(locked, reason="handed to you")
     if locked.get_severity_display() != old_severity:
         changes.append(f"Severity: {old_severity} → {locked.get_severity_display()}.")
+    # Who is party to the case is on its timeline too.
+    for what, before, now in (
+        ("Partners", old_partners, {p.pk: p.name for p in locked.partners.all()}),
+        ("Channels", old_channels, {c.pk: c.name for c in locked.channels.all()}),
+    ):
+        added = sorted((now[k] for k in now.keys() - before.keys()), key=str.lower)
+        removed = sorted((before[k] for k in before.keys() - now.keys()), key=str.lower)
+        moves = [f"added {', '.join(added)}"] if added else []
+        moves += [f"taken off {', '.join(removed)}"] if removed else []
+        if moves:
+            changes.append(f"{what}: {'; '.join(moves)}.")
     if changes:
         _note(locked, " ".join(changes), author=by)
     return locked

@@ -154,3 +154,45 @@ def test_a_channel_owner_who_manages_a_party_does_not_own_its_case(
     pauls = PartnerFactory(channel=channel, manager=partner_user)
     petras = PartnerFactory(channel=channel, manager=other_partner_user)
     assert _detected_owner(pauls, petras) == marketing_user
+
+
+def _edit_data(case: ConflictCase, partners: list[int]) -> dict[str, Any]:
+    return {
+        "kind": "deal_overlap",
+        "title": case.title,
+        "severity": "low",
+        "owner": case.owner_id,
+        "partners": partners,
+    }
+
+
+def test_a_party_cannot_take_another_managers_partner_off_the_case(case, other_partner_user):
+    """The report: Paul dropped Petra's partner from a case he did not own,
+    which locked her out of it; the timeline said only "Severity"."""
+    case.owner = UserFactory(username="owen", role=MARKETING_MANAGER)
+    case.save()
+    paul = signed_in_client(case.partners.get(name="Acme").manager)
+    acme = case.partners.get(name="Acme")
+    response = paul.post(
+        reverse("partners:conflict-edit", args=[case.pk]), _edit_data(case, [acme.pk])
+    )
+    assert response.status_code == 200
+    (error,) = response.context["form"].errors["partners"]
+    name = other_partner_user.get_full_name()
+    assert f"take another manager's partner off the case: Globex ({name}'s partner)." in error
+    assert set(case.partners.values_list("name", flat=True)) == {"Acme", "Globex"}
+    case.refresh_from_db()
+    assert case.severity != "low"  # nothing of the edit was saved
+
+
+def test_the_owner_takes_a_partner_off_and_the_timeline_says_so(case, partner_client):
+    globex = case.partners.get(name="Globex")
+    other = PartnerFactory(channel=globex.channel, manager=globex.manager, name="Initrode")
+    response = partner_client.post(
+        reverse("partners:conflict-edit", args=[case.pk]),
+        _edit_data(case, [case.partners.get(name="Acme").pk, other.pk]),
+    )
+    assert response.status_code == 302  # Paul owns the case: he decides who is in it
+    assert set(case.partners.values_list("name", flat=True)) == {"Acme", "Initrode"}
+    bodies = " ".join(case.notes.values_list("body", flat=True))
+    assert "Partners: added Initrode; taken off Globex." in bodies
