@@ -246,10 +246,23 @@ def deal_update(*, deal: DealRegistration, data: dict[str, Any]) -> DealRegistra
         raise ValidationError(
             f"A registration that is {locked.get_status_display().lower()} cannot be edited."
         )
+    before = (locked.domain_key, locked.name_key, locked.country)
     for field in DEAL_FIELDS:
         if field in data:
             setattr(locked, field, data[field])
     _apply_keys(locked)
+    blocking = list(open_cases_of(locked))
+    if blocking and (locked.domain_key, locked.name_key, locked.country) != before:
+        # The case was opened about this customer: changing who it is would
+        # leave it describing another one, and still blocking the approval.
+        refs = ", ".join(f"#{c.pk}" for c in blocking)
+        raise ValidationError(
+            {
+                "customer_name": f"This registration is in an open conflict case ({refs}) "
+                "about its customer: the customer cannot change until the case is closed. "
+                "Add a note to the case instead."
+            }
+        )
     locked.full_clean()
     Partner.objects.select_for_update().filter(pk=locked.partner_id).first()
     _refuse_own_duplicate(locked, today=timezone.localdate())

@@ -298,3 +298,24 @@ def test_an_old_dated_registration_starts_expired_for_overlap_checks(
     _register(pauls_partner, submitted_on=date(2020, 1, 1))
     _register(PartnerFactory(channel=indirect_channel))
     assert not ConflictCase.objects.exists()
+
+
+def test_the_customer_of_a_registration_in_an_open_case_cannot_change(
+    pauls_partner, indirect_channel
+):
+    """The report: a deal edited to another customer left its case describing
+    the old one, open and blocking the approval of both."""
+    first = _register(pauls_partner)
+    other = _register(PartnerFactory(channel=indirect_channel))
+    (case,) = ConflictCase.objects.all()
+    with pytest.raises(ValidationError, match=rf"open conflict case \(#{case.pk}\)"):
+        deals_services.deal_update(
+            deal=other,
+            data={"customer_name": "Different Co", "customer_domain": "different.example"},
+        )
+    other.refresh_from_db()
+    assert other.customer_name == first.customer_name
+    # What does not change the customer may still be corrected.
+    deals_services.deal_update(deal=other, data={"product_interest": "Desks"})
+    other.refresh_from_db()
+    assert other.product_interest == "Desks"
