@@ -39,6 +39,7 @@ from partners.access.forms import (
 from partners.access.models import PortalAccount
 from partners.access.views import claim_proof_response, upload_response
 from partners.deals.forms import DealForm
+from partners.deals.selectors import registered_first
 from partners.deals.services import open_cases_of
 from partners.tiering.selectors import next_tier_progress
 
@@ -176,6 +177,8 @@ def deal_detail(request: PortalRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
             "protected_until": deal.expected_protection_end(timezone.localdate()),
             "in_conflict": bool(conflicts),
+            # This partner holds the customer: the page must not say another one does.
+            "held_first": registered_first(deal),
             # A decision taken in a conflict case names the partner that keeps
             # the customer: shown only for decisions outside any case.
             "show_note": not conflicts and bool(deal.decision_note),

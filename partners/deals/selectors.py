@@ -89,3 +89,16 @@ def conflicts_for_user(*, user: Any, limit: int = 8) -> dict[str, Any] | None:
     if not (owned or to_decide or held_up):
         return None
     return {"owned": owned, "to_decide": to_decide, "held_up": held_up}
+
+
+def registered_first(deal: DealRegistration) -> bool:
+    """Whether `deal` came before every other registration of its conflict
+    cases (by submission day, then registration order), as the cases' titles
+    say who "already held" the customer (one query)."""
+    others = (
+        DealRegistration.objects.filter(conflicts__deals=deal)
+        .exclude(pk=deal.pk)
+        .values_list("submitted_on", "pk")
+        .distinct()
+    )
+    return all((deal.submitted_on, deal.pk) < (day, pk) for day, pk in others)

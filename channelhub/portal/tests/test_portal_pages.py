@@ -545,3 +545,26 @@ def test_a_deal_waiting_in_a_conflict_says_only_what_approval_would_give(world):
 
     assert protection == f"If approved today, protected until {in_90}."
     assert "Globex" not in protection and "Initech" not in protection
+
+
+def test_the_partner_who_registered_first_is_not_told_another_holds_the_customer(world):
+    """The report: Nina registered first, yet her page said the customer was
+    already protected by another registration, and her protection line went."""
+    today = timezone.localdate()
+    mine = _register(world, "Initech AG", customer_domain="initech.de")
+    _register(world, "Initech GmbH", partner="globex", customer_domain="www.initech.de")
+    assert ConflictCase.objects.get().deals.count() == 2
+    alice = signed_in_client(world["alice"])
+
+    page = alice.get(reverse("portal:deal-detail", args=[mine.pk])).text
+    assert "Yours came first and stays protected while it waits" in page
+    assert "already protected by another registration" not in page
+    in_90 = (today + timedelta(days=90)).isoformat()
+    assert _protection(alice, mine) == (
+        f"Protected until {in_90}, while it waits for approval and if approved today."
+    )
+    assert "Globex" not in page
+    # The second one is told the customer is protected.
+    theirs = DealRegistration.objects.get(partner=world["globex"])
+    response = signed_in_client(world["bob"]).get(reverse("portal:deal-detail", args=[theirs.pk]))
+    assert "already protected by another registration" in response.text
