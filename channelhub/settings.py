@@ -173,7 +173,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out sign-in before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with an email address as username in any capitals.
+    "channelhub.lib.backends.EmailCaseBackend",
 ]
 
 LOGIN_URL = "login"

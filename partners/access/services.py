@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +66,24 @@ def _check_can_be_invited(contact: PartnerContact) -> None:
         raise ValidationError(f"{contact.partner.name} is offboarded: no portal access.")
     if PortalAccount.objects.filter(contact=contact).exists():
         raise ValidationError(f"{contact.name} already has a portal account.")
+    # One person, one portal account: an address that already signs in for
+    # another partner (or inside) would give its owner a second account.
+    email = contact.email.strip()
+    taken = (
+        PortalAccount.objects.select_related("partner")
+        .filter(Q(user__email__iexact=email) | Q(user__username__iexact=email))
+        .first()
+    )
+    if taken is not None:
+        raise ValidationError(
+            f"{email} already signs in to the partner portal for {taken.partner.name}: "
+            "a person has one portal account. Use another address for this contact."
+        )
+    if get_user_model().objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        raise ValidationError(
+            f"{email} is the address of one of our own accounts: it cannot sign in to "
+            "the partner portal too. Use another address for this contact."
+        )
 
 
 @transaction.atomic
@@ -166,7 +185,7 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
         raise ValidationError(f"{contact.name} already has a portal account. Sign in.")
     UserModel = get_user_model()
     username = invitation.email.strip().lower()
-    if UserModel.objects.filter(username__iexact=username).exists():
+    if UserModel.objects.filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
         raise ValidationError(
             "An account already uses this email address. Ask your partner manager."
         )

@@ -268,3 +268,37 @@ def test_accept_link_tokens_never_reach_the_request_log(contact, paul, caplog):
     paths = [r.path for r in caplog.records if hasattr(r, "path")]
     assert any(p.startswith("/portal/invitation/") for p in paths), paths
     assert not any(token in p for p in paths)
+
+
+def test_an_address_that_already_signs_in_for_another_partner_is_not_invited(
+    contact, paul, django_capture_on_commit_callbacks
+):
+    """The report: Axel's address, added as a contact of a competing partner and
+    invited, became a second portal account, for the other partner."""
+    _, link = _invite(contact, paul, django_capture_on_commit_callbacks)
+    assert _accept(link).status_code == 302
+    rival = PartnerFactory(name="Globex", slug="globex", manager=paul)
+    same = ContactFactory(partner=rival, name="Alice Again", email="ALICE@acme.example")
+    with pytest.raises(ValidationError, match="already signs in to the partner portal for Acme"):
+        services.invitation_send(contact=same, invited_by=paul, base_url="https://hub.example/")
+    # Nor the address of one of our own accounts.
+    inside = ContactFactory(partner=rival, name="Paul Inside", email=paul.email.upper())
+    with pytest.raises(ValidationError, match="one of our own accounts"):
+        services.invitation_send(contact=inside, invited_by=paul, base_url="https://hub.example/")
+    assert PortalInvitation.objects.filter(contact__partner=rival).count() == 0
+
+
+def test_a_portal_user_signs_in_with_their_address_in_any_capitals(
+    contact, paul, django_capture_on_commit_callbacks
+):
+    _, link = _invite(contact, paul, django_capture_on_commit_callbacks)
+    assert _accept(link).status_code == 302
+    client = Client()
+    response = client.post(
+        reverse("login"), {"username": "Alice@ACME.example", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 200
+    other = Client()
+    wrong = other.post(reverse("login"), {"username": "Alice@ACME.example", "password": "x"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in other.session
