@@ -185,6 +185,11 @@ def partner_set_status(
     on = changed_on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({"changed_on": "A status change cannot be dated in the future."})
+    if status == S.OFFBOARDED and not note.strip():
+        # Its people lose the portal at once: the history says why.
+        raise ValidationError(
+            {"note": "Say why the partner is offboarded: its people lose the partner portal."}
+        )
     PartnerStatusChange.objects.create(
         partner=locked,
         from_status=locked.status,

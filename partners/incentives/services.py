@@ -141,6 +141,8 @@ def enrollment_add(
     if not program.eligible(partner):
         scope = program.channel or program.tier
         raise ValidationError({"partner": f"{partner} is not a partner of {scope}."})
+    if partner.status == Partner.Status.OFFBOARDED:
+        raise ValidationError({"partner": f"{partner} is offboarded: it joins no programme."})
     if program.enrollments.filter(partner=partner).exists():
         raise ValidationError({"partner": f"{partner} is already enrolled."})
     enrollment = ProgramEnrollment(
@@ -239,6 +241,17 @@ def claim_check(
     if activity_date > timezone.localdate():
         raise ValidationError(
             {"activity_date": "A claim is for an activity that took place: this date is to come."}
+        )
+    since = partner.status_since
+    if partner.status == Partner.Status.OFFBOARDED and (since is None or activity_date >= since):
+        # Activities before it left may still be settled.
+        raise ValidationError(
+            {
+                "activity_date": f"{partner} was offboarded on {since:%Y-%m-%d}: only "
+                "activities before that day can be claimed."
+                if since
+                else f"{partner} is offboarded: it claims nothing more."
+            }
         )
     check_claim_amount(amount)
     same = MdfClaim.objects.filter(

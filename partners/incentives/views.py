@@ -38,7 +38,8 @@ def _partners_i_may_enrol(request: AuthedRequest, program: IncentiveProgram) -> 
     (its owner, a marketing manager); a partner manager only their own."""
     if not request.user.has_perm("partners.change_incentiveprogram", program):
         return Partner.objects.none()
-    return _partners_i_may_change(request, program)
+    # An offboarded partner takes part in nothing new (incentives.services).
+    return _partners_i_may_change(request, program).exclude(status=Partner.Status.OFFBOARDED)
 
 
 @role_required

@@ -124,6 +124,11 @@ def test_a_status_change_goes_through_its_own_endpoint(partner_api, world):
     assert PartnerStatusChange.objects.filter(to_status="at_risk", note="Sales dropped").exists()
     bad = partner_api.post(f"{API}/partners/nordlicht/status/", {"status": "prospect"})
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
+    # Offboarding closes the partner's portal: it needs a reason.
+    silent = partner_api.post(f"{API}/partners/nordlicht/status/", {"status": "offboarded"})
+    assert silent.status_code == 400, silent.json()
+    assert "Say why the partner is offboarded" in str(silent.json()["errors"]["note"])
+    assert Partner.objects.get(slug="nordlicht").status == "at_risk"
 
 
 @pytest.mark.parametrize("who", REFUSED)

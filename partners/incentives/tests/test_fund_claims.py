@@ -4,7 +4,7 @@ the fund left computed once and shown on the programme page and the form."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -118,3 +118,28 @@ def test_a_claim_stored_with_a_date_past_the_window_is_refused_approval_in_words
     assert MdfClaim.objects.get(pk=claim.pk).status == MdfClaim.Status.SUBMITTED
     marketing_client.post(reverse("partners:claim-decide", args=[claim.pk]), {"decision": "reject"})
     assert MdfClaim.objects.get(pk=claim.pk).status == MdfClaim.Status.REJECTED
+
+
+def test_an_offboarded_partner_joins_no_fund_and_claims_only_what_came_before(
+    fund, partner_client, partner_user
+):
+    from django.core.exceptions import ValidationError
+
+    from partners.directory.services import partner_set_status
+
+    program, mine, today = fund
+    gone = PartnerFactory(channel=program.channel, manager=partner_user, name="Gone GmbH")
+    partner_set_status(partner=gone, status="offboarded", note="Closed its business")
+    page = partner_client.get(reverse("partners:program-detail", args=[program.pk])).text
+    assert "Gone GmbH" not in page  # not offered for enrolment
+    with pytest.raises(ValidationError, match="Gone GmbH is offboarded: it joins no programme"):
+        services.enrollment_add(program=program, partner=gone)
+    # Paul's own partner leaves: activities before that day can still be settled.
+    partner_set_status(partner=mine, status="offboarded", note="Closed its business")
+    response = _claim(partner_client, program, mine, "100", today)
+    assert response.status_code == 200
+    (error,) = response.context["claim_form"].errors["activity_date"]
+    assert f"was offboarded on {today:%Y-%m-%d}: only activities before that day" in error
+    if today.replace(month=1, day=1) < today:
+        yesterday = today - timedelta(days=1)
+        assert _claim(partner_client, program, mine, "100", yesterday).status_code == 302
