@@ -14,7 +14,7 @@ from channelhub.lib.forms import DateInput, Form, ModelForm
 from partners.directory.models import Partner
 from partners.enablement.forms import _contacts_field
 
-from .models import REVIEW_CRITERIA, Interaction, PartnerReview
+from .models import REVIEW_CRITERIA, REVIEWED_BEFORE_PERIOD, Interaction, PartnerReview
 
 
 class InteractionForm(ModelForm):
@@ -118,6 +118,8 @@ class ReviewForm(ModelForm):
             self.add_error("reviewed_on", "Log reviews that took place, not planned ones.")
         if reviewed and following and following <= reviewed:
             self.add_error("next_review_on", "The next review must be after this one.")
+        if reviewed and start and reviewed < start:
+            self.add_error("reviewed_on", REVIEWED_BEFORE_PERIOD)
         return data
 
     def _post_clean(self) -> None:

@@ -181,6 +181,8 @@ class PartnerReview(models.Model):
             errors["period_end"] = "The period must end on or after it starts."
         if self.reviewed_on and self.next_review_on and self.next_review_on <= self.reviewed_on:
             errors["next_review_on"] = "The next review must be after this one."
+        if self.reviewed_on and self.period_start and self.reviewed_on < self.period_start:
+            errors["reviewed_on"] = REVIEWED_BEFORE_PERIOD
         if errors:
             raise ValidationError(errors)
 
@@ -195,6 +197,11 @@ class PartnerReview(models.Model):
     @staticmethod
     def mean_score(scores: list[int]) -> Decimal:
         return (Decimal(sum(scores)) / Decimal(len(scores))).quantize(Decimal("0.01"))
+
+
+REVIEWED_BEFORE_PERIOD = (
+    "A review looks back on its period: it cannot be held before the period starts."
+)
 
 
 class ReviewActionItem(models.Model):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +102,31 @@ def test_another_partners_review_of_the_same_period_is_no_obstacle(pauls_partner
     other = PartnerFactory(channel=pauls_partner.channel)
     _submit(other, partner_user)
     assert PartnerReview.objects.count() == 2
+
+
+def test_a_review_cannot_be_held_before_the_period_it_reviews(
+    pauls_partner, partner_user, partner_client
+):
+    with pytest.raises(ValidationError) as refused:
+        _submit(pauls_partner, partner_user, reviewed_on=date(2024, 12, 31))
+    assert "before the period starts" in str(refused.value.message_dict["reviewed_on"])
+    response = partner_client.post(
+        reverse("partners:review-create", args=[pauls_partner.slug]),
+        {
+            "period_start": "2026-10-01",
+            "period_end": "2026-11-30",
+            "reviewed_on": "2026-01-01",
+            **{f"score_{c}": "4" for c in ("sales", "enablement", "brand", "satisfaction")},
+            "score_collaboration": "4",
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "before the period starts" in str(response.context["form"].errors["reviewed_on"])
+    # Held while the period still runs (a mid-quarter review): accepted.
+    _submit(pauls_partner, partner_user, reviewed_on=date(2025, 3, 15))
+    assert PartnerReview.objects.count() == 1
 
 
 def test_the_overall_score_is_rounded_to_two_places(pauls_partner, partner_user):
