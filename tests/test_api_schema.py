@@ -111,8 +111,18 @@ RULES = [
     ("non_field_errors", "This interaction has no follow-up."),
     # A follow-up says what it is for.
     ("next_step", "Say what the follow-up is for."),
-    # A review's next date against its own.
+    # A review's dates against each other.
     ("next_review_on", "The next review must be after this one."),
+    ("reviewed_on", "it cannot be held before the period starts"),
+    # An offboarding says why (the partner's people lose the portal); an
+    # offboarded partner joins nothing and claims only what came before.
+    ("note", "Say why the partner is offboarded"),
+    ("partner", "is offboarded: it joins no programme"),
+    ("activity_date", "was offboarded on"),
+    ("activity_date", "is offboarded: it claims nothing more"),
+    # Against a conflict case: its customer and its other managers' partners stay.
+    ("customer_name", "is in an open conflict case"),
+    ("partners", "take another manager's partner off the case"),
     # An interaction's follow-up against its date (sent or stored).
     ("follow_up_on", "The follow-up cannot be before the interaction."),
     # A partner's status against the stored one: it changes through its own endpoint.

@@ -11,7 +11,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -130,6 +130,12 @@ class ContactSerializer(FormModelSerializer):
         return {**super().validate(attrs), "partner": partner}
 
 
+class FlagSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    message = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+
+
 class PartnerSerializer(FormModelSerializer):
     form_class = PartnerForm
 
@@ -166,7 +172,10 @@ class PartnerSerializer(FormModelSerializer):
     territories = RegionCodesField(help_text='Region codes, e.g. ["DE", "AT", "US-CA"].')
     website = serializers.CharField(required=False, allow_blank=True, max_length=200)
     onboarding_percent = serializers.SerializerMethodField()
-    flags = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField(
+        help_text="What needs attention, one kind each (details in flag_details)."
+    )
+    flag_details = serializers.SerializerMethodField()
 
     class Meta:
         model = Partner
@@ -185,6 +194,7 @@ class PartnerSerializer(FormModelSerializer):
             "next_review_on",
             "onboarding_percent",
             "flags",
+            "flag_details",
             "created_at",
             "updated_at",
         ]
@@ -194,7 +204,16 @@ class PartnerSerializer(FormModelSerializer):
         return selectors.onboarding_percent(obj)
 
     def get_flags(self, obj: Partner) -> list[str]:
-        return [flag.kind for flag in obj.flags.all()]
+        # One kind each: two follow-ups overdue are one "follow_up_overdue".
+        return sorted({flag.kind for flag in obj.flags.all()})
+
+    @extend_schema_field(FlagSerializer(many=True))
+    def get_flag_details(self, obj: Partner) -> list[dict[str, Any]]:
+        """Each flag: its kind, what it says and when it was due."""
+        return [
+            {"kind": f.kind, "message": f.message, "due_on": f.due_on}
+            for f in sorted(obj.flags.all(), key=lambda f: (f.due_on is None, f.due_on, f.kind))
+        ]
 
     def form_kwargs(self) -> dict[str, Any]:
         user = self.context["request"].user

@@ -507,3 +507,20 @@ def test_kept_object_lists_cost_the_same_queries_for_few_or_many(viewer_api, wor
     with CaptureQueriesContext(connection) as many:
         assert viewer_api.get(f"{API}/{path}/").json()["count"] == count + 8
     assert len(many) == len(few)
+
+
+def test_flags_name_each_kind_once_with_their_details(viewer_api, world):
+    from partners.attention.models import PartnerFlag
+
+    partner = world["partner"]
+    for object_id, day in ((1, "2025-03-10"), (2, "2025-02-01")):
+        PartnerFlag.objects.create(
+            partner=partner, kind="follow_up_overdue", object_id=object_id,
+            message=f"Follow-up {object_id} overdue", due_on=day, raised_on="2025-03-11",
+        )  # fmt: skip
+    body = viewer_api.get(f"{API}/partners/{partner.slug}/").json()
+    assert body["flags"] == ["follow_up_overdue"]
+    assert [(f["message"], f["due_on"]) for f in body["flag_details"]] == [
+        ("Follow-up 2 overdue", "2025-02-01"),
+        ("Follow-up 1 overdue", "2025-03-10"),
+    ]
