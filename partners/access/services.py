@@ -10,7 +10,7 @@ clicks on the same link cannot make two accounts.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -263,6 +263,10 @@ def deal_register_by_partner(*, account: PortalAccount, **fields: Any) -> DealRe
     return deal
 
 
+# The same message by the same person within this time is a resubmit.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
 @transaction.atomic
 def message_send(
     *, partner: Partner, sender: User, body: str, base_url: str, today: date | None = None
@@ -277,6 +281,22 @@ def message_send(
     account = PortalAccount.objects.select_related("contact").filter(user=sender).first()
     if account is not None and account.partner_id != partner.pk:
         raise ValidationError("A partner user writes only in their own partner's thread.")
+    # A resubmit (a slow network, a double post) of what the sender just sent
+    # is the message already sent: one row, one email. The partner's row lock
+    # makes two posts at once wait for each other.
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    same = (
+        PortalMessage.objects.filter(
+            partner=partner,
+            sender=sender,
+            body=text,
+            created_at__gte=timezone.now() - RESUBMIT_WINDOW,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if same is not None:
+        return same
     from_partner = account is not None
     who = sender.get_full_name() or sender.get_username()
     interaction = interaction_create(

@@ -336,6 +336,22 @@ def test_the_manager_answers_and_the_partners_users_get_an_email(
     )
 
 
+def test_a_message_sent_again_at_once_is_the_one_message(world, django_capture_on_commit_callbacks):
+    """The report: three posts of the same message made three (and three emails)."""
+    client = signed_in_client(world["alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            response = client.post(reverse("portal:messages"), {"body": "Demo units?"})
+            assert response.status_code == 302
+    assert PortalMessage.objects.count() == 1 and Interaction.objects.count() == 1
+    assert len(mail.outbox) == 1
+    # Saying it again later, or saying something else, is a new message.
+    PortalMessage.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    client.post(reverse("portal:messages"), {"body": "Demo units?"})
+    client.post(reverse("portal:messages"), {"body": "And brochures?"})
+    assert PortalMessage.objects.count() == 3
+
+
 def test_an_empty_message_is_refused_next_to_the_field(world):
     response = signed_in_client(world["alice"]).post(reverse("portal:messages"), {"body": "  "})
 
