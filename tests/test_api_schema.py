@@ -120,6 +120,8 @@ RULES = [
     ("partner", "is offboarded: it joins no programme"),
     ("activity_date", "was offboarded on"),
     ("activity_date", "is offboarded: it claims nothing more"),
+    # A contract is recorded once signed.
+    ("signed_on", "this day is to come"),
     # Against a conflict case: its customer and its other managers' partners stay.
     ("customer_name", "is in an open conflict case"),
     ("partners", "take another manager's partner off the case"),

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from partners.directory.models import Partner, Territory
@@ -123,6 +124,8 @@ class Contract(models.Model):
         errors = {}
         if self.start_on and self.end_on and self.end_on < self.start_on:
             errors["end_on"] = "The end date must be on or after the start date."
+        if self.signed_on and self.signed_on > timezone.localdate():
+            errors["signed_on"] = "A contract is recorded once signed: this day is to come."
         for field in ("discount_pct", "margin_pct"):
             value = getattr(self, field)
             if value is not None and not Decimal(0) <= value <= Decimal(100):

@@ -257,6 +257,20 @@ def test_a_contract_ending_before_it_starts_is_refused_under_end_on(partner_api,
     assert response.status_code == 400 and "end_on" in response.json()["errors"]
 
 
+def test_a_contract_signed_on_a_day_to_come_is_refused_under_signed_on(partner_api, world):
+    later = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = partner_api.patch(f"{API}/contracts/{world['contract'].pk}/", {"signed_on": later})
+    assert response.status_code == 400
+    assert "this day is to come" in str(response.json()["errors"]["signed_on"])
+    today = timezone.localdate().isoformat()
+    assert (
+        partner_api.patch(
+            f"{API}/contracts/{world['contract'].pk}/", {"signed_on": today}
+        ).status_code
+        == 200
+    )
+
+
 def test_contracts_are_listed_with_filters(viewer_api, world):
     body = viewer_api.get(f"{API}/contracts/", {"partner": "nordlicht", "kind": "reseller"}).json()
     assert [c["id"] for c in body["results"]] == [world["contract"].pk]
