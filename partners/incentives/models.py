@@ -23,7 +23,12 @@ from channelhub.lib.fields import CentsField
 from channels_app.channels.models import Channel
 from partners.directory.models import Partner, Tier
 
-RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
+RATE_VALIDATORS = [
+    MinValueValidator(Decimal(0), message="A rate cannot be negative."),
+    MaxValueValidator(
+        Decimal(1), message="A rate is a share: type 0.05 for 5%% (at most 1, for 100%%)."
+    ),
+]
 
 
 class IncentiveProgram(models.Model):

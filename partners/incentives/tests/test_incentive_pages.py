@@ -50,6 +50,19 @@ def test_a_partner_manager_creates_a_programme(partner_client, setup):
     assert "2.00% from $0.00; 4.00% from $10,000.00" in page.text
 
 
+def test_a_rate_typed_as_a_percentage_says_how_to_type_it(partner_client, setup):
+    response = partner_client.post(reverse("partners:program-create"), {
+        "name": "Spring rebate", "kind": "rebate", "channel": setup[0].pk,
+        "accrual_period": "quarter", "start_date": "2025-01-01", "rebate_rate": "5",
+        "rebate_threshold": "0", "brackets-TOTAL_FORMS": "0", "brackets-INITIAL_FORMS": "0",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors["rebate_rate"] == [
+        "A rate is a share: type 0.05 for 5% (at most 1, for 100%)."
+    ]
+    assert not IncentiveProgram.objects.filter(name="Spring rebate").exists()
+
+
 def test_programme_form_errors_show_next_to_fields(marketing_client, setup):
     response = marketing_client.post(reverse("partners:program-create"), {
         "name": "Bonus", "kind": "spiff", "accrual_period": "quarter", "start_date": "2025-01-01",
