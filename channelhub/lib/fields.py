@@ -54,7 +54,21 @@ class CentsField(models.BigIntegerField):
         from django import forms
 
         # Keep Django's label, help text and required-ness; enter money, not cents.
+        # Limits said as amounts, where Django counts digits ("no more than
+        # 14 digits before the decimal point").
+        messages = {
+            "max_digits": "Amounts go up to 99,999,999,999,999.99.",
+            "max_whole_digits": "Amounts go up to 99,999,999,999,999.99.",
+            "max_decimal_places": "Give at most 2 decimals (cents).",
+            **kwargs.pop("error_messages", {}),
+        }
         return models.Field.formfield(
             self,
-            **{"form_class": forms.DecimalField, "decimal_places": 2, "max_digits": 16, **kwargs},
+            **{
+                "form_class": forms.DecimalField,
+                "decimal_places": 2,
+                "max_digits": 16,
+                "error_messages": messages,
+                **kwargs,
+            },
         )
