@@ -115,13 +115,17 @@ def _refuse_own_duplicate(deal: DealRegistration, *, today: date) -> None:
         else "awaiting a decision"
     )
     domain = f" ({held.customer_domain})" if held.customer_domain else ""
+    keep = (
+        "Keep to that registration instead of registering the customer again."
+        if deal.pk is None
+        else "Keep to that registration: this one cannot become a second one."
+    )
     raise ValidationError(
         {
             "customer_domain" if same_domain else "customer_name": (
                 f"{held.partner.name} already has an open registration for this customer: "
                 f"“{held.customer_name}”{domain}, registration #{held.pk} of "
-                f"{held.submitted_on:%Y-%m-%d}, {state}. "
-                "Keep to that registration instead of registering the customer again."
+                f"{held.submitted_on:%Y-%m-%d}, {state}. {keep}"
             )
         },
         code="duplicate",

@@ -164,8 +164,11 @@ def test_a_customer_is_registered_again_once_the_first_registration_ended(
 def test_editing_a_registration_into_a_duplicate_of_another_is_refused(pauls_partner):
     first = _register(pauls_partner)
     other = _register(pauls_partner, customer_name="Beta Systems", customer_domain="beta.example")
-    with pytest.raises(ValidationError, match=rf"#{first.pk}"):
+    with pytest.raises(ValidationError, match=rf"#{first.pk}") as refused:
         deals_services.deal_update(deal=other, data={"customer_domain": "acme.de"})
+    # Said as an edit, not as a new registration.
+    assert "this one cannot become a second one" in str(refused.value)
+    assert "registering the customer again" not in str(refused.value)
     other.refresh_from_db()
     assert other.domain_key == "beta.example"
     # Editing a registration is not a duplicate of itself.
