@@ -269,6 +269,17 @@ def test_a_page_size_that_is_not_a_whole_number_is_a_400(viewer_api, size):
     assert "page_size" in response.json()["errors"]
 
 
+@pytest.mark.parametrize("page", ["abc", "-1", "1.5", " 2"])
+def test_a_page_that_is_not_a_whole_number_is_a_400(viewer_api, page):
+    response = viewer_api.get(CHANNELS, {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.json()["errors"]
+
+
+def test_a_page_past_the_last_is_a_404(viewer_api):
+    assert viewer_api.get(CHANNELS, {"page": 999}).status_code == 404
+
+
 def test_a_put_keeps_the_fields_it_does_not_send_as_the_schema_says(marketing_api, shop):
     # The schema lists only `name` as required for a PUT.
     response = marketing_api.put(f"{CHANNELS}web-shop/", {"name": "Web Shop EU"})
