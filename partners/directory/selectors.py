@@ -65,8 +65,11 @@ def partner_list(*, user: Any) -> QuerySet[Partner]:
             # (they disagree on where NULLs go).
             tier_rank=Coalesce("tier__rank", Value(-1)),
             last_interaction_on=Subquery(
+                # Not what the partner did alone in the portal (kind
+                # in_portal): that is logged, but nobody was in contact.
                 related_model("interactions")
                 .objects.filter(partner=OuterRef("pk"))
+                .exclude(kind="in_portal")
                 .order_by("-occurred_on")
                 .values("occurred_on")[:1]
             ),

@@ -19,8 +19,11 @@ from partners.enablement.selectors import certifications_expiring
 
 def partner_scorecard(*, partner: Partner, today: date) -> dict[str, Any]:
     last_review = PartnerReview.objects.filter(partner=partner).order_by("-reviewed_on").first()
+    # Contact is what people said to each other (calls, visits, messages);
+    # what the partner did alone in the portal is logged, but not contact.
     last_interaction = (
         Interaction.objects.filter(partner=partner, occurred_on__lte=today)
+        .exclude(kind=Interaction.Kind.IN_PORTAL)
         .aggregate(last=Max("occurred_on"))
         .get("last")
     )

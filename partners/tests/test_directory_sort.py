@@ -59,3 +59,23 @@ def test_partners_without_a_review_date_sort_last_both_ways_over_the_api(partner
 
     assert order("next_review") == ["cedar", "dogwood", "birch", "alder", "aspen"]
     assert order("-next_review") == ["birch", "dogwood", "cedar", "alder", "aspen"]
+
+
+def test_what_the_partner_did_alone_in_the_portal_is_not_contact(
+    partners, viewer_client, partner_user
+):
+    """The report: a deal the partner registered in the portal made "Days
+    since contact 0", though nobody had spoken to them."""
+    from partners.profile.selectors import partner_scorecard
+
+    birch = Partner.objects.get(slug="birch")
+    InteractionFactory(partner=birch, occurred_on=date(2026, 6, 1), kind="in_portal")
+    scorecard = partner_scorecard(partner=birch, today=date(2026, 6, 2))
+    assert scorecard["last_interaction_on"] == date(2026, 5, 1)
+    assert scorecard["days_since_interaction"] == 32
+    page = viewer_client.get(reverse("partners:list"), {"sort": "-last_interaction"})
+    (row,) = [p for p in page.context["partners"] if p.slug == "birch"]
+    assert row.last_interaction_on == date(2026, 5, 1)
+    # A message in the portal's thread is contact.
+    InteractionFactory(partner=birch, occurred_on=date(2026, 6, 1), kind="portal")
+    assert partner_scorecard(partner=birch, today=date(2026, 6, 2))["days_since_interaction"] == 1
