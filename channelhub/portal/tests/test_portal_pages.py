@@ -123,6 +123,9 @@ def test_home_shows_sales_and_roi_from_the_kpi_engine(world):
     assert len(figures.months) == 1 and figures.months[0]["revenue"] == Decimal("400")
     assert response.context["figures"].roi is not None
     assert "300.0%" in response.text
+    # What the ROI counts is said beside it.
+    assert 'id="portal-roi-meaning"' in response.text
+    assert "the gross profit of your sales less their cost" in response.text
 
 
 def test_home_query_count_does_not_grow_with_the_partners_data(world):
