@@ -290,3 +290,20 @@ def test_the_schema_asks_a_decimal_for_at_least_one_digit(marketing_api):
         },
     )
     assert response.status_code == 400 and "target" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"a":' * 3000 + "1" + "}" * 3000,
+        '{"name": ' + "[" * 900 + "]" * 900 + "}",
+    ],
+)
+@pytest.mark.parametrize("url", ["/api/v1/channels/", "/api/v1/facts/"])
+def test_deeply_nested_json_is_a_400_not_a_500(marketing_api, url, body):
+    """The report: 2 KB of nested brackets exhausted the decoder's stack (500)."""
+    response = marketing_api.generic("POST", url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert "nested too deeply" in response.json()["detail"]

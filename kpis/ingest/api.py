@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, mixins, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,7 @@ from channelhub.lib.api import (
     RulesViewSet,
     request_user,
 )
+from channelhub.lib.parsers import PlainJSONParser
 from channelhub.lib.text import text_problem
 from channelhub.lib.uploads import read_head
 from kpis.models import COUNT_COLUMNS, ImportRun, Source
@@ -396,7 +397,7 @@ class FactsPushView(APIView):
     """Push daily facts: validated and written exactly as an import-page upload."""
 
     permission_classes = [HasRole]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [PlainJSONParser, MultiPartParser]
     # An import, as on the page: RATE_LIMITS["import"] per user (429 beyond).
     rate_limits = {"post": "import"}
 
