@@ -120,6 +120,8 @@ RULES = [
     ("partner", "is offboarded: it joins no programme"),
     ("activity_date", "was offboarded on"),
     ("activity_date", "is offboarded: it claims nothing more"),
+    # A channel's owner runs channels or partners (not a viewer, not a partner's person).
+    ("owner", "Choose a marketing or partner manager"),
     # A contract is recorded once signed.
     ("signed_on", "this day is to come"),
     # Against a conflict case: its customer and its other managers' partners stay.

@@ -7,8 +7,10 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from channelhub.lib.forms import DateInput, ModelForm
+from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
 from channelhub.metrics.formulas import METRICS, SCORE_RANGES, default_direction
 
 from .models import Channel, ChannelObjective
@@ -47,8 +49,20 @@ class ChannelForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
-        owner.queryset = User.objects.filter(is_active=True).order_by(
-            "first_name", "last_name", "username"
+        # Someone who runs channels or partners (or an administrator); a
+        # viewer or a partner's own person cannot own a channel. The stored
+        # owner stays choosable, whatever their role is now.
+        runs = Q(groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER]) | Q(is_superuser=True)
+        if self.instance.owner_id:
+            runs |= Q(pk=self.instance.owner_id)
+        owner.queryset = (
+            User.objects.filter(is_active=True)
+            .filter(runs)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        owner.error_messages["invalid_choice"] = (
+            "Choose a marketing or partner manager: the owner runs the channel."
         )
         # People by name, as every page shows them.
         owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]

@@ -287,3 +287,10 @@ def test_a_put_keeps_the_fields_it_does_not_send_as_the_schema_says(marketing_ap
     shop.refresh_from_db()
     assert shop.name == "Web Shop EU" and shop.kind == Channel.Kind.ECOMMERCE
     assert shop.status == Channel.Status.ACTIVE
+
+
+def test_the_api_refuses_a_viewer_as_a_channels_owner(marketing_api, viewer_user):
+    response = marketing_api.post(CHANNELS, {"name": "Bad owner", "owner": viewer_user.username})
+    assert response.status_code == 400
+    assert "Choose a marketing or partner manager" in response.json()["errors"]["owner"][0]
+    assert not Channel.objects.filter(name="Bad owner").exists()

@@ -434,3 +434,24 @@ def test_a_changed_slug_warns_that_files_and_links_must_follow(marketing_client,
         reverse("channels:edit", args=["web-shop-eu"]), data, follow=True
     ).text
     assert "Channel “Web Shop EU” saved." in page and "Its slug is now" not in page
+
+
+def test_a_viewer_or_a_partners_person_cannot_own_a_channel(marketing_client, web_shop):
+    from channelhub.lib.roles import PARTNER_USER, VIEWER
+    from tests.factories import UserFactory
+
+    data = {
+        "name": "Web Shop", "slug": "web-shop", "kind": web_shop.kind,
+        "route": web_shop.route, "reach": web_shop.reach, "status": web_shop.status,
+    }  # fmt: skip
+    for role in (VIEWER, PARTNER_USER):
+        someone = UserFactory(role=role)
+        response = marketing_client.post(
+            reverse("channels:edit", args=["web-shop"]), {**data, "owner": someone.pk}
+        )
+        assert response.status_code == 200
+        assert response.context["form"].errors["owner"] == [
+            "Choose a marketing or partner manager: the owner runs the channel."
+        ]
+    web_shop.refresh_from_db()
+    assert web_shop.owner.username == "maria"
