@@ -19,6 +19,35 @@ def test_the_root_lists_the_endpoints_and_who_is_calling(marketing_api):
     assert body["endpoints"]["kpi-snapshot-list"].endswith("/api/v1/kpis/snapshots/")
 
 
+def test_the_root_lists_every_collection_of_the_api(marketing_api):
+    """The report: the model's endpoints (runs, results, curves, lift tests,
+    plans) were missing from the root."""
+    from django.urls import get_resolver
+
+    listed = set(marketing_api.get("/api/v1/").json()["endpoints"])
+    api = get_resolver().url_patterns
+    names = {
+        name
+        for pattern in api
+        if getattr(pattern, "namespace", None) == "api"
+        for name in _names(pattern)
+        if not name.endswith("-detail") and "-" in name
+    }
+    assert names - listed <= _NOT_COLLECTIONS, names - listed
+
+
+# Actions on one object, named without "-detail".
+_NOT_COLLECTIONS = {"partner-set-status", "contract-document", "interaction-follow-up-done"}
+
+
+def _names(resolver):
+    for pattern in resolver.url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _names(pattern)
+        elif pattern.name:
+            yield pattern.name
+
+
 def test_the_schema_is_openapi_3_and_names_every_endpoint(anon_api):
     response = anon_api.get("/api/v1/schema/")
     assert response.status_code == 200
