@@ -120,6 +120,8 @@ RULES = [
     ("partner", "is offboarded: it joins no programme"),
     ("activity_date", "was offboarded on"),
     ("activity_date", "is offboarded: it claims nothing more"),
+    # A partner manager names only themself as a partner's manager.
+    ("manager", "Only a marketing manager hands a partner to another manager"),
     # A channel's owner runs channels or partners (not a viewer, not a partner's person).
     ("owner", "Choose a marketing or partner manager"),
     # A contract is recorded once signed.

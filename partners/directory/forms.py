@@ -88,6 +88,10 @@ class PartnerForm(ModelForm):
             managers = managers.filter(pk=user.pk)
             manager.required = True
             manager.empty_label = None
+            manager.error_messages["invalid_choice"] = (
+                "Only a marketing manager hands a partner to another manager: "
+                "name yourself, or ask one."
+            )
         manager.queryset = managers.distinct().order_by("username")
         if self.instance.pk:
             # Status moves through its own form, so each change is dated and kept.

@@ -93,6 +93,7 @@ def test_a_partner_manager_cannot_hand_a_new_partner_to_someone_else(
         {"name": "Alpine Supply", "channel": "eu-distributors", "manager": "petra"},
     )
     assert response.status_code == 400 and "manager" in response.json()["errors"]
+    assert "Only a marketing manager hands a partner" in response.json()["errors"]["manager"][0]
     assert not Partner.objects.filter(name="Alpine Supply").exists()
 
 
