@@ -129,7 +129,9 @@ def test_a_partner_manager_registers_partners_only_for_themself(
     )
     # Petra is not a choice for Paul: the form says so and nothing is created.
     assert response.status_code == 200
-    assert "Select a valid choice" in response.text
+    assert response.context["form"].errors["manager"] == [
+        "Only a marketing manager hands a partner to another manager: name yourself, or ask one."
+    ]
     assert not Partner.objects.exists()
     response = partner_client.post(
         reverse("partners:create"),
