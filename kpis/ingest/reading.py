@@ -45,6 +45,7 @@ from kpis.models import ImportRun
 
 from .checks import (
     COUNT_COLUMNS,
+    KNOWN_COLUMNS,
     MONEY_VALUE_COLUMNS,
     all_plain_numbers,
     every_cell_starts_with_a_digit,
@@ -88,6 +89,10 @@ def _decode_head(raw: bytes) -> tuple[str, str]:
 def _header_index(rows: list[list[str]]) -> int:
     """The first row that looks like a header: at least two cells, most of
     them filled with words (not numbers), and rows of as many cells below it."""
+    if rows and len(rows[0]) >= 2 and all(c.strip().lower() in KNOWN_COLUMNS for c in rows[0]):
+        # The import format's own header (the API push writes one): it is
+        # the header whatever the rows below hold (a row of one filled cell).
+        return 0
     widths = Counter(sum(1 for c in r if c.strip()) for r in rows if any(c.strip() for c in r))
     for i, row in enumerate(rows):
         filled = [c for c in row if c.strip()]

@@ -298,3 +298,14 @@ def test_an_unknown_source_or_a_bad_mapping_is_refused(marketing_api, shop):
         )
         assert response.status_code == 400 and field in response.json()["errors"]
     assert not DailyFact.objects.exists()
+
+
+def test_a_one_row_push_with_a_null_date_names_the_missing_date(marketing_api, shop):
+    """The report: it was refused as a file with "no header row"."""
+    response = marketing_api.post(FACTS, [{"date": None, "channel": "web-shop"}])
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert "no header row" not in str(body)
+    (error,) = body["row_errors"]
+    assert error["column"] == "date" and error["line"] == 2
+    assert not DailyFact.objects.exists()
