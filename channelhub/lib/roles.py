@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 MARKETING_MANAGER = "marketing_manager"
 PARTNER_MANAGER = "partner_manager"
@@ -34,6 +35,13 @@ is_admin = rules.is_superuser
 # partner user never, whatever else they were given: every internal rule is
 # built on this, so the portal role is granted nothing inside.
 has_any_role = (is_admin | is_marketing_manager | is_partner_manager | is_viewer) & ~is_partner_user
+
+
+def runs_channels_or_partners() -> Q:
+    """Users (a filter on the user model) who run channels or partners: the
+    marketing and partner managers, and the administrators. Who may own a
+    channel or manage a partner."""
+    return Q(groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER]) | Q(is_superuser=True)
 
 
 def role_label(user: Any) -> str:

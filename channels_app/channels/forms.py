@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from channelhub.lib.forms import DateInput, ModelForm
-from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
+from channelhub.lib.roles import runs_channels_or_partners
 from channelhub.metrics.formulas import METRICS, SCORE_RANGES, default_direction
 
 from .models import Channel, ChannelObjective
@@ -52,7 +52,7 @@ class ChannelForm(ModelForm):
         # Someone who runs channels or partners (or an administrator); a
         # viewer or a partner's own person cannot own a channel. The stored
         # owner stays choosable, whatever their role is now.
-        runs = Q(groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER]) | Q(is_superuser=True)
+        runs = runs_channels_or_partners()
         if self.instance.owner_id:
             runs |= Q(pk=self.instance.owner_id)
         owner.queryset = (

@@ -10,11 +10,11 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from channelhub.lib.forms import DateInput, Form, ModelForm
-from channelhub.lib.roles import MARKETING_MANAGER, PARTNER_MANAGER
+from channelhub.lib.roles import runs_channels_or_partners
 from channels_app.channels.models import Channel
 
 from .models import Partner, PartnerContact
@@ -79,9 +79,7 @@ class PartnerForm(ModelForm):
         channel.queryset = Channel.objects.filter(route=Channel.Route.INDIRECT).order_by("name")
         channel.help_text = "Partners sell through indirect channels."
         manager = cast(forms.ModelChoiceField, self.fields["manager"])
-        managers = User.objects.filter(is_active=True).filter(
-            Q(groups__name__in=[PARTNER_MANAGER, MARKETING_MANAGER]) | Q(is_superuser=True)
-        )
+        managers = User.objects.filter(is_active=True).filter(runs_channels_or_partners())
         if not can_assign_manager:
             # A partner manager owns what they register; only the programme
             # leads hand partners to someone else.
