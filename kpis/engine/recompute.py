@@ -17,9 +17,11 @@ Shape of a run
    channel, partner, ISO week and month into "pieces" (a week cut by a month's
    end is two); weeks and months are sums of pieces, quarters and years are
    rolled up from the published months under the publish lock (so they always
-   agree with them; a first recompute of every date, whose months will be the
-   published ones, sums them from its own in the same statement), objectives
-   are evaluated. Every write is proportional to
+   agree with them). A run whose months will be exactly the published ones
+   sums its quarters and years from its own months instead, in the same
+   statement: a first recompute of every date, and the batches of a split run
+   of every date that no other run published on meanwhile. Objectives are
+   evaluated. Every write is proportional to
    the run's rows: index-backed anti-joins against an indexed table of them;
    or, when every channel of the run was last published from older facts
    (after an import on them, the common case), every row of the scope must be
@@ -488,7 +490,11 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
         # after this read, the run's publish sees it and drops their rows
         # older than this batch's facts (see publish).
         versions[PUBLISHED_MARK] = _published_mark(cursor)
-        batch.rows = _create_run_rows(cursor, _rows_from_pieces(source, scope.fact_kinds, scope))
+        rollups = _rollups_in_batches(scope)
+        kinds = (*scope.fact_kinds, *rollups)
+        batch.rows = _create_run_rows(
+            cursor, _rows_from_pieces(source, scope.fact_kinds, scope, rollups=rollups)
+        )
         _drop_pieces(cursor)
         columns = ", ".join(("run_id", *KEY_COLUMNS, *ROW_COLUMNS, "action"))
         cursor.execute(
@@ -496,7 +502,7 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
             f"SELECT {int(run_id)}, {', '.join('r.' + c for c in (*KEY_COLUMNS, *ROW_COLUMNS))}, "
             f"{int(KpiSnapshotStage.Action.WRITE)} FROM kpis_run_rows r "
             f"WHERE NOT EXISTS (SELECT 1 FROM kpis_kpisnapshot WHERE {_SAME_KEY} "
-            f"AND {_kinds_in_scope(scope.fact_kinds, scope)} "
+            f"AND {_kinds_in_scope(kinds, scope)} "
             f"AND kpis_kpisnapshot.facts_version = r.facts_version AND NOT ({_CHANGED}))",
             [],
         )
@@ -505,7 +511,7 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
             f"INSERT INTO kpis_kpisnapshotstage ({columns}) "
             f"SELECT {int(run_id)}, {', '.join(KEY_COLUMNS)}, {zeros}, NULL, facts_version, "
             f"{int(KpiSnapshotStage.Action.DELETE)} "
-            f"FROM kpis_kpisnapshot WHERE {_kinds_in_scope(scope.fact_kinds, scope)} "
+            f"FROM kpis_kpisnapshot WHERE {_kinds_in_scope(kinds, scope)} "
             f"AND NOT EXISTS (SELECT 1 FROM kpis_run_rows r WHERE {_SAME_KEY})",
             [],
         )
@@ -519,6 +525,21 @@ def _compute_batch(run: RecomputeRun, batch: RecomputeBatch) -> None:
     log.info(
         "recompute run %s batch %s: %s rows, scan %.3fs", run_id, batch.index, batch.rows, scan
     )
+
+
+def _rollups_in_batches(scope: Scope) -> tuple[str, ...]:
+    """The quarters and years that a split run's batches sum from their own
+    months and stage with them, when the run covers every date of its
+    channels: its publish then leaves each channel's months exactly as its
+    batch computed them, so the batch's quarters and years are those a roll-up
+    of the published months would give. The publish, which holds the lock
+    every other run waits for, then only writes differences, instead of
+    rolling up every channel's quarters and years (1.8 s of a 10M-fact run's
+    22 s, on one worker while the others idled). When another run published
+    on its channels meanwhile, the publish rolls them up as before (publish)."""
+    if scope.start is not None or scope.end is not None:
+        return ()
+    return tuple(k for k in ROLLUP_KINDS if k in scope.kinds)
 
 
 def _published_mark(cursor: Any) -> str:
@@ -575,14 +596,21 @@ def publish(run_id: int) -> None:
                     if _published_mark(cursor) != batch_versions.get(PUBLISHED_MARK):
                         overtaken += channels
                 _load_versions(cursor, scope.channel_ids, versions)
+                # The batches' quarters and years sum their months; they are
+                # the published months' only if no run published on these
+                # channels since the batches read their versions.
+                rollups = _rollups_in_batches(scope)
+                if rollups and (overtaken or _newer_published(cursor)):
+                    rollups = ()
+                kinds = (*scope.fact_kinds, *rollups)
                 t0 = time.monotonic()
-                _apply_differences(cursor, run_id, scope)
+                _apply_differences(cursor, run_id, scope, kinds)
                 if overtaken:
                     _drop_older_rows(cursor, overtaken, scope)
                 timings["publish"] = "differences" + (", older rows dropped" if overtaken else "")
-                timings["+".join(scope.fact_kinds)] = round(time.monotonic() - t0, 4)
+                timings["+".join(kinds)] = round(time.monotonic() - t0, 4)
             KpiSnapshotStage.objects.filter(run_id=run_id).delete()
-            _finish(run, scope, timings, started)
+            _finish(run, scope, timings, started, rolled_up=rollups)
     except Exception as exc:
         recompute_fail(run_id, exc)
         raise
@@ -983,21 +1011,34 @@ def _create_run_rows(cursor: Any, rows_sql: str) -> int:
     return int(cursor.fetchone()[0])
 
 
-def _apply_differences(cursor: Any, run_id: int, scope: Scope) -> None:
+def _newer_published(cursor: Any) -> bool:
+    """Whether a channel of kpis_run_versions was published from newer facts
+    than the run read."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM kpis_run_versions v JOIN kpis_channeldatastate st "
+        "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version)"
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def _apply_differences(cursor: Any, run_id: int, scope: Scope, kinds: tuple[str, ...]) -> None:
     """Publish a split run whose batches compared against the snapshots as
     they still are: delete what they found gone, write what they found new or
-    changed (a row computed from newer facts is still left alone)."""
-    kinds = scope.fact_kinds
+    changed (a row computed from newer facts is still left alone); of `kinds`
+    only (staged quarters and years are left out when the publish rolls them up)."""
     stage = f"kpis_kpisnapshotstage WHERE run_id = {int(run_id)}"
+    of_kinds = "period_kind IN ({})".format(", ".join(f"'{k}'" for k in kinds))
     cursor.execute(
         "DELETE FROM kpis_kpisnapshot WHERE EXISTS (SELECT 1 FROM kpis_kpisnapshotstage r "
         f"JOIN kpis_run_versions v ON v.channel_id = r.channel_id WHERE r.run_id = {int(run_id)} "
-        f"AND r.action = 2 AND {_SAME_KEY} AND kpis_kpisnapshot.facts_version <= v.facts_version)",
+        f"AND r.action = 2 AND r.{of_kinds} AND {_SAME_KEY} "
+        "AND kpis_kpisnapshot.facts_version <= v.facts_version)",
         [],
     )
     columns = ", ".join((*KEY_COLUMNS, *ROW_COLUMNS))
     _write_kinds(
-        cursor, run_id, kinds, scope, f"SELECT {columns} FROM {stage} AND action = 1",
+        cursor, run_id, kinds, scope,
+        f"SELECT {columns} FROM {stage} AND action = 1 AND {of_kinds}",
         delete_missing=False,
     )  # fmt: skip
 

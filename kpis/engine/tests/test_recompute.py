@@ -433,6 +433,98 @@ def test_a_split_run_overtaken_by_another_publish_drops_only_rows_of_older_facts
     assert snapshot_state() == expected
 
 
+def _facts_over_a_quarter(channels, revenue: int = 10) -> None:
+    import_rows(
+        HEADER[:5],
+        [
+            [day, c.slug, "", "1", str(revenue * (i + 1))]
+            for i, c in enumerate(channels)
+            for day in ("2025-01-02", "2025-02-03", "2025-04-01")
+        ],
+    )
+
+
+def _whole_recompute_state() -> list:
+    """The snapshots a recompute of everything from scratch gives (facts
+    versions aside), leaving the table as it found it."""
+    kept = snapshot_state()
+    rows = list(KpiSnapshot.objects.values())
+    KpiSnapshot.objects.all().delete()
+    recompute()
+    whole = snapshot_state(versions=False)
+    KpiSnapshot.objects.all().delete()
+    KpiSnapshot.objects.bulk_create(KpiSnapshot(**r) for r in rows)
+    assert snapshot_state() == kept
+    return whole
+
+
+def test_a_split_run_of_every_date_sums_quarters_and_years_in_its_batches(split_run):
+    run, channels = split_run
+    run.delete()  # the fixture's run: this test splits one after an import
+    _facts_over_a_quarter(channels, revenue=30)
+    run = recompute_request(trigger="manual")
+    recompute_execute(run.pk)
+    recompute_module.batch_execute(run.pk, 0)
+    staged = set(
+        KpiSnapshotStage.objects.filter(run_id=run.pk).values_list("period_kind", flat=True)
+    )
+    assert staged == set(ALL_KINDS)  # the batch's quarters and years wait with its months
+    recompute_module.batch_execute(run.pk, 1)  # the last batch: publishes
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    timings = run.stats["timings"]
+    # The publish wrote the quarters and years with the weeks and months and
+    # rolled nothing up after.
+    assert "week+month+quarter+year" in timings and "quarter+year" not in timings
+    assert snapshot_state(versions=False) == _whole_recompute_state()
+    assert kpi(channels[1].pk, "quarter", date(2025, 1, 1), "revenue") == D("120")
+    assert kpi(channels[1].pk, "year", date(2025, 1, 1), "revenue") == D("180")
+
+
+def test_a_split_run_overtaken_on_a_quarter_rolls_it_up_from_the_published_months(split_run):
+    """The batch's quarter sums its own months; when another run publishes a
+    newer month of it meanwhile, the quarter must be the published months'."""
+    run, channels = split_run
+    run.delete()
+    c0 = channels[0]
+    _facts_over_a_quarter(channels)
+    recompute()
+    # January changes; a split run of every date reads it and compares.
+    import_rows(HEADER[:5], [["2025-01-02", "c0", "", "1", "500"]])
+    run = recompute_request(trigger="manual")
+    recompute_execute(run.pk)
+    recompute_module.batch_execute(run.pk, 0)
+    # Then February changes, and a run of February alone publishes it (and
+    # the quarter, from the months published then: January still the old one).
+    import_rows(HEADER[:5], [["2025-02-03", "c0", "", "1", "700"]])
+    recompute(channel_ids=[c0.pk], start=date(2025, 2, 1), end=date(2025, 2, 28))
+    recompute_module.batch_execute(run.pk, 1)  # publishes January and the rest
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    assert "quarter+year" in run.stats["timings"]  # rolled up from the published months
+    assert kpi(c0.pk, "quarter", date(2025, 1, 1), "revenue") == D("1200")
+    assert kpi(c0.pk, "year", date(2025, 1, 1), "revenue") == D("1210")
+    assert snapshot_state(versions=False) == _whole_recompute_state()
+
+
+def test_a_split_run_rolls_quarters_up_when_a_channel_was_published_from_newer_facts(
+    split_run,
+):
+    run, channels = split_run
+    recompute_module.batch_execute(run.pk, 0)
+    # A run of newer facts published on c3 before its batch read its versions'
+    # fingerprint (so nothing looks overtaken): the publish cannot take the
+    # batches' quarters as the published months' sums.
+    state = ChannelDataState.objects.get(channel=channels[3])
+    ChannelDataState.objects.filter(pk=state.pk).update(published_version=state.facts_version + 1)
+    expected = snapshot_state()
+    recompute_module.batch_execute(run.pk, 1)
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    assert "quarter+year" in run.stats["timings"]
+    assert snapshot_state() == expected
+
+
 def test_the_number_of_queries_does_not_grow_with_the_facts(shop, market):
     def queries_for(days: int) -> int:
         start = date(2024, 1, 1)
