@@ -96,6 +96,10 @@ RULES = [
     ("delta_cost", "A lift test changes the cost: it cannot be 0."),
     ("delta_cost", "The cost cannot drop by more than it was"),
     ("delta_revenue", "The revenue must move the way the cost did"),
+    ("delta_revenue", "A change of exactly 0 cannot calibrate the model's curves."),
+    ("end", "A lift test is recorded once it has run: its last day is still ahead."),
+    ("channel", "is set as not advertising, so the model does not estimate it"),
+    ("non_field_errors", "This test is already recorded"),
     # A target's scale and grain depend on its metric.
     ("target", "runs from"),
     ("target", "are counted in whole numbers"),

@@ -29,6 +29,17 @@ def from_cents(value: int | None) -> Decimal | None:
     return Decimal(int(value)).scaleb(-2)
 
 
+# Amounts typed in forms: up to 14 whole digits and cents. A decimal column
+# keeps them on SQLite too (as a float there, which reads 16 digits back; an
+# 18-digit amount came back as 1e16 and failed every read of its row).
+MONEY_MAX_DIGITS = 16
+MONEY_ERRORS = {
+    "max_digits": "Amounts go up to 99,999,999,999,999.99.",
+    "max_whole_digits": "Amounts go up to 99,999,999,999,999.99.",
+    "max_decimal_places": "Give at most 2 decimals (cents).",
+}
+
+
 class CentsField(models.BigIntegerField):
     """A money amount: Decimal in Python, integer cents in the database."""
 
@@ -56,18 +67,13 @@ class CentsField(models.BigIntegerField):
         # Keep Django's label, help text and required-ness; enter money, not cents.
         # Limits said as amounts, where Django counts digits ("no more than
         # 14 digits before the decimal point").
-        messages = {
-            "max_digits": "Amounts go up to 99,999,999,999,999.99.",
-            "max_whole_digits": "Amounts go up to 99,999,999,999,999.99.",
-            "max_decimal_places": "Give at most 2 decimals (cents).",
-            **kwargs.pop("error_messages", {}),
-        }
+        messages = {**MONEY_ERRORS, **kwargs.pop("error_messages", {})}
         return models.Field.formfield(
             self,
             **{
                 "form_class": forms.DecimalField,
                 "decimal_places": 2,
-                "max_digits": 16,
+                "max_digits": MONEY_MAX_DIGITS,
                 "error_messages": messages,
                 **kwargs,
             },

@@ -23,6 +23,7 @@ from channelhub.lib.api import (
     request_user,
     validate_with_form,
 )
+from channelhub.lib.fields import MONEY_ERRORS, MONEY_MAX_DIGITS
 from channelhub.lib.parsers import JSONParser
 from channels_app.channels.models import Channel
 from kpis.models import BudgetPlan, ChannelModelResult, LiftTest, ModelRun
@@ -262,6 +263,11 @@ class LiftTestSerializer(FormModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_by", "created_at"]
+        # The form's limits on amounts, stated in the schema.
+        extra_kwargs = {
+            name: {"max_digits": MONEY_MAX_DIGITS, "error_messages": MONEY_ERRORS}
+            for name in LiftTestForm.AMOUNTS
+        }
 
 
 class LiftTestViewSet(

@@ -61,6 +61,7 @@ class LiftTest:
     delta_cost: float
     delta_revenue: float
     sigma: float
+    channel_name: str = ""  # for the fit's notes (the slug when not given)
 
 
 @dataclass(frozen=True)

@@ -342,8 +342,17 @@ def _lift_frame(data: ModelData, prepared: Checked, notes: list[str]) -> pd.Data
     modeled = {channel.slug: channel for channel in prepared.modeled}
     last_fitted = prepared.days[prepared.fit_days - 1].date()
     rows = []
+    not_media = set(data.not_media)
     for test in data.lift_tests:
         if test.channel not in modeled:
+            name = test.channel_name or test.channel
+            if name in not_media:
+                why = "it is set as not advertising, so the model does not estimate it"
+            elif test.channel in data.channel_names:
+                why = "the model could not estimate it this time (see its status)"
+            else:
+                why = "it has no cost in the days the model reads"
+            notes.append(f"A lift test of {name} ({test.start.isoformat()}) was left out: {why}.")
             continue
         days = (test.end - test.start).days + 1
         name = modeled[test.channel].name
@@ -368,7 +377,13 @@ def _lift_frame(data: ModelData, prepared: Checked, notes: list[str]) -> pd.Data
             )
             continue
         if test.start > last_fitted:
-            continue  # in the held-out weeks: the fit does not see it
+            # In the held-out weeks: the fit does not see it (later fits will).
+            notes.append(
+                f"A lift test of {name} ({test.start.isoformat()}) starts in the last weeks, "
+                "which are held out to check the fit, and was left out; fits use it once "
+                "it is older than those weeks."
+            )
+            continue
         rows.append(
             {
                 "channel": test.channel,

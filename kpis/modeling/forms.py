@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from channelhub.lib.fields import MONEY_ERRORS, MONEY_MAX_DIGITS
 from channelhub.lib.forms import DateInput, Form, ModelForm
 from channelhub.metrics.display import money0
 from channels_app.channels.models import Channel
@@ -46,6 +47,11 @@ OPPOSITE_MOVES = (
     "revenue, nor a cut as revenue gained. A test that found no effect can be entered "
     "with a small change of revenue and its standard error."
 )
+NO_EFFECT = (
+    "A change of exactly 0 cannot calibrate the model's curves. For a test that found "
+    "no effect, enter a small change of revenue the way the cost moved (for example 1, "
+    "or -1 for a cut) with the test's standard error: the error says how sure it is."
+)
 
 
 class LiftTestForm(ModelForm):
@@ -69,18 +75,45 @@ class LiftTestForm(ModelForm):
         }
         labels = {"start": "First day", "end": "Last day", "name": "Name (optional)"}
 
+    AMOUNTS = ("cost", "delta_cost", "delta_revenue", "sigma")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         channel: Any = self.fields["channel"]
         channel.queryset = Channel.objects.order_by("name", "slug")
+        for name in self.AMOUNTS:
+            field = self.fields[name]
+            self.fields[name] = forms.DecimalField(
+                label=field.label,
+                help_text=field.help_text,
+                max_digits=MONEY_MAX_DIGITS,
+                decimal_places=2,
+                error_messages=MONEY_ERRORS,
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", "The last day is before the first day.")
-        if start and start > timezone.localdate():
+        today = timezone.localdate()
+        if start and start > today:
             self.add_error("start", "A lift test is recorded once it has run: this day is ahead.")
+        elif end and end > today:
+            self.add_error(
+                "end", "A lift test is recorded once it has run: its last day is still ahead."
+            )
+        channel = data.get("channel")
+        if channel is not None and (
+            ModelChannelSetting.objects.filter(
+                channel=channel, cost_basis=ModelChannelSetting.CostBasis.NONE
+            ).exists()
+        ):
+            self.add_error(
+                "channel",
+                f"{channel.name} is set as not advertising, so the model does not estimate "
+                "it and would leave this test out. Change that under Costs per channel first.",
+            )
         sigma = data.get("sigma")
         if sigma is not None and sigma <= 0:
             self.add_error("sigma", "The standard error must be above zero.")
@@ -96,8 +129,21 @@ class LiftTestForm(ModelForm):
                     "delta_cost", "The cost cannot drop by more than it was (cost + change < 0)."
                 )
             revenue = data.get("delta_revenue")
-            if revenue is not None and revenue * delta < 0:
+            if revenue is not None and revenue == 0:
+                self.add_error("delta_revenue", NO_EFFECT)
+            elif revenue is not None and revenue * delta < 0:
                 self.add_error("delta_revenue", OPPOSITE_MOVES)
+        if not self.errors:
+            fields = ("channel", "start", "end", "delta_cost", "delta_revenue")
+            same = LiftTest.objects.filter(**{f: data.get(f) for f in fields}).exclude(
+                pk=self.instance.pk
+            )
+            if same.exists():
+                self.add_error(
+                    None,
+                    "This test is already recorded, with the same channel, days and "
+                    "measured changes: recording it twice would count the experiment twice.",
+                )
         return data
 
 

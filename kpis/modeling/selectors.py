@@ -114,24 +114,26 @@ def model_data(*, end: date | None = None, max_days: int = MAX_DAYS) -> contract
             margin[channels[cid]["slug"]] = (
                 revenue - float(per_channel.loc[cid, "cogs"])
             ) / revenue
-    slugs = {c["pk"]: c["slug"] for c in channels.values()}
     events = tuple(
         contract.Event(name=e.name, start=e.start, end=e.end)
         for e in ModelEvent.objects.filter(start__lte=last_day, end__gte=first_day).order_by(
             "start", "pk"
         )
     )
+    # Every test, those of channels the model does not estimate too: the fit
+    # says why it left each out.
     lift_tests = tuple(
         contract.LiftTest(
-            channel=slugs[t.channel_id],
+            channel=channels[t.channel_id]["slug"],
             start=t.start,
             end=t.end,
             cost=float(t.cost),
             delta_cost=float(t.delta_cost),
             delta_revenue=float(t.delta_revenue),
             sigma=float(t.sigma),
+            channel_name=channels[t.channel_id]["name"],
         )
-        for t in LiftTest.objects.filter(channel_id__in=paid).order_by("start", "pk")
+        for t in LiftTest.objects.order_by("start", "pk")
     )
     missing = tuple(d.date() for d in days[totals["facts"].to_numpy() == 0])
     return contract.ModelData(

@@ -84,6 +84,8 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "run": run,
         "health": content.health(run) if run.published_at else [],
+        # A failed or refused run says whether an earlier model is still shown.
+        "has_live": selectors.live_run() is not None,
         # While it waits or fits, the card refreshes itself and says how long fits take.
         "typical_s": selectors.typical_fit_seconds() if run.is_active else None,
     }
@@ -96,6 +98,11 @@ def costs(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.view_modelrun")
     channels = selectors.cost_settings()
     form = CostBasisForm(request.POST or None, channels=channels)
+    if not request.user.has_perm("kpis.change_modelchannelsetting"):
+        # Shown as they are set, not as choices a viewer could make.
+        for field in form.fields.values():
+            field.disabled = True
+            field.required = False
     if request.method == "POST":
         check_perm(request, "kpis.change_modelchannelsetting")
         if form.is_valid():

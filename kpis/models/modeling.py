@@ -112,6 +112,14 @@ class ModelRun(models.Model):
         return None
 
     @property
+    def figures_end(self) -> date | None:
+        """The last day its figures (cost, sales, ROAS) are over: the fit's
+        last day, or the data's when the run did not say."""
+        if self.data_end is None:
+            return None
+        return min(self.data_end, self.fit_end or self.data_end)
+
+    @property
     def held_out(self) -> bool:
         """Whether the fit's figures end before its data (a holdout was kept)."""
         fit_end = self.fit_end
@@ -132,7 +140,7 @@ class ModelRun(models.Model):
         if self.status == self.Status.REFUSED:
             return f"No model: {self.reason}"
         if self.status == self.Status.FAILED:
-            return "The fit failed (see the error); the previous model stays in use."
+            return "The fit failed (see the error): it published no model."
         if self.status == self.Status.SUCCEEDED:
             return "Fitted and published."
         return "Waiting for a worker." if self.status == self.Status.QUEUED else "Fitting…"
@@ -205,9 +213,9 @@ class ChannelModelResult(models.Model):
         """The average daily cost over the days its spend is summed on: the
         fitted days (the held-out weeks after the fit's end are not in it)."""
         run = self.run
-        if run.data_start is None or run.data_end is None:
+        end = run.figures_end
+        if run.data_start is None or end is None:
             return None
-        end = min(run.data_end, run.fit_end or run.data_end)
         days = (end - run.data_start).days + 1
         return float(self.spend) / days if days > 0 else None
 

@@ -90,6 +90,17 @@ def test_an_impossible_lift_test_is_refused_like_on_the_page(business, marketing
     assert not LiftTest.objects.exists()
 
 
+def test_a_lift_test_amount_too_large_to_read_back_is_refused(business, marketing_api):
+    """An 18-digit amount was stored, then every read of it failed on SQLite
+    (the lift tests' pages and API, and every fit)."""
+    bad = marketing_api.post(
+        "/api/v1/lift-tests/", {**LIFT, "cost": "9999999999999999.99"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"]["cost"] == ["Amounts go up to 99,999,999,999,999.99."]
+    assert not LiftTest.objects.exists()
+
+
 def test_plans_are_made_on_the_live_model_and_deleted_by_their_author(
     business, fake_fit, marketing_api, viewer_api
 ):

@@ -270,3 +270,34 @@ def test_a_lift_test_against_the_curves_is_left_out_with_a_note_not_failing_the_
         f"A lift test of {name} ({later.isoformat()}) measured revenue moving against its cost, which "
         "the model's curves cannot do, and was left out: correct its figures."
     ]
+
+
+def test_lift_tests_the_fit_cannot_use_are_named_in_its_notes():
+    """A test of a channel the model does not estimate, or in the held-out
+    weeks, was skipped without a word."""
+    from datetime import timedelta
+
+    from kpis.modeling.contract import LiftTest
+    from kpis.modeling.fitting import _lift_frame
+
+    data, _ = simulate("saas", seed=1, days=400)
+    slug = str(data.media.columns[0])
+    first = data.days[100].date()
+    used = LiftTest(slug, first, first + timedelta(days=27), 3000.0, -3000.0, -4200.0, 600.0)
+    late = data.days[-3].date()
+    held_out = replace(used, start=late, end=late)
+    stores = replace(used, channel="stores", channel_name="Flagship Stores")
+    shop = replace(used, channel="zalando", channel_name="Zalando")
+    data = replace(data, lift_tests=(used, held_out, stores, shop), not_media=("Flagship Stores",))
+    notes: list[str] = []
+    frame = _lift_frame(data, check(data, FitSettings()), notes)
+    assert frame is not None and len(frame) == 1
+    name = data.channel_names[slug]
+    assert notes == [
+        f"A lift test of {name} ({late.isoformat()}) starts in the last weeks, which are held "
+        "out to check the fit, and was left out; fits use it once it is older than those weeks.",
+        f"A lift test of Flagship Stores ({first.isoformat()}) was left out: it is set as not "
+        "advertising, so the model does not estimate it.",
+        f"A lift test of Zalando ({first.isoformat()}) was left out: it has no cost in the "
+        "days the model reads.",
+    ]

@@ -264,6 +264,10 @@ def lift(channel, **overrides):
         ({"end": "9999-12-31"}, "end", "out of range"),
         ({"sigma": "abc"}, "sigma", "Enter a number."),
         ({"delta_revenue": "4200"}, "delta_revenue", "must move the way the cost did"),
+        ({"delta_revenue": "0"}, "delta_revenue", "A change of exactly 0 cannot calibrate"),
+        # An amount a database without decimals (SQLite) could not read back.
+        ({"cost": "9999999999999999.99"}, "cost", "Amounts go up to 99,999,999,999,999.99."),
+        ({"sigma": "1e17"}, "sigma", "Amounts go up to 99,999,999,999,999.99."),
         (
             {"delta_cost": "10000", "delta_revenue": "-900000"},
             "delta_revenue",
@@ -291,6 +295,45 @@ def test_a_lift_test_in_the_future_is_refused(business, marketing_client):
     assert "this day is ahead" in page.context["form"].errors["start"][0]
 
 
+def test_a_lift_test_still_running_is_refused(business, marketing_client):
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    page = marketing_client.post(
+        reverse("kpis:lift-test-create"), lift(business["paid-search"], end=later)
+    )
+    assert "its last day is still ahead" in page.context["form"].errors["end"][0]
+    assert not LiftTest.objects.exists()
+
+
+def test_a_lift_test_of_a_channel_set_as_not_advertising_is_refused(business, marketing_client):
+    search = business["paid-search"]
+    ModelChannelSetting.objects.create(channel=search, cost_basis="none")
+    page = marketing_client.post(reverse("kpis:lift-test-create"), lift(search))
+    assert page.status_code == 200
+    assert page.context["form"].errors["channel"] == [
+        "Zeta Search is set as not advertising, so the model does not estimate it and would "
+        "leave this test out. Change that under Costs per channel first."
+    ]
+    assert not LiftTest.objects.exists()
+
+
+def test_the_same_lift_test_twice_is_refused(business, marketing_client):
+    url = reverse("kpis:lift-test-create")
+    assert marketing_client.post(url, lift(business["paid-search"])).status_code == 302
+    again = marketing_client.post(url, lift(business["paid-search"], name="Again"))
+    assert again.status_code == 200
+    assert "This test is already recorded" in again.context["form"].non_field_errors()[0]
+    assert LiftTest.objects.count() == 1
+    # Its own edit is not a duplicate of itself.
+    test = LiftTest.objects.get()
+    edit = marketing_client.post(
+        reverse("kpis:lift-test-edit", args=[test.pk]),
+        lift(business["paid-search"], sigma="700"),
+    )
+    assert edit.status_code == 302
+    test.refresh_from_db()
+    assert test.sigma == 700
+
+
 def test_a_lift_test_is_recorded_and_the_next_fit_reads_it(business, marketing_client):
     response = marketing_client.post(
         reverse("kpis:lift-test-create"), lift(business["paid-search"])
@@ -301,6 +344,14 @@ def test_a_lift_test_is_recorded_and_the_next_fit_reads_it(business, marketing_c
     (test,) = model_data().lift_tests
     assert test.channel == "paid-search" and test.delta_revenue == -4200 and test.sigma == 600
     assert "Search hold-out" in marketing_client.get(reverse("kpis:lift-tests")).text
+
+
+def test_a_viewer_sees_the_costs_as_set_not_as_choices(business, viewer_client):
+    page = viewer_client.get(reverse("kpis:model-costs"))
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert all(field.disabled for field in form.fields.values())
+    assert 'id="costs-read-only"' in page.text and ">Save</button>" not in page.text
 
 
 def test_costs_per_channel_are_chosen_by_marketing_managers(
@@ -596,6 +647,38 @@ def test_portfolio_and_channel_pages_show_the_modeled_figure_once_a_model_exists
     for url in pages[1:]:
         text = viewer_client.get(url).text
         assert 'id="modeled-figure"' in text and "attributed 3.00" in text
+
+
+def test_the_modeled_figures_are_dated_by_the_days_the_model_was_fitted_on(
+    business, fake_fit, viewer_client
+):
+    """The portfolio and channel pages said the data's last day, where the
+    figures end with the fit's (the weeks after are held out)."""
+    run = fitted()
+    fit_end = run.data_end - timedelta(days=56)
+    run.diagnostics = {**run.diagnostics, "fit_end": fit_end.isoformat()}
+    run.save(update_fields=["diagnostics"])
+    for url in (
+        reverse("kpis:portfolio"),
+        reverse("channels:detail", args=[business["paid-search"].slug]),
+    ):
+        text = viewer_client.get(url).text
+        assert f"{run.data_start.isoformat()} to {fit_end.isoformat()}" in text
+        assert f"to {run.data_end.isoformat()}" not in text
+
+
+def test_a_failed_first_fit_says_there_is_no_model_yet(business, marketing_client, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("sampler exploded")
+
+    monkeypatch.setattr(fitting, "fit", crash)
+    run, _ = services.model_fit_request(trigger="manual")
+    with pytest.raises(RuntimeError):
+        services.model_fit_execute(run.pk)
+    text = marketing_client.get(reverse("kpis:model-run", args=[run.pk])).text
+    assert "The fit stopped on an error it did not expect" in text
+    assert "There is no model yet: the first fit that succeeds makes one." in text
+    assert "stays in use" not in text
 
 
 @pytest.mark.parametrize(
