@@ -252,10 +252,9 @@ class PlanForm(Form):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("start", start)
         self.today_daily = dict(today_daily or {})
-        self.idle = dict(idle or {})  # slug -> "paused" / "retired", said beside the name
-        for slug in self.idle:
-            # A paused or retired channel gets nothing unless its maximum is raised.
-            initial.setdefault(bound_field("max", slug), 0)
+        # slug -> "paused" / "retired", said beside the name: such a channel
+        # given no bound gets nothing (services.plan_answer).
+        self.idle = dict(idle or {})
         pace: dict[str, int] = {}
         daily_total = sum(self.today_daily.values())
         if self.today_daily:

@@ -50,8 +50,8 @@ def _part(factor: float) -> str:
     return "half" if factor == 2 else f"1/{factor:g}"
 
 
-def _or(actions: list[str]) -> str:
-    return actions[0] if len(actions) == 1 else f"{', '.join(actions[:-1])} or {actions[-1]}"
+def _or(actions: list[str], word: str = "or") -> str:
+    return actions[0] if len(actions) == 1 else f"{', '.join(actions[:-1])} {word} {actions[-1]}"
 
 
 def _floor_words(bounds: Mapping[str, Bound], reach: float | None) -> tuple[str, str]:
@@ -263,8 +263,12 @@ class Planner:
             outcome=self._outcome(self.draws(alloc)),
             today_outcome=self._outcome(self.draws(today)),
             per_channel={s: self._outcome(self._channel_draws(s, alloc[s])) for s in self.slugs},
+            # At (within a rounding) or past the curve's last point.
             capped=[
-                s for s in self.slugs if alloc[s] / self.days > float(self.curves[s].spend[-1])
+                s
+                for s in self.slugs
+                if alloc[s] > 0
+                and alloc[s] >= float(self.curves[s].spend[-1]) * self.days - ROUNDING
             ],
             names={s: self.curves[s].name for s in self.slugs},
         )
@@ -285,8 +289,11 @@ class Planner:
         """Each channel's (lowest, highest) total over the period. With `reach`
         (say 2), a side the user left empty stays within today's spend divided
         and multiplied by it, or within the channel's quietest and busiest
-        month in the data where that is wider: the model has seen spend there,
-        and far from it the curve is a guess; a bound given replaces its side."""
+        month in the data where that is wider, and never past the curve's last
+        point (the most the model has seen it spend): the model has seen spend
+        there, and far from it the curve is a guess; a bound given replaces
+        its side. A minimum given above the curve's last point raises the
+        maximum left empty with it (the curve is flat there: the plan says so)."""
         unknown = set(bounds) - set(self.slugs)
         if unknown:
             raise PlanError(f"No response curve for: {', '.join(sorted(unknown))}.")
@@ -299,7 +306,7 @@ class Planner:
                 continue
             top = float(self.curves[slug].spend[-1]) * self.days
             if reach:
-                near_low, near_high = today / reach, today * reach
+                near_low, near_high = today / reach, min(today * reach, top)
                 seen = self.curves[slug].months_seen
                 if seen:
                     near_low = min(near_low, seen[0] * self.days)
@@ -310,7 +317,7 @@ class Planner:
                     low = min(low, high)  # a maximum below the range: the range gives way
             else:
                 low = max(bound.min or 0.0, 0.0)
-                high = bound.max if bound.max is not None else top
+                high = bound.max if bound.max is not None else max(top, low)
             if high < low:
                 raise PlanError(f"{self.curves[slug].name}: the maximum is below the minimum.")
             limits.append((low, high))
@@ -429,22 +436,33 @@ class Planner:
         limits = self._limits(bounds or {}, reach)
         x = self._best(budget, limits, reach, bounds)
         result = self.evaluate(dict(zip(self.slugs, (float(v) for v in x), strict=True)))
-        # (A channel cut to nothing is at no limit the user could move.)
+        # (A channel cut to nothing is at no limit the user could move; one at
+        # the most the model has seen it spend is marked as such: a wider
+        # bound would not move it, its curve is flat past that.)
+        capped = set(result.capped)
         at_limit = {
             slug: "minimum" if amount <= low + ROUNDING else "maximum"
             for slug, amount, (low, high) in zip(self.slugs, x, limits, strict=True)
             if high - low > ROUNDING
             and ((low > ROUNDING and amount <= low + ROUNDING) or amount >= high - ROUNDING)
+            and not (slug in capped and amount > low + ROUNDING)
         }
-        if not at_limit:
-            return result
-        widen = f", or {WIDEN}" if reach else ""
-        note = (
-            f"{len(at_limit)} of {len(self.slugs)} channels are planned at the least or the "
-            "most they may take (marked below): the model would move them further. Give them "
-            f"other bounds{widen} to see how far."
-        )
-        return replace(result, at_limit=at_limit, notes=[*result.notes, note])
+        notes = list(result.notes)
+        if at_limit:
+            widen = f", or {WIDEN}" if reach else ""
+            notes.append(
+                f"{len(at_limit)} of {len(self.slugs)} channels are planned at the least or "
+                "the most they may take (marked below): the model would move them further. "
+                f"Give them other bounds{widen} to see how far."
+            )
+        if capped:
+            names = _or([self.curves[s].name for s in self.slugs if s in capped], "and")
+            notes.append(
+                f"{names} {'is' if len(capped) == 1 else 'are'} planned at the most the model "
+                "has seen spent there (marked below): its curves say nothing past that, so "
+                "more would bring nothing the model can show."
+            )
+        return replace(result, at_limit=at_limit, notes=notes)
 
     def smallest_budget(
         self,

@@ -12,6 +12,7 @@ model stays live.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -421,14 +422,36 @@ def plan_answer(
         )
         for slug, b in bounds.items()
     }
+    # A paused or retired channel given no bound gets nothing (a default,
+    # not a bound the user gave: a plan saved so does not list it as one).
+    idle = {
+        slug: word
+        for slug, word in selectors.idle_channels([c.slug for c in curves]).items()
+        if slug not in limits
+    }
+    limits.update({slug: planner.Bound(max=0.0) for slug in idle})
     factor = REACH_FACTORS[reach]
     if mode == BudgetPlan.Mode.TARGET:
         if target is None:
             raise planner.PlanError("Give the target to reach.")
-        return plan.smallest_budget(float(target), limits, reach=factor)
-    if total_budget is None:
-        raise planner.PlanError("Give the total budget to split.")
-    return plan.optimise(float(total_budget), limits, reach=factor)
+        answer = plan.smallest_budget(float(target), limits, reach=factor)
+    else:
+        if total_budget is None:
+            raise planner.PlanError("Give the total budget to split.")
+        answer = plan.optimise(float(total_budget), limits, reach=factor)
+    if not idle:
+        return answer
+    names = {c.slug: c.name for c in curves}
+    left_out = [f"{names[slug]} ({word})" for slug, word in sorted(idle.items())]
+    return dataclasses.replace(
+        answer,
+        notes=[
+            *answer.notes,
+            f"Left out, as {'it is' if len(idle) == 1 else 'they are'} not running: "
+            f"{', '.join(left_out)}. Give {'it' if len(idle) == 1 else 'them'} a maximum "
+            "to plan for it again.",
+        ],
+    )
 
 
 @transaction.atomic

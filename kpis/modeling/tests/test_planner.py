@@ -307,3 +307,36 @@ def test_channels_planned_at_the_edge_of_their_range_are_named():
     held = planner.optimise(3000.0, {"c-events": Bound(min=2500.0)})
     assert held.at_limit.get("c-events") == "minimum"
     assert all(held.allocation[s] > 1.0 for s in held.at_limit)
+
+
+def _short_search():
+    """Search's curve ends at 1.5 x today's spend (the most the model has seen)."""
+    curves = channels()
+    search = curves[0]
+    curves[0] = ChannelCurve(
+        **{**search.__dict__, "spend": search.spend[:7], "samples": search.samples[:, :7]}
+    )
+    return Planner(curves, days=DAYS)
+
+
+def test_near_today_never_goes_past_the_most_the_model_has_seen():
+    """Twice today's spend went past the curve's last point, where the plan
+    stopped without a mark while saying it stayed within what was seen."""
+    planner = _short_search()
+    limits = dict(zip(planner.slugs, planner._limits({}, 2.0), strict=True))
+    assert limits["a-search"][1] == pytest.approx(450 * DAYS)  # not 600
+    full = planner.optimise(sum(high for _, high in limits.values()), reach=2.0)
+    assert full.capped == ["a-search"]
+    # Marked as at the most the model has seen, not as at a bound to widen.
+    assert full.at_limit == {"b-social": "maximum", "c-events": "maximum"}
+    assert full.notes[-1] == (
+        "Zulu Search is planned at the most the model has seen spent there (marked below): "
+        "its curves say nothing past that, so more would bring nothing the model can show."
+    )
+
+
+def test_a_minimum_above_the_curve_is_planned_not_refused_as_a_maximum_never_given():
+    planner = _short_search()
+    plan = planner.optimise(600 * DAYS, {"a-search": Bound(min=500 * DAYS)})
+    assert plan.allocation["a-search"] == pytest.approx(500 * DAYS)
+    assert plan.capped == ["a-search"] and "a-search" not in plan.at_limit

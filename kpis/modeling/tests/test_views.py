@@ -26,6 +26,7 @@ from kpis.models import (
     ModelRun,
 )
 from kpis.tests.helpers import import_rows
+from tests.api import *  # noqa: F403
 from tests.auth import signed_in_client
 from tests.factories import UserFactory
 
@@ -536,13 +537,45 @@ def test_the_planner_shows_todays_spend_and_proposes_next_month_at_todays_pace(
     assert f'data-per-day="{daily["social"]:.4f}"' in page.text
     # The proposal is marked as such (the page moves it with the period until typed over).
     assert f'data-pace-value="{round(sum(daily.values()) * days)}"' in page.text
-    assert "left out with a maximum of 0" not in page.text
+    assert "left out unless you give it a maximum" not in page.text
     assert page.context["form"][bound_field("max", "social")].value() is None
     Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
     page = viewer_client.get(reverse("kpis:planner"))
-    assert "(paused: left out with a maximum of 0; raise it to plan spend)" in page.text
-    # A paused channel starts at a maximum of 0: the proposal gives it nothing.
-    assert page.context["form"][bound_field("max", "social")].value() == 0
+    assert "(paused: left out unless you give it a maximum)" in page.text
+    # Not a bound typed in for the user (a saved plan listed it as one they gave).
+    assert page.context["form"][bound_field("max", "social")].value() is None
+
+
+def test_a_paused_channel_gets_nothing_unless_given_a_bound_on_the_page_and_the_api(
+    business, fake_fit, marketing_client, marketing_api
+):
+    """The page gave it a maximum of 0 as a typed value; the API gave it money."""
+    fitted()
+    Channel.objects.filter(slug="social").update(status=Channel.Status.PAUSED)
+    note = (
+        "Left out, as it is not running: Alpha Social (paused). Give it a maximum to plan "
+        "for it again."
+    )
+    question = plan_data(**{"min__social": "", "max__paid-search": "", "locked__events": ""})
+    answer = marketing_client.post(reverse("kpis:planner"), question).context["answer"]
+    assert {c["slug"]: c["amount"] for c in answer["channels"]}["social"] == 0
+    assert note in answer["notes"]
+    saved = marketing_api.post(
+        "/api/v1/budget-plans/",
+        {"name": "Paused", "start": next_month().isoformat(), "total_budget": "9000"},
+        format="json",
+    )
+    assert saved.status_code == 201, saved.json()
+    plan = BudgetPlan.objects.get(name="Paused")
+    assert plan.bounds == {}  # nothing the user gave
+    assert {c["slug"]: c["amount"] for c in plan.result["channels"]}["social"] == 0
+    assert note in plan.result["notes"]
+    # A bound given plans it again.
+    given = marketing_client.post(
+        reverse("kpis:planner"), {**question, bound_field("max", "social"): "5000"}
+    ).context["answer"]
+    assert {c["slug"]: c["amount"] for c in given["channels"]}["social"] > 0
+    assert note not in given.get("notes", [])
 
 
 def test_todays_spend_in_the_planner_is_the_recent_pace_when_the_fit_stored_it(
