@@ -526,6 +526,9 @@ RATE_LIMITS = {
         "import": "30/hour",
         # Recomputes queued by hand (POST /api/v1/recompute-runs/), per user.
         "recompute": "30/hour",
+        # Model fits started by hand (Fit now, POST /api/v1/model-runs/), per
+        # user: each takes minutes of the workers' cores.
+        "model_fit": "10/hour",
     }.items()
 }
 

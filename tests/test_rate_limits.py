@@ -207,3 +207,23 @@ def test_every_limit_has_words_for_its_page(settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "recompute": "100/15minute"}
     assert limit_in_words("recompute") == "queue a recompute by hand 100 times every 15 minutes"
     assert limit_in_words("no-such-scope") == ""
+
+
+def test_model_fits_started_by_hand_are_limited_per_user(marketing_client, settings):
+    """Each fit takes minutes of the workers' cores; they had no limit."""
+    from kpis.models import ModelRun
+    from tests.api import token_client
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "model_fit": "2/hour"}
+    url = reverse("kpis:model-fit")
+    assert marketing_client.post(url).status_code == 302
+    assert marketing_client.post(url).status_code == 302  # one waits: counted too
+    refused = marketing_client.post(url)
+    assert refused.status_code == 429
+    assert "You can start a model fit 2 times an hour" in refused.content.decode()
+    assert ModelRun.objects.count() == 1
+    # The API counts for the same person, and answers 429 too.
+    api = token_client(UserFactory(username="tom", role="marketing_manager"))
+    assert api.post("/api/v1/model-runs/").status_code in (200, 202)
+    assert api.post("/api/v1/model-runs/").status_code in (200, 202)
+    assert api.post("/api/v1/model-runs/").status_code == 429

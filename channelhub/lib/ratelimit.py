@@ -101,6 +101,7 @@ ACTIONS = {
     "two_factor": "type a two-factor code",
     "import": "upload a file to import (checked or rejected files count too)",
     "recompute": "queue a recompute by hand",
+    "model_fit": "start a model fit",
 }
 PER = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
 

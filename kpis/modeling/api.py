@@ -75,6 +75,8 @@ class ModelRunViewSet(
 
     serializer_class = ModelRunSerializer
     perms = {"view": "kpis.view_modelrun", "add": "kpis.add_modelrun"}
+    # Each starts minutes of work: RATE_LIMITS["model_fit"] per user (429 beyond).
+    rate_limits = {"create": "model_fit"}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

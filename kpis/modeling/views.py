@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, get_for_user, paginate, role_required
 from kpis.models import LiftTest, ModelEvent, ModelRun
 
@@ -55,6 +56,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 @require_POST
 @role_required
+@rate_limited("model_fit")
 def fit_now(request: AuthedRequest) -> HttpResponse:
     check_perm(request, "kpis.add_modelrun")
     _run, created = services.model_fit_request(
