@@ -21,6 +21,7 @@ expected outcome more than one peak.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import interpolate, optimize
 
-from channelhub.metrics.display import money
+from channelhub.metrics.display import money0
 
 from .contract import INTERVAL, FitResult
 
@@ -379,13 +380,13 @@ class Planner:
             kept, do = _floor_words(bounds, reach)
             raise PlanError(
                 f"The budget is below the channels' minimums and locked amounts "
-                f"({money(lows.sum())}{kept}): {do}."
+                f"({money0(math.ceil(lows.sum()))}{kept}): {do}."
             )
         if budget > highs.sum() + 0.01:
             most, do = _ceiling_words(bounds, reach, len(self.slugs))
             raise PlanError(
                 "The budget is above what the channels may take "
-                f"({money(highs.sum())}{most}): {do}."
+                f"({money0(math.floor(highs.sum()))}{most}): {do}."
             )
         scale = max(budget, 1.0)
 
@@ -491,7 +492,7 @@ class Planner:
             most, do = _ceiling_words(bounds or {}, reach, len(self.slugs))
             raise PlanError(
                 "Even the largest budget the channels may take does not reach the target "
-                f"by the model's curves ({money(high)}{most}): {do}."
+                f"by the model's curves ({money0(math.floor(high))}{most}): {do}."
             )
         step = max(1.0, high * 1e-4)
         budget = optimize.brentq(gap, low, high, xtol=step, maxiter=60)

@@ -286,6 +286,9 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
         "kpis/modeling/planner.html",
         {
             "live": live,
+            # Plans are made on the live model's curves: say when figures
+            # imported since are not in them (as the model's page does).
+            "stale": selectors.is_stale(live),
             "form": form,
             "answer": answer,
             "what_if": what_if,

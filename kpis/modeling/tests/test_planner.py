@@ -169,7 +169,7 @@ def test_impossible_questions_are_refused_in_words(budget, bounds, message):
             1e9,
             {s: Bound(max=0.0) for s in ("a-search", "b-social", "c-events")},
             2.0,
-            "($0.00): raise some maximums.",
+            "($0): raise some maximums.",
             "twice",
         ),
         (
@@ -179,7 +179,7 @@ def test_impossible_questions_are_refused_in_words(budget, bounds, message):
             "each other channel at most the most the model has seen it spend): unlock channels.",
             "maximums",
         ),
-        (1.0, {"b-social": Bound(min=5000.0)}, None, "($5,000.00): lower some minimums.", "half"),
+        (1.0, {"b-social": Bound(min=5000.0)}, None, "($5,000): lower some minimums.", "half"),
         (
             1.0,
             {"b-social": Bound(min=5000.0)},

@@ -700,6 +700,17 @@ def test_the_modeled_figures_are_dated_by_the_days_the_model_was_fitted_on(
         assert f"to {run.data_end.isoformat()}" not in text
 
 
+def test_the_planner_says_when_the_figures_changed_after_the_fit(
+    business, fake_fit, viewer_client
+):
+    fitted()
+    assert 'id="planner-stale"' not in viewer_client.get(reverse("kpis:planner")).text
+    import_rows(["date", "channel", "spend"], [[START.isoformat(), "social", "51"]])
+    page = viewer_client.get(reverse("kpis:planner")).text
+    assert 'id="planner-stale"' in page
+    assert "The daily figures changed after the model these plans use was fitted" in page
+
+
 def test_a_failed_first_fit_says_there_is_no_model_yet(business, marketing_client, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("sampler exploded")
