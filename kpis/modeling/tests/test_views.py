@@ -700,9 +700,7 @@ def test_the_modeled_figures_are_dated_by_the_days_the_model_was_fitted_on(
         assert f"to {run.data_end.isoformat()}" not in text
 
 
-def test_the_planner_says_when_the_figures_changed_after_the_fit(
-    business, fake_fit, viewer_client
-):
+def test_the_planner_says_when_the_figures_changed_after_the_fit(business, fake_fit, viewer_client):
     fitted()
     assert 'id="planner-stale"' not in viewer_client.get(reverse("kpis:planner")).text
     import_rows(["date", "channel", "spend"], [[START.isoformat(), "social", "51"]])
