@@ -460,8 +460,8 @@ class Planner:
             names = _or([self.curves[s].name for s in self.slugs if s in capped], "and")
             notes.append(
                 f"{names} {'is' if len(capped) == 1 else 'are'} planned at the most the model "
-                "has seen spent there (marked below): its curves say nothing past that, so "
-                "more would bring nothing the model can show."
+                "has seen spent there, or past it (marked below): its curves say nothing "
+                "beyond that point, so more would bring nothing the model can show."
             )
         return replace(result, at_limit=at_limit, notes=notes)
 

@@ -443,13 +443,13 @@ def plan_answer(
         return answer
     names = {c.slug: c.name for c in curves}
     left_out = [f"{names[slug]} ({word})" for slug, word in sorted(idle.items())]
+    it, verb = ("it", "it is") if len(idle) == 1 else ("them", "they are")
     return dataclasses.replace(
         answer,
         notes=[
             *answer.notes,
-            f"Left out, as {'it is' if len(idle) == 1 else 'they are'} not running: "
-            f"{', '.join(left_out)}. Give {'it' if len(idle) == 1 else 'them'} a maximum "
-            "to plan for it again.",
+            f"Left out, as {verb} not running: {', '.join(left_out)}. "
+            f"Give {it} a maximum to plan for {it} again.",
         ],
     )
 

@@ -330,8 +330,9 @@ def test_near_today_never_goes_past_the_most_the_model_has_seen():
     # Marked as at the most the model has seen, not as at a bound to widen.
     assert full.at_limit == {"b-social": "maximum", "c-events": "maximum"}
     assert full.notes[-1] == (
-        "Zulu Search is planned at the most the model has seen spent there (marked below): "
-        "its curves say nothing past that, so more would bring nothing the model can show."
+        "Zulu Search is planned at the most the model has seen spent there, or past it "
+        "(marked below): its curves say nothing beyond that point, so more would bring "
+        "nothing the model can show."
     )
 
 
