@@ -45,7 +45,9 @@ run: install
 	@echo ""
 	@echo "  ChannelHub is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	PATH="$(BIN):$$PATH" $(BIN)/honcho --no-prefix start --procfile Procfile
+	@# honcho gives each process its own PORT (web's + 100, + 200 ...): the
+	@# worker's and beat's links in emails and packs need web's address.
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" PATH="$(BIN):$$PATH" $(BIN)/honcho --no-prefix start --procfile Procfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@ that is never committed, and the image can back up the database it runs with."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -173,3 +174,25 @@ def test_make_test_fails_loudly_when_pytest_collects_nothing(tmp_path):
         timeout=60,
     )
     assert "suite" in plan.stdout and "pytest -n" in plan.stdout, plan.stdout
+
+
+def test_make_run_gives_every_process_the_web_address_for_links(tmp_path):
+    """honcho gives each process its own PORT (web's + 100, + 200 ...): the
+    worker's emails and packs linked to a port nothing listens on."""
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=8124", "HOST=127.0.0.1"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    start = next(line for line in planned.splitlines() if "honcho" in line and " start " in line)
+    assert start.startswith('SITE_URL="${SITE_URL:-http://127.0.0.1:8124}" ')
+    # And honcho hands it to every process, whatever PORT each gets.
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("web: echo web $PORT $SITE_URL\nworker: echo worker $PORT $SITE_URL\n")
+    honcho = str(ROOT / ".venv" / "bin" / "honcho")
+    ran = subprocess.run(
+        ["bash", "-c", start.split(" PATH=")[0] + f" {honcho} --no-prefix start --procfile {procfile}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PORT": "8124", "SITE_URL": ""},  # as make exports it
+    ).stdout  # fmt: skip
+    assert "web 8124 http://127.0.0.1:8124" in ran
+    assert "worker 8224 http://127.0.0.1:8124" in ran

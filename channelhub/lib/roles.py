@@ -44,6 +44,19 @@ def runs_channels_or_partners() -> Q:
     return Q(groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER]) | Q(is_superuser=True)
 
 
+def business_readers(users: Any) -> Any:
+    """Of `users` (a user queryset), those who may read the business's data
+    (`has_any_role` as a filter): a role inside, or an administrator, and
+    never a partner user. For who may be sent internal figures by email."""
+    return (
+        users.filter(
+            Q(groups__name__in=[MARKETING_MANAGER, PARTNER_MANAGER, VIEWER]) | Q(is_superuser=True)
+        )
+        .exclude(groups__name=PARTNER_USER)
+        .distinct()
+    )
+
+
 def role_label(user: Any) -> str:
     """The user's main role for display: the most powerful one they hold."""
     if not getattr(user, "is_authenticated", False):

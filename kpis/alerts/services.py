@@ -133,6 +133,10 @@ def digest_send(subscription_id: int, *, now: datetime | None = None) -> int:
         )
         if subscription is None or not subscription.user.email:
             return 0
+        # Someone whose manager role was taken away keeps the subscription
+        # (it comes back with the role) but is sent nothing meanwhile.
+        if not subscription.user.has_perm("kpis.view_alertsubscription"):
+            return 0
         channel_ids = subscription_channel_ids(subscription)
         if not channel_ids:
             return 0

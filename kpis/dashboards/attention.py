@@ -151,9 +151,13 @@ def _roi_items(
 
 
 def _stale_item(
-    channel: Channel, last: date | None, today: date, limits: Thresholds
+    channel: Channel, last: date | None, today: date, limits: Thresholds, may_import: bool
 ) -> AttentionItem | None:
-    where = reverse("kpis:import")
+    # Where to act: the import page for who may import, else the channel's
+    # page (whose owner and history say whom to ask).
+    where = (
+        reverse("kpis:import") if may_import else reverse("channels:detail", args=[channel.slug])
+    )
     if last is None:
         return AttentionItem(
             "stale", "warn", f"{channel.name}: no facts yet",
@@ -330,16 +334,19 @@ def attention_items(
             if last and snap["period_end"] <= last:
                 complete[snap["channel_id"]].append(snap)
     items: list[AttentionItem] = []
+    may_import = user is not None and user.has_perm("kpis.add_importrun")
     for channel_id, channel in sorted(channels.items(), key=lambda kv: kv[1].name):
         url = reverse("kpis:channel-dashboard", args=[channel.slug])
         items += _roi_items(channel, complete.get(channel_id, []), url, limits)
-        stale = _stale_item(channel, states.get(channel_id), today, limits)
+        stale = _stale_item(channel, states.get(channel_id), today, limits, may_import)
         if stale:
             items.append(stale)
     at_risk = objective_list(user=user, scope=scope).filter(
         evaluation__status__in=[AT_RISK, OFF_TRACK]
     )
-    at_risk = at_risk.filter(channel_id__in=visible.values("pk"))
+    # Of running channels only: a paused or retired channel's objectives
+    # need no one's attention (its conflicts and ROI are left out alike).
+    at_risk = at_risk.filter(channel_id__in=list(channels))
     items += [_objective_item(o) for o in at_risk.order_by("end_date")]
     # Opening a case is offered to whoever may open one (a worker's pack: nobody).
     may_open = user is not None and user.has_perm("partners.add_conflictcase")

@@ -60,8 +60,10 @@ def pack_filters(pack: ReviewPack, on: date) -> Filters:
 
 
 def pack_channels(pack: ReviewPack) -> QuerySet[Channel]:
+    """The channels a render covers: never a retired one, whichever way the
+    pack chooses them (a list keeps it, to cover it again if it comes back)."""
     if pack.channel_selection == ReviewPack.Selection.LIST:
-        return pack.channels.all()
+        return pack.channels.exclude(status=Channel.Status.RETIRED)
     channels = Channel.objects.exclude(status=Channel.Status.RETIRED)
     if pack.channel_selection == ReviewPack.Selection.KINDS:
         channels = channels.filter(kind__in=pack.channel_kinds or [])

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from channelhub.lib.forms import ModelForm
+from channelhub.lib.roles import business_readers
 from channels_app.channels.models import Channel
 from kpis.models import ReviewPack
 
@@ -58,9 +59,10 @@ class ReviewPackForm(ModelForm):
         channels: Any = self.fields["channels"]
         channels.queryset = Channel.objects.order_by("name")
         subscribers: Any = self.fields["subscribers"]
-        subscribers.queryset = (
-            User.objects.filter(is_active=True).exclude(email="").order_by("username")
-        )
+        # People inside only: a pack holds every channel's figures.
+        subscribers.queryset = business_readers(
+            User.objects.filter(is_active=True).exclude(email="")
+        ).order_by("username")
         subscribers.label_from_instance = lambda u: f"{u.get_full_name() or u.username} <{u.email}>"
 
     def clean_extra_emails(self) -> str:

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from channelhub.lib.queue import send_task
+from channelhub.lib.roles import business_readers
 from channelhub.metrics import periods
 from kpis.dashboards.content import Filters
 from kpis.models import DashboardState, PackRender, RecomputeRun, ReviewPack
@@ -179,10 +180,14 @@ def packs_retention_sweep(*, now: datetime | None = None) -> int:
 
 
 def recipients(pack: ReviewPack) -> list[str]:
-    """Subscribers with an email address, then the extra addresses; no duplicates."""
+    """Subscribers with an email address who may still read the business's
+    figures (a role inside: not a partner user, nor someone whose role was
+    taken away), then the extra addresses; no duplicates."""
     seen: set[str] = set()
     out = []
-    users = pack.subscribers.filter(is_active=True).exclude(email="").order_by("username")
+    users = business_readers(pack.subscribers.filter(is_active=True).exclude(email="")).order_by(
+        "username"
+    )
     for address in [*users.values_list("email", flat=True), *pack.extra_email_list()]:
         if address.lower() not in seen:
             seen.add(address.lower())

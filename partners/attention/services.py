@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from channelhub.lib.roles import runs_channels_or_partners
 from partners.activity import selectors as activity_selectors
 from partners.contracts import selectors as contracts_selectors
 from partners.directory.models import Partner
@@ -171,7 +172,9 @@ def reminders_send(*, today: date) -> int:
         assert flag.partner.manager_id is not None
         by_manager.setdefault(flag.partner.manager_id, []).append(flag)
     sent = 0
-    for manager in User.objects.filter(pk__in=by_manager, email__gt="").order_by("pk"):
+    # Only people who still manage partners (a role taken away stops them).
+    managers = User.objects.filter(runs_channels_or_partners(), pk__in=by_manager, email__gt="")
+    for manager in managers.distinct().order_by("pk"):
         items = by_manager[manager.pk]
         # No request in a job: SITE_URL (no trailing slash) makes links absolute.
         context = {

@@ -35,7 +35,9 @@ def test_a_digest_sends_each_new_item_once(partner_user, quiet, settings):
     assert email.to == ["paul@example.com"]
     assert email.subject == "ChannelHub: 1 new item needs attention"
     assert "- Quiet: no facts yet" in email.body
-    assert "https://hub.example.com/kpis/import/" in email.body
+    # A partner manager cannot import: the item leads to the channel's page.
+    assert f"https://hub.example.com{reverse('channels:detail', args=['quiet'])}" in email.body
+    assert "/kpis/import/" not in email.body
     # The thresholds in words, never a setting's name.
     assert "no facts for more than 7 days" in email.body and "ATTENTION_" not in email.body
     token = services.unsubscribe_token(subscription)
@@ -156,3 +158,14 @@ def test_viewers_may_not_subscribe(viewer_client, quiet):
     assert viewer_client.get(URL).status_code == 403
     assert viewer_client.post(CREATE, {"frequency": "daily", "scope": "chosen"}).status_code == 403
     assert not AlertSubscription.objects.exists()
+
+
+def test_no_digest_goes_to_someone_whose_manager_role_was_taken(partner_user, quiet):
+    """A subscription stays (it comes back with the role), but nothing is sent
+    to a viewer, who may not even open the page that manages it."""
+    from django.contrib.auth.models import Group
+
+    subscription = _subscribe(partner_user, quiet)
+    partner_user.groups.set([Group.objects.get_or_create(name="viewer")[0]])
+    assert services.digest_send(subscription.pk) == 0
+    assert not mail.outbox and not AlertSent.objects.exists()

@@ -260,3 +260,31 @@ def test_an_item_keeps_its_key_from_day_to_day(marketing_user, settings):
     first, later = stale(date(2025, 2, 20)), stale(date(2025, 2, 25))
     assert first.title != later.title  # "no facts for 19 days", "... 24 days"
     assert first.key == later.key == f"stale:{first.channel.pk}:since 2025-02-01"
+
+
+def test_a_retired_channels_objectives_leave_the_list(viewer_user):
+    from kpis.models import ObjectiveStatus
+    from tests.factories import ObjectiveFactory
+
+    shop = ChannelFactory(slug="shop", name="Web shop")
+    gone = ChannelFactory(slug="gone", name="Gone")
+    for channel in (shop, gone):
+        ObjectiveStatus.objects.create(
+            objective=ObjectiveFactory(channel=channel), status="off_track"
+        )
+    titles = [i.title for i in _kinds(attention_items(user=viewer_user, today=TODAY), "objective")]
+    assert len(titles) == 2
+    gone.status = gone.Status.RETIRED
+    gone.save(update_fields=["status"])
+    titles = [i.title for i in _kinds(attention_items(user=viewer_user, today=TODAY), "objective")]
+    assert len(titles) == 1 and titles[0].startswith("Web shop")
+
+
+def test_a_channel_without_facts_leads_where_the_reader_can_act(viewer_user, marketing_user):
+    """The item linked to the import page, which a viewer or a partner
+    manager may not open (403)."""
+    ChannelFactory(slug="quiet", name="Quiet")
+    (seen,) = _kinds(attention_items(user=viewer_user, today=TODAY), "stale")
+    assert seen.url == reverse("channels:detail", args=["quiet"])
+    (mine,) = _kinds(attention_items(user=marketing_user, today=TODAY), "stale")
+    assert mine.url == reverse("kpis:import")

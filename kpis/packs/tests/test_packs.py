@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
 
+from channels_app.channels.models import Channel
 from channels_app.channels.selectors import TEAM_SCOPE
 from kpis.dashboards import content as dashboards
 from kpis.dashboards.content import Filters
@@ -20,6 +21,7 @@ from kpis.engine.recompute import recompute_execute, recompute_request
 from kpis.models import ObjectiveStatus, PackRender, RecomputeRun, ReviewPack
 from kpis.packs import services as packs
 from kpis.packs.content import pack_filters
+from kpis.packs.forms import ReviewPackForm
 from kpis.tests.helpers import (
     DUE,
     aware,
@@ -172,6 +174,18 @@ def test_a_pack_of_some_kinds_includes_only_those_channels(business):
     assert "Google Ads" not in html and "Web Shop" in html and "Events" in html
 
 
+def test_a_pack_of_a_list_leaves_out_a_channel_retired_since(business):
+    shop, ads, _ = business
+    pack = make_pack(channel_selection="list")
+    pack.channels.set([shop, ads])
+    Channel.objects.filter(pk=ads.pk).update(status=Channel.Status.RETIRED)
+    render = dispatch_and_render()
+    assert render.channel_count == 1
+    html = render.html_file.read().decode()
+    assert "Web Shop" in html and "Google Ads" not in html
+    assert set(pack.channels.all()) == {shop, ads}  # kept on the list, for if it comes back
+
+
 def test_objectives_newly_at_risk_are_named_once(business):
     shop, _, _ = business
     pack = make_pack(cadence="weekly", weekday=0)
@@ -274,8 +288,8 @@ def test_a_render_claimed_by_another_worker_is_left_alone(business):
 @pytest.fixture
 def subscribed(business):
     pack = make_pack()
-    maria = UserFactory(username="maria2", email="maria@example.com")
-    tom = UserFactory(username="tom2", email="tom@example.com")
+    maria = UserFactory(username="maria2", email="maria@example.com", role="marketing_manager")
+    tom = UserFactory(username="tom2", email="tom@example.com", role="viewer")
     pack.subscribers.set([maria.pk, tom.pk])
     pack.extra_emails = "board@example.com\nTOM@example.com"
     pack.save()
@@ -298,6 +312,21 @@ def test_each_subscriber_gets_one_email_with_the_pack_attached(subscribed):
     with render.html_file.open("rb") as f:
         assert message.attachments[0][1] == f.read().decode()
     assert render.sent_to == render.recipients
+
+
+def test_a_partner_user_or_someone_whose_role_was_taken_is_never_sent_a_pack(subscribed):
+    """A partner user could be picked as a subscriber and was mailed every
+    channel's figures; so was someone whose role was taken away."""
+    nina = UserFactory(username="nina2", email="nina@partner.example", role="partner_user")
+    former = UserFactory(username="former", email="former@example.com")
+    offered = ReviewPackForm().fields["subscribers"].queryset
+    assert nina not in offered and former not in offered
+    assert {"maria2", "tom2"} <= {u.username for u in offered}
+    subscribed.subscribers.add(nina, former)
+    render = dispatch_and_render()
+    assert render.status == PackRender.Status.SENT
+    sent = sorted(m.to[0] for m in mail.outbox)
+    assert sent == ["board@example.com", "maria@example.com", "tom@example.com"]
 
 
 def test_a_linked_pack_sends_the_link_instead(subscribed, settings):
