@@ -14,6 +14,8 @@ from partners.contracts.selectors import (
 from partners.directory.selectors import visible_partners
 from partners.enablement.selectors import certifications_expiring
 
+SHOWN = 10  # items of each list on the home page
+
 
 def today_for_user(*, user: Any, today: date) -> dict[str, Any] | None:
     """The home panel of a partner manager: what needs them today. None for
@@ -21,30 +23,31 @@ def today_for_user(*, user: Any, today: date) -> dict[str, Any] | None:
     mine = visible_partners(user=user).filter(manager=user)
     if not mine.exists():
         return None
-    follow_ups = list(follow_ups_overdue(partners=mine, today=today)[:10])
-    due = list(reviews_due(partners=mine, today=today)[:10])
-    contracts = list(contracts_ending(partners=mine, today=today)[:10])
-    uncovered = list(partners_without_valid_contract(partners=mine, today=today)[:10])
-    attestations = list(attestations_expired(partners=mine, today=today)[:10])
-    certifications = list(certifications_expiring(partners=mine, today=today)[:10])
-    actions = list(open_action_items(partners=mine).filter(due_on__lte=today)[:10])
+    lists = {
+        "follow_ups": follow_ups_overdue(partners=mine, today=today),
+        "reviews": reviews_due(partners=mine, today=today),
+        "contracts": contracts_ending(partners=mine, today=today),
+        "uncovered": partners_without_valid_contract(partners=mine, today=today),
+        "attestations": attestations_expired(partners=mine, today=today),
+        "certifications": certifications_expiring(partners=mine, today=today),
+        "actions": open_action_items(partners=mine).filter(due_on__lte=today),
+    }
+    # The first SHOWN of each list, and how many there are in all: the badges
+    # and the count (which the daily reminder email also gives) are the whole.
+    shown = {name: list(query[:SHOWN]) for name, query in lists.items()}
+    totals = {
+        name: len(shown[name]) if len(shown[name]) < SHOWN else query.count()
+        for name, query in lists.items()
+    }
+    more = {name: totals[name] - len(shown[name]) for name in lists}
     return {
         "today": today,
-        "follow_ups": follow_ups,
-        "reviews": due,
-        "contracts": contracts,
-        "uncovered": uncovered,
-        "attestations": attestations,
+        **shown,
+        "totals": totals,
+        "more": more,
         # One badge over the three lists (contracts ending, active without
         # one, compliance attestations expired on a contract in force).
-        "contract_count": len(contracts) + len(uncovered) + len(attestations),
-        "certifications": certifications,
-        "actions": actions,
-        "count": len(follow_ups)
-        + len(due)
-        + len(contracts)
-        + len(uncovered)
-        + len(attestations)
-        + len(certifications)
-        + len(actions),
+        "contract_count": totals["contracts"] + totals["uncovered"] + totals["attestations"],
+        "contract_more": more["contracts"] + more["uncovered"] + more["attestations"],
+        "count": sum(totals.values()),
     }
