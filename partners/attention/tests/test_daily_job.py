@@ -176,7 +176,9 @@ def test_the_reminder_links_to_each_item_and_to_the_home_page(trouble, pauls_par
     ]:
         (at,) = [i for i, line in enumerate(lines) if text in line]
         assert lines[at + 1].strip() == f"{page}#{section}", lines[at : at + 2]
-    assert "Your home page shows them, with links to each full list: https://hub.example.com/" in body
+    assert (
+        "Your home page shows them, with links to each full list: https://hub.example.com/" in body
+    )
 
 
 def test_no_reminder_goes_to_a_manager_whose_role_was_taken(trouble, partner_user):
