@@ -26,9 +26,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from channelhub.lib import locks
 from channels_app.channels.models import Channel
 from kpis.dashboards.attention import AttentionItem, Thresholds, attention_items
-from kpis.models import AlertSubscription
+from kpis.models import AlertSent, AlertSubscription
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ def subscription_channel_ids(subscription: AlertSubscription) -> list[int]:
     return list(subscription.channels.values_list("pk", flat=True))
 
 
+# pg_advisory_xact_lock(ALERT_USER_LOCK + user id): one digest of a person at
+# a time, so an item is emailed once whichever of their subscriptions sends it.
+ALERT_USER_LOCK = 7_306_000_000_000
+
+
 def _claim(subscription: AlertSubscription, items: list[AttentionItem], now: datetime) -> set[str]:
     """Insert each item's key; return the keys this call inserted (the others
     were sent before, or are being sent by another worker right now)."""
@@ -142,6 +148,17 @@ def digest_send(subscription_id: int, *, now: datetime | None = None) -> int:
             return 0
         found = attention_items(user=subscription.user, channel_ids=channel_ids)
         unique = list({item.key: item for item in found}.values())
+        # An item already emailed to this person by another of their
+        # subscriptions (a daily and a weekly one) is not sent again.
+        locks.advisory_xact_lock(ALERT_USER_LOCK + subscription.user_id)
+        already = set(
+            AlertSent.objects.filter(
+                subscription__user_id=subscription.user_id, item_key__in=[i.key for i in unique]
+            )
+            .exclude(subscription=subscription)
+            .values_list("item_key", flat=True)
+        )
+        unique = [item for item in unique if item.key not in already]
         claimed = _claim(subscription, unique, now)
         items = [item for item in unique if item.key in claimed]
         if not items:

@@ -169,3 +169,18 @@ def test_no_digest_goes_to_someone_whose_manager_role_was_taken(partner_user, qu
     partner_user.groups.set([Group.objects.get_or_create(name="viewer")[0]])
     assert services.digest_send(subscription.pk) == 0
     assert not mail.outbox and not AlertSent.objects.exists()
+
+
+def test_an_item_is_emailed_once_to_a_person_with_a_daily_and_a_weekly_digest(
+    partner_user, quiet
+):
+    _subscribe(partner_user, quiet, frequency="daily")
+    assert services.digests_send(frequency="daily") == 1
+    weekly = _subscribe(partner_user, quiet, frequency="weekly")
+    assert services.digest_send(weekly.pk) == 0
+    assert len(mail.outbox) == 1
+    # A new item still goes out by whichever digest comes first.
+    other = ChannelFactory(slug="mute", name="Mute", status="active")
+    weekly.channels.add(other)
+    assert services.digest_send(weekly.pk) == 1
+    assert "Mute: no facts yet" in mail.outbox[1].body and "Quiet" not in mail.outbox[1].body
