@@ -529,6 +529,9 @@ RATE_LIMITS = {
         # Model fits started by hand (Fit now, POST /api/v1/model-runs/), per
         # user: each takes minutes of the workers' cores.
         "model_fit": "10/hour",
+        # Review pack previews (Render now), per user: each renders every
+        # channel's dashboards and keeps the file.
+        "pack_render": "20/hour",
     }.items()
 }
 

@@ -102,6 +102,7 @@ ACTIONS = {
     "import": "upload a file to import (checked or rejected files count too)",
     "recompute": "queue a recompute by hand",
     "model_fit": "start a model fit",
+    "pack_render": "render a review pack now",
 }
 PER = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MinValueValidator, validate_email
 
 from channelhub.lib.forms import ModelForm
 from channelhub.lib.roles import business_readers
@@ -64,6 +64,18 @@ class ReviewPackForm(ModelForm):
             User.objects.filter(is_active=True).exclude(email="")
         ).order_by("username")
         subscribers.label_from_instance = lambda u: f"{u.get_full_name() or u.username} <{u.email}>"
+        # The lowest a count may be, said once: a number below 0 was told
+        # "0 or more" (the column's own limit), then 0 "1 or more".
+        for name in ("periods", "day_of_month"):
+            field: Any = self.fields.get(name)
+            if field is None:
+                continue
+            field.min_value = 1
+            field.widget.attrs["min"] = 1
+            field.validators = [
+                *(v for v in field.validators if not isinstance(v, MinValueValidator)),
+                MinValueValidator(1),
+            ]
 
     def clean_extra_emails(self) -> str:
         text = self.cleaned_data.get("extra_emails", "")

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from channelhub.lib.ratelimit import rate_limited
 from channelhub.lib.views import AuthedRequest, check_perm, paginate, role_required
 from kpis.models import PackRender, ReviewPack
 
@@ -94,6 +95,7 @@ def pack_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required
+@rate_limited("pack_render")
 def pack_render_now(request: AuthedRequest, pk: int) -> HttpResponse:
     pack = get_object_or_404(ReviewPack, pk=pk)
     check_perm(request, "kpis.render_reviewpack", pack)

@@ -443,6 +443,31 @@ def test_the_pack_form_explains_what_is_wrong(marketing_client, business):
     assert not ReviewPack.objects.exists()
 
 
+@pytest.mark.parametrize("periods", ["-3", "0"])
+def test_a_count_below_one_is_told_the_same_limit(marketing_client, business, periods):
+    """-3 was told "greater than or equal to 0", then 0 "... to 1"."""
+    response = marketing_client.post(
+        reverse("kpis:pack-create"),
+        {"name": "Few", "cadence": "monthly", "day_of_month": "5", "send_hour": "7",
+         "period_kind": "month", "periods": periods, "channel_selection": "all",
+         "delivery": "attach"},
+    )  # fmt: skip
+    assert response.context["form"].errors["periods"] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
+
+
+def test_render_now_is_limited_per_user(marketing_client, business, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "pack_render": "1/hour"}
+    pack = make_pack()
+    url = reverse("kpis:pack-render-now", args=[pack.pk])
+    assert marketing_client.post(url).status_code == 302
+    refused = marketing_client.post(url)
+    assert refused.status_code == 429
+    assert "render a review pack now once an hour" in refused.text
+    assert PackRender.objects.filter(pack=pack).count() == 1
+
+
 def test_render_now_previews_and_the_archive_serves_the_file(marketing_client, business):
     pack = make_pack()
     response = marketing_client.post(reverse("kpis:pack-render-now", args=[pack.pk]))
