@@ -565,3 +565,8 @@ def test_a_pack_says_its_figures_are_stale_when_the_latest_recompute_failed(busi
     preview = execute(packs.pack_render_request(pack=ReviewPack.objects.get(), user=None).pk)
     assert not any(s.startswith("Stale figures") for s in preview.summary)
     assert 'id="stale-figures"' not in preview.html_file.read().decode()
+
+
+def test_the_pack_list_counts_other_addresses_beside_the_subscribers(subscribed, viewer_client):
+    text = viewer_client.get(reverse("kpis:packs")).text
+    assert "+ 2 other addresses" in text
