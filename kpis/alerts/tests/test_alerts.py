@@ -171,9 +171,7 @@ def test_no_digest_goes_to_someone_whose_manager_role_was_taken(partner_user, qu
     assert not mail.outbox and not AlertSent.objects.exists()
 
 
-def test_an_item_is_emailed_once_to_a_person_with_a_daily_and_a_weekly_digest(
-    partner_user, quiet
-):
+def test_an_item_is_emailed_once_to_a_person_with_a_daily_and_a_weekly_digest(partner_user, quiet):
     _subscribe(partner_user, quiet, frequency="daily")
     assert services.digests_send(frequency="daily") == 1
     weekly = _subscribe(partner_user, quiet, frequency="weekly")
