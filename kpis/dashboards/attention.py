@@ -109,7 +109,11 @@ class Thresholds:
             f"revenue fallen between the last two complete months by more than "
             f"{number(self.cannibalisation_pct, 0)}% and by at least "
             f"{money(self.cannibalisation_amount)}, while a channel selling to the same "
-            "target segment grew.",
+            "target segment grew;",
+            # No threshold to set: said here so that every list of the rules
+            # (the page, the alerts page, the digest email) has all of them.
+            "an objective at risk or off track; an open conflict case; a brand audit past "
+            "its due date.",
         ]
 
 

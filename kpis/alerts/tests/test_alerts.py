@@ -40,6 +40,8 @@ def test_a_digest_sends_each_new_item_once(partner_user, quiet, settings):
     assert "/kpis/import/" not in email.body
     # The thresholds in words, never a setting's name.
     assert "no facts for more than 7 days" in email.body and "ATTENTION_" not in email.body
+    # Every rule, those without a threshold too (the page listed five, the email four).
+    assert "an objective at risk or off track; an open conflict case" in email.body
     token = services.unsubscribe_token(subscription)
     unsubscribe = f"https://hub.example.com/kpis/alerts/unsubscribe/{token}/"
     assert f"Stop these emails: {unsubscribe}" in email.body
