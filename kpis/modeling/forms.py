@@ -201,14 +201,15 @@ class PlanForm(Form):
     """The planner's question. Bounds are fields named by channel slug, so a
     channel's bound can never land on another channel."""
 
-    PERIODS = [("month", "A month"), ("quarter", "A quarter")]
+    # Three months from any month's first day (a quarter when it starts one).
+    PERIODS = [("month", "A month"), ("quarter", "Three months (a quarter)")]
 
     name = forms.CharField(max_length=120, required=False, help_text="To save it as a scenario.")
     goal = forms.ChoiceField(choices=BudgetPlan.Goal.choices, initial=BudgetPlan.Goal.REVENUE)
     mode = forms.ChoiceField(choices=BudgetPlan.Mode.choices, initial=BudgetPlan.Mode.BUDGET)
     period = forms.ChoiceField(choices=PERIODS, initial="month")
     start = forms.DateField(
-        label="Starting", widget=DateInput(), help_text="The first day of the month or quarter."
+        label="Starting", widget=DateInput(), help_text="The first day of the month, or of the three months."
     )
     total_budget = forms.DecimalField(
         label="Total budget",
