@@ -454,6 +454,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Files above this are refused by the upload forms (Django's memory limits are
 # not a size limit).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# A body read whole into memory (a JSON push of daily facts, a form's fields;
+# files go to disk): the facts API takes up to 10,000 rows, about 3 MB with
+# every column, and refuses a body over 16 MB itself (413, in JSON). Django's
+# default of 2.5 MB answered a full batch with an HTML 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024 + 64 * 1024
 # With the broker down, an uploaded file up to this size is imported in the
 # request (keep it small enough to finish well inside the web server timeout);
 # a bigger one waits for the queue and the sweeper.

@@ -153,7 +153,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RulesVi
 # --- pushing daily facts -----------------------------------------------------------
 
 MAX_PUSH_ROWS = 10_000
-# A JSON batch of 10,000 rows with every column is about 2.5 MB; anything far
+# A JSON batch of 10,000 rows with every column is about 3 MB; anything far
 # bigger is refused before it is parsed.
 MAX_JSON_BYTES = 16 * 1024 * 1024
 JSON_BATCH_NAME = "api-facts.csv"

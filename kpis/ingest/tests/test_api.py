@@ -4,6 +4,7 @@ and the import runs."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -168,6 +169,29 @@ def test_a_batch_over_10000_rows_is_refused_with_413(marketing_api, shop):
     assert "10,000 rows" in response.json()["detail"]
     assert response.json()["code"] == "too_large"
     assert not ImportRun.objects.exists()
+
+
+def test_a_full_batch_of_every_column_is_read_not_refused_as_too_big(marketing_api, shop):
+    """10,000 rows of every column are about 3 MB: over Django's 2.5 MB cap,
+    they were refused with an HTML page (RequestDataTooBig)."""
+    from datetime import timedelta
+
+    first = date(2001, 1, 1)
+    row = {
+        "spend": "1234567.89", "revenue": "2345678.90", "cogs": "1234567.80",
+        "orders": 12345, "units": 23456, "leads": 3456, "new_customers": 456,
+        "impressions": 123456789, "clicks": 1234567, "inventory_value": "3456789.01",
+        "partner": "",
+    }  # fmt: skip
+    rows = [
+        {"date": (first + timedelta(days=i)).isoformat(), "channel": "web-shop", **row}
+        for i in range(10_000)
+    ]
+    body = json.dumps(rows)  # as a script writes it: ", " and ": " between items
+    assert 2.6e6 < len(body) < 16 * 1024 * 1024
+    response = marketing_api.post(FACTS, body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    assert DailyFact.objects.count() == 10_000
 
 
 def test_a_body_that_is_not_an_array_is_refused(marketing_api, shop):
