@@ -67,6 +67,12 @@ class ChannelForm(ModelForm):
         # People by name, as every page shows them.
         owner.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
 
+    def clean_name(self) -> str:
+        # Spaces of every kind (a no-break space pasted from a document, two
+        # in a row) as one plain space: "Web Shop" typed with a no-break
+        # space was a second channel that looked the same in every list.
+        return " ".join(str(self.cleaned_data.get("name") or "").split())
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
         if not slug and self.cleaned_data.get("name"):

@@ -89,6 +89,24 @@ def test_a_repeated_name_is_refused_under_its_field(marketing_api):
     assert Channel.objects.filter(name__iexact="tiktok shop").count() == 1
 
 
+def test_a_name_that_only_looks_the_same_is_refused_too(marketing_api, marketing_client):
+    """A no-break space or two spaces made a second "Web Shop" in every list."""
+    from django.urls import reverse
+
+    assert marketing_api.post(CHANNELS, {"name": "Web Shop"}).status_code == 201
+    for name in ("Web\u00a0Shop", "Web  Shop", " web shop\t"):
+        response = marketing_api.post(CHANNELS, {"name": name})
+        assert response.status_code == 400, name
+        assert "already has this name" in str(response.json()["errors"]["name"])
+    page = marketing_client.post(
+        reverse("channels:create"), {"name": "Web\u00a0Shop", "kind": "ecommerce"}
+    )
+    assert page.status_code == 200 and "already has this name" in page.text
+    assert Channel.objects.count() == 1
+    created = marketing_api.post(CHANNELS, {"name": "Mail\u00a0 Order"})
+    assert created.status_code == 201 and created.json()["name"] == "Mail Order"
+
+
 def test_a_reserved_slug_is_refused_under_its_field(marketing_api):
     response = marketing_api.post(CHANNELS, {"name": "New", "slug": "new"})
     assert response.status_code == 400
