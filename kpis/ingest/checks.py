@@ -469,11 +469,20 @@ def resolve_channel_and_partner(
     channel_key = pc.utf8_lower(channel_text)
     channel_id = _lookup(lookups.channel_keys, lookups.channel_ids, channel_key)
     unknown = pc.and_(pc.is_null(channel_id), pc.not_equal(channel_key, ""))
+    too_long: pa.Array | None = None
     if new_channels is not None and pc.any(unknown).as_py():
         unknown_keys = pc.unique(pc.filter(channel_key, unknown)).to_pylist()
         originals = [
             pc.filter(channel_text, pc.equal(channel_key, k))[0].as_py() for k in unknown_keys
         ]
+        # A name a channel cannot have is the row's error, not the import's
+        # failure (creating the channel raised, naming no row).
+        most = Channel._meta.get_field("name").max_length or 0
+        long_keys = [k for k, o in zip(unknown_keys, originals, strict=True) if len(o) > most]
+        if long_keys:
+            too_long = pc.is_in(channel_key, value_set=pa.array(long_keys, pa.string()))
+            kept = [(k, o) for k, o in zip(unknown_keys, originals, strict=True) if len(o) <= most]
+            unknown_keys, originals = [k for k, _ in kept], [o for _, o in kept]
         created = new_channels.ids_for(unknown_keys, originals)
         channel_id = pc.coalesce(
             channel_id,
@@ -494,6 +503,13 @@ def resolve_channel_and_partner(
                 "unknown channel (use its slug or exact name)",
             ),
         )
+        if too_long is not None:
+            most = Channel._meta.get_field("name").max_length or 0
+            channel_reason = pc.if_else(
+                pc.fill_null(too_long, False),
+                f"too long for a new channel's name (at most {most} characters)",
+                channel_reason,
+            )
         errors.add("channel", channel_bad, cols["channel"], channel_reason)
     channel_ok = pc.fill_null(pc.invert(channel_bad), False)
     channel_id = pc.if_else(channel_ok, channel_id, 0)

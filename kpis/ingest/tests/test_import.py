@@ -167,6 +167,22 @@ def test_create_channels_makes_unknown_channels(shop):
     assert DailyFact.objects.filter(channel=created).count() == 2
 
 
+def test_a_new_channel_name_too_long_is_the_rows_error_not_the_imports_failure(shop):
+    """It failed the whole import with "{'name': ['Ensure this value has at
+    most 120 characters ...']}" and named no row."""
+    long_name = "Shop " + "x" * 145
+    run = import_rows(["date", "channel", "revenue"], [
+        ["2025-01-01", "TikTok Shop", "10"],
+        ["2025-01-02", long_name, "20"],
+    ], create_channels=True)  # fmt: skip
+    assert run.status == "rejected"
+    assert [(e["line"], e["column"], e["reason"]) for e in run.errors] == [
+        (3, "channel", "too long for a new channel's name (at most 120 characters)")
+    ]
+    assert not Channel.objects.filter(slug="tiktok-shop").exists()
+    assert not DailyFact.objects.exists()
+
+
 # --- bad files: rejected whole, nothing written ---------------------------------------------
 
 
