@@ -113,7 +113,11 @@ def _float(value: Any) -> float | None:
 
 
 def latest_fact_day() -> date | None:
-    return ChannelDataState.objects.aggregate(latest=Max("last_fact_day"))["latest"]
+    """The last day with facts, as the dashboards' default range ends: never
+    after today (one row dated two years ahead, which an import allows, moved
+    every user's default view to an empty future)."""
+    latest = ChannelDataState.objects.aggregate(latest=Max("last_fact_day"))["latest"]
+    return None if latest is None else min(latest, timezone.localdate())
 
 
 def _snapshots(filters: Filters, channel_q: Q) -> QuerySet[KpiSnapshot]:

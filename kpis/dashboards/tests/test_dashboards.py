@@ -84,6 +84,21 @@ def test_the_default_range_ends_at_the_latest_data(viewer_client, portfolio_data
     assert filters.start == date(2024, 3, 1)  # 12 months
 
 
+def test_the_default_range_never_ends_after_today(viewer_client, portfolio_data):
+    """One row dated two years ahead (an import allows it) moved everyone's
+    default view to an empty future."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    ahead = (today + timedelta(days=700)).isoformat()
+    import_rows(HEADER, [[ahead, "web-shop", "1", "", "", "", ""]])
+    recompute()
+    filters = viewer_client.get(URL).context["filters"]
+    assert filters.start <= today <= filters.end < today + timedelta(days=31)
+
+
 def test_a_filter_change_by_htmx_returns_only_the_body(viewer_client, portfolio_data):
     response = viewer_client.get(URL, RANGE, HTTP_HX_REQUEST="true")
     assert "<html" not in response.text and 'data-figure="fig-roi-by-channel"' in response.text
