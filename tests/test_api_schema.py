@@ -103,6 +103,7 @@ RULES = [
     # A target's scale and grain depend on its metric.
     ("target", "runs from"),
     ("target", "are counted in whole numbers"),
+    ("target", "cannot be above 100%"),
     # Against the stored objects: one review per stretch of a partner's time,
     # one channel per name, an exchange rate only for another currency.
     ("period_start", "already has a review of"),

@@ -147,10 +147,19 @@ class ObjectiveForm(ModelForm):
         return data
 
 
+# Shares of a whole that cannot pass it (a CTR of 150% was accepted).
+AT_MOST_WHOLE = {
+    "ctr": "clicks are a part of impressions",
+    "gross_margin_pct": "gross profit is a part of revenue",
+}
+
+
 def _impossible_target(metric: str, target: Decimal) -> str | None:
     """A score outside its scale; a count target that is not whole (2.5
     orders was shown as "at least 3")."""
     label = METRICS[metric].label
+    if metric in AT_MOST_WHOLE and target > 1:
+        return f"{label} cannot be above 100%: {AT_MOST_WHOLE[metric]}."
     if metric in SCORE_RANGES:
         low, high = SCORE_RANGES[metric]
         if not low <= target <= high:

@@ -288,6 +288,12 @@ def test_a_percent_metric_warns_about_a_whole_number(marketing_client, web_shop)
         ("avg_rating", "0.5", "Average rating runs from 1 to 5."),
         ("orders", "2.5", "Orders are counted in whole numbers: type 2 or 3."),
         ("clicks", "1000.1", "Clicks are counted in whole numbers: type 1000 or 1001."),
+        ("ctr", "150%", "CTR cannot be above 100%: clicks are a part of impressions."),
+        (
+            "gross_margin_pct",
+            "120%",
+            "Gross margin cannot be above 100%: gross profit is a part of revenue.",
+        ),
     ],
 )
 def test_a_target_a_metric_cannot_reach_is_refused(
