@@ -224,5 +224,8 @@ def import_remap(*, run: ImportRun, user: User) -> ImportRun:
     with run.file.open("rb") as handle:
         again = import_create(file=handle, name=run.original_name, user=user)
     again.status = ImportRun.Status.MAPPING
-    again.save(update_fields=["status"])
+    # A file of a saved source stays that source's: the answers given now are
+    # remembered in it (by its owner), so its next file is not refused again.
+    again.data_source = run.data_source
+    again.save(update_fields=["status", "data_source"])
     return again

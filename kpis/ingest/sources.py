@@ -183,7 +183,10 @@ def mapping_apply(
         source.full_clean()
         source.save()
     elif source is not None and (user.is_superuser or source.owner_id == user.pk):
-        source.plan = plan
+        # The answers for this file's values join those the source had for
+        # values this file does not hold (its next file may hold them again).
+        known = dict((source.plan or {}).get("channel_values") or {})
+        source.plan = {**plan, "channel_values": {**known, **values}}
         source.save(update_fields=["plan", "updated_at"])
     run.data_source = source
     run.mapping = plan

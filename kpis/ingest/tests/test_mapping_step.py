@@ -308,6 +308,57 @@ def test_a_file_rejected_for_unknown_channels_can_map_them_instead(
     assert ImportRun.objects.count() == 2
 
 
+def test_a_saved_sources_file_rejected_for_a_new_value_remembers_its_answer(
+    marketing_client, search, django_capture_on_commit_callbacks
+):
+    """Mapping the rejected file's new value dropped the source: the answer
+    was not remembered, and the next file was refused again."""
+    upload(marketing_client)
+    run = ImportRun.objects.get()
+    url = reverse("kpis:import-mapping", kwargs={"pk": run.pk})
+    data = answers(marketing_client.get(url))
+    data.update(
+        {"save_as": "Google Ads EU", "col_6": "__ignore__",
+         value_field("Brand EU"): "paid-search", value_field("Test"): "__drop__"}
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert marketing_client.post(url, data).status_code == 302
+    source = Source.objects.get()
+    # A later file of the source with a campaign it has never seen: refused.
+    later = ADS.replace(b"Test", b"Summer").replace(b"05.01.2025", b"09.01.2025")
+    later = later.replace(b"06.01.2025", b"10.01.2025")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(marketing_client, later, "ads-3.csv")
+    rejected = ImportRun.objects.latest("pk")
+    assert (rejected.status, rejected.data_source) == ("rejected", source)
+    response = marketing_client.post(reverse("kpis:import-remap", kwargs={"pk": rejected.pk}))
+    again = ImportRun.objects.latest("pk")
+    assert again.data_source == source
+    answer = answers(marketing_client.get(response["Location"]))
+    answer.update(
+        {"col_6": "__ignore__", value_field("Brand EU"): "paid-search",
+         value_field("Summer"): "__drop__"}
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        marketing_client.post(response["Location"], answer)
+    again.refresh_from_db()
+    assert again.status == "succeeded" and again.data_source == source
+    source.refresh_from_db()
+    # The new answer joins the ones before (Test was dropped in the first file).
+    assert source.plan["channel_values"] == {
+        "brand eu": "paid-search",
+        "test": "__drop__",
+        "summer": "__drop__",
+    }
+    # The next such file: no questions.
+    next_one = later.replace(b"09.01.2025", b"11.01.2025").replace(b"10.01.2025", b"12.01.2025")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(marketing_client, next_one, "ads-4.csv")
+    last = ImportRun.objects.latest("pk")
+    last.refresh_from_db()
+    assert last.status == "succeeded" and last.data_source == source
+
+
 def test_campaigns_read_as_one_channel_on_the_same_day_say_why_they_are_refused(
     marketing_client, search, django_capture_on_commit_callbacks
 ):
