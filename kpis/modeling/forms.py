@@ -209,7 +209,9 @@ class PlanForm(Form):
     mode = forms.ChoiceField(choices=BudgetPlan.Mode.choices, initial=BudgetPlan.Mode.BUDGET)
     period = forms.ChoiceField(choices=PERIODS, initial="month")
     start = forms.DateField(
-        label="Starting", widget=DateInput(), help_text="The first day of the month, or of the three months."
+        label="Starting",
+        widget=DateInput(),
+        help_text="The first day of the month, or of the three months.",
     )
     total_budget = forms.DecimalField(
         label="Total budget",
