@@ -96,7 +96,7 @@ def _keyed(rows: Any) -> tuple[pa.Array, pa.Array]:
     by_name: dict[str, int] = {}
     for pk, slug, name in rows:
         by_slug[slug.lower()] = pk
-        key = name.strip().lower()
+        key = " ".join(name.split()).lower()
         by_name[key] = -1 if key in by_name and by_name[key] != pk else pk
     merged = {**by_name, **by_slug}  # a slug wins over a name
     return pa.array(list(merged), pa.string()), pa.array(list(merged.values()), pa.int64())
@@ -112,7 +112,7 @@ class NewChannels:
     def ids_for(self, keys: list[str], originals: list[str]) -> dict[str, int]:
         for key, original in zip(keys, originals, strict=True):
             if key not in self.names:
-                self.names[key] = (-(len(self.names) + 2), original.strip())
+                self.names[key] = (-(len(self.names) + 2), " ".join(original.split()))
         return {key: self.names[key][0] for key in keys}
 
 
@@ -453,6 +453,10 @@ def blank_rows(cols: dict[str, pa.Array], n: int, *, trimmed: bool = False) -> n
     return blank
 
 
+# White space of every kind, runs of it too (RE2's \\s is ASCII only).
+ANY_SPACES = r"[\s\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+"
+
+
 def resolve_channel_and_partner(
     cols: dict[str, pa.Array],
     errors: RowErrors,
@@ -469,6 +473,14 @@ def resolve_channel_and_partner(
     channel_key = pc.utf8_lower(channel_text)
     channel_id = _lookup(lookups.channel_keys, lookups.channel_ids, channel_key)
     unknown = pc.and_(pc.is_null(channel_id), pc.not_equal(channel_key, ""))
+    if pc.any(unknown).as_py():
+        # Spaces of every kind as one plain space, as channel names are kept (a
+        # no-break space pasted into a sheet): looked up again, only when some
+        # value was not found (the common file pays nothing for it).
+        spaced = pc.replace_substring_regex(channel_key, ANY_SPACES, " ")
+        channel_key = pc.if_else(unknown, spaced, channel_key)
+        channel_id = _lookup(lookups.channel_keys, lookups.channel_ids, channel_key)
+        unknown = pc.and_(pc.is_null(channel_id), pc.not_equal(channel_key, ""))
     too_long: pa.Array | None = None
     if new_channels is not None and pc.any(unknown).as_py():
         unknown_keys = pc.unique(pc.filter(channel_key, unknown)).to_pylist()

@@ -167,6 +167,23 @@ def test_create_channels_makes_unknown_channels(shop):
     assert DailyFact.objects.filter(channel=created).count() == 2
 
 
+def test_a_channel_name_with_other_spaces_is_the_same_channel(shop):
+    """A no-break space pasted into a sheet made "Müller Shop" twice, two
+    channels that look the same in every list."""
+    run = import_rows(["date", "channel", "revenue"], [
+        ["2025-01-01", f"{shop.name.replace(' ', chr(0xA0))}", "10"],
+        ["2025-01-02", "Müller\u00a0Shop", "20"],
+        ["2025-01-03", "Müller  Shop", "30"],
+        ["2025-01-04", "müller shop", "40"],
+    ], create_channels=True)  # fmt: skip
+    assert run.status == "succeeded", run.errors
+    created = Channel.objects.get(slug="muller-shop")
+    assert created.name == "Müller Shop"
+    assert Channel.objects.count() == 2
+    assert DailyFact.objects.filter(channel=created).count() == 3
+    assert DailyFact.objects.filter(channel=shop).count() == 1
+
+
 def test_a_new_channel_name_too_long_is_the_rows_error_not_the_imports_failure(shop):
     """It failed the whole import with "{'name': ['Ensure this value has at
     most 120 characters ...']}" and named no row."""
