@@ -1011,13 +1011,17 @@ def _create_run_rows(cursor: Any, rows_sql: str) -> int:
     return int(cursor.fetchone()[0])
 
 
+# The channels of kpis_run_versions published from newer facts than the run read.
+_PUBLISHED_NEWER = (
+    "SELECT 1 FROM kpis_run_versions v JOIN kpis_channeldatastate st "
+    "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version"
+)
+
+
 def _newer_published(cursor: Any) -> bool:
     """Whether a channel of kpis_run_versions was published from newer facts
     than the run read."""
-    cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM kpis_run_versions v JOIN kpis_channeldatastate st "
-        "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version)"
-    )
+    cursor.execute(f"SELECT EXISTS ({_PUBLISHED_NEWER})")
     return bool(cursor.fetchone()[0])
 
 
@@ -1107,8 +1111,7 @@ def _stored(cursor: Any, kinds: tuple[str, ...], scope: Scope) -> _Stored:
     )
     cursor.execute(
         f"SELECT (SELECT COUNT(*) FROM ({probes}) probes), "
-        "(SELECT COUNT(*) FROM kpis_run_versions v JOIN kpis_channeldatastate st "
-        "ON st.channel_id = v.channel_id WHERE st.published_version > v.facts_version), "
+        f"(SELECT COUNT(*) FROM ({_PUBLISHED_NEWER}) newer), "
         f"{sql.table_rows_estimate('kpis_kpisnapshot')}, "
         # A channel never published, or published from the facts this run read
         # (or newer), may hold rows the run would leave as they are.

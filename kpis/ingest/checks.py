@@ -457,6 +457,10 @@ def blank_rows(cols: dict[str, pa.Array], n: int, *, trimmed: bool = False) -> n
 ANY_SPACES = r"[\s\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+"
 
 
+def _channel_name_max() -> int:
+    return Channel._meta.get_field("name").max_length or 0
+
+
 def resolve_channel_and_partner(
     cols: dict[str, pa.Array],
     errors: RowErrors,
@@ -489,7 +493,7 @@ def resolve_channel_and_partner(
         ]
         # A name a channel cannot have is the row's error, not the import's
         # failure (creating the channel raised, naming no row).
-        most = Channel._meta.get_field("name").max_length or 0
+        most = _channel_name_max()
         long_keys = [k for k, o in zip(unknown_keys, originals, strict=True) if len(o) > most]
         if long_keys:
             too_long = pc.is_in(channel_key, value_set=pa.array(long_keys, pa.string()))
@@ -516,10 +520,9 @@ def resolve_channel_and_partner(
             ),
         )
         if too_long is not None:
-            most = Channel._meta.get_field("name").max_length or 0
             channel_reason = pc.if_else(
                 pc.fill_null(too_long, False),
-                f"too long for a new channel's name (at most {most} characters)",
+                f"too long for a new channel's name (at most {_channel_name_max()} characters)",
                 channel_reason,
             )
         errors.add("channel", channel_bad, cols["channel"], channel_reason)

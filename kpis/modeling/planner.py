@@ -51,8 +51,13 @@ def _part(factor: float) -> str:
     return "half" if factor == 2 else f"1/{factor:g}"
 
 
-def _or(actions: list[str], word: str = "or") -> str:
-    return actions[0] if len(actions) == 1 else f"{', '.join(actions[:-1])} {word} {actions[-1]}"
+def _listed(items: list[str], word: str) -> str:
+    """'a', 'a or b', 'a, b or c' (`word`: "or", "and")."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _or(actions: list[str]) -> str:
+    return _listed(actions, "or")
 
 
 def _floor_words(bounds: Mapping[str, Bound], reach: float | None) -> tuple[str, str]:
@@ -457,7 +462,7 @@ class Planner:
                 f"Give them other bounds{widen} to see how far."
             )
         if capped:
-            names = _or([self.curves[s].name for s in self.slugs if s in capped], "and")
+            names = _listed([self.curves[s].name for s in self.slugs if s in capped], "and")
             notes.append(
                 f"{names} {'is' if len(capped) == 1 else 'are'} planned at the most the model "
                 "has seen spent there, or past it (marked below): its curves say nothing "
