@@ -80,18 +80,28 @@ def table_to_pg_binary(table: pa.Table) -> bytes:
                 fields.append((f"{name}_len", ">i4"))
                 continue
             fields += [(f"{name}_len", ">i4"), (name, ">i4" if name == "day" else ">i8")]
-        records = np.empty(count, dtype=np.dtype(fields))
-        records["count"] = n_fields
+        dtype = np.dtype(fields)
+        # Every record starts as a copy of one holding the field count and the
+        # fields' lengths (one pass over memory, where setting each of them
+        # field by field cost as much as the values: 0.25 s against 0.15 s
+        # per million rows); then only the values are written.
+        template = np.zeros(1, dtype=dtype)
+        template["count"] = n_fields
+        for name in names:
+            template[f"{name}_len"] = (
+                -1 if name == "inventory_value" and not with_inventory
+                else 4 if name == "day" else 8
+            )  # fmt: skip
+        records = np.empty(count, dtype=dtype)
+        records.view(np.uint8).reshape(count, dtype.itemsize)[:] = template.view(np.uint8)
         for name in names:
             if name == "inventory_value":
                 if not with_inventory:
-                    records[f"{name}_len"] = -1
                     continue
                 column = inventory.filter(pa.array(select)) if select is not None else inventory
                 data = column.to_numpy(zero_copy_only=False)
             else:
                 data = values[name] if select is None else values[name][select]
-            records[f"{name}_len"] = 4 if name == "day" else 8
             records[name] = data
         blocks.append(records.view(np.uint8))  # joined below without another copy
     blocks.append((-1).to_bytes(2, "big", signed=True))
@@ -351,8 +361,19 @@ class Stage:
         stage_key = key.replace("c.", "s.")
         changed = " OR ".join(sql.distinct(f"f.{c}", f"s.{c}") for c in value_columns) or "false"
         with connection.cursor() as cursor:
-            if sql.is_postgres():  # the join's plan needs the row count and the keys' statistics
-                cursor.execute(f"ANALYZE {self.table} (channel_id, day, partner_key)")
+            if sql.is_postgres():
+                # The join's plan needs the row count and the keys' numbers of
+                # distinct values, which a sample of 3,000 rows gives as well
+                # as the default 30,000 (1,010 channels and 927 days of a
+                # 1M-row file either way) in a tenth of the time: 12 ms
+                # instead of 80-110 ms.
+                sql.run_all(
+                    cursor,
+                    sql.with_settings(
+                        {"default_statistics_target": "10"},
+                        [(f"ANALYZE {self.table} (channel_id, day, partner_key)", [])],
+                    ),
+                )
             else:
                 sql.analyze(self.table)
             cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")

@@ -459,6 +459,46 @@ def test_a_file_over_stored_days_is_merged_without_a_copy_into_the_facts(shop, m
         assert cursor.fetchone() == (None,)
 
 
+def test_a_file_over_stored_days_is_read_once(shop, monkeypatch):
+    from kpis.ingest import pipeline
+
+    opened: list[int] = []
+    open_reader = pipeline.open_run_reader
+
+    def counting(run: ImportRun):
+        opened.append(run.pk)
+        return open_reader(run)
+
+    monkeypatch.setattr(pipeline, "open_run_reader", counting)
+    import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
+    again = import_rows(
+        HEADER,
+        [
+            ["2025-01-01", "web-shop", "", "2", "1", "1", ""],
+            ["2025-01-02", "web-shop", "", "1", "1", "1", ""],
+        ],
+    )
+    assert (again.rows_added, again.rows_replaced) == (1, 1)
+    # The batch that showed the stored days went on to the stage: one reading.
+    assert opened.count(again.pk) == 1
+
+
+def test_a_stored_key_after_the_first_batch_sends_the_load_to_the_merge(shop, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the direct COPY into the facts is PostgreSQL's")
+    from channelhub.lib import tabular
+
+    import_rows(HEADER, [["2025-01-20", "web-shop", "", "1", "1", "1", ""]])
+    monkeypatch.setattr(tabular, "CSV_CHUNK_BYTES", 64)  # a few lines per batch
+    rows = [[f"2025-01-{d:02d}", "web-shop", "", "3", "1", "1", ""] for d in range(1, 25)]
+    run = import_rows(HEADER, rows)
+    # The first batch's days were new: copied straight in until the stored
+    # day failed the COPY; rolled back, then staged and merged whole.
+    assert run.status == "succeeded", run.message
+    assert (run.rows_added, run.rows_replaced, run.stats["load"]) == (23, 1, "copy")
+    assert DailyFact.objects.filter(spend=D("3")).count() == 24
+
+
 def test_each_import_that_changes_facts_bumps_the_channels_version(shop, market):
     import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
     import_rows(HEADER, [["2025-01-01", "web-shop", "", "2", "1", "1", ""]])
