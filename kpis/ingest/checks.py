@@ -181,7 +181,45 @@ class RowErrors:
 def strip_cells(values: pa.Array, *, trimmed: bool = False) -> pa.Array:
     """Cells without surrounding white space (`trimmed`: the reader trimmed them already,
     as kpis.ingest.reading does: each column is then not copied again)."""
-    return values if trimmed else pc.utf8_trim_whitespace(values)
+    return values if trimmed else trim_cells(values)
+
+
+# A batch's schema metadata naming the columns whose every cell its reader
+# (kpis.ingest.reading) found to be a plain number (PLAIN_NUMBER), trimmed:
+# the checks do not look at them again.
+PLAIN_COLUMNS = b"channelhub.plain_numbers"
+
+
+def plain_columns(batch: pa.RecordBatch) -> set[str]:
+    """The columns `batch`'s reader vouched for (PLAIN_COLUMNS)."""
+    named = (batch.schema.metadata or {}).get(PLAIN_COLUMNS, b"")
+    return set(named.decode().split(",")) - {""}
+
+
+def trim_cells(values: pa.Array) -> pa.Array:
+    """The cells without the white space around them (Unicode's, as Arrow's
+    utf8_trim_whitespace knows it). A column whose every cell starts and ends
+    with a visible ASCII character, as an export's are, has none to remove:
+    it is handed back as it is, told from its first and last bytes alone (a
+    tenth of a second less per million rows of 13 columns)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.string() or values.null_count or not len(values):
+        return pc.utf8_trim_whitespace(values)
+    n = len(values)
+    offsets = np.frombuffer(
+        values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4
+    )
+    if values.buffers()[2] is None:  # every cell empty
+        return values
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    first, last = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
+    # Visible ASCII is 0x21-0x7E; below it (white space, control characters)
+    # wraps past 0x5D, and every byte of a longer UTF-8 character is above it.
+    if ((first - 0x21) <= 0x5D).all() and ((last - 0x21) <= 0x5D).all():
+        return values
+    return pc.utf8_trim_whitespace(values)
 
 
 _MAX_CENTS = 10 ** (MAX_MONEY_INTEGER_DIGITS + 2) - 1
@@ -257,10 +295,13 @@ def all_plain_numbers(values: pa.Array | pa.ChunkedArray) -> bool:
 _DECIMAL_CAST_CHARS = MAX_MONEY_INTEGER_DIGITS + 3
 
 
-def _fast_money(text: pa.Array, empty: pa.Array, *, nullable: bool) -> pa.Array | None:
+def _fast_money(
+    text: pa.Array, empty: pa.Array, *, nullable: bool, plain: bool = False
+) -> pa.Array | None:
     """The common case in one cast: every value plain, at most 2 decimals, in
-    range. None when any value needs the careful path (errors, rounding)."""
-    if not all_plain_numbers(text):  # an empty cell is plain, and "0" below
+    range. None when any value needs the careful path (errors, rounding).
+    `plain`: the reader found every cell plain already (PLAIN_COLUMNS)."""
+    if not plain and not all_plain_numbers(text):  # an empty cell is plain, and "0" below
         return None
     filled = pc.if_else(empty, "0", text)
     cents = _short_amount_cents(text, filled)
@@ -310,10 +351,11 @@ def _parse_money(
     nullable: bool,
     hint: str = NUMBER_HINT,
     trimmed: bool = False,
+    plain: bool = False,
 ) -> tuple[pa.Array, int]:
     """Decimal text -> integer cents, rounded half-up; returns (cents, values rounded)."""
     text = strip_cells(values, trimmed=trimmed)
-    fast = _fast_money(text, pc.equal(text, ""), nullable=nullable)
+    fast = _fast_money(text, pc.equal(text, ""), nullable=nullable, plain=plain and trimmed)
     if fast is not None:
         return fast, 0
     empty = pc.equal(text, "")
@@ -613,6 +655,7 @@ def validate_batch(
         "partner_key": partner_id,
     }
     rounded_total = 0
+    plain = plain_columns(batch)
     for column in MONEY_VALUE_COLUMNS:
         nullable = column == "inventory_value"
         if column in cols:
@@ -623,6 +666,7 @@ def validate_batch(
                 nullable=nullable,
                 hint=getattr(header, "number_hint", NUMBER_HINT),
                 trimmed=trimmed,
+                plain=column in plain,
             )
             staged[column] = cents
             rounded_total += rounded

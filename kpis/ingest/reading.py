@@ -47,9 +47,11 @@ from .checks import (
     COUNT_COLUMNS,
     KNOWN_COLUMNS,
     MONEY_VALUE_COLUMNS,
+    PLAIN_COLUMNS,
     all_plain_numbers,
     every_cell_starts_with_a_digit,
     has_character,
+    trim_cells,
 )
 from .currency import Rates
 from .formats import (
@@ -500,7 +502,7 @@ class FactsReader:
     ) -> tuple[np.ndarray, pa.RecordBatch] | None:
         n = len(lines)
         cols: dict[str, pa.Array] = {
-            name: pc.utf8_trim_whitespace(raw[pos]) for name, pos in self.mapping.positions.items()
+            name: trim_cells(raw[pos]) for name, pos in self.mapping.positions.items()
         }
         keep = np.ones(n, dtype=bool)
         # Totals rows: no readable date, and a cell saying "Total" (or the date cell empty
@@ -538,9 +540,12 @@ class FactsReader:
         # file's way of writing dates and numbers (MappedHeader).
         if date_col is not None:
             cols["date"] = self._dates(date_col)
+        plain: list[str] = []  # columns of plain numbers only (checks.PLAIN_COLUMNS)
         for column in (*MONEY_VALUE_COLUMNS, *COUNT_COLUMNS):
             if column in cols:
-                cols[column] = self._numbers(cols[column])
+                cols[column], all_plain = self._numbers(cols[column])
+                if all_plain and column in MONEY_VALUE_COLUMNS:
+                    plain.append(column)
                 if column in COUNT_COLUMNS and has_character(cols[column], "."):
                     # 12.00 conversions are 12 orders (a fraction stays an error).
                     cols[column] = pc.replace_substring_regex(
@@ -550,6 +555,7 @@ class FactsReader:
             for column in MONEY_VALUE_COLUMNS:
                 if column in cols:
                     cols[column] = self.rates.convert(cols["date"], cols[column])
+            plain = []
         if "channel" in self.mapping.positions:
             cols["channel"], drop = self._channels(cols["channel"], keep)
             keep &= ~drop
@@ -566,6 +572,8 @@ class FactsReader:
         batch = pa.RecordBatch.from_arrays(
             [cols[c] for c in self.header.columns], names=self.header.columns
         )
+        if plain:
+            batch = batch.replace_schema_metadata({PLAIN_COLUMNS: ",".join(plain).encode()})
         return lines, batch
 
     def _dates(self, values: pa.Array) -> pa.Array:
@@ -584,17 +592,18 @@ class FactsReader:
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
         return pc.coalesce(pc.strftime(parsed, format="%Y-%m-%d"), values)
 
-    def _numbers(self, values: pa.Array) -> pa.Array:
-        """Amounts and counts as plain decimals ("1.234,56 €" -> "1234.56")."""
+    def _numbers(self, values: pa.Array) -> tuple[pa.Array, bool]:
+        """Amounts and counts as plain decimals ("1.234,56 €" -> "1234.56"), and
+        whether every cell is then a plain number (PLAIN_NUMBER)."""
         if self.mapping.decimal == ".":
             if all_plain_numbers(values):
-                return values
+                return values, True
         elif not has_character(values, "."):
             # The usual decimal-comma column ("1234,56", "12"): one comma at most, no
             # thousands dots, symbols or spaces; a third of the cost of the general rules.
             swapped = pc.replace_substring(values, ",", ".", max_replacements=1)
             if all_plain_numbers(swapped):
-                return swapped
+                return swapped, True
         text = pc.replace_substring_regex(values, _CURRENCY, "")
         text = pc.replace_substring_regex(text, _SPACES, "")
         text = pc.utf8_trim_whitespace(text)
@@ -606,7 +615,7 @@ class FactsReader:
             shaped = r"^[-+]?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)(\.[0-9]*)?$"
             ok = pc.match_substring_regex(text, shaped)
             text = pc.replace_substring(text, ",", "")
-        return pc.if_else(ok, text, values)
+        return pc.if_else(ok, text, values), False
 
     def _channels(self, values: pa.Array, keep: np.ndarray) -> tuple[pa.Array, np.ndarray]:
         """File values -> channel slugs (values the mapping does not name pass as they
