@@ -366,6 +366,20 @@ def _merge_instead() -> tuple[type[Exception], ...]:
     return (IntegrityError, psycopg2.IntegrityError)
 
 
+def _facts_in_range_unlocked(table: pa.Table) -> bool:
+    """`_facts_in_range`, asked in a savepoint that is rolled back: the read
+    lock its query takes on the facts is released with it, instead of being
+    held by the import's transaction until it ends. Held, it deadlocked two
+    first loads started together: one holding it while waiting for the import
+    lock, the other holding the import lock while waiting to drop the facts'
+    indexes (`sql.set_indexes_aside`), which needs the table to itself."""
+    savepoint = transaction.savepoint()
+    try:
+        return _facts_in_range(table)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
 def _facts_in_range(table: pa.Table) -> bool:
     """Whether the facts hold any row for the batch's channels between its first
     and last day (a range of the primary key per channel: a few milliseconds)."""
@@ -446,7 +460,7 @@ class _DirectLoad:
             # is read and staged without it, as the staged path does, and a
             # key stored meanwhile by another import fails the COPY below
             # (IntegrityError: the staged path takes over).
-            if _facts_in_range(table):
+            if _facts_in_range_unlocked(table):
                 self.stage = Stage(self.run.pk)
                 self.stage.create()
                 self.stage.write(table)

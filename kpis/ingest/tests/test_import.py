@@ -483,6 +483,36 @@ def test_a_file_over_stored_days_is_read_once(shop, monkeypatch):
     assert opened.count(again.pk) == 1
 
 
+def test_an_import_waits_for_the_import_lock_without_reading_the_facts(shop, monkeypatch):
+    """Two first loads started together deadlocked: one waited for the import
+    lock while holding the read lock of its look-up in the facts, the other
+    held the import lock and waited for the facts to itself (to set their
+    indexes aside). The look-up's lock is let go before the import lock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the direct COPY into the facts is PostgreSQL's")
+    from kpis.ingest import pipeline
+
+    held: list[int] = []
+    take = pipeline.locks.advisory_xact_lock
+
+    def looking(key, *args, **kwargs):
+        if key == pipeline.IMPORT_WRITE_LOCK:
+            with connection.cursor() as cursor:
+                # (The test's own transaction keeps the first import's write lock.)
+                cursor.execute(
+                    "SELECT COUNT(*) FROM pg_locks WHERE pid = pg_backend_pid() "
+                    "AND relation = 'kpis_dailyfact'::regclass AND mode = 'AccessShareLock'"
+                )
+                held.append(cursor.fetchone()[0])
+        return take(key, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.locks, "advisory_xact_lock", looking)
+    first = import_rows(HEADER, [["2025-01-01", "web-shop", "", "1", "1", "1", ""]])
+    again = import_rows(HEADER, [["2025-01-01", "web-shop", "", "2", "1", "1", ""]])
+    assert (first.stats["load"], again.stats["load"]) == ("copy-direct", "copy")
+    assert held == [0, 0]  # the first load's COPY, the second file's merge
+
+
 def test_a_stored_key_after_the_first_batch_sends_the_load_to_the_merge(shop, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the direct COPY into the facts is PostgreSQL's")
