@@ -204,15 +204,10 @@ def trim_cells(values: pa.Array) -> pa.Array:
     tenth of a second less per million rows of 13 columns)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if values.type != pa.string() or values.null_count or not len(values):
+    text = _text_buffers(values)
+    if text is None or not len(values):
         return pc.utf8_trim_whitespace(values)
-    n = len(values)
-    offsets = np.frombuffer(
-        values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4
-    )
-    if values.buffers()[2] is None:  # every cell empty
-        return values
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+    offsets, data = text
     filled = offsets[1:] > offsets[:-1]
     first, last = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
     # Visible ASCII is 0x21-0x7E; below it (white space, control characters)
@@ -228,42 +223,48 @@ PLAIN_NUMBER = r"^[0-9]*\.?[0-9]*$"  # digits with at most one dot ("1234.5", ".
 _DOT, _ZERO = ord("."), ord("0")
 
 
-def cell_bytes(values: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
-    """The characters of a column of text cells, one after the other, as bytes
-    (UTF-8); None for a column with missing cells (never read from a file) or
-    not stored as plain text: the callers then ask Arrow's string functions.
-    Questions about every character of a column ("any dot?", "only digits?")
-    are then one pass over memory instead of a regular expression per cell."""
+def _text_buffers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A column of text cells as Arrow stores it: each cell's start in the
+    bytes (and the end of the last), and the bytes (UTF-8); None for a column
+    with missing cells or not stored as plain text."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if values.type != pa.string() or values.null_count:
         return None
     n = len(values)
     if not n:
-        return np.zeros(0, dtype=np.uint8)
+        return np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
     offsets = np.frombuffer(
         values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4
     )
-    first, end = int(offsets[0]), int(offsets[-1])
     data = values.buffers()[2]
-    if data is None or end == first:
-        return np.zeros(0, dtype=np.uint8)
-    return np.frombuffer(data, dtype=np.uint8, count=end - first, offset=first)
+    return offsets, (
+        np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    )
+
+
+def cell_bytes(values: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """The characters of a column of text cells, one after the other, as bytes
+    (UTF-8); None for a column with missing cells (never read from a file) or
+    not stored as plain text: the callers then ask Arrow's string functions.
+    Questions about every character of a column ("any dot?", "only digits?")
+    are then one pass over memory instead of a regular expression per cell."""
+    text = _text_buffers(values)
+    if text is None:
+        return None
+    offsets, data = text
+    return data[int(offsets[0]) : int(offsets[-1])]
 
 
 def every_cell_starts_with_a_digit(values: pa.Array | pa.ChunkedArray) -> bool:
     """Whether no cell is empty and each one's first character is a digit (a column
     of dates written with digits: no totals row among them). False when unsure."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if values.type != pa.string() or values.null_count or not len(values):
+    text = _text_buffers(values)
+    if text is None or len(text[0]) < 2:
         return False
-    offsets = np.frombuffer(
-        values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4
-    )
-    if values.buffers()[2] is None or bool((offsets[1:] == offsets[:-1]).any()):
+    offsets, data = text
+    if bool((offsets[1:] == offsets[:-1]).any()):
         return False
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
     return bool((data[offsets[:-1]] - _ZERO <= 9).all())
 
 
