@@ -366,35 +366,32 @@ def _merge_instead() -> tuple[type[Exception], ...]:
     return (IntegrityError, psycopg2.IntegrityError)
 
 
-def _facts_in_range_unlocked(table: pa.Table) -> bool:
-    """`_facts_in_range`, asked in a savepoint that is rolled back: the read
-    lock its query takes on the facts is released with it, instead of being
-    held by the import's transaction until it ends. Held, it deadlocked two
-    first loads started together: one holding it while waiting for the import
-    lock, the other holding the import lock while waiting to drop the facts'
-    indexes (`sql.set_indexes_aside`), which needs the table to itself."""
-    savepoint = transaction.savepoint()
-    try:
-        return _facts_in_range(table)
-    finally:
-        transaction.savepoint_rollback(savepoint)
-
-
 def _facts_in_range(table: pa.Table) -> bool:
     """Whether the facts hold any row for the batch's channels between its first
-    and last day (a range of the primary key per channel: a few milliseconds)."""
+    and last day (a range of the primary key per channel: a few milliseconds).
+
+    Asked in a savepoint that is rolled back: the read lock the query takes on
+    the facts goes with it, instead of being held by the import's transaction
+    until it ends. Held, it deadlocked two first loads started together: one
+    holding it while waiting for the import lock, the other holding the import
+    lock while waiting to drop the facts' indexes (`sql.set_indexes_aside`),
+    which needs the table to itself."""
     bounds = pc.min_max(table.column("day"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM kpis_dailyfact WHERE channel_id = ANY(%s) "
-            "AND day BETWEEN %s AND %s)",
-            [
-                pc.unique(table.column("channel_id")).to_pylist(),
-                bounds["min"].as_py(),
-                bounds["max"].as_py(),
-            ],
-        )
-        return bool(cursor.fetchone()[0])
+    savepoint = transaction.savepoint()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM kpis_dailyfact WHERE channel_id = ANY(%s) "
+                "AND day BETWEEN %s AND %s)",
+                [
+                    pc.unique(table.column("channel_id")).to_pylist(),
+                    bounds["min"].as_py(),
+                    bounds["max"].as_py(),
+                ],
+            )
+            return bool(cursor.fetchone()[0])
+    finally:
+        transaction.savepoint_rollback(savepoint)
 
 
 def _execute_direct(run: ImportRun, reader: FactsReader) -> ImportRun:
@@ -460,7 +457,7 @@ class _DirectLoad:
             # is read and staged without it, as the staged path does, and a
             # key stored meanwhile by another import fails the COPY below
             # (IntegrityError: the staged path takes over).
-            if _facts_in_range_unlocked(table):
+            if _facts_in_range(table):
                 self.stage = Stage(self.run.pk)
                 self.stage.create()
                 self.stage.write(table)
