@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import connection, models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -767,6 +767,36 @@ PATTERNS = _walk(get_resolver())
 PATTERN_KEYS = {p.key for p in PATTERNS}
 
 
+@pytest.mark.django_db
+def test_the_database_state_sees_every_kind_of_change_and_ignores_sign_ins():
+    """The audit's proof that nothing changed is only as good as this."""
+    ours = ChannelFactory(notes="NULL", start_date=None)
+    user = UserFactory(username="someone")
+    assert database_state()["channels_app.Channel"]
+
+    def changed_by(change: Callable[[], Any]) -> list[str]:
+        before = database_state()
+        change()
+        after = database_state()
+        return [label for label in before if before[label] != after[label]]
+
+    def channel(**values: Any) -> Callable[[], Any]:
+        return lambda: Channel.objects.filter(pk=ours.pk).update(**values)
+
+    # Text that reads as NULL against a real NULL, both ways round.
+    assert changed_by(channel(notes="")) == ["channels_app.Channel"]
+    assert changed_by(channel(notes="NULL")) == ["channels_app.Channel"]
+    assert changed_by(channel(start_date=date(2025, 1, 1))) == ["channels_app.Channel"]
+    assert changed_by(channel(start_date=None)) == ["channels_app.Channel"]
+    assert changed_by(channel(start_date=None)) == []
+    assert "channels_app.Channel" in changed_by(lambda: ChannelFactory())
+    # A sign-in's time is not business data.
+    assert (
+        changed_by(lambda: type(user).objects.filter(pk=user.pk).update(last_login=timezone.now()))
+        == []
+    )
+
+
 def test_every_url_pattern_has_an_entry_in_the_audit_table():
     missing = sorted(f"{p.key} ({p.route})" for p in PATTERNS if p.key not in ROUTES)
     assert not missing, (
@@ -810,19 +840,59 @@ UNWATCHED_APPS = {"sessions", "admin", "axes", "contenttypes", "django_celery_be
 UNWATCHED_FIELDS = {"last_used_at", "last_login"}
 
 
-def database_state() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every business table, to prove that a refused write changed nothing."""
-    state = {}
+def database_state() -> dict[str, list[str]]:
+    """Every row of every business table, to prove that a refused write changed nothing.
+
+    One query for all the tables (each row as its columns' text, sorted per
+    table): a query per model through the ORM took 0.12 s a call, and the
+    audit calls it six times for each route."""
+    state: dict[str, list[str]] = {label: [] for label in _WATCHED}
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql())
+        for label, row in cursor.fetchall():
+            state[label].append(row)
+    for rows in state.values():
+        rows.sort()
+    return state
+
+
+def _watched() -> dict[str, tuple[str, list[str]]]:
+    """The watched models: label -> (table, its columns)."""
+    watched = {}
     for model in apps.get_models():
         if model._meta.app_label in UNWATCHED_APPS or model._meta.proxy:
             continue
-        names = [
-            f.attname
+        columns = [
+            f.column
             for f in model._meta.concrete_fields
-            if f.attname not in UNWATCHED_FIELDS and not isinstance(f, models.BinaryField)
+            if f.column
+            and f.attname not in UNWATCHED_FIELDS
+            and not isinstance(f, models.BinaryField)
         ]
-        state[model._meta.label] = list(model._base_manager.order_by("pk").values_list(*names))
-    return state
+        watched[model._meta.label] = (model._meta.db_table, columns)
+    return watched
+
+
+_WATCHED = _watched()
+
+
+def _state_sql() -> str:
+    """label, row text for every row of every watched table, in one UNION ALL.
+
+    A NULL and the text 'NULL' read differently on both databases (PostgreSQL's
+    row literal leaves NULL empty and quotes text that needs it; SQLite's
+    quote() quotes text)."""
+    quote = connection.ops.quote_name
+    selects = []
+    for label, (table, columns) in _WATCHED.items():
+        if not columns:
+            row = "''"
+        elif connection.vendor == "postgresql":
+            row = f"ROW({', '.join(quote(c) for c in columns)})::text"
+        else:
+            row = " || ',' || ".join(f"quote({quote(c)})" for c in columns)
+        selects.append(f"SELECT '{label}', {row} FROM {quote(table)}")
+    return " UNION ALL ".join(selects)
 
 
 def _client(user: Any | None, api: bool) -> Client:
