@@ -9,6 +9,16 @@ from tests.auth import signed_in_client
 from tests.factories import UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+    """On PostgreSQL each test database is a copy of a migrated template
+    (tests/databases.py) instead of migrated anew by every process."""
+    from tests.databases import use_template
+
+    with django_db_blocker.unblock():
+        use_template()
+
+
 @pytest.fixture
 def marketing_user(db):
     return UserFactory(username="maria", role=MARKETING_MANAGER)

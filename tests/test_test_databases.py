@@ -1,0 +1,47 @@
+"""The suite's PostgreSQL test databases are copies of a template named by a
+fingerprint of the code (tests/databases.py): a stale template would test
+yesterday's schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import databases
+
+
+def test_every_process_shares_one_template_whose_name_postgresql_keeps_whole():
+    name = databases.template_name("test_channelhub_main_gw1", "0123456789ab")
+    assert name == databases.template_name("test_channelhub_main_gw0", "0123456789ab")
+    assert name == "test_channelhub_main_tpl_0123456789ab"
+    long = databases.template_name("test_" + "x" * 80 + "_gw3", "0123456789ab")
+    assert len(long.encode()) <= 63
+    assert long.endswith("_tpl_0123456789ab")
+
+
+def _code(root: Path) -> None:
+    for package in databases.CODE:
+        (root / package / "migrations").mkdir(parents=True)
+        (root / package / "tests").mkdir()
+        (root / package / "migrations" / "0001_initial.py").write_text("operations = []\n")
+        (root / package / "tests" / "test_it.py").write_text("def test(): pass\n")
+
+
+def test_the_fingerprint_changes_with_the_code_but_not_with_the_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    _code(tmp_path)
+    monkeypatch.setattr(databases, "ROOT", tmp_path)
+    before = databases.fingerprint()
+    assert databases.fingerprint() == before
+
+    (tmp_path / "kpis" / "tests" / "test_it.py").write_text("def test(): assert True\n")
+    assert databases.fingerprint() == before
+
+    migration = tmp_path / "kpis" / "migrations" / "0001_initial.py"
+    migration.write_text("operations = [1]\n")
+    assert databases.fingerprint() != before
+    migration.write_text("operations = []\n")
+    (tmp_path / "partners" / "models.py").write_text("X = 1\n")
+    assert databases.fingerprint() != before
