@@ -300,13 +300,18 @@ def migrator(transactional_db):
     """A migration executor that always leaves the schema at the latest state,
 
     even when the test fails half-way (a test left on an old schema would
-    break every test after it on the same worker)."""
+    break every test after it on the same worker). On PostgreSQL the database
+    is copied afresh from its migrated template (tests/databases.py) rather
+    than migrated forward."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
+
+    from tests.databases import recreate_from_template
 
     executor = MigrationExecutor(connection)
     try:
         yield executor
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        if not recreate_from_template():
+            executor = MigrationExecutor(connection)
+            executor.migrate(executor.loader.graph.leaf_nodes())

@@ -109,3 +109,32 @@ def _build(cursor: Any, template: str) -> None:
         # Another checkout's run may be copying it: then it is left for later.
         with suppress(DatabaseError):
             cursor.execute(f'DROP DATABASE IF EXISTS "{stale}"')
+
+
+def recreate_from_template() -> bool:
+    """The test database again as a fresh copy of its template: 0.3 s where
+    migrating it forward from an old state takes about 10 s. False (and the
+    database untouched) off PostgreSQL, without a template, or when the copy
+    cannot be made (the caller then migrates forward)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    template = connection.settings_dict.get("TEST", {}).get("TEMPLATE")
+    if connection.vendor != "postgresql" or not template:
+        return False
+    name = connection.settings_dict["NAME"]
+    fresh = f"{name}_fresh"
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        try:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
+            cursor.execute(f'CREATE DATABASE "{fresh}" TEMPLATE "{template}"')
+        except DatabaseError:
+            return False
+        try:
+            cursor.execute(f'DROP DATABASE "{name}"')
+        except DatabaseError:
+            cursor.execute(f'DROP DATABASE "{fresh}"')
+            return False
+        cursor.execute(f'ALTER DATABASE "{fresh}" RENAME TO "{name}"')
+    return True

@@ -45,3 +45,22 @@ def test_the_fingerprint_changes_with_the_code_but_not_with_the_tests(
     migration.write_text("operations = []\n")
     (tmp_path / "partners" / "models.py").write_text("X = 1\n")
     assert databases.fingerprint() != before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_database_copied_again_from_its_template_is_the_migrated_one():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's test databases are migrated, not copied")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE left_behind (x int)")
+
+    assert databases.recreate_from_template()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('left_behind')")
+        assert cursor.fetchone() == (None,)
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
