@@ -131,8 +131,21 @@ def recreate_from_template() -> bool:
             cursor.execute(f'CREATE DATABASE "{fresh}" TEMPLATE "{template}"')
         except DatabaseError:
             return False
+        # The database is this process's own (one per process of the suite):
+        # another connection to it is one that a thread of this process left
+        # idle (in the full suite, one opened by an early test, its last
+        # statement a ROLLBACK); it goes as Django's own went above. A busy
+        # one means work is still going on: then nothing is dropped.
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state <> 'idle' "
+            "AND pid <> pg_backend_pid()",
+            [name],
+        )
+        busy = cursor.fetchone()[0]
         try:
-            cursor.execute(f'DROP DATABASE "{name}"')
+            if busy:
+                raise DatabaseError(f"{busy} connection(s) busy in {name}")
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         except DatabaseError:
             cursor.execute(f'DROP DATABASE "{fresh}"')
             return False

@@ -64,3 +64,42 @@ def test_a_database_copied_again_from_its_template_is_the_migrated_one():
         assert cursor.fetchone() == (None,)
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_database_another_connection_is_busy_in_is_left_as_it_is():
+    import threading
+    import time
+
+    import psycopg2
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's test databases are migrated, not copied")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE left_behind (x int)")
+    params = connection.get_connection_params()
+    busy = psycopg2.connect(**params)
+    sleeping = threading.Thread(
+        target=lambda: busy.cursor().execute("SELECT pg_sleep(1.5)"), daemon=True
+    )
+    sleeping.start()
+    try:
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
+                    "AND state = 'active'"
+                )
+                if cursor.fetchone():
+                    break
+            time.sleep(0.02)
+
+        assert not databases.recreate_from_template()
+    finally:
+        sleeping.join()
+        busy.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('left_behind') IS NOT NULL")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("DROP TABLE left_behind")
