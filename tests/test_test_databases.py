@@ -47,45 +47,55 @@ def test_the_fingerprint_changes_with_the_code_but_not_with_the_tests(
     assert databases.fingerprint() != before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_database_copied_again_from_its_template_is_the_migrated_one():
+@pytest.fixture
+def left_behind(transactional_db):
+    """A table no migration makes, in this process's test database (PostgreSQL
+    only); the fixture gives a function that says whether it is still there."""
     from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's test databases are migrated, not copied")
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE left_behind (x int)")
 
+    def still_there() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('left_behind') IS NOT NULL")
+            return bool(cursor.fetchone()[0])
+
+    yield still_there
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS left_behind")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_database_copied_again_from_its_template_is_the_migrated_one(left_behind):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
     assert databases.recreate_from_template()
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('left_behind')")
-        assert cursor.fetchone() == (None,)
+    assert not left_behind()
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_database_another_connection_is_busy_in_is_left_as_it_is():
+def test_a_database_another_connection_is_busy_in_is_left_as_it_is(left_behind):
     import threading
     import time
 
     import psycopg2
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite's test databases are migrated, not copied")
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE left_behind (x int)")
-    params = connection.get_connection_params()
-    busy = psycopg2.connect(**params)
+    busy = psycopg2.connect(**connection.get_connection_params())
     sleeping = threading.Thread(
         target=lambda: busy.cursor().execute("SELECT pg_sleep(1.5)"), daemon=True
     )
     sleeping.start()
     try:
-        while True:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
@@ -94,12 +104,11 @@ def test_a_database_another_connection_is_busy_in_is_left_as_it_is():
                 if cursor.fetchone():
                     break
             time.sleep(0.02)
+        else:
+            raise AssertionError("the other connection never got busy")
 
         assert not databases.recreate_from_template()
     finally:
         sleeping.join()
         busy.close()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('left_behind') IS NOT NULL")
-        assert cursor.fetchone() == (True,)
-        cursor.execute("DROP TABLE left_behind")
+    assert left_behind()
