@@ -783,7 +783,7 @@ def test_the_database_state_sees_every_kind_of_change_and_ignores_sign_ins():
     def channel(**values: Any) -> Callable[[], Any]:
         return lambda: Channel.objects.filter(pk=ours.pk).update(**values)
 
-    # Text that reads as NULL against a real NULL, both ways round.
+    # Empty text against the text NULL, and a date against a real NULL, both ways round.
     assert changed_by(channel(notes="")) == ["channels_app.Channel"]
     assert changed_by(channel(notes="NULL")) == ["channels_app.Channel"]
     assert changed_by(channel(start_date=date(2025, 1, 1))) == ["channels_app.Channel"]
